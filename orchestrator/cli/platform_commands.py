@@ -1,0 +1,5 @@
+"""Commands of the platform family (filled in by the platform work)."""
+
+import click
+
+COMMANDS: list[click.Command] = []
