@@ -35,6 +35,7 @@ class RunRecord:
     total_jobs: int | None
     state: RunState
     admission_done: bool  # every spec of the stream has been recorded
+    cancel_requested: bool  # `orchestrator cancel RUN` asked the driver to stop and cancel
     created_at: float
     updated_at: float
     finished_at: float | None
@@ -92,10 +93,11 @@ class RunCounts:
     cancelled: int
     attempts: int  # attempts with a server job id or an open intent
     retried: int  # resubmissions: attempts beyond each job's first
+    scheduled: int  # settled as scheduled: cron jobs the platform now owns
     active: int  # jobs not settled yet
     by_status: dict[str, int]  # latest attempt status of unsettled jobs ("unsubmitted" if none)
 
     @property
     def settled(self) -> int:
         """Jobs with a final outcome."""
-        return self.done + self.failed + self.timed_out + self.cancelled
+        return self.done + self.failed + self.timed_out + self.cancelled + self.scheduled

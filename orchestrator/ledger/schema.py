@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS runs (
     total_jobs INTEGER,
     state TEXT NOT NULL,
     admission_done INTEGER NOT NULL DEFAULT 0,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
     finished_at REAL

@@ -179,6 +179,21 @@ class Ledger:
                 (time.time(), run_id),
             )
 
+    def request_cancel(self, run_id: str) -> None:
+        """Ask whichever process drives the run to stop and cancel its jobs."""
+        with self._tx():
+            self._db.execute(
+                "UPDATE runs SET cancel_requested = 1, updated_at = ? WHERE id = ?",
+                (time.time(), run_id),
+            )
+
+    def cancel_requested(self, run_id: str) -> bool:
+        """True once :meth:`request_cancel` was called for the run (a cheap read)."""
+        row = self._db.execute(
+            "SELECT cancel_requested FROM runs WHERE id = ?", (run_id,)
+        ).fetchone()
+        return bool(row and row[0])
+
     def run_is_driven(self, run_id: str) -> bool:
         """True while a live process holds the run's lock."""
         return self.lock(run_id).is_held_elsewhere()
@@ -351,6 +366,7 @@ class Ledger:
             failed=outcomes.get(str(JobStatus.FAILED), 0),
             timed_out=outcomes.get(str(JobStatus.TIMED_OUT), 0),
             cancelled=outcomes.get(str(JobStatus.CANCELLED), 0),
+            scheduled=outcomes.get(str(JobStatus.SCHEDULED), 0),
             attempts=n_attempts,
             retried=n_attempts - n_tried,
             active=outcomes.get("", 0),
@@ -387,6 +403,7 @@ def _run(row: sqlite3.Row) -> RunRecord:
         total_jobs=row["total_jobs"],
         state=RunState(row["state"]),
         admission_done=bool(row["admission_done"]),
+        cancel_requested=bool(row["cancel_requested"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         finished_at=row["finished_at"],
