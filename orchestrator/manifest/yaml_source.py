@@ -25,6 +25,12 @@ MAX_DEPTH = 64
 # reuses an anchored block a few times is fine, a document that multiplies itself is a bomb.
 ALIAS_GROWTH_LIMIT = 10
 ALIAS_FREE_ALLOWANCE = 10_000
+# The tags yaml.safe_load understands that make sense in a manifest; anything else (Python
+# object tags, local tags) is refused rather than silently read as a plain value.
+_SAFE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge")
+)
 
 
 @dataclass(slots=True)
@@ -135,6 +141,9 @@ class _Converter:
     def convert(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
         position = (node.start_mark.line + 1, node.start_mark.column + 1)
         self.values[path] = position
+        if node.tag not in _SAFE_TAGS:
+            self.issues.add(*position, f"YAML tag {node.tag!r} is not allowed (safe YAML only)")
+            return None
         if depth > MAX_DEPTH:
             self.issues.add(*position, f"YAML nested too deeply (more than {MAX_DEPTH} levels)")
             return None
