@@ -7,6 +7,7 @@ the frozen dataclasses ``JobSpec``, ``Policy``, ``RetryPolicy``; ``manifest_json
 from orchestrator.manifest.errors import ManifestError, ManifestIssue
 from orchestrator.manifest.manifest import Manifest, load_manifest
 from orchestrator.manifest.model import JobSpec, Policy, RetryPolicy
+from orchestrator.manifest.schema import manifest_json_schema
 
 __all__ = [
     "JobSpec",
@@ -16,4 +17,5 @@ __all__ = [
     "Policy",
     "RetryPolicy",
     "load_manifest",
+    "manifest_json_schema",
 ]

@@ -140,7 +140,7 @@ def _group_id(check: Checker, spec: dict[Any, Any], path: PathKey, position: int
         return None
     name = spec.get("name")
     if isinstance(name, str):
-        literal = re.sub(r"\{\{.*?\}\}", "", name)
+        literal = name.split("{{", 1)[0]
         literal = re.sub(r"[^A-Za-z0-9._-]+", "-", literal)
         literal = re.sub(r"[-_.]{2,}", "-", literal).strip("-_.")[:40].strip("-_.")
         if literal:
