@@ -16,6 +16,7 @@ from orchestrator.manifest.templates import Template, render_value
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 SLUG_LENGTH = 32
 HASH_LENGTH = 16
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ def job_key(group: str, variables: Mapping[str, Any]) -> str:
     """
     if not variables:
         return group
-    canonical = json.dumps(variables, sort_keys=True, separators=(",", ":"), default=str)
+    canonical = _CANONICAL.encode(variables)
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:HASH_LENGTH]
     readable = _UNSAFE.sub("_", "_".join(render_value(v) for v in variables.values()))
     readable = readable.strip("._-")[:SLUG_LENGTH].strip("._-")

@@ -40,11 +40,16 @@ class Template:
 
     def render(self, variables: Mapping[str, Any]) -> str:
         """Substitute values; a variable absent from this job renders as an empty string."""
-        if len(self.parts) == 1 and isinstance(self.parts[0], str):
-            return self.parts[0]
+        parts = self.parts
+        if len(parts) == 1:
+            part = parts[0]
+            if type(part) is str:
+                return part
+            if len(part) == 1:
+                return render_value(variables.get(part[0]))
         out: list[str] = []
-        for part in self.parts:
-            if isinstance(part, str):
+        for part in parts:
+            if type(part) is str:
                 out.append(part)
                 continue
             value: Any = variables.get(part[0])
@@ -83,8 +88,10 @@ def render_value(value: Any) -> str:
     Strings stay as they are, booleans are ``true``/``false`` (as YAML writes them), null is
     empty, numbers use Python's shortest round-trip form, lists and mappings become JSON.
     """
-    if isinstance(value, str):
+    if type(value) is str:  # the common case first: this runs for every value of every job
         return value
+    if isinstance(value, str):
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
