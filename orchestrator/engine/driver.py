@@ -82,6 +82,7 @@ class Engine:
         self._watched: dict[str, _Tracked] = {}
         self._cancel_sent: set[str] = set()
         self._retry_scopes: dict[str, anyio.CancelScope] = {}
+        self._bases: dict[str, int] = {}  # jobs reopened by `retry`: attempts before that
         self._unsettled = 0
         self._admitting = True
         self._admission_scope = anyio.CancelScope()
@@ -159,6 +160,8 @@ class Engine:
         for job in self._ledger.jobs(self.run.id, unsettled_only=True):
             self._unsettled += 1
             self._slots.take()
+            if job.attempt_base:
+                self._bases[job.key] = job.attempt_base
             last = job.last_attempt
             if last is None:
                 intents.append(Submission(job.spec, 1))
@@ -277,9 +280,12 @@ class Engine:
         job_id: str | None,
     ) -> None:
         """An attempt ended: retry it, leave it for resume, or settle the job."""
-        retryable = str(status) in self._policy.retry.on and may_retry(attempt, spec.max_retries)
+        budget_attempt = attempt - self._bases.get(spec.key, 0)
+        retryable = str(status) in self._policy.retry.on and may_retry(
+            budget_attempt, spec.max_retries
+        )
         if retryable and self._stop is None:
-            delay = retry_delay(attempt, self._policy.retry, self._rng.random())
+            delay = retry_delay(budget_attempt, self._policy.retry, self._rng.random())
             self._ledger.schedule_retry(self.run.id, spec.key, self._clock() + delay)
             self._emit(
                 EventKind.RETRIED,

@@ -4,7 +4,7 @@ The engine writes an attempt's *intent* before its create request and the job id
 reply; everything needed to resume a run after a crash is here.
 """
 
-from orchestrator.ledger.lock import RunLock, RunLockedError
+from orchestrator.ledger.lock import INHERITED_LOCK_ENV, RunLock, RunLockedError
 from orchestrator.ledger.records import AttemptRecord, JobRecord, RunCounts, RunRecord, RunState
 from orchestrator.ledger.store import (
     LEDGER_FILE,
@@ -15,6 +15,7 @@ from orchestrator.ledger.store import (
 )
 
 __all__ = [
+    "INHERITED_LOCK_ENV",
     "LEDGER_FILE",
     "AttemptRecord",
     "AttemptStatus",

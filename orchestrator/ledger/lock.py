@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from types import TracebackType
 
+INHERITED_LOCK_ENV = "ORCHESTRATOR_INHERITED_LOCK"  # "<run id>:<fd>", set by --detach
+
 
 class RunLockedError(RuntimeError):
     """Another live process drives this run."""
@@ -25,7 +27,18 @@ class RunLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Take the lock or raise :class:`RunLockedError` at once."""
+        """Take the lock or raise :class:`RunLockedError` at once.
+
+        A detached run is started with its lock already held: the parent takes it and hands
+        the descriptor down (``ORCHESTRATOR_INHERITED_LOCK``), so nobody sees the run
+        undriven between the parent's exit and the child's start.
+        """
+        inherited = os.environ.get(INHERITED_LOCK_ENV, "")
+        run_id, _, fd_text = inherited.rpartition(":")
+        if run_id == self.path.stem and fd_text.isdigit():
+            del os.environ[INHERITED_LOCK_ENV]
+            self._fd = int(fd_text)
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -38,6 +51,13 @@ class RunLock:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd
+
+    def detach_fd(self) -> int:
+        """Hand the held lock's descriptor over (to a child process); this object forgets it."""
+        if self._fd is None:
+            raise RuntimeError("lock not held")
+        fd, self._fd = self._fd, None
+        return fd
 
     def release(self) -> None:
         """Drop the lock (idempotent)."""

@@ -75,6 +75,7 @@ class JobRecord:
     retry_at: float | None
     attempts: int
     last_attempt: AttemptRecord | None
+    attempt_base: int = 0  # attempts made before `orchestrator retry` reopened the job
 
     @property
     def key(self) -> str:

@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     spec TEXT NOT NULL,
     outcome TEXT,
     retry_at REAL,
+    attempt_base INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (run_id, key)
 );
 CREATE TABLE IF NOT EXISTS attempts (

@@ -39,7 +39,7 @@ from orchestrator.manifest.model import JobSpec, Policy
 LEDGER_FILE = "ledger.db"
 # Jobs with their latest attempt; the second parameter set to 1 keeps unsettled ones only.
 _JOBS_QUERY = (
-    "SELECT j.key AS j_key, j.idx, j.spec, j.outcome, j.retry_at,"
+    "SELECT j.key AS j_key, j.idx, j.spec, j.outcome, j.retry_at, j.attempt_base,"
     " (SELECT COUNT(*) FROM attempts c WHERE c.run_id = j.run_id AND c.key = j.key)"
     " AS n_attempts, a.*"
     " FROM jobs j LEFT JOIN attempts a ON a.run_id = j.run_id AND a.key = j.key"
@@ -288,6 +288,29 @@ class Ledger:
                 [(str(outcome), run_id, s.key) for s in specs],
             )
 
+    def reopen(self, run_id: str, outcomes: Sequence[JobStatus]) -> int:
+        """``orchestrator retry``: unsettle jobs that ended with one of ``outcomes``.
+
+        Each gets a new attempt at once and a fresh retry budget (counted from its
+        ``attempt_base``); the run is marked RUNNING again. Returns how many were reopened.
+        """
+        now = time.time()
+        with self._tx():
+            cursor = self._db.executemany(
+                "UPDATE jobs SET outcome = NULL, retry_at = ?,"
+                " attempt_base = (SELECT COUNT(*) FROM attempts a"
+                " WHERE a.run_id = jobs.run_id AND a.key = jobs.key)"
+                " WHERE run_id = ? AND outcome = ?",
+                [(now, run_id, str(o)) for o in outcomes],
+            )
+            count = cursor.rowcount
+            self._db.execute(
+                "UPDATE runs SET state = ?, cancel_requested = 0, finished_at = NULL,"
+                " updated_at = ? WHERE id = ?",
+                (str(RunState.RUNNING), now, run_id),
+            )
+        return count
+
     def open_intents(self, run_id: str) -> list[AttemptRecord]:
         """Attempts recorded as intents whose create reply never got into the ledger."""
         rows = self._db.execute(
@@ -329,6 +352,7 @@ class Ledger:
                 retry_at=r["retry_at"],
                 attempts=r["n_attempts"],
                 last_attempt=_attempt(r) if r["attempt"] is not None else None,
+                attempt_base=r["attempt_base"],
             )
 
     def known_keys(self, run_id: str) -> set[str]:

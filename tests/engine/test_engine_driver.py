@@ -6,7 +6,7 @@ import random
 from collections.abc import Iterable
 from pathlib import Path
 
-from conftest import MemoryPlatform, make_specs
+from memory_platform import MemoryPlatform, make_specs
 
 from orchestrator.api.model import JobStatus
 from orchestrator.engine import Engine, EngineOptions, Event, EventKind, RunSummary, StopReason
@@ -206,3 +206,15 @@ async def test_resume_retries_a_job_whose_failure_was_recorded(tmp_path: Path) -
     summary = await new_engine(ledger, platform, policy, run_id=run.id).drive(specs)
     assert (summary.done, summary.attempts, summary.retried) == (1, 2, 1)
     assert platform.attempts_of(specs[0].key) == [1, 2]
+
+
+async def test_reopened_jobs_get_one_new_attempt_and_a_fresh_budget(tmp_path: Path) -> None:
+    platform = MemoryPlatform(outcome=lambda k, a: JobStatus.FAILED if a <= 3 else JobStatus.DONE)
+    policy = Policy(retry=QUICK_RETRY)
+    specs = make_specs(2, retries=1)
+    summary, _, ledger = await drive(tmp_path, platform, specs, policy)
+    assert (summary.failed, summary.attempts) == (2, 4)
+    assert ledger.reopen(summary.run, [JobStatus.FAILED]) == 2
+    again = await new_engine(ledger, platform, policy, run_id=summary.run).drive(specs)
+    assert (again.done, again.attempts, again.retried) == (2, 8, 6)
+    assert platform.attempts_of("job-0000") == [1, 2, 3, 4]

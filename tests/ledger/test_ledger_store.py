@@ -143,3 +143,22 @@ def test_running_run_without_driver_reads_interrupted(ledger: Ledger) -> None:
     with ledger.lock(run.id):
         assert ledger.effective_state(ledger.get_run(run.id)) is RunState.RUNNING
     assert ledger.effective_state(ledger.get_run(run.id)) is RunState.INTERRUPTED
+
+
+def test_reopen_unsettles_failed_jobs_with_a_fresh_budget(ledger: Ledger) -> None:
+    run = ledger.create_run(name="r", policy=Policy())
+    ledger.record_intents(run.id, [(spec(0), 1), (spec(0), 2), (spec(1), 1), (spec(2), 1)])
+    ledger.settle(
+        run.id,
+        [("job-0", JobStatus.FAILED), ("job-1", JobStatus.DONE), ("job-2", JobStatus.TIMED_OUT)],
+    )
+    ledger.request_cancel(run.id)
+    ledger.set_run_state(run.id, RunState.FINISHED)
+    assert ledger.reopen(run.id, [JobStatus.FAILED, JobStatus.TIMED_OUT]) == 2
+    jobs = {j.key: j for j in ledger.jobs(run.id)}
+    assert jobs["job-0"].outcome is None and jobs["job-0"].attempt_base == 2
+    assert jobs["job-0"].retry_at is not None
+    assert jobs["job-1"].outcome is JobStatus.DONE
+    assert jobs["job-2"].attempt_base == 1
+    again = ledger.get_run(run.id)
+    assert again.state is RunState.RUNNING and not again.cancel_requested

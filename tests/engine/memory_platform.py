@@ -9,8 +9,6 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-
 from orchestrator.api.errors import SubmitOutcomeUnknown, TransientError
 from orchestrator.api.model import JobCreate, JobState, JobStatus
 from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL
@@ -125,8 +123,3 @@ def make_specs(n: int, retries: int = 0, **fields: Any) -> list[JobSpec]:
         )
         for i in range(n)
     ]
-
-
-@pytest.fixture
-def memory_platform() -> MemoryPlatform:
-    return MemoryPlatform()
