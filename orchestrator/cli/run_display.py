@@ -116,20 +116,20 @@ class LiveProgress:
             console=self.console,
         )
         self._task = self._progress.add_task(title, total=tally.total)
-        self._live = Live(self._render(), console=self.console, refresh_per_second=4)
+        # Live re-renders from the tally on its own refresh thread: events only bump counters.
+        self._live = Live(console=self.console, refresh_per_second=4, get_renderable=self._render)
 
     def _render(self) -> Group:
         self._progress.update(self._task, completed=self.tally.settled, total=self.tally.total)
         return Group(self._progress, self.tally.describe())
 
     def refresh(self) -> None:
-        """Redraw with the tally's current numbers."""
-        self._live.update(self._render())
+        """Redraw now with the tally's current numbers."""
+        self._live.refresh()
 
     def on_event(self, event: Event) -> None:
-        """Engine callback: fold the event in and redraw."""
+        """Engine callback: fold the event in (the next refresh shows it)."""
         self.tally.apply(event)
-        self.refresh()
 
     def __enter__(self) -> LiveProgress:
         self._live.__enter__()

@@ -53,6 +53,10 @@ class _Tracked:
     spec: JobSpec
     attempt: int
     status: JobStatus | None = None
+    misses: int = 0  # consecutive polls that did not return this id
+
+
+_VANISHED_AFTER = 3  # polls without the id before the attempt counts as failed
 
 
 class Engine:
@@ -251,6 +255,7 @@ class Engine:
             return 0
         updates: list[AttemptStatus] = []
         finals: list[tuple[str, _Tracked, JobState]] = []
+        states = states + self._vanished(ids, states)
         for state in states:
             tracked = self._watched.get(state.id)
             if tracked is None or state.status == tracked.status:
@@ -270,6 +275,18 @@ class Engine:
             del self._watched[job_id]
             self._on_final(tracked.spec, tracked.attempt, state.status, state.status_reason, job_id)
         return len(updates)
+
+    def _vanished(self, ids: list[str], states: list[JobState]) -> list[JobState]:
+        """Ids the platform stopped returning (deleted jobs) end as failed, not watched forever."""
+        seen = {s.id for s in states}
+        gone: list[JobState] = []
+        for job_id in ids:
+            tracked = self._watched[job_id]
+            tracked.misses = 0 if job_id in seen else tracked.misses + 1
+            if tracked.misses >= _VANISHED_AFTER:
+                reason = "the job vanished from the platform"
+                gone.append(JobState(id=job_id, status=JobStatus.FAILED, status_reason=reason))
+        return gone
 
     def _on_final(
         self,

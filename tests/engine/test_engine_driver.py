@@ -218,3 +218,24 @@ async def test_reopened_jobs_get_one_new_attempt_and_a_fresh_budget(tmp_path: Pa
     again = await new_engine(ledger, platform, policy, run_id=summary.run).drive(specs)
     assert (again.done, again.attempts, again.retried) == (2, 8, 6)
     assert platform.attempts_of("job-0000") == [1, 2, 3, 4]
+
+
+async def test_a_job_that_vanishes_from_the_platform_ends_failed(tmp_path: Path) -> None:
+    platform = MemoryPlatform(hold=lambda key: True)
+    events: list[Event] = []
+
+    def on_event(event: Event) -> None:
+        events.append(event)
+        if event.kind is EventKind.SUBMITTED and event.job_id is not None:
+            del platform.jobs[event.job_id]
+
+    ledger = Ledger(tmp_path)
+    run = ledger.create_run(name="t", policy=Policy())
+    engine = Engine(platform=platform, ledger=ledger, run=run, options=FAST, on_event=on_event)
+    summary = await engine.drive(make_specs(2))
+    assert (summary.failed, summary.attempts) == (2, 2)
+    assert all(
+        e.reason == "the job vanished from the platform"
+        for e in events
+        if e.kind is EventKind.FINISHED
+    )
