@@ -11,7 +11,7 @@ OPERATIONS = [
     "create_job",
     "get_jobs",
     "find_jobs",
-    "list_job_ids",
+    "count_jobs",
     "cancel_jobs",
     "cancel_where",
 ]

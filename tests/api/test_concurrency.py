@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.api.limits import RateLimiter
+from orchestrator.api.concurrency import RateLimiter
 
 
 class FakeClock:
