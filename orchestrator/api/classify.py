@@ -76,7 +76,8 @@ _TOO_LARGE_CODES = frozenset({"TOO_MANY_ROOT_FIELDS", "QUERY_TOO_LARGE", "QUERY_
 _TOO_LARGE_MESSAGE = re.compile(
     r"too many (root |top-level )?(fields|aliases|operations|selections)"
     r"|(document|query|request) (is )?too (large|big|complex)"
-    r"|(maximum|max|limit).{0,40}(root fields|aliases)",
+    r"|(maximum|max|limit).{0,40}(root fields|aliases)"
+    r"|root fields.{0,80}\blimit\b",
     re.IGNORECASE,
 )
 

@@ -74,6 +74,17 @@ def test_status_codes_map_to_kinds(status: int, kind: FailureKind | None) -> Non
         ({"message": "query is too complex"}, FailureKind.TOO_LARGE),
         ({"message": "maximum of 64 root fields exceeded"}, FailureKind.TOO_LARGE),
         ({"message": "x", "extensions": {"code": "TOO_MANY_ROOT_FIELDS"}}, FailureKind.TOO_LARGE),
+        (
+            {
+                "message": "operation CreateJobs has 80 root fields (aliases included); "
+                "the limit is 64: split it into several requests"
+            },
+            FailureKind.TOO_LARGE,
+        ),
+        (
+            {"message": "operation Q nests 20 levels deep; the limit is 12"},
+            FailureKind.PERMANENT,
+        ),
     ],
 )
 def test_graphql_errors_map_to_kinds(error: dict[str, object], kind: FailureKind) -> None:
