@@ -69,13 +69,12 @@ def test_a_deadline_before_the_end_times_the_job_out() -> None:
 
 
 def test_due_queue_pops_in_due_order_up_to_a_limit() -> None:
-    queue = DueQueue()
-    planner = SimPlanner(SimSettings())
-    for job, duration in (("c", 3), ("a", 1), ("b", 2), ("d", 9)):
-        queue.push(job, planner.plan({"SIM_DURATION": str(duration)}, 0.0, None))
+    queue: DueQueue[str] = DueQueue()
+    for job, due in (("c", 3.0), ("a", 1.0), ("b", 2.0), ("d", 9.0), ("c2", 3.0)):
+        queue.push(due, job)
     assert queue.next_due() == 1.0
-    assert [job for job, _ in queue.pop_due(now=5.0, limit=2)] == ["a", "b"]
-    assert [job for job, _ in queue.pop_due(now=5.0, limit=10)] == ["c"]
+    assert queue.pop_due(now=5.0, limit=2) == ["a", "b"]
+    assert queue.pop_due(now=5.0, limit=10) == ["c", "c2"]
     assert len(queue) == 1 and queue.next_due() == 9.0
 
 

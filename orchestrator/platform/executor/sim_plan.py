@@ -12,8 +12,11 @@ import heapq
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from orchestrator.platform.executor.deadlines import Deadline
+
+T = TypeVar("T")
 
 SIM_OUTCOME = "SIM_OUTCOME"  # parameter: done | failed | timed out
 SIM_DURATION = "SIM_DURATION"  # parameter: seconds, a float
@@ -113,36 +116,34 @@ def _reason(outcome: SimOutcome, overridden: bool) -> str | None:
 
 
 @dataclass(order=True, slots=True)
-class _Entry:
+class _Entry(Generic[T]):
     due: float
     sequence: int
-    job_id: str = field(compare=False)
-    attempt: SimAttempt = field(compare=False)
+    item: T = field(compare=False)
 
 
-class DueQueue:
-    """Attempts ordered by due time: one heap, no timer per job."""
+class DueQueue(Generic[T]):
+    """Items ordered by due time (epoch seconds): one heap, no timer per job."""
 
     def __init__(self) -> None:
-        self._heap: list[_Entry] = []
+        self._heap: list[_Entry[T]] = []
         self._sequence = 0
 
     def __len__(self) -> int:
         return len(self._heap)
 
-    def push(self, job_id: str, attempt: SimAttempt) -> None:
-        """Remember that ``job_id``'s attempt ends at ``attempt.due``."""
+    def push(self, due: float, item: T) -> None:
+        """Remember ``item`` until ``due``."""
         self._sequence += 1
-        heapq.heappush(self._heap, _Entry(attempt.due, self._sequence, job_id, attempt))
+        heapq.heappush(self._heap, _Entry(due, self._sequence, item))
 
     def next_due(self) -> float | None:
         """The earliest due time, or None when empty."""
         return self._heap[0].due if self._heap else None
 
-    def pop_due(self, now: float, limit: int) -> list[tuple[str, SimAttempt]]:
-        """Up to ``limit`` attempts due at or before ``now``, earliest first."""
-        due: list[tuple[str, SimAttempt]] = []
+    def pop_due(self, now: float, limit: int) -> list[T]:
+        """Up to ``limit`` items due at or before ``now``, earliest first."""
+        due: list[T] = []
         while self._heap and self._heap[0].due <= now and len(due) < limit:
-            entry = heapq.heappop(self._heap)
-            due.append((entry.job_id, entry.attempt))
+            due.append(heapq.heappop(self._heap).item)
         return due

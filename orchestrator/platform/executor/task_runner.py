@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO
 
 from orchestrator.platform.executor.pipeline import Pipeline, PipelineError, Task, TaskType
+from orchestrator.platform.executor.process_registry import ProcessRegistry
 
 PARAMETER_PREFIX = "HYPERPLANE_JOB_PARAMETER_"
 JOB_ID_VARIABLE = "HYPERPLANE_JOB_ID"
@@ -112,7 +113,12 @@ def task_command(task: Task, parameters: Mapping[str, str]) -> list[str]:
 
 
 async def run_pipeline(
-    pipeline: Pipeline, job: JobContext, *, workspace: Path, log_path: Path
+    pipeline: Pipeline,
+    job: JobContext,
+    *,
+    workspace: Path,
+    log_path: Path,
+    registry: ProcessRegistry | None = None,
 ) -> PipelineResult:
     """Run ``pipeline``'s DAG for ``job``, appending all output to ``log_path``.
 
@@ -127,16 +133,14 @@ async def run_pipeline(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab", buffering=0) as log:
         _note(log, f"job {job.job_id} attempt {job.attempt}: pipeline '{pipeline.name}'")
-        return await _run_dag(pipeline, commands, env, workspace, log)
+        spawn = _Spawner(env, workspace, log, registry)
+        return await _run_dag(pipeline, commands, spawn)
 
 
 async def _run_dag(
-    pipeline: Pipeline,
-    commands: Mapping[str, list[str]],
-    env: Mapping[str, str],
-    workspace: Path,
-    log: IO[bytes],
+    pipeline: Pipeline, commands: Mapping[str, list[str]], spawn: _Spawner
 ) -> PipelineResult:
+    log = spawn.log
     finished: set[str] = set()
     waiting = list(pipeline.tasks)
     running: dict[asyncio.Task[int], Task] = {}
@@ -144,7 +148,7 @@ async def _run_dag(
         while True:
             for task in [t for t in waiting if finished.issuperset(t.depends_on)]:
                 waiting.remove(task)
-                runner = _run_task(task, commands[task.name], env, workspace, log)
+                runner = spawn.run_task(task, commands[task.name])
                 running[asyncio.create_task(runner, name=f"task:{task.name}")] = task
             if not running:
                 return PipelineResult()
@@ -186,33 +190,41 @@ async def _cancel_all(running: Mapping[asyncio.Task[int], Task]) -> None:
         await asyncio.wait(running)
 
 
-async def _run_task(
-    task: Task,
-    command: list[str],
-    env: Mapping[str, str],
-    workspace: Path,
-    log: IO[bytes],
-) -> int:
-    _note(log, f"task '{task.name}' started: {' '.join(command)}")
-    process = await asyncio.create_subprocess_exec(
-        *command,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=log,
-        stderr=asyncio.subprocess.STDOUT,
-        cwd=workspace,
-        env=dict(env),
-        start_new_session=True,
-    )
-    try:
-        code = await process.wait()
-    except asyncio.CancelledError:
-        _note(log, f"task '{task.name}' stopped")
-        await _stop_group(process)
-        raise
-    finally:
-        _signal_group(process.pid, signal.SIGKILL)  # children it left behind
-    _note(log, f"task '{task.name}' ended with code {code}")
-    return code
+@dataclass(frozen=True, slots=True)
+class _Spawner:
+    """What every task of one pipeline run shares: environment, directory, log, registry."""
+
+    env: Mapping[str, str]
+    workspace: Path
+    log: IO[bytes]
+    registry: ProcessRegistry | None
+
+    async def run_task(self, task: Task, command: list[str]) -> int:
+        """Run ``command`` in a new process group; its exit code (negative: signal)."""
+        _note(self.log, f"task '{task.name}' started: {' '.join(command)}")
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=asyncio.subprocess.STDOUT,
+            cwd=self.workspace,
+            env=dict(self.env),
+            start_new_session=True,
+        )
+        if self.registry is not None:
+            self.registry.record(process.pid)
+        try:
+            code = await process.wait()
+        except asyncio.CancelledError:
+            _note(self.log, f"task '{task.name}' stopped")
+            await _stop_group(process)
+            raise
+        finally:
+            _signal_group(process.pid, signal.SIGKILL)  # children it left behind
+            if self.registry is not None:
+                self.registry.forget(process.pid)
+        _note(self.log, f"task '{task.name}' ended with code {code}")
+        return code
 
 
 async def _stop_group(process: asyncio.subprocess.Process) -> None:
@@ -229,6 +241,13 @@ def _signal_group(pgid: int, signum: signal.Signals) -> None:
     # the group may already be empty, which is the outcome we want
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signum)
+
+
+def append_note(log_path: Path, message: str) -> None:
+    """Add a ``[platform <time>]`` line to a job's log (outside a pipeline run)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab", buffering=0) as log:
+        _note(log, message)
 
 
 def _note(log: IO[bytes], message: str) -> None:
