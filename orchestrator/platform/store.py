@@ -105,11 +105,23 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One atomic commit for everything inside; nests (only the outermost commits)."""
+        """One atomic commit for everything inside.
+
+        Nested use makes a savepoint: a failing inner block (say, one aliased mutation of a
+        request) is rolled back alone, and only the outermost block commits.
+        """
         if self._depth:
             self._depth += 1
+            name = f"sp{self._depth}"
+            self.connection.execute(f"SAVEPOINT {name}")
             try:
                 yield
+            except BaseException:
+                self.connection.execute(f"ROLLBACK TO {name}")
+                self.connection.execute(f"RELEASE {name}")
+                raise
+            else:
+                self.connection.execute(f"RELEASE {name}")
             finally:
                 self._depth -= 1
             return
