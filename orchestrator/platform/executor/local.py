@@ -1,0 +1,156 @@
+"""``--executor local``: run pending jobs' pipelines as local processes.
+
+One loop picks pending jobs (oldest first, at most ``workers`` at once) and starts one
+supervisor task per running job. The supervisor owns the attempt's clock (``timeout`` and
+``activeTimeout`` as an ``asyncio.timeout`` around the run) and its final write; a failed
+attempt with ``maxRetries`` left goes back to "pending" (the store counts ``retries``) and is
+picked again. The loop notices jobs whose status changed under them (a cancel) and cancels
+their supervisor, which kills the process groups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+
+from orchestrator.platform.executor.deadlines import job_deadline
+from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun
+from orchestrator.platform.executor.pipeline import PipelineError, load_pipeline
+from orchestrator.platform.executor.process_registry import ProcessRegistry
+from orchestrator.platform.executor.task_runner import JobContext, append_note, run_pipeline
+from orchestrator.platform.executor.wakeup import Wakeup
+from orchestrator.platform.model import JobRow, JobStatus
+
+log = structlog.get_logger(__name__)
+
+SHUTDOWN_REASON = "the platform shut down while this job was running"
+
+
+class LocalExecutor:
+    """Runs jobs as processes; ``run()`` until cancelled, ``notify()`` after store changes."""
+
+    def __init__(
+        self,
+        jobs: JobStore,
+        *,
+        workspace: Path,
+        log_dir: Path,
+        workers: int,
+        registry: ProcessRegistry | None = None,
+        poll_interval: float = 0.5,
+    ) -> None:
+        self.jobs = jobs
+        self.workspace = workspace
+        self.log_dir = log_dir
+        self.workers = max(1, workers)
+        self.registry = registry
+        self.poll_interval = poll_interval
+        self._wakeup = Wakeup()
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._stopped_by_status: set[str] = set()
+
+    def notify(self) -> None:
+        """Something changed in the store: look at once (new jobs, cancels)."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Pick and supervise jobs until cancelled; running jobs then end failed."""
+        self._wakeup.bind()
+        async with asyncio.TaskGroup() as group:
+            while True:
+                try:
+                    self._step(group)
+                except Exception:  # a store hiccup must not stop the platform: retry next poll
+                    log.exception("executor.step_failed")
+                await self._wakeup.wait(self.poll_interval)
+
+    def _step(self, group: asyncio.TaskGroup) -> None:
+        self.jobs.expire_pending(datetime.now(UTC))
+        self._stop_changed_jobs()
+        free = self.workers - len(self._running)
+        if free <= 0:
+            return
+        for job in self.jobs.claim_pending(free):
+            task = group.create_task(self._supervise(job), name=f"job:{job.id}")
+            self._running[job.id] = task
+            task.add_done_callback(functools.partial(self._forget, job.id))
+
+    def _forget(self, job_id: str, _task: asyncio.Task[None]) -> None:
+        self._running.pop(job_id, None)
+        self._stopped_by_status.discard(job_id)
+        self._wakeup.set()  # a worker is free, or a rerun is pending
+
+    def _stop_changed_jobs(self) -> None:
+        """Jobs no longer "in progress" (cancelled, or set final by hand) are killed."""
+        if not self._running:
+            return
+        statuses = self.jobs.statuses(list(self._running))
+        for job_id, task in list(self._running.items()):
+            status = statuses.get(job_id, JobStatus.IN_PROGRESS)
+            if status is not JobStatus.IN_PROGRESS and job_id not in self._stopped_by_status:
+                log.info("job.stop", job_id=job_id, status=status.value)
+                self._stopped_by_status.add(job_id)
+                task.cancel()
+
+    async def _supervise(self, job: JobRow) -> None:
+        log_path = self.log_dir / f"{job.id}.log"
+        try:
+            self.jobs.set_output(job.id, str(log_path))
+            ending = await self._run_within_deadline(job, log_path)
+        except asyncio.CancelledError:
+            if job.id not in self._stopped_by_status:  # shutdown: nobody will finish it later
+                self.jobs.apply([Finish(job.id, JobStatus.FAILED, SHUTDOWN_REASON)])
+                raise
+            current = asyncio.current_task()
+            if current is not None:
+                current.uncancel()
+            return  # its status already says how it ended
+        except Exception as exc:  # a bug must fail one job, not the executor
+            log.exception("job.crashed", job_id=job.id)
+            reason = f"the local platform failed to run the job: {exc}"
+            ending = Finish(job.id, JobStatus.FAILED, reason)
+        if isinstance(ending, Rerun):
+            append_note(log_path, ending.reason)
+            self.jobs.apply([], [ending])
+        else:
+            self.jobs.apply([ending])
+        log.info("job.attempt_ended", job_id=job.id, ending=ending)
+
+    async def _run_within_deadline(self, job: JobRow, log_path: Path) -> Finish | Rerun:
+        started = job.start_time or datetime.now(UTC)
+        spec = job.spec
+        deadline = job_deadline(job.created_at, started, spec.timeout, spec.active_timeout)
+        if deadline is None:
+            return await self._attempt(job, log_path)
+        seconds_left = (deadline.at - datetime.now(UTC)).total_seconds()
+        try:
+            async with asyncio.timeout(max(seconds_left, 0.0)):
+                return await self._attempt(job, log_path)
+        except TimeoutError:
+            append_note(log_path, deadline.reason)
+            return Finish(job.id, JobStatus.TIMED_OUT, deadline.reason)
+
+    async def _attempt(self, job: JobRow, log_path: Path) -> Finish | Rerun:
+        """One run of the pipeline; a failure with ``maxRetries`` left becomes a rerun."""
+        attempt = job.retries + 1
+        try:
+            pipeline = load_pipeline(job.spec.pipeline_yaml_path, self.workspace)
+        except PipelineError as exc:  # the same file would fail again: no rerun
+            append_note(log_path, f"pipeline refused: {exc}")
+            return Finish(job.id, JobStatus.FAILED, str(exc))
+        context = JobContext(job.id, job.run_id, attempt, job.parameter_map())
+        result = await run_pipeline(
+            pipeline, context, workspace=self.workspace, log_path=log_path, registry=self.registry
+        )
+        if result.failure is None:
+            return Finish(job.id, JobStatus.DONE)
+        max_retries = max(job.spec.max_retries or 0, 0)
+        if job.retries < max_retries:
+            return Rerun(job.id, f"attempt {attempt} failed ({result.failure}); rerunning")
+        if attempt > 1:
+            return Finish(job.id, JobStatus.FAILED, f"{result.failure} (attempt {attempt})")
+        return Finish(job.id, JobStatus.FAILED, result.failure)
