@@ -127,6 +127,7 @@ class Engine:
                     tg.start_soon(self._deadline)
             completed = self._stop not in (StopReason.INTERRUPT, StopReason.ERROR)
         finally:
+            self._submitter.close()
             # Synchronous on purpose: it must happen even while being cancelled.
             state = RunState.FINISHED if completed else RunState.INTERRUPTED
             self._ledger.set_run_state(self.run.id, state)
@@ -268,8 +269,8 @@ class Engine:
                 self._emit(EventKind.STARTED, tracked, job_id=state.id, status=state.status)
             if state.status.is_final or _is_scheduled(tracked.spec, state.status):
                 finals.append((state.id, tracked, state))
-        self._ledger.record_statuses(self.run.id, updates)
         if updates:
+            self._ledger.record_statuses(self.run.id, updates)
             crash_point("after_poll")
         for job_id, tracked, state in finals:
             del self._watched[job_id]

@@ -69,6 +69,11 @@ class Submitter:
         """Queue an attempt for creation (never blocks)."""
         self._send.send_nowait(submission)
 
+    def close(self) -> None:
+        """Close the queue (the run is over)."""
+        self._send.close()
+        self._receive.close()
+
     def idle(self) -> bool:
         """Nothing queued and no create in flight."""
         return self._busy == 0 and self._send.statistics().current_buffer_used == 0
