@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import anyio
+import anyio.lowlevel
 import structlog
 from anyio.abc import TaskGroup
 
@@ -86,6 +87,7 @@ class Engine:
         self._watched: dict[str, _Tracked] = {}
         self._cancel_sent: set[str] = set()
         self._retry_scopes: dict[str, anyio.CancelScope] = {}
+        self._settles: list[tuple[str, JobStatus]] = []  # written in one go per poll
         self._bases: dict[str, int] = {}  # jobs reopened by `retry`: attempts before that
         self._unsettled = 0
         self._admitting = True
@@ -127,6 +129,7 @@ class Engine:
                     tg.start_soon(self._deadline)
             completed = self._stop not in (StopReason.INTERRUPT, StopReason.ERROR)
         finally:
+            self._flush_settles()
             self._submitter.close()
             # Synchronous on purpose: it must happen even while being cancelled.
             state = RunState.FINISHED if completed else RunState.INTERRUPTED
@@ -178,6 +181,7 @@ class Engine:
                 self._schedule_retry(job.spec, last.attempt + 1, max(0.0, job.retry_at - now))
             else:
                 self._on_final(job.spec, last.attempt, last.status, last.reason, last.job_id)
+        self._flush_settles()
         if intents:
             self._log.info("run.reconcile", intents=len(intents))
             await self._submitter.reconcile(intents)
@@ -186,12 +190,17 @@ class Engine:
         """Feed new specs to the submitters while slots allow."""
         waiting: JobSpec | None = None
         with self._admission_scope:
-            for spec in specs:
+            for count, spec in enumerate(specs):
                 if spec.key in known:
                     continue
-                waiting = spec
-                await self._slots.acquire()
-                waiting = None
+                # Fill free slots without yielding, so submit workers find full batches;
+                # yield now and then so a huge backlog of known keys cannot hog the loop.
+                if not self._slots.try_acquire():
+                    waiting = spec
+                    await self._slots.acquire()
+                    waiting = None
+                elif count % 500 == 499:
+                    await anyio.lowlevel.checkpoint()
                 self._unsettled += 1
                 self._submitter.enqueue(Submission(spec, 1))
         if self._cancelling:
@@ -275,7 +284,18 @@ class Engine:
         for job_id, tracked, state in finals:
             del self._watched[job_id]
             self._on_final(tracked.spec, tracked.attempt, state.status, state.status_reason, job_id)
+        self._flush_settles()
         return len(updates)
+
+    def _flush_settles(self) -> None:
+        """Write the outcomes decided since the last flush in one transaction.
+
+        A crash before this leaves final attempt statuses without an outcome: resume takes
+        the same decision again from them.
+        """
+        if self._settles:
+            self._ledger.settle(self.run.id, self._settles)
+            self._settles = []
 
     def _vanished(self, ids: list[str], states: list[JobState]) -> list[JobState]:
         """Ids the platform stopped returning (deleted jobs) end as failed, not watched forever."""
@@ -327,7 +347,7 @@ class Engine:
         reason: str | None,
         job_id: str | None,
     ) -> None:
-        self._ledger.settle(self.run.id, [(spec.key, status)])
+        self._settles.append((spec.key, status))
         self._emit(
             EventKind.FINISHED, _Tracked(spec, attempt), job_id=job_id, status=status, reason=reason
         )

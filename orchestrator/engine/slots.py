@@ -20,6 +20,14 @@ class Slots:
         """Wait for a free slot."""
         await self._semaphore.acquire()
 
+    def try_acquire(self) -> bool:
+        """Take a free slot without waiting (and without yielding to other tasks)."""
+        try:
+            self._semaphore.acquire_nowait()
+        except anyio.WouldBlock:
+            return False
+        return True
+
     def take(self) -> None:
         """Take a slot now, overdrawing if none is free."""
         try:
