@@ -152,7 +152,9 @@ def jsonl_printer(out: TextIO = sys.stdout) -> Any:
 
 def print_summary(summary: RunSummary, console: Console) -> None:
     """The final table of a run."""
-    table = Table(title=f"Run {summary.run}", show_header=False)
+    verdict = {0: "all jobs done", 1: "some jobs did not succeed", 130: "interrupted"}
+    console.print(f"Run [bold]{summary.run}[/]: {verdict.get(summary.exit_code, '')}")
+    table = Table(show_header=False)
     for label, value in (
         ("jobs", summary.jobs),
         ("done", summary.done),
