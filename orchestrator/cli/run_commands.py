@@ -237,11 +237,11 @@ def _drive(
         else:
             summary = anyio.run(main, callback)
     except KeyboardInterrupt:
-        _print_interrupted(control.run_id, state_dir, stderr)
+        _print_interrupted(control.run_id, state_dir)
         sys.exit(EXIT_INTERRUPTED)
     _print_result(summary, output)
     if summary.interrupted:
-        _print_interrupted(summary.run, state_dir, stderr)
+        _print_interrupted(summary.run, state_dir)
     sys.exit(summary.exit_code)
 
 
@@ -265,13 +265,14 @@ def _print_result(summary: RunSummary, output: str) -> None:
         print_summary(summary, Console())
 
 
-def _print_interrupted(run_id: str | None, state_dir: Path, err: Console) -> None:
+def _print_interrupted(run_id: str | None, state_dir: Path) -> None:
+    """How to go on; plain echo so that the commands are never wrapped."""
     if run_id is None:
         return
     suffix = "" if state_dir == Path(".orchestrator") else f" --state-dir {state_dir}"
-    err.print(f"Run {run_id} interrupted; jobs already submitted keep their state.")
-    err.print(f"  resume it:  orchestrator resume {run_id}{suffix}")
-    err.print(f"  cancel it:  orchestrator cancel {run_id}{suffix}")
+    click.echo(f"Run {run_id} interrupted; jobs already submitted keep their state.", err=True)
+    click.echo(f"  resume it:  orchestrator resume {run_id}{suffix}", err=True)
+    click.echo(f"  cancel it:  orchestrator cancel {run_id}{suffix}", err=True)
 
 
 def _say_embedded(endpoint: str | None, state_dir: Path, workspace: Path | None) -> None:
@@ -377,7 +378,7 @@ def watch_command(run_id: str, state_dir: Path, output: str, interval: float) ->
         summary = summary_from_counts(run.id, ledger.counts(run.id))
         _print_result(summary, output)
         if state is RunState.INTERRUPTED:
-            _print_interrupted(run.id, state_dir, stderr)
+            _print_interrupted(run.id, state_dir)
             sys.exit(EXIT_INTERRUPTED)
         sys.exit(summary.exit_code)
 
