@@ -23,7 +23,7 @@ _LAZY = {
     "resume_run": "orchestrator.engine.runs",
     "retry_run": "orchestrator.engine.runs",
     "RunControl": "orchestrator.engine.control",
-    "EngineOptions": "orchestrator.engine.driver",
+    "EngineOptions": "orchestrator.engine.options",
     "Event": "orchestrator.engine.events",
     "EventKind": "orchestrator.engine.events",
     "RunSummary": "orchestrator.engine.events",
@@ -46,8 +46,8 @@ __all__ = [
 
 if TYPE_CHECKING:
     from orchestrator.engine.control import RunControl
-    from orchestrator.engine.driver import EngineOptions
     from orchestrator.engine.events import Event, EventKind, RunSummary
+    from orchestrator.engine.options import EngineOptions
     from orchestrator.engine.runs import resume_run, retry_run, run_jobs, run_manifest
     from orchestrator.manifest import load_manifest
 

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -25,11 +24,10 @@ from orchestrator.cli.run_display import (
     LiveProgress,
     Tally,
     jsonl_printer,
-    print_summary,
-    run_json,
-    runs_table,
-    summary_from_counts,
+    print_interrupted,
+    print_result,
 )
+from orchestrator.cli.run_inspect import runs_command, status_command, watch_command
 from orchestrator.cli.run_options import (
     EXIT_INTERRUPTED,
     configure_logging,
@@ -48,7 +46,6 @@ from orchestrator.engine.runs import (
 from orchestrator.ledger import (
     INHERITED_LOCK_ENV,
     Ledger,
-    RunState,
 )
 from orchestrator.manifest import load_manifest
 
@@ -237,11 +234,11 @@ def _drive(
         else:
             summary = anyio.run(main, callback)
     except KeyboardInterrupt:
-        _print_interrupted(control.run_id, state_dir)
+        print_interrupted(control.run_id, state_dir)
         sys.exit(EXIT_INTERRUPTED)
-    _print_result(summary, output)
+    print_result(summary, output)
     if summary.interrupted:
-        _print_interrupted(summary.run, state_dir)
+        print_interrupted(summary.run, state_dir)
     sys.exit(summary.exit_code)
 
 
@@ -254,25 +251,6 @@ async def _forward_signals(control: RunControl, scope: anyio.CancelScope, err: C
                 return
             err.print("Interrupted: finishing requests in flight (again to quit at once)")
             control.interrupt()
-
-
-def _print_result(summary: RunSummary, output: str) -> None:
-    if output == "json":
-        click.echo(json.dumps(summary.to_json()))
-    elif output == "jsonl":
-        click.echo(json.dumps({"event": "summary", **summary.to_json()}))
-    else:
-        print_summary(summary, Console())
-
-
-def _print_interrupted(run_id: str | None, state_dir: Path) -> None:
-    """How to go on; plain echo so that the commands are never wrapped."""
-    if run_id is None:
-        return
-    suffix = "" if state_dir == Path(".orchestrator") else f" --state-dir {state_dir}"
-    click.echo(f"Run {run_id} interrupted; jobs already submitted keep their state.", err=True)
-    click.echo(f"  resume it:  orchestrator resume {run_id}{suffix}", err=True)
-    click.echo(f"  cancel it:  orchestrator cancel {run_id}{suffix}", err=True)
 
 
 def _say_embedded(endpoint: str | None, state_dir: Path, workspace: Path | None) -> None:
@@ -338,99 +316,6 @@ def _spawn_detached(
     else:
         click.echo(run_id)
     click.echo(f"Detached; log {log_path}; follow with: orchestrator watch {run_id}", err=True)
-
-
-@click.command("watch")
-@click.argument("run_id")
-@click.option(
-    "--state-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(".orchestrator"),
-    envvar="ORCHESTRATOR_STATE_DIR",
-)
-@click.option("--output", type=click.Choice(["text", "json"]), default="text")
-@click.option(
-    "--interval",
-    type=float,
-    default=0.5,
-    show_default=True,
-    help="Seconds between reads of the ledger.",
-)
-def watch_command(run_id: str, state_dir: Path, output: str, interval: float) -> None:
-    """Follow a run driven by another process (e.g. --detach) until it ends."""
-    with usage_errors(), Ledger(state_dir) as ledger:
-        run = ledger.get_run(run_id)
-        tally = Tally(run.total_jobs)
-        stderr = Console(stderr=True)
-
-        def settled_state() -> RunState:
-            tally.load(ledger.counts(run.id))
-            return ledger.effective_state(ledger.get_run(run.id))
-
-        if output == "text":
-            with LiveProgress(tally, run.name, stderr) as live:
-                while (state := settled_state()) is RunState.RUNNING:
-                    live.refresh()
-                    time.sleep(interval)  # the poll period of a file we only read
-        else:
-            while (state := settled_state()) is RunState.RUNNING:
-                time.sleep(interval)
-        summary = summary_from_counts(run.id, ledger.counts(run.id))
-        _print_result(summary, output)
-        if state is RunState.INTERRUPTED:
-            _print_interrupted(run.id, state_dir)
-            sys.exit(EXIT_INTERRUPTED)
-        sys.exit(summary.exit_code)
-
-
-@click.command("status")
-@click.argument("run_id")
-@click.option(
-    "--state-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(".orchestrator"),
-    envvar="ORCHESTRATOR_STATE_DIR",
-)
-@click.option("--output", type=click.Choice(["text", "json"]), default="text")
-def status_command(run_id: str, state_dir: Path, output: str) -> None:
-    """Show a run's state and counts from the ledger."""
-    with usage_errors(), Ledger(state_dir) as ledger:
-        run = ledger.get_run(run_id)
-        data = run_json(run, ledger.effective_state(run), ledger.counts(run.id))
-    if output == "json":
-        click.echo(json.dumps(data))
-        return
-    console = Console()
-    console.print(f"[bold]{data['run']}[/] {data['name']}: {data['state']}")
-    console.print(f"  manifest {data['manifest']}  endpoint {data['endpoint']}")
-    moving = ", ".join(f"{k} {v}" for k, v in sorted(data["by_status"].items())) or "none"
-    console.print(
-        f"  jobs {data['jobs']}/{data['total']}  done {data['done']}  failed {data['failed']}"
-        f"  timed out {data['timed_out']}  cancelled {data['cancelled']}"
-    )
-    console.print(f"  attempts {data['attempts']}  retried {data['retried']}  moving: {moving}")
-
-
-@click.command("runs")
-@click.option(
-    "--state-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(".orchestrator"),
-    envvar="ORCHESTRATOR_STATE_DIR",
-)
-@click.option("--output", type=click.Choice(["text", "json"]), default="text")
-def runs_command(state_dir: Path, output: str) -> None:
-    """List the runs of a state dir, newest first."""
-    with Ledger(state_dir) as ledger:
-        rows = [
-            run_json(r, ledger.effective_state(r), ledger.counts(r.id)) for r in ledger.list_runs()
-        ]
-    if output == "json":
-        click.echo(json.dumps(rows))
-    elif rows:
-        Console().print(runs_table(rows))
-    else:
-        click.echo(f"No runs in {state_dir}.", err=True)
 
 
 COMMANDS: list[click.Command] = [

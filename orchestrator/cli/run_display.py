@@ -10,8 +10,10 @@ import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
+import click
 from rich.console import Console, Group
 from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -171,6 +173,26 @@ def print_summary(summary: RunSummary, console: Console) -> None:
     if summary.stopped_by is not None:
         table.add_row("stopped by", str(summary.stopped_by))
     console.print(table)
+
+
+def print_result(summary: RunSummary, output: str) -> None:
+    """The summary on stdout, in the chosen output format."""
+    if output == "json":
+        click.echo(json.dumps(summary.to_json()))
+    elif output == "jsonl":
+        click.echo(json.dumps({"event": "summary", **summary.to_json()}))
+    else:
+        print_summary(summary, Console())
+
+
+def print_interrupted(run_id: str | None, state_dir: Path) -> None:
+    """How to go on; plain echo so that the commands are never wrapped."""
+    if run_id is None:
+        return
+    suffix = "" if state_dir == Path(".orchestrator") else f" --state-dir {state_dir}"
+    click.echo(f"Run {run_id} interrupted; jobs already submitted keep their state.", err=True)
+    click.echo(f"  resume it:  orchestrator resume {run_id}{suffix}", err=True)
+    click.echo(f"  cancel it:  orchestrator cancel {run_id}{suffix}", err=True)
 
 
 def summary_from_counts(run_id: str, counts: RunCounts) -> RunSummary:

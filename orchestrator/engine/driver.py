@@ -13,51 +13,25 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 import anyio
 import anyio.lowlevel
 import structlog
 from anyio.abc import TaskGroup
 
-from orchestrator.api.errors import PermanentError, TransientError
+from orchestrator.api.errors import PermanentError
 from orchestrator.api.model import JobState, JobStatus
 from orchestrator.engine.backoff import may_retry, next_poll_interval, retry_delay
 from orchestrator.engine.events import Event, EventCallback, EventKind, RunSummary, StopReason
-from orchestrator.engine.hooks import crash_point
+from orchestrator.engine.options import EngineOptions
+from orchestrator.engine.poller import Poller, Tracked
 from orchestrator.engine.port import JobPlatform
 from orchestrator.engine.slots import Slots
 from orchestrator.engine.submitter import Submission, Submitter
-from orchestrator.ledger import AttemptStatus, Ledger, RunRecord, RunState
+from orchestrator.ledger import Ledger, RunRecord, RunState
 from orchestrator.manifest.model import JobSpec
 
 _SETTLE_CHUNK = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class EngineOptions:
-    """Knobs of the engine itself (the run's policy comes from the manifest)."""
-
-    poll_min_interval: float = 0.1
-    poll_max_interval: float = 5.0
-    submit_workers: int = 4  # create requests in flight at once
-    create_batch_size: int = 50
-    cancel_on_interrupt: bool = False
-    linger: float = 0.002  # seconds a submit worker waits for its batch to fill
-    transient_backoff: float = 0.5  # first wait after an API failure the client gave up on
-
-
-@dataclass(slots=True)
-class _Tracked:
-    """A submitted attempt the poller watches."""
-
-    spec: JobSpec
-    attempt: int
-    status: JobStatus | None = None
-    misses: int = 0  # consecutive polls that did not return this id
-
-
-_VANISHED_AFTER = 3  # polls without the id before the attempt counts as failed
 
 
 class Engine:
@@ -84,8 +58,13 @@ class Engine:
         self._rng = rng or random.Random()
         self._log = structlog.get_logger("orchestrator.engine").bind(run=run.id)
         self._slots = Slots(self._policy.max_in_flight)
-        self._watched: dict[str, _Tracked] = {}
-        self._cancel_sent: set[str] = set()
+        self._poller = Poller(
+            platform=platform,
+            ledger=ledger,
+            run_id=run.id,
+            on_started=self._on_started,
+            on_final=self._on_polled_final,
+        )
         self._retry_scopes: dict[str, anyio.CancelScope] = {}
         self._settles: list[tuple[str, JobStatus]] = []  # written in one go per poll
         self._bases: dict[str, int] = {}  # jobs reopened by `retry`: attempts before that
@@ -176,7 +155,7 @@ class Engine:
             elif last.job_id is None:
                 intents.append(Submission(job.spec, last.attempt))
             elif last.status is None or not last.status.is_final:
-                self._watched[last.job_id] = _Tracked(job.spec, last.attempt, last.status)
+                self._poller.watch(last.job_id, job.spec, last.attempt, last.status)
             elif job.retry_at is not None:
                 self._schedule_retry(job.spec, last.attempt + 1, max(0.0, job.retry_at - now))
             else:
@@ -214,7 +193,7 @@ class Engine:
     # -- submit callbacks --------------------------------------------------------------
 
     def _on_created(self, sub: Submission, state: JobState) -> None:
-        self._watched[state.id] = _Tracked(sub.spec, sub.attempt)
+        self._poller.watch(state.id, sub.spec, sub.attempt, None)
         self._emit(EventKind.SUBMITTED, sub, job_id=state.id, status=state.status)
         self._wake.set()
 
@@ -236,7 +215,8 @@ class Engine:
                 self._begin_stop(StopReason.CANCEL_REQUESTED, cancel=True)
             if self._cancelling:
                 await self._cancel_watched()
-            changes = await self._poll_once()
+            changes = await self._poller.poll_once()
+            self._flush_settles()
             interval = next_poll_interval(
                 interval, changes, self._options.poll_min_interval, self._options.poll_max_interval
             )
@@ -252,40 +232,13 @@ class Engine:
         quiet = not self._admitting and self._submitter.idle() and not self._retry_scopes
         if self._stop is None:
             return quiet and self._unsettled == 0
-        return quiet and (not self._cancelling or not self._watched)
+        return quiet and (not self._cancelling or not len(self._poller))
 
-    async def _poll_once(self) -> int:
-        ids = list(self._watched)
-        if not ids:
-            return 0
-        try:
-            states = await self._platform.get_jobs(ids)
-        except TransientError as exc:
-            self._log.warning("poll.failed", error=str(exc))
-            return 0
-        updates: list[AttemptStatus] = []
-        finals: list[tuple[str, _Tracked, JobState]] = []
-        states = states + self._vanished(ids, states)
-        for state in states:
-            tracked = self._watched.get(state.id)
-            if tracked is None or state.status == tracked.status:
-                continue
-            tracked.status = state.status
-            updates.append(
-                AttemptStatus(tracked.spec.key, tracked.attempt, state.status, state.status_reason)
-            )
-            if state.status is JobStatus.IN_PROGRESS:
-                self._emit(EventKind.STARTED, tracked, job_id=state.id, status=state.status)
-            if state.status.is_final or _is_scheduled(tracked.spec, state.status):
-                finals.append((state.id, tracked, state))
-        if updates:
-            self._ledger.record_statuses(self.run.id, updates)
-            crash_point("after_poll")
-        for job_id, tracked, state in finals:
-            del self._watched[job_id]
-            self._on_final(tracked.spec, tracked.attempt, state.status, state.status_reason, job_id)
-        self._flush_settles()
-        return len(updates)
+    def _on_started(self, job_id: str, tracked: Tracked) -> None:
+        self._emit(EventKind.STARTED, tracked, job_id=job_id, status=JobStatus.IN_PROGRESS)
+
+    def _on_polled_final(self, job_id: str, tracked: Tracked, state: JobState) -> None:
+        self._on_final(tracked.spec, tracked.attempt, state.status, state.status_reason, job_id)
 
     def _flush_settles(self) -> None:
         """Write the outcomes decided since the last flush in one transaction.
@@ -296,18 +249,6 @@ class Engine:
         if self._settles:
             self._ledger.settle(self.run.id, self._settles)
             self._settles = []
-
-    def _vanished(self, ids: list[str], states: list[JobState]) -> list[JobState]:
-        """Ids the platform stopped returning (deleted jobs) end as failed, not watched forever."""
-        seen = {s.id for s in states}
-        gone: list[JobState] = []
-        for job_id in ids:
-            tracked = self._watched[job_id]
-            tracked.misses = 0 if job_id in seen else tracked.misses + 1
-            if tracked.misses >= _VANISHED_AFTER:
-                reason = "the job vanished from the platform"
-                gone.append(JobState(id=job_id, status=JobStatus.FAILED, status_reason=reason))
-        return gone
 
     def _on_final(
         self,
@@ -327,7 +268,7 @@ class Engine:
             self._ledger.schedule_retry(self.run.id, spec.key, self._clock() + delay)
             self._emit(
                 EventKind.RETRIED,
-                _Tracked(spec, attempt),
+                Tracked(spec, attempt),
                 job_id=job_id,
                 status=status,
                 reason=reason,
@@ -349,7 +290,7 @@ class Engine:
     ) -> None:
         self._settles.append((spec.key, status))
         self._emit(
-            EventKind.FINISHED, _Tracked(spec, attempt), job_id=job_id, status=status, reason=reason
+            EventKind.FINISHED, Tracked(spec, attempt), job_id=job_id, status=status, reason=reason
         )
         self._release()
         if self._policy.fail_fast and status not in (JobStatus.DONE, JobStatus.SCHEDULED):
@@ -378,7 +319,7 @@ class Engine:
         if scope.cancel_called:
             if self._cancelling:
                 self._ledger.settle(self.run.id, [(spec.key, JobStatus.CANCELLED)])
-                self._emit(EventKind.CANCELLED, _Tracked(spec, attempt), reason=str(self._stop))
+                self._emit(EventKind.CANCELLED, Tracked(spec, attempt), reason=str(self._stop))
                 self._release()
             else:
                 self._release()  # interrupted: the ledger keeps retry_at for resume
@@ -397,18 +338,9 @@ class Engine:
         self._wake.set()
 
     async def _cancel_watched(self) -> None:
-        ids = [i for i in self._watched if i not in self._cancel_sent]
-        if not ids:
-            return
-        try:
-            with anyio.CancelScope(shield=True):
-                await self._platform.cancel_jobs(ids)
-        except TransientError as exc:
-            self._log.warning("cancel.failed", error=str(exc))
-            return
-        self._cancel_sent.update(ids)
-        for job_id in ids:
-            tracked = self._watched[job_id]
+        with anyio.CancelScope(shield=True):
+            cancelled = await self._poller.cancel_all()
+        for job_id, tracked in cancelled:
             self._emit(EventKind.CANCELLED, tracked, job_id=job_id, reason=str(self._stop))
 
     async def _deadline(self) -> None:
@@ -427,7 +359,7 @@ class Engine:
     def _emit(
         self,
         kind: EventKind,
-        source: _Tracked | Submission,
+        source: Tracked | Submission,
         *,
         job_id: str | None = None,
         status: JobStatus | None = None,
@@ -458,11 +390,6 @@ class Engine:
 
 def _unknown(specs: Iterator[JobSpec], known: set[str]) -> Iterator[JobSpec]:
     return (s for s in specs if s.key not in known)
-
-
-def _is_scheduled(spec: JobSpec, status: JobStatus) -> bool:
-    """A cron job reaching "scheduled" is handed over to the platform: it settles there."""
-    return status is JobStatus.SCHEDULED and bool(spec.fields.get("schedule"))
 
 
 __all__ = ["Engine", "EngineOptions"]

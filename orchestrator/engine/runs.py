@@ -15,8 +15,9 @@ import anyio
 from orchestrator.api.model import JobStatus
 from orchestrator.engine.connection import Endpoint, connect, open_client
 from orchestrator.engine.control import RunControl
-from orchestrator.engine.driver import Engine, EngineOptions
+from orchestrator.engine.driver import Engine
 from orchestrator.engine.events import EventCallback, RunSummary
+from orchestrator.engine.options import EngineOptions
 from orchestrator.ledger import Ledger, RunRecord
 from orchestrator.manifest import JobSpec, Manifest, Policy, load_manifest
 

@@ -20,7 +20,6 @@ from types import TracebackType
 
 from orchestrator.api.model import JobStatus
 from orchestrator.ledger.codec import (
-    policy_from_json,
     policy_to_json,
     spec_from_json,
     spec_to_json,
@@ -33,20 +32,11 @@ from orchestrator.ledger.records import (
     RunRecord,
     RunState,
 )
+from orchestrator.ledger.rows import JOBS_QUERY, Transaction, attempt_from_row, run_from_row
 from orchestrator.ledger.schema import SCHEMA, SCHEMA_VERSION
 from orchestrator.manifest.model import JobSpec, Policy
 
 LEDGER_FILE = "ledger.db"
-# Jobs with their latest attempt; the second parameter set to 1 keeps unsettled ones only.
-_JOBS_QUERY = (
-    "SELECT j.key AS j_key, j.idx, j.spec, j.outcome, j.retry_at, j.attempt_base,"
-    " (SELECT COUNT(*) FROM attempts c WHERE c.run_id = j.run_id AND c.key = j.key)"
-    " AS n_attempts, a.*"
-    " FROM jobs j LEFT JOIN attempts a ON a.run_id = j.run_id AND a.key = j.key"
-    " AND a.attempt = (SELECT MAX(attempt) FROM attempts m"
-    " WHERE m.run_id = j.run_id AND m.key = j.key)"
-    " WHERE j.run_id = ? AND (? = 0 OR j.outcome IS NULL) ORDER BY j.idx"
-)
 
 
 class RunNotFoundError(LookupError):
@@ -101,8 +91,8 @@ class Ledger:
     ) -> None:
         self.close()
 
-    def _tx(self) -> _Transaction:
-        return _Transaction(self._db)
+    def _tx(self) -> Transaction:
+        return Transaction(self._db)
 
     def lock(self, run_id: str) -> RunLock:
         """The lock a driving process holds for ``run_id``."""
@@ -154,12 +144,12 @@ class Ledger:
             if len(rows) != 1:
                 raise RunNotFoundError(f"no run {run_id!r} in {self.state_dir}")
             row = rows[0]
-        return _run(row)
+        return run_from_row(row)
 
     def list_runs(self) -> list[RunRecord]:
         """Every run of this state dir, newest first."""
         rows = self._db.execute("SELECT * FROM runs ORDER BY created_at DESC, id DESC")
-        return [_run(r) for r in rows]
+        return [run_from_row(r) for r in rows]
 
     def set_run_state(self, run_id: str, state: RunState) -> None:
         """Record where the run stands; FINISHED also stamps ``finished_at``."""
@@ -317,7 +307,7 @@ class Ledger:
             "SELECT * FROM attempts WHERE run_id = ? AND job_id IS NULL ORDER BY key, attempt",
             (run_id,),
         )
-        return [_attempt(r) for r in rows]
+        return [attempt_from_row(r) for r in rows]
 
     def open_attempts(self, run_id: str) -> list[AttemptRecord]:
         """Submitted attempts not known to be final yet."""
@@ -326,7 +316,7 @@ class Ledger:
             " ORDER BY key, attempt",
             (run_id,),
         )
-        return [_attempt(r) for r in rows]
+        return [attempt_from_row(r) for r in rows]
 
     def attempts(self, run_id: str, key: str | None = None) -> list[AttemptRecord]:
         """All attempts of the run (or of one job), in key and attempt order."""
@@ -339,11 +329,11 @@ class Ledger:
                 "SELECT * FROM attempts WHERE run_id = ? AND key = ? ORDER BY attempt",
                 (run_id, key),
             )
-        return [_attempt(r) for r in rows]
+        return [attempt_from_row(r) for r in rows]
 
     def jobs(self, run_id: str, *, unsettled_only: bool = False) -> Iterator[JobRecord]:
         """The run's jobs in index order, each with its latest attempt."""
-        rows = self._db.execute(_JOBS_QUERY, (run_id, 1 if unsettled_only else 0)).fetchall()
+        rows = self._db.execute(JOBS_QUERY, (run_id, 1 if unsettled_only else 0)).fetchall()
         for r in rows:
             yield JobRecord(
                 run_id=run_id,
@@ -351,7 +341,7 @@ class Ledger:
                 outcome=JobStatus(r["outcome"]) if r["outcome"] else None,
                 retry_at=r["retry_at"],
                 attempts=r["n_attempts"],
-                last_attempt=_attempt(r) if r["attempt"] is not None else None,
+                last_attempt=attempt_from_row(r) if r["attempt"] is not None else None,
                 attempt_base=r["attempt_base"],
             )
 
@@ -396,53 +386,3 @@ class Ledger:
             active=outcomes.get("", 0),
             by_status=by_status,
         )
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on error (autocommit connection)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
-
-
-def _run(row: sqlite3.Row) -> RunRecord:
-    return RunRecord(
-        id=row["id"],
-        name=row["name"],
-        manifest_path=row["manifest_path"],
-        manifest_digest=row["manifest_digest"],
-        endpoint=row["endpoint"],
-        policy=policy_from_json(row["policy"]),
-        total_jobs=row["total_jobs"],
-        state=RunState(row["state"]),
-        admission_done=bool(row["admission_done"]),
-        cancel_requested=bool(row["cancel_requested"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        finished_at=row["finished_at"],
-    )
-
-
-def _attempt(row: sqlite3.Row) -> AttemptRecord:
-    return AttemptRecord(
-        run_id=row["run_id"],
-        key=row["key"],
-        attempt=row["attempt"],
-        job_id=row["job_id"],
-        status=JobStatus(row["status"]) if row["status"] else None,
-        reason=row["reason"],
-        intent_at=row["intent_at"],
-        submitted_at=row["submitted_at"],
-        finished_at=row["finished_at"],
-    )

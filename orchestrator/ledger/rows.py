@@ -1,0 +1,71 @@
+"""Rows in and out of the ledger's tables: transactions, row converters, shared queries."""
+
+from __future__ import annotations
+
+import sqlite3
+from types import TracebackType
+
+from orchestrator.api.model import JobStatus
+from orchestrator.ledger.codec import policy_from_json
+from orchestrator.ledger.records import AttemptRecord, RunRecord, RunState
+
+# Jobs with their latest attempt; the second parameter set to 1 keeps unsettled ones only.
+JOBS_QUERY = (
+    "SELECT j.key AS j_key, j.idx, j.spec, j.outcome, j.retry_at, j.attempt_base,"
+    " (SELECT COUNT(*) FROM attempts c WHERE c.run_id = j.run_id AND c.key = j.key)"
+    " AS n_attempts, a.*"
+    " FROM jobs j LEFT JOIN attempts a ON a.run_id = j.run_id AND a.key = j.key"
+    " AND a.attempt = (SELECT MAX(attempt) FROM attempts m"
+    " WHERE m.run_id = j.run_id AND m.key = j.key)"
+    " WHERE j.run_id = ? AND (? = 0 OR j.outcome IS NULL) ORDER BY j.idx"
+)
+
+
+class Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error (autocommit connection)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def run_from_row(row: sqlite3.Row) -> RunRecord:
+    return RunRecord(
+        id=row["id"],
+        name=row["name"],
+        manifest_path=row["manifest_path"],
+        manifest_digest=row["manifest_digest"],
+        endpoint=row["endpoint"],
+        policy=policy_from_json(row["policy"]),
+        total_jobs=row["total_jobs"],
+        state=RunState(row["state"]),
+        admission_done=bool(row["admission_done"]),
+        cancel_requested=bool(row["cancel_requested"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        finished_at=row["finished_at"],
+    )
+
+
+def attempt_from_row(row: sqlite3.Row) -> AttemptRecord:
+    return AttemptRecord(
+        run_id=row["run_id"],
+        key=row["key"],
+        attempt=row["attempt"],
+        job_id=row["job_id"],
+        status=JobStatus(row["status"]) if row["status"] else None,
+        reason=row["reason"],
+        intent_at=row["intent_at"],
+        submitted_at=row["submitted_at"],
+        finished_at=row["finished_at"],
+    )
