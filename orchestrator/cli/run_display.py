@@ -35,6 +35,7 @@ class Tally:
         self.retried = 0
         self.submitted = 0
         self._state: dict[str, str] = {}
+        self._baseline: int | None = None  # settled when first loaded (watch joins late)
 
     def apply(self, event: Event) -> None:
         """Fold one engine event into the counts."""
@@ -67,6 +68,9 @@ class Tally:
         self.active = Counter(counts.by_status)
         self.retried = counts.retried
         self.submitted = counts.attempts
+        if self._baseline is None:
+            self._baseline = self.settled
+            self.started_at = time.monotonic()
 
     def _move(self, key: str, to: str | None) -> None:
         before = self._state.pop(key, None)
@@ -84,7 +88,8 @@ class Tally:
     def rate(self) -> float:
         """Settled jobs per second since the display started."""
         elapsed = time.monotonic() - self.started_at
-        return self.settled / elapsed if elapsed > 0 else 0.0
+        settled_here = self.settled - (self._baseline or 0)
+        return settled_here / elapsed if elapsed > 0 else 0.0
 
     def eta_seconds(self) -> float | None:
         """Seconds left at the current rate, if both are known."""
@@ -231,20 +236,30 @@ def run_json(run: RunRecord, state: RunState, counts: RunCounts) -> dict[str, An
 def runs_table(rows: list[dict[str, Any]]) -> Table:
     """The ``runs`` listing."""
     table = Table()
-    for column in ("run", "name", "state", "jobs", "done", "failed", "timed out", "cancelled"):
-        table.add_column(column)
-    table.add_column("created")
+    table.add_column("run", no_wrap=True)
+    table.add_column("name")
+    table.add_column("state")
+    table.add_column("jobs", justify="right")
+    table.add_column("outcomes")
+    table.add_column("created (UTC)", no_wrap=True)
     for r in rows:
+        outcomes = ", ".join(
+            f"{label} {r[key]}"
+            for key, label in (
+                ("done", "done"),
+                ("failed", "failed"),
+                ("timed_out", "timed out"),
+                ("cancelled", "cancelled"),
+            )
+            if r[key]
+        )
         table.add_row(
             r["run"],
             r["name"],
             r["state"],
             f"{r['jobs']}/{r['total']}" if r["total"] is not None else str(r["jobs"]),
-            str(r["done"]),
-            str(r["failed"]),
-            str(r["timed_out"]),
-            str(r["cancelled"]),
-            r["created"],
+            outcomes or "-",
+            r["created"][5:16].replace("T", " "),
         )
     return table
 

@@ -3,6 +3,7 @@ exact number of attempts, deadline, fail-fast, exit codes and outputs."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,10 @@ def test_sweep_retries_until_each_budget_is_spent(platform: Any, tmp_path: Path)
     assert set(counts.values()) == {1}
     fails = sorted(a for (k, a) in counts if "always-fails" in k)
     assert fails == ["1", "2", "3"]
+    listed = json.loads(cli("runs", "--state-dir", tmp_path / "state", "--output", "json").stdout)
+    assert [(r["run"], r["state"], r["attempts"]) for r in listed] == [
+        (summary["run"], "finished", 9)
+    ]
 
 
 def test_all_done_exits_zero_and_jsonl_streams_events(platform: Any, tmp_path: Path) -> None:
