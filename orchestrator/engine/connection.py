@@ -52,11 +52,14 @@ async def connect(
             )
         yield Endpoint(endpoint, token)
         return
-    from orchestrator.platform.launcher import LocalPlatform
+    from orchestrator.platform.launcher import LocalPlatform, PlatformStartError
 
     log = structlog.get_logger("orchestrator.engine.connection")
     platform = LocalPlatform(state_dir=state_dir, workspace=workspace, executor=executor, port=0)
-    await anyio.to_thread.run_sync(platform.__enter__)
+    try:
+        await anyio.to_thread.run_sync(platform.__enter__)
+    except PlatformStartError as exc:
+        raise EndpointError(f"could not start the embedded local platform: {exc}") from exc
     log.info("embedded.started", url=platform.url)
     try:
         yield Endpoint(platform.url, platform.token, embedded=True)

@@ -98,14 +98,18 @@ class Engine:
         try:
             async with anyio.create_task_group() as tg:
                 self._tg = tg
-                await self._recover()
-                known = self._ledger.known_keys(self.run.id)
-                tg.start_soon(self._admit, iter(specs), known)
-                for _ in range(self._options.submit_workers):
-                    tg.start_soon(self._submitter.work)
-                tg.start_soon(self._poll_loop)
-                if self._policy.deadline_seconds is not None:
-                    tg.start_soon(self._deadline)
+                try:
+                    await self._recover()
+                except PermanentError as exc:
+                    self.fail(exc)
+                if self._fatal is None:
+                    known = self._ledger.known_keys(self.run.id)
+                    tg.start_soon(self._admit, iter(specs), known)
+                    for _ in range(self._options.submit_workers):
+                        tg.start_soon(self._submitter.work)
+                    tg.start_soon(self._poll_loop)
+                    if self._policy.deadline_seconds is not None:
+                        tg.start_soon(self._deadline)
             completed = self._stop not in (StopReason.INTERRUPT, StopReason.ERROR)
         finally:
             self._flush_settles()
@@ -161,6 +165,9 @@ class Engine:
             else:
                 self._on_final(job.spec, last.attempt, last.status, last.reason, last.job_id)
         self._flush_settles()
+        counts = self._ledger.counts(self.run.id)
+        if self._policy.fail_fast and counts.failed + counts.timed_out:
+            self._begin_stop(StopReason.FAIL_FAST, cancel=True)  # tripped before the crash
         if intents:
             self._log.info("run.reconcile", intents=len(intents))
             await self._submitter.reconcile(intents)
@@ -214,8 +221,15 @@ class Engine:
             if self._ledger.cancel_requested(self.run.id):
                 self._begin_stop(StopReason.CANCEL_REQUESTED, cancel=True)
             if self._cancelling:
-                await self._cancel_watched()
-            changes = await self._poller.poll_once()
+                try:
+                    await self._cancel_watched()
+                except PermanentError as exc:
+                    self.fail(exc)
+            try:
+                changes = await self._poller.poll_once()
+            except PermanentError as exc:  # e.g. the token was revoked mid-run
+                self.fail(exc)
+                changes = 0
             self._flush_settles()
             interval = next_poll_interval(
                 interval, changes, self._options.poll_min_interval, self._options.poll_max_interval

@@ -26,6 +26,10 @@ from orchestrator.manifest.model import JobSpec
 _LOOKUPS_IN_FLIGHT = 8
 
 
+class UnresolvedError(Exception):
+    """A stopping run could not learn whether some creates happened: resume will look."""
+
+
 @dataclass(frozen=True, slots=True)
 class Submission:
     """One attempt of one job waiting to be created."""
@@ -101,12 +105,18 @@ class Submitter:
                     await self._submit(batch)
             except PermanentError as exc:
                 self._on_fatal(exc)
+            except UnresolvedError as exc:
+                self._log.warning("submit.unresolved", error=str(exc))
             finally:
                 self._busy -= 1
 
     async def reconcile(self, intents: Sequence[Submission]) -> None:
         """Resume: look up intents without ids; queue the ones the server never created."""
-        missing = await self._resolve_retrying(list(intents))
+        try:
+            missing = await self._resolve_retrying(list(intents))
+        except UnresolvedError as exc:
+            self._log.warning("reconcile.unresolved", error=str(exc))
+            return
         for sub in missing:
             self.enqueue(sub)
 
@@ -143,6 +153,10 @@ class Submitter:
             except TransientError as exc:
                 failures += 1
                 self._log.warning("reconcile.failed", error=str(exc))
+                if self._is_stopping():
+                    raise UnresolvedError(
+                        f"{len(pending)} intent(s) left for resume: {exc}"
+                    ) from exc
                 await anyio.sleep(transient_delay(failures, self._transient_backoff))
 
     async def _resolve(self, pending: list[Submission]) -> list[Submission]:

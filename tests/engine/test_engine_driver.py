@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import pytest
 from memory_platform import MemoryPlatform, make_specs
 
-from orchestrator.api.model import JobStatus
+from orchestrator.api.errors import PermanentError
+from orchestrator.api.model import JobCreate, JobState, JobStatus
 from orchestrator.engine import Engine, EngineOptions, Event, EventKind, RunSummary, StopReason
 from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
 from orchestrator.ledger import Ledger, RunState
@@ -239,3 +241,29 @@ async def test_a_job_that_vanishes_from_the_platform_ends_failed(tmp_path: Path)
         for e in events
         if e.kind is EventKind.FINISHED
     )
+
+
+async def test_resuming_a_fail_fast_run_that_already_failed_cancels_the_rest(
+    tmp_path: Path,
+) -> None:
+    platform = MemoryPlatform()
+    ledger = Ledger(tmp_path)
+    specs = make_specs(5)
+    run = ledger.create_run(name="t", policy=Policy(fail_fast=True))
+    ledger.record_intents(run.id, [(specs[0], 1)])
+    ledger.settle(run.id, [(specs[0].key, JobStatus.FAILED)])
+    summary = await new_engine(ledger, platform, Policy(), run_id=run.id).drive(specs)
+    assert (summary.failed, summary.cancelled, summary.jobs) == (1, 4, 5)
+    assert platform.create_calls == 0
+
+
+async def test_a_permanent_error_stops_the_run_and_is_raised(tmp_path: Path) -> None:
+    class Refusing(MemoryPlatform):
+        async def create_jobs(self, jobs: Sequence[JobCreate]) -> list[JobState]:
+            raise PermanentError("unknown field 'bogus': remove it from the manifest")
+
+    ledger = Ledger(tmp_path)
+    engine = new_engine(ledger, Refusing(), Policy())
+    with pytest.raises(PermanentError, match="bogus"):
+        await engine.drive(make_specs(3))
+    assert ledger.get_run(engine.run.id).state is RunState.INTERRUPTED
