@@ -22,7 +22,7 @@ from orchestrator.platform.server import ENDPOINT_KEY, GraphQLEndpoint, create_a
 from orchestrator.platform.store import Store
 
 SEED_COPY = Path(__file__).resolve().parents[2] / "docs" / "platform-graphql-api.md"
-TOKEN = "test-token-not-secret"  # noqa: S105
+TOKEN = "test-token-not-secret"
 
 
 def seed_documents() -> dict[str, str]:
