@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from conftest import TOKEN, Api, start_api
+from api_harness import TOKEN, Api, start_api
 
 from orchestrator.platform.model import JobStatus
 
