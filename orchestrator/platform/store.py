@@ -104,12 +104,17 @@ class Store:
         self.connection.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, savepoint: bool = True) -> Iterator[None]:
         """One atomic commit for everything inside.
 
-        Nested use makes a savepoint: a failing inner block (say, one aliased mutation of a
-        request) is rolled back alone, and only the outermost block commits.
+        Nested use makes a savepoint: a failing inner block (say, one aliased update of a
+        request) is rolled back alone, and only the outermost block commits. With
+        ``savepoint=False`` a nested block just joins the outer transaction (cheaper; for
+        callers whose failure discards the whole outer transaction anyway).
         """
+        if self._depth and not savepoint:
+            yield
+            return
         if self._depth:
             self._depth += 1
             name = f"sp{self._depth}"
@@ -148,20 +153,23 @@ class Store:
 
     def create_jobs(self, specs: Sequence[JobSpecInput]) -> list[JobRow]:
         """Store many new jobs in one transaction, in order; returns them as stored."""
-        created = to_db(self.now())
-        ids: list[str] = []
-        with self.transaction():
+        now = self.now()
+        created = to_db(now)
+        jobs: list[JobRow] = []
+        # No savepoint: a failed create nulls the request's whole ``data`` (the field is
+        # non-null), and the server then rolls back the whole request.
+        with self.transaction(savepoint=False):
             for spec in specs:
-                job_id = new_id()
+                job_id, run_id = new_id(), new_id()
                 status = JobStatus.SCHEDULED if spec.schedule else JobStatus.PENDING
-                self.connection.execute(
+                cursor = self.connection.execute(
                     "INSERT INTO pipeline_job (id, run_id, job_type, pipeline_yaml_path, timeout,"
                     " active_timeout, max_retries, exposed_port, schedule, pinned, debuggable,"
                     " branch_name, commit_id, owner, department, status, created_at,"
                     " scheduled_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         job_id,
-                        new_id(),
+                        run_id,
                         spec.job_type,
                         spec.pipeline_yaml_path,
                         spec.timeout,
@@ -180,9 +188,12 @@ class Store:
                         spec.scheduled_from,
                     ),
                 )
-                self._insert_parameters(job_id, spec.parameters)
-                ids.append(job_id)
-        return self.get_jobs(ids)
+                parameters = self._insert_parameters(job_id, spec.parameters)
+                seq = cursor.lastrowid
+                assert seq is not None
+                # Built from what was written (the row is not read back): creates are hot.
+                jobs.append(JobRow(job_id, seq, run_id, status, spec, now, parameters=parameters))
+        return jobs
 
     def spawn_run(self, parent_id: str) -> JobRow:
         """A new "pending" run of a cron job: same spec and parameters, no schedule.
@@ -205,11 +216,16 @@ class Store:
         )
         return self.create_job(run)
 
-    def _insert_parameters(self, job_id: str, pairs: Sequence[tuple[str, str]]) -> None:
-        self.connection.executemany(
-            "INSERT INTO parameter (id, pipeline_job_id, key, value) VALUES (?,?,?,?)",
-            [(new_id(), job_id, key, value) for key, value in pairs],
-        )
+    def _insert_parameters(
+        self, job_id: str, pairs: Sequence[tuple[str, str]]
+    ) -> tuple[ParameterRow, ...]:
+        rows = tuple(ParameterRow(new_id(), key, value, job_id) for key, value in pairs)
+        if rows:
+            self.connection.executemany(
+                "INSERT INTO parameter (id, pipeline_job_id, key, value) VALUES (?,?,?,?)",
+                [(p.id, job_id, p.key, p.value) for p in rows],
+            )
+        return rows
 
     # -- reading ----------------------------------------------------------------------------
 
