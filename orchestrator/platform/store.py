@@ -21,14 +21,16 @@ import sqlite3
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from orchestrator.platform.job_rows import duration_since_start, row_to_job, row_to_parameter
 from orchestrator.platform.model import (
     FINAL_STATUSES,
+    UPDATABLE_COLUMNS,
     FinalStatusError,
+    JobChanges,
     JobRow,
     JobSpecInput,
     JobStatus,
@@ -36,43 +38,19 @@ from orchestrator.platform.model import (
     ParameterRow,
 )
 from orchestrator.platform.schema_sql import SCHEMA
-from orchestrator.platform.timestamps import Clock, from_db, to_db, utc_now
-from orchestrator.platform.where import JOB_SHAPE, OrderBy, compile_order_by, compile_where
+from orchestrator.platform.timestamps import Clock, to_db, utc_now
+from orchestrator.platform.where import (
+    JOB_SHAPE,
+    OrderBy,
+    compile_order_by,
+    compile_where,
+    reverse_order,
+)
 
 _FINAL_SQL = ",".join(f"'{s.value}'" for s in sorted(FINAL_STATUSES))
+__all__ = ["JobChanges", "Store", "new_id"]  # JobChanges is re-exported for callers
+
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
-
-UPDATABLE_COLUMNS: Mapping[str, str] = {
-    "jobType": "job_type",
-    "pipelineYamlPath": "pipeline_yaml_path",
-    "statusReason": "status_reason",
-    "output": "output",
-    "timeout": "timeout",
-    "activeTimeout": "active_timeout",
-    "maxRetries": "max_retries",
-    "exposedPort": "exposed_port",
-    "schedule": "schedule",
-    "pinned": "pinned",
-    "debuggable": "debuggable",
-    "branchName": "branch_name",
-    "commitId": "commit_id",
-    "owner": "owner",
-    "department": "department",
-    "daskDashboardUrl": "dask_dashboard_url",
-    "outputNotebooksPath": "output_notebooks_path",
-    "estimatedCost": "estimated_cost",
-}
-"""API field -> column, for the job fields an update may set (status is handled apart)."""
-
-
-@dataclass(frozen=True, slots=True)
-class JobChanges:
-    """What an update sets: a status, plain columns (API name -> value), parameter changes."""
-
-    status: JobStatus | None = None
-    columns: tuple[tuple[str, Any], ...] = ()
-    disconnect_parameters: tuple[str, ...] = ()
-    create_parameters: tuple[tuple[str, str], ...] = ()
 
 
 def new_id() -> str:
@@ -246,7 +224,7 @@ class Store:
             ):
                 rows[row["id"]] = row
         ordered = [rows[i] for i in ids if i in rows]
-        return self._to_jobs(ordered, with_parameters)
+        return self._jobs_from_rows(ordered, with_parameters)
 
     def find_jobs(
         self,
@@ -265,7 +243,7 @@ class Store:
         order = compile_order_by(order_by, JOB_SHAPE)
         reverse = take is not None and take < 0
         if reverse:
-            order = _reverse_order(order)
+            order = reverse_order(order)
         sql = f"SELECT j.* FROM pipeline_job j WHERE {condition.sql} ORDER BY {order}"  # noqa: S608
         params: list[Any] = list(condition.params)
         sql += " LIMIT ? OFFSET ?"
@@ -273,7 +251,7 @@ class Store:
         rows = list(self.connection.execute(sql, params))
         if reverse:
             rows.reverse()
-        return self._to_jobs(rows, with_parameters)
+        return self._jobs_from_rows(rows, with_parameters)
 
     def count_jobs(self, where: Mapping[str, Any] | None = None) -> int:
         """How many jobs match ``where``."""
@@ -289,7 +267,7 @@ class Store:
                 (status.value, -1 if limit is None else limit),
             )
         )
-        return self._to_jobs(rows, True)
+        return self._jobs_from_rows(rows, True)
 
     def count_by_status(self) -> dict[JobStatus, int]:
         """Number of jobs per status (statuses with no job are absent)."""
@@ -324,7 +302,7 @@ class Store:
         row = self.connection.execute(
             "SELECT * FROM parameter WHERE id = ?", (parameter_id,)
         ).fetchone()
-        return None if row is None else _to_parameter(row)
+        return None if row is None else row_to_parameter(row)
 
     # -- changing ---------------------------------------------------------------------------
 
@@ -364,7 +342,7 @@ class Store:
             self.connection.execute(
                 "UPDATE pipeline_job SET status = ?, status_reason = ?,"
                 " output = COALESCE(?, output), completion_time = ?, duration = ? WHERE id = ?",
-                (status.value, reason, output, to_db(now), _duration(job, now), job_id),
+                (status.value, reason, output, to_db(now), duration_since_start(job, now), job_id),
             )
         return True
 
@@ -496,7 +474,7 @@ class Store:
                 params.append(reason)
             if target.is_final:
                 assignments += ["completion_time = ?", "duration = ?"]
-                params += [to_db(moment), _duration(job, moment)]
+                params += [to_db(moment), duration_since_start(job, moment)]
             elif target is JobStatus.IN_PROGRESS:
                 assignments.append("start_time = ?")
                 params.append(to_db(moment))
@@ -517,7 +495,7 @@ class Store:
                 (*params, *chunk),
             )
 
-    def _to_jobs(self, rows: Sequence[sqlite3.Row], with_parameters: bool) -> list[JobRow]:
+    def _jobs_from_rows(self, rows: Sequence[sqlite3.Row], with_parameters: bool) -> list[JobRow]:
         parameters: dict[str, list[ParameterRow]] = {}
         if with_parameters and rows:
             ids = [row["id"] for row in rows]
@@ -528,66 +506,7 @@ class Store:
                     f"SELECT * FROM parameter WHERE pipeline_job_id IN ({marks}) ORDER BY seq",  # noqa: S608
                     chunk,
                 ):
-                    parameters.setdefault(prow["pipeline_job_id"], []).append(_to_parameter(prow))
-        return [_to_job(row, tuple(parameters.get(row["id"], ()))) for row in rows]
-
-
-def _duration(job: sqlite3.Row, now: datetime) -> float | None:
-    started = from_db(job["start_time"])
-    return None if started is None else max(0.0, (now - started).total_seconds())
-
-
-def _reverse_order(order: str) -> str:
-    swapped = []
-    for term in order.split(", "):
-        if term.endswith(" DESC NULLS FIRST"):
-            swapped.append(term.replace(" DESC NULLS FIRST", " ASC NULLS LAST"))
-        elif term.endswith(" ASC NULLS LAST"):
-            swapped.append(term.replace(" ASC NULLS LAST", " DESC NULLS FIRST"))
-        else:
-            swapped.append(term.replace(" ASC", " DESC"))
-    return ", ".join(swapped)
-
-
-def _to_parameter(row: sqlite3.Row) -> ParameterRow:
-    return ParameterRow(row["id"], row["key"], row["value"], row["pipeline_job_id"])
-
-
-def _to_job(row: sqlite3.Row, parameters: tuple[ParameterRow, ...]) -> JobRow:
-    spec = JobSpecInput(
-        pipeline_yaml_path=row["pipeline_yaml_path"],
-        job_type=row["job_type"],
-        timeout=row["timeout"],
-        active_timeout=row["active_timeout"],
-        max_retries=row["max_retries"],
-        exposed_port=row["exposed_port"],
-        schedule=row["schedule"],
-        pinned=bool(row["pinned"]),
-        debuggable=bool(row["debuggable"]),
-        branch_name=row["branch_name"],
-        commit_id=row["commit_id"],
-        owner=row["owner"],
-        department=row["department"],
-        parameters=tuple((p.key, p.value) for p in parameters),
-        scheduled_from=row["scheduled_from"],
-    )
-    created = from_db(row["created_at"])
-    assert created is not None
-    return JobRow(
-        id=row["id"],
-        seq=row["seq"],
-        run_id=row["run_id"],
-        status=JobStatus(row["status"]),
-        spec=spec,
-        created_at=created,
-        status_reason=row["status_reason"],
-        output=row["output"],
-        start_time=from_db(row["start_time"]),
-        completion_time=from_db(row["completion_time"]),
-        duration=row["duration"],
-        retries=row["retries"],
-        dask_dashboard_url=row["dask_dashboard_url"],
-        output_notebooks_path=row["output_notebooks_path"],
-        estimated_cost=row["estimated_cost"],
-        parameters=parameters,
-    )
+                    parameters.setdefault(prow["pipeline_job_id"], []).append(
+                        row_to_parameter(prow)
+                    )
+        return [row_to_job(row, tuple(parameters.get(row["id"], ()))) for row in rows]

@@ -92,6 +92,8 @@ JOB_SHAPE = TableShape(
         "owner": ("owner", Kind.STRING),
         "department": ("department", Kind.STRING),
         "estimatedCost": ("estimated_cost", Kind.FLOAT),
+        "daskDashboardUrl": ("dask_dashboard_url", Kind.STRING),
+        "outputNotebooksPath": ("output_notebooks_path", Kind.STRING),
         "duration": ("duration", Kind.FLOAT),
         "createdAt": ("created_at", Kind.DATETIME),
         "startTime": ("start_time", Kind.DATETIME),
@@ -285,3 +287,16 @@ def compile_order_by(order_by: OrderBy, shape: TableShape) -> str:
                 terms.append(f"{column} ASC NULLS LAST")
     terms.append(f"{shape.alias}.seq ASC")
     return ", ".join(terms)
+
+
+def reverse_order(order: str) -> str:
+    """The same ORDER BY text with every direction flipped (for a negative ``take``)."""
+    swapped = []
+    for term in order.split(", "):
+        if term.endswith(" DESC NULLS FIRST"):
+            swapped.append(term.replace(" DESC NULLS FIRST", " ASC NULLS LAST"))
+        elif term.endswith(" ASC NULLS LAST"):
+            swapped.append(term.replace(" ASC NULLS LAST", " DESC NULLS FIRST"))
+        else:
+            swapped.append(term.replace(" ASC", " DESC"))
+    return ", ".join(swapped)
