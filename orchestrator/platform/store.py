@@ -176,8 +176,9 @@ class Store:
     def spawn_run(self, parent_id: str) -> JobRow:
         """A new "pending" run of a cron job: same spec and parameters, no schedule.
 
-        The run's ``scheduled_from`` names the parent, and it keeps the parent's parameters,
-        so runs can be found by the parent's labels.
+        The run's ``scheduled_from`` names the parent (API filter
+        ``{scheduledFrom: {equals: parentId}}``), and it keeps the parent's parameters, so
+        runs can also be found by the parent's labels.
         """
         parent = self.get_job(parent_id)
         if parent is None:

@@ -98,6 +98,7 @@ JOB_SHAPE = TableShape(
         "createdAt": ("created_at", Kind.DATETIME),
         "startTime": ("start_time", Kind.DATETIME),
         "completionTime": ("completion_time", Kind.DATETIME),
+        "scheduledFrom": ("scheduled_from", Kind.STRING),
     },
     relations={
         "parameters": RelationShape("parameter", PARAMETER_SHAPE, "pipeline_job_id"),

@@ -137,3 +137,14 @@ def test_committed_jobs_survive_reopening(tmp_path: Path) -> None:
     second = Store.open(tmp_path / "p.db")
     assert [j.id for j in second.find_jobs()] == ids
     second.close()
+
+
+def test_spawned_runs_are_found_by_their_cron_job(store: Store, clock: ManualClock) -> None:
+    cron = store.create_job(JobSpecInput("pipe.yaml", schedule="* * * * *"))
+    first = store.spawn_run(cron.id)
+    clock.now += timedelta(minutes=1)
+    second = store.spawn_run(cron.id)
+    where = {"scheduledFrom": {"equals": cron.id}}
+    latest = store.find_jobs(where, order_by={"createdAt": "desc"}, take=1)
+    assert [j.id for j in latest] == [second.id]
+    assert store.count_jobs(where) == 2 and first.id != second.id
