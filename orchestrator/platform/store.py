@@ -404,27 +404,41 @@ class Store:
 
         With a status change, finished jobs are skipped (never touched, not counted), and so
         are jobs that already have that status: the count is the number of jobs changed.
+        One set-based UPDATE, so cancelling 100,000 jobs does not stall the event loop.
         """
+        if changes.disconnect_parameters or changes.create_parameters:
+            raise ValueError("updateManyPipelineJob cannot change parameters")
         condition = compile_where(where, JOB_SHAPE)
-        sql = f"SELECT j.id, j.status, j.start_time FROM pipeline_job j WHERE {condition.sql}"  # noqa: S608
-        params: list[Any] = list(condition.params)
-        if changes.status is not None:
-            sql += f" AND j.status NOT IN ({_FINAL_SQL}) AND j.status != ?"
-            params.append(changes.status.value)
+        select = f"SELECT j.seq FROM pipeline_job j WHERE {condition.sql}"  # noqa: S608
+        select_params: list[Any] = list(condition.params)
+        assignments: list[str] = []
+        params: list[Any] = []
+        target = changes.status
+        if target is not None:
+            select += f" AND j.status NOT IN ({_FINAL_SQL}) AND j.status != ?"
+            select_params.append(target.value)
+            now = to_db(self.now())
+            assignments.append("status = ?")
+            params.append(target.value)
+            if target.is_final:
+                assignments += [
+                    "completion_time = ?",
+                    "duration = CASE WHEN start_time IS NULL THEN NULL ELSE"
+                    " ROUND(MAX(0.0, (julianday(?) - julianday(start_time)) * 86400.0), 3) END",
+                ]
+                params += [now, now]
+            elif target is JobStatus.IN_PROGRESS:
+                assignments.append("start_time = ?")
+                params.append(now)
+        column_sql, column_params = _column_assignments(changes)
+        assignments += column_sql
+        params += column_params
+        if not assignments:
+            return self.count_jobs(where)
+        sql = f"UPDATE pipeline_job SET {', '.join(assignments)} WHERE seq IN ({select})"  # noqa: S608
         with self.transaction():
-            rows = list(self.connection.execute(sql, params))
-            if not rows:
-                return 0
-            now = self.now()
-            for row in rows:
-                assignments, values = self._assignments(row, changes, None, now=now)
-                if assignments:
-                    self.connection.execute(
-                        f"UPDATE pipeline_job SET {', '.join(assignments)} WHERE id = ?",  # noqa: S608
-                        (*values, row["id"]),
-                    )
-                self._insert_parameters(row["id"], changes.create_parameters)
-        return len(rows)
+            cursor = self.connection.execute(sql, (*params, *select_params))
+        return cursor.rowcount
 
     def update_parameter(
         self, parameter_id: str, key: str | None = None, value: str | None = None
@@ -479,13 +493,8 @@ class Store:
             elif target is JobStatus.IN_PROGRESS:
                 assignments.append("start_time = ?")
                 params.append(to_db(moment))
-        for name, value in changes.columns:
-            column = UPDATABLE_COLUMNS.get(name)
-            if column is None:
-                raise ValueError(f"field {name!r} cannot be updated")
-            assignments.append(f"{column} = ?")
-            params.append(int(value) if isinstance(value, bool) else value)
-        return assignments, params
+        column_sql, column_params = _column_assignments(changes)
+        return assignments + column_sql, params + column_params
 
     def _update_ids(self, ids: Sequence[str], assignments: str, params: tuple[Any, ...]) -> None:
         for start in range(0, len(ids), _CHUNK):
@@ -511,3 +520,16 @@ class Store:
                         row_to_parameter(prow)
                     )
         return [row_to_job(row, tuple(parameters.get(row["id"], ()))) for row in rows]
+
+
+def _column_assignments(changes: JobChanges) -> tuple[list[str], list[Any]]:
+    """SET clauses for the plain columns of ``changes`` (names checked against a fixed map)."""
+    assignments: list[str] = []
+    params: list[Any] = []
+    for name, value in changes.columns:
+        column = UPDATABLE_COLUMNS.get(name)
+        if column is None:
+            raise ValueError(f"field {name!r} cannot be updated")
+        assignments.append(f"{column} = ?")
+        params.append(int(value) if isinstance(value, bool) else value)
+    return assignments, params

@@ -148,3 +148,21 @@ def test_spawned_runs_are_found_by_their_cron_job(store: Store, clock: ManualClo
     latest = store.find_jobs(where, order_by={"createdAt": "desc"}, take=1)
     assert [j.id for j in latest] == [second.id]
     assert store.count_jobs(where) == 2 and first.id != second.id
+
+
+def test_update_many_sets_completion_and_duration_and_leaves_final_rows_whole(
+    store: Store, clock: ManualClock
+) -> None:
+    jobs = store.create_jobs([spec(i) for i in range(3)])
+    store.claim_pending(2)
+    store.finish(jobs[0].id, JobStatus.DONE, None)
+    clock.now += timedelta(seconds=2.5)
+    changes = JobChanges(status=JobStatus.CANCELLED, columns=(("statusReason", "stop"),))
+    assert store.update_many(None, changes) == 2
+    done, running, pending = (store.get_job(j.id) for j in jobs)
+    assert done is not None and running is not None and pending is not None
+    assert (done.status, done.status_reason) == (JobStatus.DONE, None)
+    assert (running.duration, running.completion_time) == (2.5, clock.now)
+    assert (pending.duration, pending.status_reason) == (None, "stop")
+    assert store.update_many(None, JobChanges(columns=(("pinned", True),))) == 3
+    assert all(store.get_job(j.id).spec.pinned for j in jobs)  # type: ignore[union-attr]
