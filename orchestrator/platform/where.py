@@ -234,7 +234,7 @@ def _compile_scalar(column: str, kind: Kind, condition: Any) -> SqlFragment | No
             if op == "in":
                 parts.append(f"{column} IN ({marks})")
             else:
-                parts.append(f"({column} IS NULL OR {column} NOT IN ({marks}))")
+                parts.append(f"{column} NOT IN ({marks})")
             params.extend(values)
         elif op in _COMPARISONS:
             if value is not None:
@@ -257,7 +257,8 @@ def _compile_scalar(column: str, kind: Kind, condition: Any) -> SqlFragment | No
                 continue
             inner = _compile_scalar(column, kind, value)
             if inner is not None:
-                parts.append(f"NOT ({inner.sql}) OR {column} IS NULL")
+                # SQL semantics, as Prisma on PostgreSQL: NULL matches neither side.
+                parts.append(f"{column} IS NOT NULL AND NOT ({inner.sql})")
                 params.extend(inner.params)
         elif op == "mode":
             continue  # case mode: the local store compares as stored

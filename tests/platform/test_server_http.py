@@ -101,6 +101,16 @@ async def test_too_deep_documents_are_refused(small_api: Api) -> None:
             "unknown status 'finished'",
         ),
         (
+            'mutation { updateParameter(where: {id: "nope"}, data: {key: {set: "k"}}) { id } }',
+            {},
+            "no parameter with id 'nope'",
+        ),
+        (
+            'mutation { updateHyperHubSession(where: {id: "nope"}, data: {}) { id } }',
+            {},
+            "no session with id 'nope'",
+        ),
+        (
             'query { pipelineJobs(where: {startTime: {gt: "yesterday"}}) { id } }',
             {},
             "not an ISO-8601 DateTime",

@@ -166,3 +166,14 @@ def test_update_many_sets_completion_and_duration_and_leaves_final_rows_whole(
     assert (pending.duration, pending.status_reason) == (None, "stop")
     assert store.update_many(None, JobChanges(columns=(("pinned", True),))) == 3
     assert all(store.get_job(j.id).spec.pinned for j in jobs)  # type: ignore[union-attr]
+
+
+def test_not_and_not_in_follow_sql_null_semantics(store: Store) -> None:
+    store.create_job(JobSpecInput("a.yaml", owner="ada"))
+    store.create_job(JobSpecInput("b.yaml", owner="bob"))
+    store.create_job(JobSpecInput("c.yaml"))  # no owner
+    assert store.count_jobs({"owner": {"not": {"equals": "ada"}}}) == 1
+    assert store.count_jobs({"owner": {"notIn": ["ada"]}}) == 1
+    assert store.count_jobs({"owner": {"equals": None}}) == 1
+    assert store.count_jobs({"NOT": [{"owner": {"equals": "ada"}}]}) == 1
+    assert store.count_jobs({"OR": []}) == 0 and store.count_jobs({"AND": []}) == 3
