@@ -42,15 +42,18 @@ from orchestrator.platform.timestamps import Clock, to_db, utc_now
 from orchestrator.platform.where import (
     JOB_SHAPE,
     OrderBy,
+    SqlFragment,
+    Strategy,
     compile_order_by,
     compile_where,
-    reverse_order,
+    required_labels,
 )
 
 _FINAL_SQL = ",".join(f"'{s.value}'" for s in sorted(FINAL_STATUSES))
 __all__ = ["JobChanges", "Store", "new_id"]  # JobChanges is re-exported for callers
 
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
+_SELECTIVE = 1000  # a label carried by at most this many jobs drives a look-up
 
 
 def new_id() -> str:
@@ -240,11 +243,9 @@ class Store:
 
         A negative ``take`` takes from the end, as Prisma does.
         """
-        condition = compile_where(where, JOB_SHAPE)
-        order = compile_order_by(order_by, JOB_SHAPE)
+        condition = self._job_condition(where)
         reverse = take is not None and take < 0
-        if reverse:
-            order = reverse_order(order)
+        order = compile_order_by(order_by, JOB_SHAPE, reverse=reverse)
         sql = f"SELECT j.* FROM pipeline_job j WHERE {condition.sql} ORDER BY {order}"  # noqa: S608
         params: list[Any] = list(condition.params)
         sql += " LIMIT ? OFFSET ?"
@@ -256,7 +257,7 @@ class Store:
 
     def count_jobs(self, where: Mapping[str, Any] | None = None) -> int:
         """How many jobs match ``where``."""
-        condition = compile_where(where, JOB_SHAPE)
+        condition = self._job_condition(where)
         sql = f"SELECT COUNT(*) FROM pipeline_job j WHERE {condition.sql}"  # noqa: S608
         return int(self.connection.execute(sql, condition.params).fetchone()[0])
 
@@ -408,7 +409,7 @@ class Store:
         """
         if changes.disconnect_parameters or changes.create_parameters:
             raise ValueError("updateManyPipelineJob cannot change parameters")
-        condition = compile_where(where, JOB_SHAPE)
+        condition = self._job_condition(where)
         select = f"SELECT j.seq FROM pipeline_job j WHERE {condition.sql}"  # noqa: S608
         select_params: list[Any] = list(condition.params)
         assignments: list[str] = []
@@ -457,6 +458,36 @@ class Store:
         return parameter
 
     # -- internals --------------------------------------------------------------------------
+
+    def _job_condition(self, where: Mapping[str, Any] | None) -> SqlFragment:
+        """Compile ``where`` with a strategy chosen from its required labels.
+
+        SQLite cannot know that ``ORCHESTRATOR_JOB=k`` matches 1 job while
+        ``ORCHESTRATOR_RUN=r`` matches 100,000, nor that a status matches most jobs. So each
+        required label's jobs are fetched (at most ``_SELECTIVE`` + 1 ids, from the covering
+        index). When one label is selective, its ids become an ``id IN (...)`` list and the
+        other labels are checked per row; when none is, the label sets drive and plain
+        columns (status, id range) are only checked, so an ``ORDER BY id`` page stops early.
+        """
+        labels = required_labels(where)
+        if not labels:
+            return compile_where(where, JOB_SHAPE)
+        best: list[str] | None = None
+        for key, value in labels:
+            ids = [
+                row[0]
+                for row in self.connection.execute(
+                    "SELECT pipeline_job_id FROM parameter WHERE key = ? AND value = ?"
+                    " AND pipeline_job_id IS NOT NULL LIMIT ?",
+                    (key, value, _SELECTIVE + 1),
+                )
+            ]
+            if len(ids) <= _SELECTIVE and (best is None or len(ids) < len(best)):
+                best = ids
+        if best is None:
+            return compile_where(where, JOB_SHAPE, strategy=Strategy.RELATIONS_DRIVE)
+        narrowed = {"AND": [{"id": {"in": best}}, where]}
+        return compile_where(narrowed, JOB_SHAPE, strategy=Strategy.PROBE_RELATIONS)
 
     def _status_row(self, job_id: str) -> sqlite3.Row:
         row: sqlite3.Row | None = self.connection.execute(
