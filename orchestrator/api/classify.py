@@ -71,6 +71,8 @@ _TRANSIENT_CODES = frozenset(
         "TRANSIENT",
     }
 )
+# Throttling answers are given instead of executing the request.
+_THROTTLE_CODES = frozenset({"TOO_MANY_REQUESTS", "RATE_LIMITED", "THROTTLED"})
 _AUTH_CODES = frozenset({"UNAUTHENTICATED", "UNAUTHORIZED", "FORBIDDEN"})
 _TOO_LARGE_CODES = frozenset({"TOO_MANY_ROOT_FIELDS", "QUERY_TOO_LARGE", "QUERY_TOO_COMPLEX"})
 _TOO_LARGE_MESSAGE = re.compile(
@@ -207,7 +209,7 @@ def classify(reply: Reply, now: datetime | None = None) -> Failure | None:
             message=_exception_message(reply.exception),
             retry_after=retry_after,
             status=reply.status,
-            executed_possibly=_possibly_executed(kind, reply.status, unsent),
+            executed_possibly=_possibly_executed(kind, reply.status, unsent=unsent),
         )
     status_kind = classify_status(reply.status) if reply.status is not None else None
     if status_kind is None and not reply.errors:
@@ -222,17 +224,22 @@ def classify(reply: Reply, now: datetime | None = None) -> Failure | None:
     if status_kind is FailureKind.AUTHENTICATION:
         kind = FailureKind.AUTHENTICATION
     message = graphql_message(reply.errors) if reply.errors else f"HTTP {reply.status}"
+    throttled = any(error_code(error) in _THROTTLE_CODES for error in reply.errors)
     return Failure(
         kind=kind,
         message=message,
         retry_after=retry_after,
         status=reply.status,
-        executed_possibly=_possibly_executed(kind, reply.status, unsent=not reply.sent),
+        executed_possibly=_possibly_executed(
+            kind, reply.status, unsent=not reply.sent, throttled=throttled
+        ),
     )
 
 
-def _possibly_executed(kind: FailureKind, status: int | None, unsent: bool) -> bool:
-    if unsent or status == 429:
+def _possibly_executed(
+    kind: FailureKind, status: int | None, *, unsent: bool, throttled: bool = False
+) -> bool:
+    if unsent or throttled or status == 429:
         return False
     # Auth, validation and size are checked before anything executes.
     return kind is FailureKind.TRANSIENT

@@ -150,6 +150,18 @@ def test_throttled_request_is_retryable_even_for_creates_and_keeps_retry_after()
     assert failure.retryable
 
 
+def test_graphql_throttling_in_a_200_did_not_execute_but_unavailable_may_have() -> None:
+    throttled = classify(
+        Reply(status=200, errors=({"message": "slow", "extensions": {"code": "THROTTLED"}},))
+    )
+    unavailable = classify(
+        Reply(status=200, errors=({"message": "x", "extensions": {"code": "TIMEOUT"}},))
+    )
+    assert throttled is not None and unavailable is not None
+    assert throttled.retryable and not throttled.executed_possibly
+    assert unavailable.retryable and unavailable.executed_possibly
+
+
 def test_server_error_with_body_is_transient_and_may_have_executed() -> None:
     failure = classify(Reply(status=503, errors=({"message": "injected failure"},)))
     assert failure is not None
