@@ -51,6 +51,7 @@ class Failure:
     retry_after: float | None = None  # seconds, from the server's Retry-After
     status: int | None = None
     executed_possibly: bool = field(default=True)  # may the request have had effects?
+    errors: GraphQLErrors = ()  # the GraphQL errors behind it, if any
 
     @property
     def retryable(self) -> bool:
@@ -169,6 +170,24 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+_VARIABLE_INDEX = re.compile(r"\$[A-Za-z_]+?(\d+)\b")
+_ALIAS_INDEX = re.compile(r"^[A-Za-z_]+?(\d+)$")
+
+
+def batch_indices(errors: Sequence[Mapping[str, Any]], size: int) -> list[int]:
+    """Which copies of an aliased batch the errors are about (by alias path or ``$dN``)."""
+    found: set[int] = set()
+    for error in errors:
+        path = error.get("path")
+        if isinstance(path, list) and path and isinstance(path[0], str):
+            match = _ALIAS_INDEX.match(path[0])
+            if match:
+                found.add(int(match.group(1)))
+        for match in _VARIABLE_INDEX.finditer(str(error.get("message", ""))):
+            found.add(int(match.group(1)))
+    return sorted(index for index in found if index < size)
+
+
 def graphql_message(errors: Sequence[Mapping[str, Any]]) -> str:
     """The server's own words for a list of GraphQL errors, one per line, with their paths."""
     lines = []
@@ -233,6 +252,7 @@ def classify(reply: Reply, now: datetime | None = None) -> Failure | None:
         executed_possibly=_possibly_executed(
             kind, reply.status, unsent=not reply.sent, throttled=throttled
         ),
+        errors=reply.errors,
     )
 
 
@@ -249,6 +269,7 @@ __all__ = [
     "Failure",
     "FailureKind",
     "Reply",
+    "batch_indices",
     "classify",
     "classify_graphql_error",
     "classify_graphql_errors",

@@ -14,7 +14,7 @@ from typing import Any
 
 import structlog
 
-from orchestrator.api.classify import Failure, FailureKind
+from orchestrator.api.classify import Failure, FailureKind, batch_indices
 from orchestrator.api.concurrency import run_each
 from orchestrator.api.documents import alias_name, batched
 from orchestrator.api.errors import PlatformError, SubmitOutcomeUnknown
@@ -122,7 +122,20 @@ class BatchCreator:
                 ),
                 failed_jobs,
             )
-        return self.sender.public_error(failure, "createPipelineJob")
+        error = self.sender.public_error(failure, "createPipelineJob")
+        culprits = batch_indices(failure.errors, len(batch))
+        if not culprits:
+            return error
+        named = ", ".join(describe_job(start + index, batch[index]) for index in culprits)
+        return type(error)(f"{error.message} [failing: {self.sender.redact(named)}]")
+
+
+def describe_job(position: int, job: JobCreate, max_labels: int = 3) -> str:
+    """A job as a person recognises it: its position in the call and its first labels."""
+    labels = list(job.parameters.items())
+    shown = ", ".join(f"{key}={value}" for key, value in labels[:max_labels])
+    more = ", ..." if len(labels) > max_labels else ""
+    return f"job #{position} {{{shown}{more}}}" if labels else f"job #{position}"
 
 
 def _collect(

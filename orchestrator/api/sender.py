@@ -114,7 +114,7 @@ class RequestSender:
 
     def public_error(self, failure: Failure, what: str) -> PlatformError:
         """The public error for a classified failure, its message free of the token."""
-        status = f"HTTP {failure.status}: " if failure.status else ""
+        status = f"HTTP {failure.status}: " if failure.status and failure.status >= 400 else ""
         text = self.redact(failure.message)
         if failure.kind is FailureKind.AUTHENTICATION:
             return AuthenticationError(

@@ -11,6 +11,7 @@ from gql.transport.exceptions import TransportConnectionFailed, TransportProtoco
 from orchestrator.api.classify import (
     FailureKind,
     Reply,
+    batch_indices,
     classify,
     classify_graphql_error,
     classify_graphql_errors,
@@ -212,3 +213,14 @@ def test_retry_after_accepts_seconds_and_http_dates(
 ) -> None:
     now = datetime(2026, 11, 24, 8, 0, 0, tzinfo=UTC)
     assert parse_retry_after(value, now) == seconds
+
+
+def test_batch_indices_come_from_alias_paths_and_variable_names() -> None:
+    errors = [
+        {"message": "Variable '$d1' has invalid value: unknown field 'colour'"},
+        {"message": "bad cron", "path": ["j3"]},
+        {"message": "Variable '$d2' has invalid value at .timeout"},
+        {"message": "Variable '$d99' is out of this batch"},
+        {"message": "no index here", "path": ["pipelineJobs", 0]},
+    ]
+    assert batch_indices(errors, 10) == [1, 2, 3]

@@ -182,6 +182,8 @@ async def test_unknown_field_is_a_permanent_error_with_the_servers_message(
         assert await client.count_jobs({"ORCHESTRATOR_RUN": run}) == 0
     assert not isinstance(caught.value, AuthenticationError)
     assert "colour" in str(caught.value)
+    assert f"[failing: job #2 {{ORCHESTRATOR_RUN={run}}}]" in str(caught.value)
+    assert "HTTP 200" not in str(caught.value)
     assert caught.value.created == (None, None, None)
 
 
