@@ -152,6 +152,16 @@ def never_reached_server(exception: BaseException) -> bool:
     return False
 
 
+def unencodable(exception: BaseException) -> bool:
+    """True when the request could not even be encoded (a value JSON cannot represent)."""
+    chain: BaseException | None = exception
+    while chain is not None:
+        if isinstance(chain, TypeError):
+            return True
+        chain = chain.__cause__
+    return False
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None."""
     if value is None:
@@ -219,6 +229,12 @@ def classify(reply: Reply, now: datetime | None = None) -> Failure | None:
     it before execution (auth, validation, size).
     """
     retry_after = parse_retry_after(reply.retry_after, now)
+    if reply.exception is not None and unencodable(reply.exception):
+        return Failure(
+            kind=FailureKind.PERMANENT,
+            message=f"a value cannot be sent as JSON: {_exception_message(reply.exception)}",
+            executed_possibly=False,
+        )
     if reply.exception is not None and not reply.errors:
         unsent = not reply.sent or never_reached_server(reply.exception)
         status_kind = classify_status(reply.status) if reply.status is not None else None
@@ -277,4 +293,5 @@ __all__ = [
     "graphql_message",
     "never_reached_server",
     "parse_retry_after",
+    "unencodable",
 ]

@@ -126,6 +126,16 @@ def test_failure_before_headers_were_sent_certainly_did_not_execute() -> None:
     assert failure is not None and failure.executed_possibly is False
 
 
+def test_a_value_json_cannot_encode_is_permanent_and_never_sent() -> None:
+    error = TransportConnectionFailed("Object of type set is not JSON serializable")
+    error.__cause__ = TypeError("Object of type set is not JSON serializable")
+    failure = classify(Reply(exception=error, sent=False))
+    assert failure is not None
+    assert failure.kind is FailureKind.PERMANENT
+    assert not failure.executed_possibly
+    assert "JSON" in failure.message
+
+
 def test_timeout_is_transient_and_may_have_executed() -> None:
     failure = classify(Reply(exception=TimeoutError(), sent=True))
     assert failure is not None

@@ -8,6 +8,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from structlog.testing import capture_logs
 
 from orchestrator.api import (
     AuthenticationError,
@@ -185,6 +186,17 @@ async def test_unknown_field_is_a_permanent_error_with_the_servers_message(
     assert f"[failing: job #2 {{ORCHESTRATOR_RUN={run}}}]" in str(caught.value)
     assert "HTTP 200" not in str(caught.value)
     assert caught.value.created == (None, None, None)
+
+
+async def test_a_value_json_cannot_carry_is_a_permanent_error_at_once(
+    platform: LocalPlatform,
+) -> None:
+    odd = JobCreate(fields={"pipelineYamlPath": "p.yaml", "pinned": {1, 2}}, parameters={})
+    with capture_logs() as logs:
+        async with client_for(platform) as client:
+            with pytest.raises(PermanentError, match="JSON"):
+                await client.create_jobs([odd])
+    assert not [entry for entry in logs if entry["event"] == "platform_request_retry"]
 
 
 async def test_a_document_over_the_root_field_limit_is_split_and_the_size_kept(
