@@ -250,14 +250,12 @@ def classify(reply: Reply, now: datetime | None = None) -> Failure | None:
     if status_kind is None and not reply.errors:
         return None
     errors_kind = classify_graphql_errors(reply.errors) if reply.errors else None
-    # A status that asks for a retry (429, 503) wins over a body that merely describes it;
-    # otherwise the body's errors are more precise than a bare 400.
-    if status_kind is FailureKind.TRANSIENT or errors_kind is None:
-        kind = status_kind or FailureKind.PERMANENT
+    # A status that says what to do (401: fix the token, 413: send less, 429/503: retry) wins
+    # over a body that merely describes it; a bare 400 says less than the body's errors.
+    if status_kind is not None and status_kind is not FailureKind.PERMANENT:
+        kind = status_kind
     else:
-        kind = errors_kind
-    if status_kind is FailureKind.AUTHENTICATION:
-        kind = FailureKind.AUTHENTICATION
+        kind = errors_kind or status_kind or FailureKind.PERMANENT
     message = graphql_message(reply.errors) if reply.errors else f"HTTP {reply.status}"
     throttled = any(error_code(error) in _THROTTLE_CODES for error in reply.errors)
     return Failure(

@@ -196,6 +196,12 @@ def test_bad_request_uses_the_servers_message_and_did_not_execute() -> None:
     assert not failure.retryable and not failure.executed_possibly
 
 
+def test_payload_too_large_status_wins_over_its_body() -> None:
+    failure = classify(Reply(status=413, errors=({"message": "request body over 8 bytes"},)))
+    assert failure is not None and failure.kind is FailureKind.TOO_LARGE
+    assert not failure.executed_possibly
+
+
 def test_too_large_body_beats_bare_400() -> None:
     failure = classify(Reply(status=400, errors=({"message": "too many root fields (100)"},)))
     assert failure is not None and failure.kind is FailureKind.TOO_LARGE

@@ -188,6 +188,17 @@ async def test_unknown_field_is_a_permanent_error_with_the_servers_message(
     assert caught.value.created == (None, None, None)
 
 
+async def test_a_body_over_the_size_limit_is_split_too(slow_platform: LocalPlatform) -> None:
+    run = new_run()
+    bulky = "x" * (5 * 1024 * 1024)  # two of these exceed the local platform's 8 MiB body limit
+    jobs = make_jobs(run, 2, blob=bulky)
+    async with client_for(slow_platform, create_batch_size=2) as client:
+        states = await client.create_jobs(jobs)
+        assert client.create_batch_size == 1
+        assert await client.count_jobs({"ORCHESTRATOR_RUN": run}) == 2
+    assert len({state.id for state in states}) == 2
+
+
 async def test_a_value_json_cannot_carry_is_a_permanent_error_at_once(
     platform: LocalPlatform,
 ) -> None:
