@@ -73,7 +73,8 @@ async def test_under_chaos_queries_and_cancels_succeed_and_creates_never_duplica
         assert any(found_state.id == state.id for found_state in found)
     assert set(per_key) <= set(created) | unknown
     assert not set(per_key) & refused
-    assert cancelled == len(found)
+    # A cancel whose reply was lost and then retried counts only what the retry changed.
+    assert 0 < cancelled <= len(found)
     assert all(state.status.value == "cancelled" for state in after)
     retries = [entry for entry in logs if entry["event"] == "platform_request_retry"]
     assert {entry["status"] for entry in retries} & {429, 500, 502, 503}
