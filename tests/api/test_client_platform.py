@@ -210,6 +210,21 @@ async def test_a_value_json_cannot_carry_is_a_permanent_error_at_once(
     assert not [entry for entry in logs if entry["event"] == "platform_request_retry"]
 
 
+async def test_a_failed_batch_reports_the_jobs_other_batches_created(
+    slow_platform: LocalPlatform,
+) -> None:
+    run = new_run()
+    jobs = make_jobs(run, 6)
+    jobs[3] = JobCreate(fields={"pipelineYamlPath": "p.yaml", "colour": "red"}, parameters={})
+    async with client_for(slow_platform, create_batch_size=2) as client:
+        with pytest.raises(PermanentError) as caught:
+            await client.create_jobs(jobs)
+        on_server = {state.id for state in await client.find_jobs({"ORCHESTRATOR_RUN": run})}
+    created = caught.value.created
+    assert [state is not None for state in created] == [True, True, False, False, True, True]
+    assert {state.id for state in created if state is not None} == on_server
+
+
 async def test_a_document_over_the_root_field_limit_is_split_and_the_size_kept(
     slow_platform: LocalPlatform,
 ) -> None:
