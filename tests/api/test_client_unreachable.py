@@ -58,3 +58,12 @@ async def test_empty_inputs_send_nothing() -> None:
         assert await client.create_jobs([]) == []
         assert await client.get_jobs([]) == []
         assert await client.cancel_jobs([]) == 0
+
+
+async def test_a_client_opens_once_at_a_time_and_can_reopen() -> None:
+    client = _client()
+    async with client:
+        with pytest.raises(RuntimeError, match="already open"):
+            await client.__aenter__()
+    async with client:
+        assert await client.get_jobs([]) == []
