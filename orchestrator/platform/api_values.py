@@ -12,9 +12,16 @@ from typing import Any
 from croniter import croniter
 from graphql import GraphQLError
 
-from orchestrator.platform.model import JobRow, JobSpecInput, JobStatus, ParameterRow, SessionRow
+from orchestrator.platform.model import (
+    UPDATABLE_COLUMNS,
+    JobChanges,
+    JobRow,
+    JobSpecInput,
+    JobStatus,
+    ParameterRow,
+    SessionRow,
+)
 from orchestrator.platform.session_store import SESSION_UPDATE_COLUMNS, SessionChanges
-from orchestrator.platform.store import UPDATABLE_COLUMNS, JobChanges
 from orchestrator.platform.timestamps import to_api
 
 _STATUS_CHOICES = ", ".join(repr(s.value) for s in JobStatus)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import Api
+from api_harness import Api
 
 from orchestrator.platform.model import JobSpecInput, JobStatus
 

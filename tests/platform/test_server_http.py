@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from conftest import TOKEN, Api, start_api
+from api_harness import TOKEN, Api, start_api
 
 from orchestrator.platform.model import JobStatus
 
@@ -99,6 +99,16 @@ async def test_too_deep_documents_are_refused(small_api: Api) -> None:
             " { id } }",
             {},
             "unknown status 'finished'",
+        ),
+        (
+            'mutation { updateParameter(where: {id: "nope"}, data: {key: {set: "k"}}) { id } }',
+            {},
+            "no parameter with id 'nope'",
+        ),
+        (
+            'mutation { updateHyperHubSession(where: {id: "nope"}, data: {}) { id } }',
+            {},
+            "no session with id 'nope'",
         ),
         (
             'query { pipelineJobs(where: {startTime: {gt: "yesterday"}}) { id } }',
