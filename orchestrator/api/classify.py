@@ -51,6 +51,7 @@ class Failure:
     retry_after: float | None = None  # seconds, from the server's Retry-After
     status: int | None = None
     executed_possibly: bool = field(default=True)  # may the request have had effects?
+    errors: GraphQLErrors = ()  # the GraphQL errors behind it, if any
 
     @property
     def retryable(self) -> bool:
@@ -71,6 +72,8 @@ _TRANSIENT_CODES = frozenset(
         "TRANSIENT",
     }
 )
+# Throttling answers are given instead of executing the request.
+_THROTTLE_CODES = frozenset({"TOO_MANY_REQUESTS", "RATE_LIMITED", "THROTTLED"})
 _AUTH_CODES = frozenset({"UNAUTHENTICATED", "UNAUTHORIZED", "FORBIDDEN"})
 _TOO_LARGE_CODES = frozenset({"TOO_MANY_ROOT_FIELDS", "QUERY_TOO_LARGE", "QUERY_TOO_COMPLEX"})
 _TOO_LARGE_MESSAGE = re.compile(
@@ -149,6 +152,16 @@ def never_reached_server(exception: BaseException) -> bool:
     return False
 
 
+def unencodable(exception: BaseException) -> bool:
+    """True when the request could not even be encoded (a value JSON cannot represent)."""
+    chain: BaseException | None = exception
+    while chain is not None:
+        if isinstance(chain, TypeError):
+            return True
+        chain = chain.__cause__
+    return False
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None."""
     if value is None:
@@ -165,6 +178,24 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+_VARIABLE_INDEX = re.compile(r"\$[A-Za-z_]+?(\d+)\b")
+_ALIAS_INDEX = re.compile(r"^[A-Za-z_]+?(\d+)$")
+
+
+def batch_indices(errors: Sequence[Mapping[str, Any]], size: int) -> list[int]:
+    """Which copies of an aliased batch the errors are about (by alias path or ``$dN``)."""
+    found: set[int] = set()
+    for error in errors:
+        path = error.get("path")
+        if isinstance(path, list) and path and isinstance(path[0], str):
+            match = _ALIAS_INDEX.match(path[0])
+            if match:
+                found.add(int(match.group(1)))
+        for match in _VARIABLE_INDEX.finditer(str(error.get("message", ""))):
+            found.add(int(match.group(1)))
+    return sorted(index for index in found if index < size)
 
 
 def graphql_message(errors: Sequence[Mapping[str, Any]]) -> str:
@@ -198,6 +229,12 @@ def classify(reply: Reply, now: datetime | None = None) -> Failure | None:
     it before execution (auth, validation, size).
     """
     retry_after = parse_retry_after(reply.retry_after, now)
+    if reply.exception is not None and unencodable(reply.exception):
+        return Failure(
+            kind=FailureKind.PERMANENT,
+            message=f"a value cannot be sent as JSON: {_exception_message(reply.exception)}",
+            executed_possibly=False,
+        )
     if reply.exception is not None and not reply.errors:
         unsent = not reply.sent or never_reached_server(reply.exception)
         status_kind = classify_status(reply.status) if reply.status is not None else None
@@ -207,32 +244,36 @@ def classify(reply: Reply, now: datetime | None = None) -> Failure | None:
             message=_exception_message(reply.exception),
             retry_after=retry_after,
             status=reply.status,
-            executed_possibly=_possibly_executed(kind, reply.status, unsent),
+            executed_possibly=_possibly_executed(kind, reply.status, unsent=unsent),
         )
     status_kind = classify_status(reply.status) if reply.status is not None else None
     if status_kind is None and not reply.errors:
         return None
     errors_kind = classify_graphql_errors(reply.errors) if reply.errors else None
-    # A status that asks for a retry (429, 503) wins over a body that merely describes it;
-    # otherwise the body's errors are more precise than a bare 400.
-    if status_kind is FailureKind.TRANSIENT or errors_kind is None:
-        kind = status_kind or FailureKind.PERMANENT
+    # A status that says what to do (401: fix the token, 413: send less, 429/503: retry) wins
+    # over a body that merely describes it; a bare 400 says less than the body's errors.
+    if status_kind is not None and status_kind is not FailureKind.PERMANENT:
+        kind = status_kind
     else:
-        kind = errors_kind
-    if status_kind is FailureKind.AUTHENTICATION:
-        kind = FailureKind.AUTHENTICATION
+        kind = errors_kind or status_kind or FailureKind.PERMANENT
     message = graphql_message(reply.errors) if reply.errors else f"HTTP {reply.status}"
+    throttled = any(error_code(error) in _THROTTLE_CODES for error in reply.errors)
     return Failure(
         kind=kind,
         message=message,
         retry_after=retry_after,
         status=reply.status,
-        executed_possibly=_possibly_executed(kind, reply.status, unsent=not reply.sent),
+        executed_possibly=_possibly_executed(
+            kind, reply.status, unsent=not reply.sent, throttled=throttled
+        ),
+        errors=reply.errors,
     )
 
 
-def _possibly_executed(kind: FailureKind, status: int | None, unsent: bool) -> bool:
-    if unsent or status == 429:
+def _possibly_executed(
+    kind: FailureKind, status: int | None, *, unsent: bool, throttled: bool = False
+) -> bool:
+    if unsent or throttled or status == 429:
         return False
     # Auth, validation and size are checked before anything executes.
     return kind is FailureKind.TRANSIENT
@@ -242,6 +283,7 @@ __all__ = [
     "Failure",
     "FailureKind",
     "Reply",
+    "batch_indices",
     "classify",
     "classify_graphql_error",
     "classify_graphql_errors",
@@ -249,4 +291,5 @@ __all__ = [
     "graphql_message",
     "never_reached_server",
     "parse_retry_after",
+    "unencodable",
 ]

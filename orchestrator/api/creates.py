@@ -14,10 +14,10 @@ from typing import Any
 
 import structlog
 
-from orchestrator.api.classify import Failure, FailureKind
+from orchestrator.api.classify import Failure, FailureKind, batch_indices
 from orchestrator.api.concurrency import run_each
 from orchestrator.api.documents import alias_name, batched
-from orchestrator.api.errors import PlatformError, SubmitOutcomeUnknown
+from orchestrator.api.errors import PermanentError, PlatformError, SubmitOutcomeUnknown
 from orchestrator.api.model import JobCreate, JobState
 from orchestrator.api.sender import RequestSender
 from orchestrator.api.transport import RequestFailed
@@ -36,8 +36,10 @@ class BatchCreator:
         self.batch_size = batch_size
 
     async def create(self, jobs: Sequence[JobCreate]) -> list[JobState]:
-        """States of the created jobs, in order; or the first batch's error with ``.created``."""
+        """States of the created jobs, in order; or one error for the call, with ``.created``."""
         pending = list(jobs)
+        for job in pending:  # a bad input fails the call before anything is sent
+            create_input(job)
         created: list[JobState | None] = [None] * len(pending)
         errors: list[PlatformError] = []
         size = self.batch_size
@@ -47,9 +49,7 @@ class BatchCreator:
 
         await run_each(create_batch, range(0, len(pending), size))
         if errors:
-            error = errors[0]
-            error.created = tuple(created)
-            raise error
+            raise combine(errors, created)
         return [state for state in created if state is not None]
 
     async def _create_range(
@@ -122,7 +122,42 @@ class BatchCreator:
                 ),
                 failed_jobs,
             )
-        return self.sender.public_error(failure, "createPipelineJob")
+        error = self.sender.public_error(failure, "createPipelineJob")
+        culprits = batch_indices(failure.errors, len(batch))
+        if not culprits:
+            return error
+        named = ", ".join(describe_job(start + index, batch[index]) for index in culprits)
+        return type(error)(f"{error.message} [failing: {self.sender.redact(named)}]")
+
+
+def combine(errors: Sequence[PlatformError], created: Sequence[JobState | None]) -> PlatformError:
+    """One error for a call whose batches failed in different ways, ``.created`` filled.
+
+    Any unknown outcome wins, covering every unknown job of the call: a caller that saw a
+    plain TransientError would take the uncreated jobs as certainly absent and resubmit them.
+    Then a permanent error (the input needs fixing), then a transient one.
+    """
+    unknown = [error for error in errors if isinstance(error, SubmitOutcomeUnknown)]
+    if unknown:
+        jobs = [job for error in unknown for job in error.jobs]
+        others = [error.message for error in errors if error not in unknown]
+        message = unknown[0].message
+        if len(unknown) > 1:
+            message = f"{message} (and {len(unknown) - 1} more batch(es) like it)"
+        if others:
+            message = f"{message}; other batches: {'; '.join(others)}"
+        return SubmitOutcomeUnknown(message, jobs, created=created)
+    chosen = next((error for error in errors if isinstance(error, PermanentError)), errors[0])
+    chosen.created = tuple(created)
+    return chosen
+
+
+def describe_job(position: int, job: JobCreate, max_labels: int = 3) -> str:
+    """A job as a person recognises it: its position in the call and its first labels."""
+    labels = list(job.parameters.items())
+    shown = ", ".join(f"{key}={value}" for key, value in labels[:max_labels])
+    more = ", ..." if len(labels) > max_labels else ""
+    return f"job #{position} {{{shown}{more}}}" if labels else f"job #{position}"
 
 
 def _collect(

@@ -11,6 +11,7 @@ from gql.transport.exceptions import TransportConnectionFailed, TransportProtoco
 from orchestrator.api.classify import (
     FailureKind,
     Reply,
+    batch_indices,
     classify,
     classify_graphql_error,
     classify_graphql_errors,
@@ -125,6 +126,16 @@ def test_failure_before_headers_were_sent_certainly_did_not_execute() -> None:
     assert failure is not None and failure.executed_possibly is False
 
 
+def test_a_value_json_cannot_encode_is_permanent_and_never_sent() -> None:
+    error = TransportConnectionFailed("Object of type set is not JSON serializable")
+    error.__cause__ = TypeError("Object of type set is not JSON serializable")
+    failure = classify(Reply(exception=error, sent=False))
+    assert failure is not None
+    assert failure.kind is FailureKind.PERMANENT
+    assert not failure.executed_possibly
+    assert "JSON" in failure.message
+
+
 def test_timeout_is_transient_and_may_have_executed() -> None:
     failure = classify(Reply(exception=TimeoutError(), sent=True))
     assert failure is not None
@@ -150,6 +161,18 @@ def test_throttled_request_is_retryable_even_for_creates_and_keeps_retry_after()
     assert failure.retryable
 
 
+def test_graphql_throttling_in_a_200_did_not_execute_but_unavailable_may_have() -> None:
+    throttled = classify(
+        Reply(status=200, errors=({"message": "slow", "extensions": {"code": "THROTTLED"}},))
+    )
+    unavailable = classify(
+        Reply(status=200, errors=({"message": "x", "extensions": {"code": "TIMEOUT"}},))
+    )
+    assert throttled is not None and unavailable is not None
+    assert throttled.retryable and not throttled.executed_possibly
+    assert unavailable.retryable and unavailable.executed_possibly
+
+
 def test_server_error_with_body_is_transient_and_may_have_executed() -> None:
     failure = classify(Reply(status=503, errors=({"message": "injected failure"},)))
     assert failure is not None
@@ -171,6 +194,12 @@ def test_bad_request_uses_the_servers_message_and_did_not_execute() -> None:
     assert failure.kind is FailureKind.PERMANENT
     assert "nope" in failure.message
     assert not failure.retryable and not failure.executed_possibly
+
+
+def test_payload_too_large_status_wins_over_its_body() -> None:
+    failure = classify(Reply(status=413, errors=({"message": "request body over 8 bytes"},)))
+    assert failure is not None and failure.kind is FailureKind.TOO_LARGE
+    assert not failure.executed_possibly
 
 
 def test_too_large_body_beats_bare_400() -> None:
@@ -200,3 +229,14 @@ def test_retry_after_accepts_seconds_and_http_dates(
 ) -> None:
     now = datetime(2026, 11, 24, 8, 0, 0, tzinfo=UTC)
     assert parse_retry_after(value, now) == seconds
+
+
+def test_batch_indices_come_from_alias_paths_and_variable_names() -> None:
+    errors = [
+        {"message": "Variable '$d1' has invalid value: unknown field 'colour'"},
+        {"message": "bad cron", "path": ["j3"]},
+        {"message": "Variable '$d2' has invalid value at .timeout"},
+        {"message": "Variable '$d99' is out of this batch"},
+        {"message": "no index here", "path": ["pipelineJobs", 0]},
+    ]
+    assert batch_indices(errors, 10) == [1, 2, 3]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import anyio
 import pytest
 
-from orchestrator.api.concurrency import RateLimiter
+from orchestrator.api.concurrency import RateLimiter, run_each
+from orchestrator.api.errors import TransientError
 
 
 class FakeClock:
@@ -53,3 +55,29 @@ async def test_acquire_sleeps_only_when_ahead_of_schedule() -> None:
 def test_rate_must_be_positive() -> None:
     with pytest.raises(ValueError):
         RateLimiter(0)
+
+
+async def test_run_each_raises_the_first_platform_error_unwrapped_and_cancels_the_rest() -> None:
+    finished: list[int] = []
+    never = anyio.Event()
+
+    async def work(item: int) -> None:
+        if item == 0:
+            raise TransientError("boom")
+        await never.wait()  # would block forever unless cancelled
+        finished.append(item)
+
+    with pytest.raises(TransientError, match="boom"):
+        await run_each(work, [0, 1, 2])
+    assert finished == []
+
+
+async def test_run_each_runs_every_item() -> None:
+    seen: list[int] = []
+
+    async def work(item: int) -> None:
+        seen.append(item)
+
+    await run_each(work, range(5))
+    await run_each(work, [9])
+    assert sorted(seen) == [0, 1, 2, 3, 4, 9]

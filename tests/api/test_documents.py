@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from graphql import OperationDefinitionNode, parse, print_ast
+from graphql import FieldNode, OperationDefinitionNode, parse, print_ast
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orchestrator.api.documents import alias_name, batched, operation
 
@@ -59,3 +61,19 @@ def test_requests_carry_values_only_as_variables() -> None:
     assert payload["query"] == op.text
     assert "evil" not in payload["query"]
     assert payload["variables"]["d0"]["pipelineYamlPath"] == 'evil"} }'
+
+
+@settings(max_examples=25, deadline=None)
+@given(size=st.integers(min_value=1, max_value=80))
+def test_a_batch_of_any_size_has_exactly_that_many_aliases_and_variables(size: int) -> None:
+    op = batched("create_job", size)
+    (definition,) = parse(op.text).definitions
+    assert isinstance(definition, OperationDefinitionNode)
+    aliases = [
+        field.alias.value
+        for field in definition.selection_set.selections
+        if isinstance(field, FieldNode) and field.alias is not None
+    ]
+    variables = [v.variable.name.value for v in definition.variable_definitions]
+    assert aliases == [f"j{i}" for i in range(size)]
+    assert variables == [f"d{i}" for i in range(size)]
