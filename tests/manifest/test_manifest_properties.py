@@ -203,3 +203,17 @@ TREES = st.recursive(
 @settings(max_examples=300, deadline=None)
 def test_random_structures_load_or_fail_cleanly(doc: dict[str, Any]) -> None:
     _load_text(yaml.safe_dump(doc))
+
+
+GROUPS = st.lists(st.dictionaries(KEYS, TREES, max_size=5), min_size=1, max_size=3)
+
+
+@given(GROUPS, st.dictionaries(KEYS, TREES, max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_random_job_groups_load_or_fail_cleanly(
+    groups: list[dict[str, Any]], policy: dict[str, Any]
+) -> None:
+    doc = {"name": "fuzz", "defaults": {"pipelineYamlPath": "p.yaml"}, "jobs": groups}
+    if policy:
+        doc["policy"] = policy
+    _load_text(yaml.safe_dump(doc))
