@@ -66,8 +66,8 @@ def validate(check: Checker, default_name: str) -> ValidatedManifest | None:
     if version != 1 or isinstance(version, bool):
         check.error(("version",), f"version must be 1, got {version!r}")
     name = _run_name(check, top.get("name", default_name))
-    policy = _policy(check, top.get("policy", {}))
-    defaults = check.mapping(top.get("defaults", {}), ("defaults",)) or {}
+    policy = _policy(check, _absent_is_empty(top.get("policy")))
+    defaults = check.mapping(_absent_is_empty(top.get("defaults")), ("defaults",)) or {}
     check.known_keys(defaults, ("defaults",), DEFAULT_KEYS)
     groups = _groups(check, top, defaults)
     if check.issues.issues or name is None or policy is None:
@@ -81,6 +81,11 @@ def validate(check: Checker, default_name: str) -> ValidatedManifest | None:
         )
         return None
     return ValidatedManifest(name=name, policy=policy, groups=tuple(groups))
+
+
+def _absent_is_empty(value: Any) -> Any:
+    """An optional section left empty (``defaults:`` with nothing after it) means none."""
+    return {} if value is None else value
 
 
 def _run_name(check: Checker, value: Any) -> str | None:
@@ -165,7 +170,7 @@ def _group(
         known |= item_keys
     if ("matrix" in spec and matrix is None) or ("items" in spec and items is None):
         known = set()  # the variables are unknowable; do not pile template errors on top
-    templates = _Templates(check, known if known else None)
+    templates = _Templates(check, known if known else None, position)
     name = templates.compile(spec.get("name", "{{ index }}"), (*path, "name"))
     fields: dict[str, Any] = {}
     field_paths: dict[str, PathKey] = {}
@@ -201,9 +206,10 @@ def _group(
 class _Templates:
     """Compiles strings of one group, reporting syntax errors and unknown variables."""
 
-    def __init__(self, check: Checker, known: set[str] | None) -> None:
+    def __init__(self, check: Checker, known: set[str] | None, position: int) -> None:
         self.check = check
         self.known = known
+        self.position = position
         self.ok = True
 
     def compile(self, value: Any, path: PathKey) -> Template | None:
@@ -225,7 +231,8 @@ class _Templates:
                 self.check.error(
                     path,
                     f"unknown variable {variable[0]!r} in {value!r}"
-                    f"{did_you_mean(variable[0], choices)}; known: {', '.join(choices)}",
+                    f"{did_you_mean(variable[0], choices)}; known: {', '.join(choices)}"
+                    + (f" (in job group {self.position + 1})" if path[0] == "defaults" else ""),
                 )
                 self.ok = False
         return template
@@ -287,7 +294,7 @@ def _parameters(
         source = defaults if owner == ("defaults",) else spec
         if "parameters" not in source:
             continue
-        mapping = check.mapping(source["parameters"], (*owner, "parameters"))
+        mapping = check.mapping(_absent_is_empty(source["parameters"]), (*owner, "parameters"))
         if mapping is None:
             ok = False
             continue
@@ -358,7 +365,7 @@ def _policy(check: Checker, raw: Any) -> Policy | None:
             ok = False
         else:
             values["requests_per_second"] = float(rate)
-    retry = _retry(check, spec.get("retry", {}))
+    retry = _retry(check, _absent_is_empty(spec.get("retry")))
     if retry is None:
         return None
     return Policy(retry=retry, **values) if ok else None

@@ -224,3 +224,13 @@ def test_version_must_be_1(errors: Errors) -> None:
 def test_error_str_is_the_formatted_lines(tmp_path: Path) -> None:
     issue = ManifestIssue("m.yaml", 3, 4, "bad")
     assert str(ManifestError([issue])) == "m.yaml:3:4: bad"
+
+
+def test_unknown_variable_in_defaults_names_the_group(errors: Errors) -> None:
+    found = errors(
+        "name: t\ndefaults:\n  pipelineYamlPath: 'p/{{ kind }}.yaml'\n"
+        "jobs:\n  - matrix: {kind: [a]}\n  - name: other\n"
+    )
+    assert found == [
+        "3:21: unknown variable 'kind' in 'p/{{ kind }}.yaml'; known: group, index (in job group 2)"
+    ]
