@@ -232,5 +232,6 @@ def test_unknown_variable_in_defaults_names_the_group(errors: Errors) -> None:
         "jobs:\n  - matrix: {kind: [a]}\n  - name: other\n"
     )
     assert found == [
-        "3:21: unknown variable 'kind' in 'p/{{ kind }}.yaml'; known: group, index (in job group 2)"
+        "3:21: unknown variable 'kind' in 'p/{{ kind }}.yaml' (did you mean index?); "
+        "known: group, index (in job group 2)"
     ]
