@@ -12,22 +12,19 @@ from typing import Any
 from croniter import croniter
 
 from orchestrator.manifest.checker import Checker, describe, dotted
-from orchestrator.manifest.durations import parse_duration
 from orchestrator.manifest.errors import did_you_mean
 from orchestrator.manifest.fields import (
     DEFAULT_KEYS,
     GROUP_KEYS,
     JOB_FIELDS,
     NAME_PATTERN,
-    POLICY_KEYS,
     RESERVED_PARAMETERS,
-    RETRY_KEYS,
-    RETRYABLE_STATUSES,
     TOP_KEYS,
     Kind,
 )
 from orchestrator.manifest.group import Group
-from orchestrator.manifest.model import Policy, RetryPolicy
+from orchestrator.manifest.model import Policy
+from orchestrator.manifest.policy import absent_is_empty, build_policy
 from orchestrator.manifest.templates import (
     Template,
     TemplateSyntaxError,
@@ -66,8 +63,8 @@ def validate(check: Checker, default_name: str) -> ValidatedManifest | None:
     if version != 1 or isinstance(version, bool):
         check.error(("version",), f"version must be 1, got {version!r}")
     name = _run_name(check, top.get("name", default_name))
-    policy = _policy(check, _absent_is_empty(top.get("policy")))
-    defaults = check.mapping(_absent_is_empty(top.get("defaults")), ("defaults",)) or {}
+    policy = build_policy(check, absent_is_empty(top.get("policy")))
+    defaults = check.mapping(absent_is_empty(top.get("defaults")), ("defaults",)) or {}
     check.known_keys(defaults, ("defaults",), DEFAULT_KEYS)
     groups = _groups(check, top, defaults)
     if check.issues.issues or name is None or policy is None:
@@ -81,11 +78,6 @@ def validate(check: Checker, default_name: str) -> ValidatedManifest | None:
         )
         return None
     return ValidatedManifest(name=name, policy=policy, groups=tuple(groups))
-
-
-def _absent_is_empty(value: Any) -> Any:
-    """An optional section left empty (``defaults:`` with nothing after it) means none."""
-    return {} if value is None else value
 
 
 def _run_name(check: Checker, value: Any) -> str | None:
@@ -294,7 +286,7 @@ def _parameters(
         source = defaults if owner == ("defaults",) else spec
         if "parameters" not in source:
             continue
-        mapping = check.mapping(_absent_is_empty(source["parameters"]), (*owner, "parameters"))
+        mapping = check.mapping(absent_is_empty(source["parameters"]), (*owner, "parameters"))
         if mapping is None:
             ok = False
             continue
@@ -320,92 +312,3 @@ def _parameters(
             if template is not None:
                 result[key] = template
     return result if ok else None
-
-
-def _policy(check: Checker, raw: Any) -> Policy | None:
-    spec = check.mapping(raw, ("policy",))
-    if spec is None:
-        return None
-    check.known_keys(spec, ("policy",), POLICY_KEYS)
-    defaults = Policy()
-    values: dict[str, Any] = {}
-    ok = True
-
-    def number(key: str, minimum: int, default: int) -> int:
-        nonlocal ok
-        if key not in spec:
-            return default
-        value = check.integer(spec[key], ("policy", key), minimum)
-        ok = ok and value is not None
-        return value if value is not None else default
-
-    values["max_in_flight"] = number("maxInFlight", 1, defaults.max_in_flight)
-    values["max_jobs"] = number("maxJobs", 1, defaults.max_jobs)
-    values["max_requests_in_flight"] = number(
-        "maxRequestsInFlight", 1, defaults.max_requests_in_flight
-    )
-    if spec.get("deadline") is not None:
-        try:
-            values["deadline_seconds"] = parse_duration(spec["deadline"])
-        except ValueError as exc:
-            check.error(("policy", "deadline"), f"policy.deadline: {exc}")
-            ok = False
-    if "failFast" in spec:
-        if isinstance(spec["failFast"], bool):
-            values["fail_fast"] = spec["failFast"]
-        else:
-            check.error(("policy", "failFast"), "policy.failFast must be true or false")
-            ok = False
-    rate = spec.get("requestsPerSecond")
-    if rate is not None:
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e9:
-            check.error(
-                ("policy", "requestsPerSecond"), "policy.requestsPerSecond must be a number > 0"
-            )
-            ok = False
-        else:
-            values["requests_per_second"] = float(rate)
-    retry = _retry(check, _absent_is_empty(spec.get("retry")))
-    if retry is None:
-        return None
-    return Policy(retry=retry, **values) if ok else None
-
-
-def _retry(check: Checker, raw: Any) -> RetryPolicy | None:
-    path: PathKey = ("policy", "retry")
-    spec = check.mapping(raw, path)
-    if spec is None:
-        return None
-    check.known_keys(spec, path, RETRY_KEYS)
-    defaults = RetryPolicy()
-    values: dict[str, Any] = {}
-    ok = True
-    for key, attribute in (("backoff", "backoff_seconds"), ("maxBackoff", "max_backoff_seconds")):
-        if key in spec:
-            try:
-                values[attribute] = parse_duration(spec[key])
-            except ValueError as exc:
-                check.error((*path, key), f"policy.retry.{key}: {exc}")
-                ok = False
-    if values.get("backoff_seconds", defaults.backoff_seconds) > values.get(
-        "max_backoff_seconds", defaults.max_backoff_seconds
-    ):
-        check.error(path, "policy.retry.backoff must not exceed maxBackoff")
-        ok = False
-    if "on" in spec:
-        on = spec["on"]
-        if not isinstance(on, list) or not all(isinstance(s, str) for s in on):
-            check.error((*path, "on"), "policy.retry.on must be a list of job statuses")
-            ok = False
-        else:
-            for i, status in enumerate(on):
-                if status not in RETRYABLE_STATUSES:
-                    check.error(
-                        (*path, "on", i),
-                        f"cannot retry on {status!r}; choose from "
-                        f"{', '.join(RETRYABLE_STATUSES)}"
-                        f"{did_you_mean(status, RETRYABLE_STATUSES)}",
-                    )
-                    ok = False
-            values["on"] = frozenset(on)
-    return RetryPolicy(**values) if ok else None
