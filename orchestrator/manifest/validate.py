@@ -113,7 +113,7 @@ def _groups(check: Checker, top: dict[Any, Any], defaults: dict[Any, Any]) -> li
             check.error(path, f"job group {position + 1} is empty")
             continue
         check.known_keys(spec, path, GROUP_KEYS)
-        group = _group(check, spec, defaults, path, position)
+        group = _group(check, spec, defaults, path, position, sum(g.count() for g in groups))
         if group is None:
             continue
         if group.id in ids:
@@ -146,7 +146,12 @@ def _group_id(check: Checker, spec: dict[Any, Any], path: PathKey, position: int
 
 
 def _group(
-    check: Checker, spec: dict[Any, Any], defaults: dict[Any, Any], path: PathKey, position: int
+    check: Checker,
+    spec: dict[Any, Any],
+    defaults: dict[Any, Any],
+    path: PathKey,
+    position: int,
+    first_index: int,
 ) -> Group | None:
     gid = _group_id(check, spec, path, position)
     matrix = build_matrix(check, spec["matrix"], (*path, "matrix")) if "matrix" in spec else None
@@ -191,7 +196,7 @@ def _group(
         return None
     schedule = fields.get("schedule")
     if isinstance(schedule, Template) and group.count() <= SCHEDULE_CHECK_LIMIT:
-        _check_rendered_schedules(check, group, schedule, field_paths["schedule"])
+        _check_rendered_schedules(check, group, schedule, field_paths["schedule"], first_index)
     return group
 
 
@@ -250,6 +255,12 @@ def _field(check: Checker, templates: _Templates, kind: Kind, raw: Any, path: Pa
     template = templates.compile(raw, path)
     if template is None or not template.is_literal:
         return template
+    if kind is Kind.PORT and not (template.source.isdigit() and 1 <= int(template.source) <= 65535):
+        check.error(path, f"{dotted(path)} must be a port number 1-65535, got {raw!r}")
+        return None
+    if not template.source.strip() and path[-1] == "pipelineYamlPath":
+        check.error(path, "pipelineYamlPath must not be empty")
+        return None
     if kind is Kind.CRON and not _valid_cron(template.source):
         check.error(path, f"schedule {template.source!r} is not a valid 5-field cron expression")
         return None
@@ -264,10 +275,10 @@ def _valid_cron(expression: str) -> bool:
 
 
 def _check_rendered_schedules(
-    check: Checker, group: Group, schedule: Template, path: PathKey
+    check: Checker, group: Group, schedule: Template, path: PathKey, first_index: int
 ) -> None:
-    for variables in group.variables():
-        rendered = schedule.render({**variables, "index": 0, "group": group.id})
+    for index, variables in enumerate(group.variables(), start=first_index):
+        rendered = schedule.render({**variables, "index": index, "group": group.id})
         if not _valid_cron(rendered):
             check.error(path, f"schedule renders to {rendered!r}, not a valid cron expression")
             return
