@@ -209,7 +209,7 @@ GROUPS = st.lists(st.dictionaries(KEYS, TREES, max_size=5), min_size=1, max_size
 
 
 @given(GROUPS, st.dictionaries(KEYS, TREES, max_size=3))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 def test_random_job_groups_load_or_fail_cleanly(
     groups: list[dict[str, Any]], policy: dict[str, Any]
 ) -> None:
