@@ -1,5 +1,126 @@
-"""Commands of the manifest family (filled in by the manifest work)."""
+"""Commands of the manifest family: ``plan`` (what a manifest would launch) and ``schema``."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
 
 import click
+from rich.console import Console
+from rich.table import Table
 
-COMMANDS: list[click.Command] = []
+from orchestrator.manifest import (
+    JobSpec,
+    Manifest,
+    ManifestError,
+    load_manifest,
+    manifest_json_schema,
+)
+
+EXIT_BAD_MANIFEST = 2
+
+
+class ManifestProblem(click.ClickException):
+    """A manifest that failed to load: every issue on stderr, exit code 2, no traceback."""
+
+    exit_code = EXIT_BAD_MANIFEST
+
+    def __init__(self, error: ManifestError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        stream = file if file is not None else sys.stderr
+        for issue in self.error.issues:
+            click.echo(str(issue), file=stream)
+        count = len(self.error.issues)
+        click.echo(f"{count} problem{'s' if count != 1 else ''} found", file=stream)
+
+
+def load_or_exit(path: str | Path) -> Manifest:
+    """Load a manifest for a command; a bad manifest ends the command with exit code 2."""
+    try:
+        return load_manifest(path)
+    except ManifestError as exc:
+        raise ManifestProblem(exc) from None
+
+
+def job_as_json(job: JobSpec) -> dict[str, Any]:
+    """The plan's JSON object for one job: identity, variables, API fields, parameters."""
+    return {
+        "key": job.key,
+        "name": job.name,
+        "index": job.index,
+        "group": job.group,
+        "matrix": dict(job.matrix),
+        **job.fields,
+        "parameters": dict(job.parameters),
+    }
+
+
+def _json_lines(jobs: Iterator[JobSpec]) -> Iterator[str]:
+    """A JSON list written piece by piece, so a big plan never sits in memory."""
+    first = True
+    for job in jobs:
+        yield ("[\n  " if first else ",\n  ") + json.dumps(job_as_json(job), default=str)
+        first = False
+    yield "[]\n" if first else "\n]\n"
+
+
+def _table(manifest: Manifest, limit: int) -> Table:
+    table = Table(title=f"{manifest.name}: first jobs", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("key", no_wrap=True)
+    for column in ("name", "pipeline", "parameters"):
+        table.add_column(column, overflow="fold")
+    for job in itertools.islice(manifest.jobs(), limit):
+        parameters = " ".join(f"{k}={v}" for k, v in job.parameters.items())
+        path = str(job.fields.get("pipelineYamlPath", ""))
+        if "schedule" in job.fields:
+            path += f" @ {job.fields['schedule']}"
+        table.add_row(str(job.index), job.key, job.name, path, parameters)
+    return table
+
+
+@click.command()
+@click.argument("manifest_file", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--count", "count_only", is_flag=True, help="Print the number of jobs only.")
+@click.option(
+    "--output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table: the count and the first jobs; json: every job as a JSON list.",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Rows in the table."
+)
+def plan(manifest_file: str, count_only: bool, output: str, limit: int) -> None:
+    """Show what FILE would launch, without launching anything."""
+    manifest = load_or_exit(manifest_file)
+    if count_only:
+        click.echo(manifest.count())
+        return
+    if output == "json":
+        for chunk in _json_lines(manifest.jobs()):
+            click.echo(chunk, nl=False)
+        return
+    total = manifest.count()
+    console = Console()
+    console.print(f"[bold]{total}[/bold] job{'s' if total != 1 else ''} in {manifest_file}")
+    console.print(_table(manifest, limit))
+    if total > limit:
+        console.print(f"... and {total - limit} more (--output json lists them all)")
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of manifests (for editors' YAML support)."""
+    click.echo(json.dumps(manifest_json_schema(), indent=2))
+
+
+COMMANDS: list[click.Command] = [plan, schema]

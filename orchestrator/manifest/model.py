@@ -52,3 +52,5 @@ class Policy:
     fail_fast: bool = False
     max_jobs: int = 100_000
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    max_requests_in_flight: int = 8  # concurrent API requests (the client's limiter)
+    requests_per_second: float | None = None  # client-side rate cap; None = unlimited

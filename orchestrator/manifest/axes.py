@@ -1,0 +1,165 @@
+"""Where matrix axes and items come from: inline lists, ranges, files and globs.
+
+Each source is read once at load time into a sequence (ranges stay lazy), so counting is
+arithmetic and expansion is a product of indices. Problems are returned as messages for the
+validator to place at the right line.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import json
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, overload
+
+import yaml
+
+from orchestrator.manifest.templates import render_value
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+class SourceError(ValueError):
+    """A source (range, file, glob) that cannot give values; the message is for the user."""
+
+
+class FloatRange(Sequence[float]):
+    """``start, start+step, ...`` below ``stop`` without materialising; tidy decimal values."""
+
+    def __init__(self, start: float, stop: float, step: float) -> None:
+        self.start, self.stop, self.step = start, stop, step
+        self._length = max(0, math.ceil((stop - start) / step - 1e-9))
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> float: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[float]: ...
+    def __getitem__(self, index: int | slice) -> float | Sequence[float]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._length))]
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError(index)
+        return float(f"{self.start + index * self.step:.12g}")
+
+    def __iter__(self) -> Iterator[float]:
+        return (self[i] for i in range(self._length))
+
+
+@dataclass(frozen=True, slots=True)
+class Axis:
+    """One matrix variable and its values (distinct, in the order written)."""
+
+    name: str
+    values: Sequence[Any]
+    _positions: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def index_of(self, value: Any) -> int | None:
+        """Position of the value that compares equal (as rendered text) to ``value``."""
+        if isinstance(self.values, range):  # a long range is never indexed into a dict
+            text = render_value(value)
+            try:
+                number = int(text)
+            except ValueError:
+                return None
+            if render_value(number) != text or number not in self.values:
+                return None
+            return self.values.index(number)
+        if not self._positions:
+            for i, item in enumerate(self.values):
+                self._positions.setdefault(render_value(item), i)
+        return self._positions.get(render_value(value))
+
+
+def range_values(spec: Any) -> Sequence[Any]:
+    """Values of ``{range: [start, stop, step]}`` (stop excluded, like Python's range)."""
+    if not isinstance(spec, list) or not 1 <= len(spec) <= 3:
+        raise SourceError("range takes a list [stop], [start, stop] or [start, stop, step]")
+    if any(isinstance(n, bool) or not isinstance(n, int | float) for n in spec):
+        raise SourceError("range bounds must be numbers")
+    if any(isinstance(n, float) and not math.isfinite(n) for n in spec):
+        raise SourceError("range bounds must be finite numbers")
+    start, stop, step = (
+        (0, spec[0], 1) if len(spec) == 1 else (spec[0], spec[1], spec[2] if len(spec) == 3 else 1)
+    )
+    if step == 0:
+        raise SourceError("range step must not be 0")
+    if all(isinstance(n, int) for n in (start, stop, step)):
+        return range(start, stop, step)
+    values = FloatRange(float(start), float(stop), float(step))
+    if len(values) > 10**12:
+        raise SourceError("range is too long")
+    return values
+
+
+def _read_text(base: Path, name: Any) -> tuple[Path, str]:
+    if not isinstance(name, str) or not name.strip():
+        raise SourceError("file takes a path relative to the manifest's directory")
+    path = base / name
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise SourceError(f"file {name} is larger than {MAX_FILE_BYTES} bytes")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"file {name} not found (paths are relative to {base})") from None
+    except (IsADirectoryError, PermissionError, OSError) as exc:
+        raise SourceError(f"cannot read file {name}: {exc.strerror or exc}") from None
+    try:
+        return path, data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"file {name} is not UTF-8 (byte {exc.start})") from None
+
+
+def file_values(base: Path, name: Any) -> list[Any]:
+    """Values from a file: rows of .csv (mappings), values of .jsonl, a list in .json/.yaml,
+    else one value per non-blank line (lines starting with # are comments)."""
+    path, text = _read_text(base, name)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        reader = csv.DictReader(text.splitlines())
+        if not reader.fieldnames:
+            raise SourceError(f"file {name} has no header row")
+        rows: list[Any] = []
+        for number, row in enumerate(reader, start=2):
+            if None in row or any(value is None for value in row.values()):
+                raise SourceError(f"{name} row {number} does not have one value per column")
+            rows.append(dict(row))
+        return rows
+    if suffix == ".jsonl":
+        values: list[Any] = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    values.append(json.loads(line))
+                except (ValueError, RecursionError) as exc:
+                    raise SourceError(f"{name} line {number} is not JSON: {exc}") from None
+        return values
+    if suffix in {".json", ".yaml", ".yml"}:
+        try:
+            loaded = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
+        except (ValueError, yaml.YAMLError, RecursionError) as exc:
+            raise SourceError(f"file {name} cannot be parsed: {exc}") from None
+        if not isinstance(loaded, list):
+            raise SourceError(f"file {name} must hold a list")
+        return loaded
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def glob_values(base: Path, pattern: Any) -> list[str]:
+    """Paths matching a glob (``**`` recurses), relative to the manifest's directory, sorted."""
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise SourceError("glob takes a pattern like data/*.parquet")
+    if Path(pattern).is_absolute():
+        raise SourceError("glob patterns are relative to the manifest's directory")
+    return sorted(glob.glob(pattern, root_dir=base, recursive=True))

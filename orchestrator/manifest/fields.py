@@ -1,0 +1,77 @@
+"""The manifest's vocabulary: which keys exist where and what values they take.
+
+One table serves validation, "did you mean" suggestions and the JSON Schema, so the three
+cannot drift apart. Job field names are the platform API's own (createPipelineJob data).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Kind(Enum):
+    """What a job field holds, as the API types it."""
+
+    TEXT = "text"  # String; templates allowed
+    TIMEOUT = "timeout"  # Int seconds, -1 = never
+    COUNT = "count"  # Int >= 0
+    PORT = "port"  # String in the API; a number 1-65535 or a template
+    CRON = "cron"  # String cron expression; templates allowed
+    FLAG = "flag"  # Boolean
+
+
+JOB_FIELDS: dict[str, Kind] = {
+    "jobType": Kind.TEXT,
+    "pipelineYamlPath": Kind.TEXT,
+    "timeout": Kind.TIMEOUT,
+    "activeTimeout": Kind.TIMEOUT,
+    "maxRetries": Kind.COUNT,
+    "exposedPort": Kind.PORT,
+    "schedule": Kind.CRON,
+    "pinned": Kind.FLAG,
+    "debuggable": Kind.FLAG,
+    "branchName": Kind.TEXT,
+    "commitId": Kind.TEXT,
+    "owner": Kind.TEXT,
+    "department": Kind.TEXT,
+}
+
+FIELD_DESCRIPTIONS: dict[str, str] = {
+    "jobType": "Job type, e.g. basic.",
+    "pipelineYamlPath": "Path of the pipeline YAML in the workspace/repository (required).",
+    "timeout": "Seconds from submission until the job is timed out; -1 = never.",
+    "activeTimeout": "Seconds from start of execution until the job is timed out; -1 = never.",
+    "maxRetries": "How many times the orchestrator resubmits a failed job.",
+    "exposedPort": "Port the job exposes (services).",
+    "schedule": "Cron expression; the job becomes a scheduled job.",
+    "pinned": "Pin the job in listings.",
+    "debuggable": "Keep the job debuggable.",
+    "branchName": "Git branch to run from.",
+    "commitId": "Git commit to run from.",
+    "owner": "Owner of the job.",
+    "department": "Department the job is billed to.",
+}
+
+TOP_KEYS = ("version", "name", "defaults", "jobs", "policy")
+GROUP_KEYS = ("name", "group", "matrix", "items", "parameters", *JOB_FIELDS)
+DEFAULT_KEYS = ("parameters", *JOB_FIELDS)
+POLICY_KEYS = (
+    "maxInFlight",
+    "deadline",
+    "failFast",
+    "maxJobs",
+    "retry",
+    "maxRequestsInFlight",
+    "requestsPerSecond",
+)
+RETRY_KEYS = ("backoff", "maxBackoff", "on")
+RETRYABLE_STATUSES = ("failed", "timed out", "cancelled")
+SOURCE_KEYS = ("range", "file", "glob")
+ITEM_SOURCE_KEYS = ("file",)
+
+# Variables every job has; matrix axes and item keys may not reuse these names.
+BUILTIN_VARIABLES = ("index", "group")
+# Parameters the engine sets on every attempt; a manifest may not set them.
+RESERVED_PARAMETERS = ("ORCHESTRATOR_RUN", "ORCHESTRATOR_JOB", "ORCHESTRATOR_ATTEMPT")
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"

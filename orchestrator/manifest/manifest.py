@@ -1,0 +1,98 @@
+"""Loading a manifest file and expanding it, lazily, into JobSpecs."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from orchestrator.manifest.checker import Checker
+from orchestrator.manifest.errors import IssueCollector
+from orchestrator.manifest.group import Group
+from orchestrator.manifest.model import JobSpec, Policy
+from orchestrator.manifest.validate import validate
+from orchestrator.manifest.yaml_source import parse_yaml
+
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+
+
+class Manifest:
+    """A validated manifest: its run name, policy and job groups, ready to count and expand.
+
+    Nothing is expanded up front; ``jobs()`` is a generator that yields the same JobSpecs, in
+    the same order, every time it is called.
+    """
+
+    def __init__(
+        self, name: str, policy: Policy, groups: tuple[Group, ...], source_path: Path, digest: str
+    ) -> None:
+        self.name = name
+        self.policy = policy
+        self.groups = groups
+        self.source_path = source_path
+        self.digest = digest
+
+    def __repr__(self) -> str:
+        return f"Manifest(name={self.name!r}, source_path={str(self.source_path)!r})"
+
+    def count(self) -> int:
+        """Number of jobs, by arithmetic over axis sizes (nothing is expanded)."""
+        return sum(group.count() for group in self.groups)
+
+    def jobs(self) -> Iterator[JobSpec]:
+        """Every job, in manifest order: groups in order, items outer, matrix inner."""
+        index = 0
+        for group in self.groups:
+            for variables in group.variables():
+                yield group.job(self.name, index, variables)
+                index += 1
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read, parse and validate a manifest file.
+
+    Raises ManifestError listing every problem found, each located at a line and column.
+    """
+    source = Path(path)
+    issues = IssueCollector(source)
+    data = _read(source, issues)
+    issues.raise_if_any()
+    assert data is not None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        issues.add(line, column, f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})")
+        issues.raise_if_any()
+    doc = parse_yaml(text, issues)
+    issues.raise_if_any()
+    assert doc is not None
+    default_name = re.sub(r"[^A-Za-z0-9._-]+", "-", source.stem).strip("-._")[:40] or "run"
+    checker = Checker(doc, issues, source.parent)
+    validated = validate(checker, default_name)
+    issues.raise_if_any()
+    assert validated is not None
+    return Manifest(
+        name=validated.name,
+        policy=validated.policy,
+        groups=validated.groups,
+        source_path=source,
+        digest=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _read(source: Path, issues: IssueCollector) -> bytes | None:
+    try:
+        if source.stat().st_size > MAX_MANIFEST_BYTES:
+            issues.add(1, 1, f"the manifest is larger than {MAX_MANIFEST_BYTES} bytes")
+            return None
+        return source.read_bytes()
+    except FileNotFoundError:
+        issues.add(1, 1, "no such file")
+    except IsADirectoryError:
+        issues.add(1, 1, "this is a directory, not a manifest file")
+    except OSError as exc:
+        issues.add(1, 1, f"cannot read the manifest: {exc.strerror or exc}")
+    return None
