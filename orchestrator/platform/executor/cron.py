@@ -1,0 +1,64 @@
+"""Cron schedules: validate five-field expressions and work out which run is due.
+
+A scheduled job never runs itself: at each due time the scheduler creates a new job with the
+same spec and parameters, plus the two link parameters below, so its runs can be found with
+an ordinary label look-up (``parameters: {some: {key: {equals: "SCHEDULED_JOB_ID"}, ...}}``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from croniter import croniter
+
+SCHEDULED_JOB_ID = "SCHEDULED_JOB_ID"  # on every spawned run: the id of the scheduled job
+SCHEDULED_RUN_TIME = "SCHEDULED_RUN_TIME"  # on every spawned run: its due time, ISO-8601 UTC
+
+
+class ScheduleError(ValueError):
+    """The expression is not a five-field cron expression."""
+
+
+@dataclass(frozen=True, slots=True)
+class CronSchedule:
+    """A validated five-field cron expression, evaluated in UTC."""
+
+    expression: str
+
+    @classmethod
+    def parse(cls, expression: str) -> CronSchedule:
+        """Validate ``expression``; raises ScheduleError with the reason."""
+        fields = expression.split()
+        if len(fields) != 5:
+            raise ScheduleError(
+                f"schedule {expression!r} must have five fields (minute hour day month weekday)"
+            )
+        if not croniter.is_valid(" ".join(fields)):
+            raise ScheduleError(f"schedule {expression!r} is not a valid cron expression")
+        return cls(" ".join(fields))
+
+    def next_after(self, moment: datetime) -> datetime:
+        """The first due time strictly after ``moment``."""
+        result = croniter(self.expression, _utc(moment)).get_next(datetime)
+        assert isinstance(result, datetime)
+        return _utc(result)
+
+    def latest_due(self, after: datetime, now: datetime) -> datetime | None:
+        """The last due time in ``(after, now]``, or None when none fell in it.
+
+        Several due times missed at once (a platform that was down, a clock that jumped)
+        collapse into one run, the latest, like anacron does.
+        """
+        first = self.next_after(after)
+        if first > now:
+            return None
+        result = croniter(self.expression, _utc(now)).get_prev(datetime)
+        assert isinstance(result, datetime)
+        latest = _utc(result)
+        # get_prev is strictly before now; now itself may be a due time
+        return _utc(now) if self.next_after(latest) == _utc(now) else max(latest, first)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,0 +1,211 @@
+"""Pipeline YAML: load, validate and order the tasks of one job.
+
+The format is the hosted platform's: ``pipeline: {name, requirements?, tasks: [...]}``. Every
+problem a user can cause (malformed YAML, unknown task type, missing file, unknown or cyclic
+``depends_on``) raises :class:`PipelineError` with a message fit for a job's ``statusReason``,
+so a bad pipeline fails its job and never stops the executor.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class PipelineError(Exception):
+    """The pipeline cannot run; ``str()`` is the reason to show the user."""
+
+
+class TaskType(enum.StrEnum):
+    """The task types the platform's pipeline format knows, spelled as in the YAML."""
+
+    PY = "py"
+    VSCODE_NOTEBOOK = "vscode notebook"
+    BASH_SCRIPT = "bash script"
+    JS_SCRIPT = "js script"
+    JUPYTER_NOTEBOOK = "jupyter notebook"
+
+    @property
+    def path_key(self) -> str:
+        """The YAML key that holds the file this task runs."""
+        return _PATH_KEYS[self]
+
+
+_PATH_KEYS: dict[TaskType, str] = {
+    TaskType.PY: "py_path",
+    TaskType.VSCODE_NOTEBOOK: "py_path",
+    TaskType.BASH_SCRIPT: "bash_script_path",
+    TaskType.JS_SCRIPT: "js_path",
+    TaskType.JUPYTER_NOTEBOOK: "notebook_path",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One step of a pipeline, with its paths already resolved inside the workspace."""
+
+    name: str
+    type: TaskType
+    path: Path
+    depends_on: tuple[str, ...]
+    output_path: Path | None = None  # jupyter notebooks only: where the executed copy goes
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """A validated pipeline: tasks in file order, dependencies known to form a DAG."""
+
+    name: str
+    tasks: tuple[Task, ...]
+    requirements: str | None = None
+
+    def task(self, name: str) -> Task:
+        """The task called ``name``."""
+        for task in self.tasks:
+            if task.name == name:
+                return task
+        raise KeyError(name)
+
+
+def load_pipeline(yaml_path: str, workspace: Path) -> Pipeline:
+    """Read and validate the pipeline at ``yaml_path`` (relative to ``workspace``)."""
+    path = resolve_in_workspace(yaml_path, workspace, what="pipelineYamlPath")
+    if not path.is_file():
+        raise PipelineError(f"pipeline file not found: {yaml_path} (in workspace {workspace})")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PipelineError(f"cannot read pipeline file {yaml_path}: {exc}") from exc
+    return parse_pipeline(text, workspace, source=yaml_path)
+
+
+def parse_pipeline(text: str, workspace: Path, *, source: str = "<pipeline>") -> Pipeline:
+    """Validate pipeline YAML ``text``; task paths are resolved against ``workspace``."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PipelineError(f"malformed pipeline YAML in {source}: {exc}") from exc
+    if not isinstance(document, Mapping) or not isinstance(document.get("pipeline"), Mapping):
+        raise PipelineError(f"{source}: expected a mapping with a 'pipeline' key at the top")
+    body = document["pipeline"]
+    name = body.get("name")
+    if not isinstance(name, str) or not name:
+        raise PipelineError(f"{source}: pipeline.name must be a non-empty string")
+    requirements = body.get("requirements")
+    if requirements is not None and not isinstance(requirements, str):
+        raise PipelineError(f"{source}: pipeline.requirements must be a string path")
+    raw_tasks = body.get("tasks")
+    if not isinstance(raw_tasks, list) or not raw_tasks:
+        raise PipelineError(f"{source}: pipeline.tasks must be a non-empty list")
+    tasks: list[Task] = []
+    for position, raw in enumerate(raw_tasks):
+        previous = tasks[-1].name if tasks else None
+        tasks.append(_parse_task(raw, position, previous, workspace, source))
+    _check_names_and_dependencies(tasks, source)
+    topological_order(tasks)  # raises on cycles
+    return Pipeline(name=name, tasks=tuple(tasks), requirements=requirements)
+
+
+def _parse_task(
+    raw: Any, position: int, previous: str | None, workspace: Path, source: str
+) -> Task:
+    where = f"{source}: task #{position + 1}"
+    if not isinstance(raw, Mapping):
+        raise PipelineError(f"{where} must be a mapping")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise PipelineError(f"{where} needs a non-empty 'name'")
+    where = f"{source}: task '{name}'"
+    raw_type = raw.get("type")
+    try:
+        task_type = TaskType(str(raw_type))
+    except ValueError:
+        known = ", ".join(f'"{t.value}"' for t in TaskType)
+        raise PipelineError(f"{where} has unknown type {raw_type!r} (known: {known})") from None
+    path_value = raw.get(task_type.path_key)
+    if not isinstance(path_value, str) or not path_value:
+        raise PipelineError(f"{where} of type \"{task_type}\" needs '{task_type.path_key}'")
+    path = resolve_in_workspace(path_value, workspace, what=f"task '{name}'")
+    if not path.is_file():
+        raise PipelineError(f"{where}: file not found: {path_value}")
+    output_path = None
+    if task_type is TaskType.JUPYTER_NOTEBOOK:
+        raw_output = raw.get("notebook_output_path")
+        if not isinstance(raw_output, str) or not raw_output:
+            raise PipelineError(f"{where} needs 'notebook_output_path'")
+        output_path = resolve_in_workspace(raw_output, workspace, what=f"task '{name}'")
+    depends_on = _parse_depends_on(raw, previous, where)
+    return Task(name, task_type, path, depends_on, output_path)
+
+
+def _parse_depends_on(raw: Mapping[str, Any], previous: str | None, where: str) -> tuple[str, ...]:
+    """Without ``depends_on`` a task follows the one before it: tasks run in sequence."""
+    if "depends_on" not in raw:
+        return (previous,) if previous is not None else ()
+    value = raw["depends_on"]
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise PipelineError(f"{where}: depends_on must be a list of task names")
+
+
+def _check_names_and_dependencies(tasks: Sequence[Task], source: str) -> None:
+    names: set[str] = set()
+    for task in tasks:
+        if task.name in names:
+            raise PipelineError(f"{source}: duplicate task name '{task.name}'")
+        names.add(task.name)
+    for task in tasks:
+        for dependency in task.depends_on:
+            if dependency not in names:
+                raise PipelineError(
+                    f"{source}: task '{task.name}' depends on unknown task '{dependency}'"
+                )
+            if dependency == task.name:
+                raise PipelineError(f"{source}: task '{task.name}' depends on itself")
+
+
+def topological_order(tasks: Sequence[Task]) -> list[Task]:
+    """Tasks ordered so each comes after its dependencies (file order breaks ties).
+
+    Raises :class:`PipelineError` naming the tasks on a cycle.
+    """
+    remaining = {task.name: set(task.depends_on) for task in tasks}
+    ordered: list[Task] = []
+    while remaining:
+        ready = [task for task in tasks if remaining.get(task.name) == set()]
+        if not ready:
+            raise PipelineError("dependency cycle: " + " -> ".join(_find_cycle(remaining)))
+        for task in ready:
+            del remaining[task.name]
+            ordered.append(task)
+        for waiting in remaining.values():
+            waiting.difference_update(task.name for task in ready)
+    return ordered
+
+
+def _find_cycle(remaining: Mapping[str, set[str]]) -> list[str]:
+    """Walk dependencies among tasks that can never start until a name repeats."""
+    path = [next(iter(remaining))]
+    while True:
+        step = next(iter(sorted(remaining[path[-1]])))
+        if step in path:
+            return [*path[path.index(step) :], step]
+        path.append(step)
+
+
+def resolve_in_workspace(relative: str, workspace: Path, *, what: str) -> Path:
+    """``relative`` resolved under ``workspace``; paths that leave the workspace are refused."""
+    root = workspace.resolve()
+    candidate = (root / relative).resolve()
+    if candidate != root and root not in candidate.parents:
+        raise PipelineError(f"{what}: path {relative!r} leaves the workspace {root}")
+    return candidate

@@ -1,0 +1,86 @@
+"""Remember the process groups of running tasks on disk, so a restart can kill leftovers.
+
+Tasks run in their own sessions, so they outlive a platform killed with SIGKILL. Each task's
+group is recorded as ``<dir>/<pgid>`` holding the leader's start time (from ``/proc``); at the
+next start, groups still alive whose leader (or, once the leader exited, whose members)
+started no earlier than recorded are killed. The start time guards against a recycled pid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from pathlib import Path
+
+PROC = Path("/proc")
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat after the command name (state is index 0)."""
+    try:
+        return (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def _start_ticks(pid: int) -> int | None:
+    fields = _stat_fields(pid)
+    return int(fields[19]) if fields is not None else None
+
+
+def _session_members(session: int) -> list[tuple[int, int]]:
+    """(pid, start ticks) of live processes in ``session``."""
+    members = []
+    for entry in PROC.iterdir() if PROC.is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(int(entry.name))
+        if fields is not None and fields[0] != "Z" and int(fields[3]) == session:
+            members.append((int(entry.name), int(fields[19])))
+    return members
+
+
+class ProcessRegistry:
+    """Task process groups recorded under ``directory``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def record(self, pgid: int) -> None:
+        """A task's group (its leader's pid) just started."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        ticks = _start_ticks(pgid)
+        (self.directory / str(pgid)).write_text(str(ticks if ticks is not None else ""))
+
+    def forget(self, pgid: int) -> None:
+        """The group ended (or was killed) under our control."""
+        with contextlib.suppress(FileNotFoundError):
+            (self.directory / str(pgid)).unlink()
+
+    def kill_leftovers(self) -> int:
+        """SIGKILL every recorded group still alive; forget them all. Returns groups killed."""
+        killed = 0
+        for record in self.directory.glob("*") if self.directory.is_dir() else ():
+            if record.name.isdigit():
+                killed += self._kill_if_ours(int(record.name), record.read_text().strip())
+            record.unlink(missing_ok=True)
+        return killed
+
+    @staticmethod
+    def _kill_if_ours(pgid: int, recorded: str) -> int:
+        if not recorded.isdigit():
+            return 0
+        started = int(recorded)
+        leader_ticks = _start_ticks(pgid)
+        if leader_ticks is not None:
+            ours = leader_ticks == started
+        else:  # the leader is gone; its session (sid == pgid) may live on in its children
+            ours = any(ticks >= started for _, ticks in _session_members(pgid))
+        if not ours:
+            return 0
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            return 0
+        return 1

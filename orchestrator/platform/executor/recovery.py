@@ -1,0 +1,29 @@
+"""Restart safety: nothing a dead platform left behind stays "in progress" forever."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import structlog
+
+from orchestrator.platform.executor.process_registry import ProcessRegistry
+from orchestrator.platform.executor.store_port import ExecutorStore
+
+log = structlog.get_logger(__name__)
+
+ORPHAN_REASON = (
+    "the platform stopped while this job was in progress; it was found orphaned at restart"
+)
+
+
+async def recover(store: ExecutorStore, registry: ProcessRegistry | None) -> list[str]:
+    """Kill task groups left running and fail the jobs they belonged to; their ids.
+
+    Failing rather than rerunning: a task may have had effects already, and the orchestrator
+    (which sees "failed") decides whether to try again.
+    """
+    killed = registry.kill_leftovers() if registry is not None else 0
+    orphans = await store.fail_in_progress(ORPHAN_REASON, datetime.now(UTC))
+    if orphans or killed:
+        log.warning("recovery.orphans", jobs=len(orphans), process_groups_killed=killed)
+    return orphans

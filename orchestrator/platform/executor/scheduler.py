@@ -1,0 +1,84 @@
+"""Spawn a run of each "scheduled" job at every due time of its cron ``schedule``.
+
+The scheduler keeps, per scheduled job, the due time of its last spawned run. It starts from
+the store (the latest ``SCHEDULED_RUN_TIME`` among the job's runs), so a restart neither
+spawns a due time twice nor forgets where it was; a job that never ran starts from its
+creation time. Due times missed while the platform was down collapse into one run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import structlog
+
+from orchestrator.platform.executor.clock import Clock
+from orchestrator.platform.executor.cron import CronSchedule, ScheduleError
+from orchestrator.platform.executor.store_port import ExecutorStore
+from orchestrator.platform.executor.wakeup import Wakeup
+
+log = structlog.get_logger(__name__)
+
+
+class CronScheduler:
+    """Watches scheduled jobs; ``run()`` until cancelled, ``notify()`` after store changes."""
+
+    def __init__(
+        self,
+        store: ExecutorStore,
+        clock: Clock,
+        *,
+        on_spawn: Callable[[], None],
+        poll_interval: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.on_spawn = on_spawn
+        self.poll_interval = poll_interval
+        self._last_due: dict[str, tuple[CronSchedule, datetime]] = {}
+        self._wakeup = Wakeup()
+
+    def notify(self) -> None:
+        """Something changed in the store (a new or cancelled scheduled job)."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Tick until cancelled."""
+        self._wakeup.bind()
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # a store hiccup must not stop the platform: retry next poll
+                log.exception("scheduler.tick_failed")
+            await self._wakeup.wait(self.poll_interval)
+
+    async def tick(self) -> int:
+        """Spawn the runs due now; returns how many were spawned."""
+        now = self.clock.now()
+        scheduled = await self.store.scheduled_jobs()
+        live = {job.id for job in scheduled}
+        for job_id in set(self._last_due) - live:  # cancelled: no future runs
+            del self._last_due[job_id]
+        spawned = 0
+        for job in scheduled:
+            if job.id not in self._last_due:
+                try:
+                    schedule = CronSchedule.parse(job.schedule)
+                except ScheduleError as exc:
+                    await self.store.fail_scheduled(job.id, str(exc), now)
+                    continue
+                last = await self.store.last_run_time(job.id)
+                self._last_due[job.id] = (schedule, last or min(job.created_at, now))
+            schedule, last = self._last_due[job.id]
+            due = schedule.latest_due(last, now)
+            if due is None:
+                continue
+            self._last_due[job.id] = (schedule, due)
+            run_id = await self.store.spawn_run(job.id, due)
+            if run_id is not None:
+                spawned += 1
+                log.info("schedule.spawned", scheduled_job_id=job.id, job_id=run_id, due=due)
+        if spawned:
+            self.on_spawn()
+        return spawned

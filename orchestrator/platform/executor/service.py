@@ -1,0 +1,52 @@
+"""The executor the server runs: restart recovery first, then the job runner and the cron
+scheduler side by side, both woken by every ``notify()``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+from orchestrator.platform.executor.process_registry import ProcessRegistry
+from orchestrator.platform.executor.recovery import recover
+from orchestrator.platform.executor.scheduler import CronScheduler
+from orchestrator.platform.executor.store_port import ExecutorStore
+
+
+class JobRunner(Protocol):
+    """What runs jobs: the local or the simulate executor."""
+
+    async def run(self) -> None:
+        """Run until cancelled."""
+        ...
+
+    def notify(self) -> None:
+        """The store changed."""
+        ...
+
+
+class ExecutorService:
+    """Recovery, then ``runner`` and ``scheduler`` until cancelled."""
+
+    def __init__(
+        self,
+        store: ExecutorStore,
+        runner: JobRunner,
+        scheduler: CronScheduler,
+        registry: ProcessRegistry | None,
+    ) -> None:
+        self.store = store
+        self.runner = runner
+        self.scheduler = scheduler
+        self.registry = registry
+
+    def notify(self) -> None:
+        """Called by the server after every mutation: react at once."""
+        self.runner.notify()
+        self.scheduler.notify()
+
+    async def run(self) -> None:
+        """Resolve what a dead platform left in progress, then run until cancelled."""
+        await recover(self.store, self.registry)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.runner.run(), name="executor.runner")
+            group.create_task(self.scheduler.run(), name="executor.scheduler")

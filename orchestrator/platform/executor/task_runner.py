@@ -1,0 +1,255 @@
+"""Run one pipeline's tasks as local processes, each in its own process group.
+
+Why process groups: a task is often a shell script that starts children of its own; killing
+only the direct child would leave them running after a cancel or a timeout. Every task gets a
+new session (``start_new_session``), and stopping it signals the whole group.
+
+Cancellation is structured: cancelling the coroutine that runs :func:`run_pipeline` (a user
+cancel, a ``timeout``/``activeTimeout`` expiry around it, a shutdown) kills every running
+task's group before the cancellation propagates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import os
+import re
+import shutil
+import signal
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from orchestrator.platform.executor.pipeline import Pipeline, PipelineError, Task, TaskType
+from orchestrator.platform.executor.process_registry import ProcessRegistry
+
+PARAMETER_PREFIX = "HYPERPLANE_JOB_PARAMETER_"
+JOB_ID_VARIABLE = "HYPERPLANE_JOB_ID"
+RUN_ID_VARIABLE = "HYPERPLANE_JOB_RUN_ID"
+ATTEMPT_VARIABLE = "HYPERPLANE_JOB_ATTEMPT"  # local platform: 1 + reruns done by maxRetries
+
+KILL_GRACE_SECONDS = 0.5  # SIGTERM first, SIGKILL after this: a cancel lands within a second
+_NOT_ENV_SAFE = re.compile(r"[^A-Z0-9_]")
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    """Who is running: what the tasks see of their job."""
+
+    job_id: str
+    run_id: str
+    attempt: int
+    parameters: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineResult:
+    """How a pipeline run ended on its own: ``failure`` is None when every task succeeded."""
+
+    failure: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        """True when every task exited 0."""
+        return self.failure is None
+
+
+def parameter_variable(key: str) -> str:
+    """The environment variable a parameter reaches tasks under.
+
+    The key is upper-cased, as on the hosted platform; characters a shell cannot use in a
+    variable name become ``_`` so every parameter stays reachable.
+    """
+    return PARAMETER_PREFIX + _NOT_ENV_SAFE.sub("_", key.upper())
+
+
+def task_environment(base: Mapping[str, str], job: JobContext) -> dict[str, str]:
+    """The environment of every task of ``job``: ``base`` plus the job's variables.
+
+    Parameters never appear under their bare names (a parameter called PATH must not shadow
+    PATH), and parameter variables inherited from ``base`` are dropped so nothing leaks in
+    from the platform's own environment.
+    """
+    env = {k: v for k, v in base.items() if not k.startswith(PARAMETER_PREFIX)}
+    for key, value in job.parameters.items():
+        env[parameter_variable(key)] = value
+    env[JOB_ID_VARIABLE] = job.job_id
+    env[RUN_ID_VARIABLE] = job.run_id
+    env[ATTEMPT_VARIABLE] = str(job.attempt)
+    return env
+
+
+def task_command(task: Task, parameters: Mapping[str, str]) -> list[str]:
+    """The argv that runs ``task``; raises PipelineError when its runner is not installed."""
+    if task.type in (TaskType.PY, TaskType.VSCODE_NOTEBOOK):
+        return [sys.executable, str(task.path)]
+    if task.type is TaskType.BASH_SCRIPT:
+        bash = shutil.which("bash")
+        if bash is None:
+            raise PipelineError(f"task '{task.name}' needs bash, which is not on PATH")
+        return [bash, str(task.path)]
+    if task.type is TaskType.JS_SCRIPT:
+        node = shutil.which("node")
+        if node is None:
+            raise PipelineError(
+                f"task '{task.name}' is a js script: install Node.js (no 'node' on PATH)"
+            )
+        return [node, str(task.path)]
+    if importlib.util.find_spec("papermill") is None:
+        raise PipelineError(
+            f"task '{task.name}' is a jupyter notebook: install papermill "
+            "(pip install papermill ipykernel) to run notebooks on the local platform"
+        )
+    assert task.output_path is not None  # guaranteed by the pipeline loader
+    command = [sys.executable, "-m", "papermill", str(task.path), str(task.output_path)]
+    for key, value in parameters.items():
+        command += ["-p", key, value]
+    return command
+
+
+async def run_pipeline(
+    pipeline: Pipeline,
+    job: JobContext,
+    *,
+    workspace: Path,
+    log_path: Path,
+    registry: ProcessRegistry | None = None,
+) -> PipelineResult:
+    """Run ``pipeline``'s DAG for ``job``, appending all output to ``log_path``.
+
+    Returns when every task ended or one failed (then the others are killed). Cancelling
+    the caller kills every running task's process group first.
+    """
+    try:
+        commands = {task.name: task_command(task, job.parameters) for task in pipeline.tasks}
+    except PipelineError as exc:
+        return PipelineResult(str(exc))
+    env = task_environment(os.environ, job)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab", buffering=0) as log:
+        _note(log, f"job {job.job_id} attempt {job.attempt}: pipeline '{pipeline.name}'")
+        spawn = _Spawner(env, workspace, log, registry)
+        return await _run_dag(pipeline, commands, spawn)
+
+
+async def _run_dag(
+    pipeline: Pipeline, commands: Mapping[str, list[str]], spawn: _Spawner
+) -> PipelineResult:
+    log = spawn.log
+    finished: set[str] = set()
+    waiting = list(pipeline.tasks)
+    running: dict[asyncio.Task[int], Task] = {}
+    try:
+        while True:
+            for task in [t for t in waiting if finished.issuperset(t.depends_on)]:
+                waiting.remove(task)
+                runner = spawn.run_task(task, commands[task.name])
+                running[asyncio.create_task(runner, name=f"task:{task.name}")] = task
+            if not running:
+                return PipelineResult()
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for future in done:
+                task = running.pop(future)
+                failure = _describe_failure(task, future)
+                if failure is not None:
+                    _note(log, failure)
+                    return PipelineResult(failure)
+                finished.add(task.name)
+    finally:
+        await _cancel_all(running)
+
+
+def _describe_failure(task: Task, future: asyncio.Task[int]) -> str | None:
+    error = future.exception()
+    if isinstance(error, OSError):
+        return f"task '{task.name}' could not start: {error}"
+    if error is not None:
+        raise error
+    code = future.result()
+    if code == 0:
+        return None
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"task '{task.name}' ({task.type}) was killed by {name}"
+    return f"task '{task.name}' ({task.type}) exited with code {code}"
+
+
+async def _cancel_all(running: Mapping[asyncio.Task[int], Task]) -> None:
+    """Cancel sibling tasks and wait until their process groups are gone."""
+    for future in running:
+        future.cancel()
+    if running:
+        await asyncio.wait(running)
+
+
+@dataclass(frozen=True, slots=True)
+class _Spawner:
+    """What every task of one pipeline run shares: environment, directory, log, registry."""
+
+    env: Mapping[str, str]
+    workspace: Path
+    log: IO[bytes]
+    registry: ProcessRegistry | None
+
+    async def run_task(self, task: Task, command: list[str]) -> int:
+        """Run ``command`` in a new process group; its exit code (negative: signal)."""
+        _note(self.log, f"task '{task.name}' started: {' '.join(command)}")
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=asyncio.subprocess.STDOUT,
+            cwd=self.workspace,
+            env=dict(self.env),
+            start_new_session=True,
+        )
+        if self.registry is not None:
+            self.registry.record(process.pid)
+        try:
+            code = await process.wait()
+        except asyncio.CancelledError:
+            _note(self.log, f"task '{task.name}' stopped")
+            await _stop_group(process)
+            raise
+        finally:
+            _signal_group(process.pid, signal.SIGKILL)  # children it left behind
+            if self.registry is not None:
+                self.registry.forget(process.pid)
+        _note(self.log, f"task '{task.name}' ended with code {code}")
+        return code
+
+
+async def _stop_group(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM the group, then SIGKILL what is left after a short grace period."""
+    _signal_group(process.pid, signal.SIGTERM)
+    try:
+        await asyncio.wait_for(asyncio.shield(process.wait()), KILL_GRACE_SECONDS)
+    except TimeoutError:
+        _signal_group(process.pid, signal.SIGKILL)
+        await process.wait()
+
+
+def _signal_group(pgid: int, signum: signal.Signals) -> None:
+    # the group may already be empty, which is the outcome we want
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signum)
+
+
+def append_note(log_path: Path, message: str) -> None:
+    """Add a ``[platform <time>]`` line to a job's log (outside a pipeline run)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab", buffering=0) as log:
+        _note(log, message)
+
+
+def _note(log: IO[bytes], message: str) -> None:
+    stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
+    log.write(f"[platform {stamp}] {message}\n".encode())
