@@ -187,6 +187,7 @@ SCALARS = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(-3, 5),
+    st.integers(-(10**30), 10**30),
     st.floats(allow_nan=True),
     st.sampled_from(["x", "{{ a }}", "{{ index }}", "{{", "0 2 * * *", "10s", "p.yaml", "failed"]),
 )

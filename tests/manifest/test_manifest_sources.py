@@ -76,6 +76,23 @@ def test_range_errors(errors: Errors) -> None:
     assert any("did you mean range?" in line for line in found)
 
 
+def test_huge_ranges_are_refused_not_crashed(errors: Errors) -> None:
+    found = errors(
+        BASE
+        + "  - matrix: {a: {range: [100000000000000000000]}}\n"
+        + "  - matrix: {b: {range: [0, 1.0e+300, 1.0e-300]}}\n"
+        + "  - matrix: {c: {range: [0, 1e5]}}\n"
+    )
+    assert any("range has 1e+20 values" in line for line in found)
+    assert any("range has too many values" in line for line in found)
+    assert any("got '1e5' (YAML reads 1e5 as text; write 1.0e+5)" in line for line in found)
+
+
+def test_an_invalid_axis_does_not_make_its_exclude_unknown(errors: Errors) -> None:
+    found = errors(BASE + "  - matrix: {a: {range: [x]}, exclude: [{a: 1}]}\n")
+    assert len(found) == 1 and "range bounds must be numbers" in found[0]
+
+
 def test_file_source_errors(errors: Errors, write: Write) -> None:
     (write("", "empty.csv").parent / "latin.txt").write_bytes(b"caf\xe9\n")
     write('{"a": 1}\nnot json\n', "bad.jsonl")
