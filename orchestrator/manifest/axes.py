@@ -11,6 +11,7 @@ import csv
 import glob
 import json
 import math
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,7 +119,10 @@ def _read_text(base: Path, name: Any) -> tuple[Path, str]:
         raise SourceError("file takes a path relative to the manifest's directory")
     path = base / name
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError(f"{name} is not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
             raise SourceError(f"file {name} is larger than {MAX_FILE_BYTES} bytes")
         data = path.read_bytes()
     except FileNotFoundError:

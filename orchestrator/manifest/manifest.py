@@ -81,10 +81,12 @@ def load_manifest(path: str | Path) -> Manifest:
 
 def _read(source: Path, issues: IssueCollector) -> bytes | None:
     try:
-        if source.stat().st_size > MAX_MANIFEST_BYTES:
+        with source.open("rb") as stream:  # bounded: also safe for pipes and devices
+            data = stream.read(MAX_MANIFEST_BYTES + 1)
+        if len(data) > MAX_MANIFEST_BYTES:
             issues.add(1, 1, f"the manifest is larger than {MAX_MANIFEST_BYTES} bytes")
             return None
-        return source.read_bytes()
+        return data
     except FileNotFoundError:
         issues.add(1, 1, "no such file")
     except IsADirectoryError:

@@ -124,3 +124,8 @@ def test_items_errors(errors: Errors) -> None:
     assert any("items is empty" in line for line in found)
     assert any("item 1 must be a non-empty mapping, got a number" in line for line in found)
     assert any("items must be a list of mappings" in line for line in found)
+
+
+def test_devices_are_not_input_files(errors: Errors) -> None:
+    found = errors(BASE + "  - matrix: {a: {file: /dev/zero}}\n")
+    assert any("/dev/zero is not a regular file" in line for line in found)
