@@ -11,6 +11,7 @@ import csv
 import glob
 import json
 import math
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ import yaml
 from orchestrator.manifest.templates import render_value
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_RANGE_LENGTH = 10**12  # far above any maxJobs; keeps lengths within a machine int
 
 
 class SourceError(ValueError):
@@ -86,21 +88,30 @@ def range_values(spec: Any) -> Sequence[Any]:
     """Values of ``{range: [start, stop, step]}`` (stop excluded, like Python's range)."""
     if not isinstance(spec, list) or not 1 <= len(spec) <= 3:
         raise SourceError("range takes a list [stop], [start, stop] or [start, stop, step]")
-    if any(isinstance(n, bool) or not isinstance(n, int | float) for n in spec):
-        raise SourceError("range bounds must be numbers")
-    if any(isinstance(n, float) and not math.isfinite(n) for n in spec):
-        raise SourceError("range bounds must be finite numbers")
+    for n in spec:
+        if isinstance(n, bool) or not isinstance(n, int | float):
+            hint = " (YAML reads 1e5 as text; write 1.0e+5)" if isinstance(n, str) else ""
+            raise SourceError(f"range bounds must be numbers, got {n!r}{hint}")
+        if isinstance(n, float) and not math.isfinite(n):
+            raise SourceError("range bounds must be finite numbers")
     start, stop, step = (
         (0, spec[0], 1) if len(spec) == 1 else (spec[0], spec[1], spec[2] if len(spec) == 3 else 1)
     )
     if step == 0:
         raise SourceError("range step must not be 0")
-    if all(isinstance(n, int) for n in (start, stop, step)):
+    integers = all(isinstance(n, int) for n in (start, stop, step))
+    if integers:
+        length = max(0, (stop - start + step - (1 if step > 0 else -1)) // step)
+    else:
+        ratio = (stop - start) / step
+        if not math.isfinite(ratio):
+            raise SourceError("range has too many values")
+        length = max(0, math.ceil(ratio - 1e-9))
+    if length > MAX_RANGE_LENGTH:
+        raise SourceError(f"range has {length:.3g} values, more than {MAX_RANGE_LENGTH:,}")
+    if integers:
         return range(start, stop, step)
-    values = FloatRange(float(start), float(stop), float(step))
-    if len(values) > 10**12:
-        raise SourceError("range is too long")
-    return values
+    return FloatRange(float(start), float(stop), float(step))
 
 
 def _read_text(base: Path, name: Any) -> tuple[Path, str]:
@@ -108,7 +119,10 @@ def _read_text(base: Path, name: Any) -> tuple[Path, str]:
         raise SourceError("file takes a path relative to the manifest's directory")
     path = base / name
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError(f"{name} is not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
             raise SourceError(f"file {name} is larger than {MAX_FILE_BYTES} bytes")
         data = path.read_bytes()
     except FileNotFoundError:

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.manifest.matrix import Matrix
@@ -32,6 +32,24 @@ class Group:
     parameters: Mapping[str, Template]
     matrix: Matrix | None
     items: Sequence[Mapping[str, Any]] | None
+    # Split once so rendering a job only touches the strings that name variables.
+    _literal_fields: dict[str, Any] = field(init=False, repr=False, compare=False)
+    _template_fields: tuple[tuple[str, Template], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        literal = {k: v for k, v in self.fields.items() if not isinstance(v, Template)}
+        literal.update(
+            (k, v.source)
+            for k, v in self.fields.items()
+            if isinstance(v, Template) and v.is_literal
+        )
+        templated = tuple(
+            (k, v) for k, v in self.fields.items() if isinstance(v, Template) and not v.is_literal
+        )
+        object.__setattr__(self, "_literal_fields", literal)
+        object.__setattr__(self, "_template_fields", templated)
 
     def count(self) -> int:
         """Jobs this group yields: items times matrix combinations (1 if it has neither)."""
@@ -52,10 +70,11 @@ class Group:
     def job(self, run_name: str, index: int, variables: Mapping[str, Any]) -> JobSpec:
         """Render one job; ``index`` is its position in the whole run."""
         context = {**variables, "index": index, "group": self.id}
-        fields = {
-            name: value.render(context) if isinstance(value, Template) else value
-            for name, value in self.fields.items()
-        }
+        fields = dict(self._literal_fields)
+        for name, template in self._template_fields:
+            fields[name] = template.render(context)
+        if self._template_fields:  # keep the API's field order whatever was templated
+            fields = {name: fields[name] for name in self.fields}
         parameters = {name: value.render(context) for name, value in self.parameters.items()}
         return JobSpec(
             key=job_key(self.id, variables),

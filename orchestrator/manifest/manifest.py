@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestrator.manifest.checker import Checker
@@ -17,6 +18,7 @@ from orchestrator.manifest.yaml_source import parse_yaml
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 
 
+@dataclass(frozen=True, slots=True)
 class Manifest:
     """A validated manifest: its run name, policy and job groups, ready to count and expand.
 
@@ -24,17 +26,11 @@ class Manifest:
     the same order, every time it is called.
     """
 
-    def __init__(
-        self, name: str, policy: Policy, groups: tuple[Group, ...], source_path: Path, digest: str
-    ) -> None:
-        self.name = name
-        self.policy = policy
-        self.groups = groups
-        self.source_path = source_path
-        self.digest = digest
-
-    def __repr__(self) -> str:
-        return f"Manifest(name={self.name!r}, source_path={str(self.source_path)!r})"
+    name: str
+    policy: Policy
+    groups: tuple[Group, ...] = field(repr=False)
+    source_path: Path
+    digest: str  # sha256 of the file's bytes
 
     def count(self) -> int:
         """Number of jobs, by arithmetic over axis sizes (nothing is expanded)."""
@@ -85,10 +81,12 @@ def load_manifest(path: str | Path) -> Manifest:
 
 def _read(source: Path, issues: IssueCollector) -> bytes | None:
     try:
-        if source.stat().st_size > MAX_MANIFEST_BYTES:
+        with source.open("rb") as stream:  # bounded: also safe for pipes and devices
+            data = stream.read(MAX_MANIFEST_BYTES + 1)
+        if len(data) > MAX_MANIFEST_BYTES:
             issues.add(1, 1, f"the manifest is larger than {MAX_MANIFEST_BYTES} bytes")
             return None
-        return source.read_bytes()
+        return data
     except FileNotFoundError:
         issues.add(1, 1, "no such file")
     except IsADirectoryError:

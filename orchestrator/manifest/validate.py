@@ -12,22 +12,19 @@ from typing import Any
 from croniter import croniter
 
 from orchestrator.manifest.checker import Checker, describe, dotted
-from orchestrator.manifest.durations import parse_duration
 from orchestrator.manifest.errors import did_you_mean
 from orchestrator.manifest.fields import (
     DEFAULT_KEYS,
     GROUP_KEYS,
     JOB_FIELDS,
     NAME_PATTERN,
-    POLICY_KEYS,
     RESERVED_PARAMETERS,
-    RETRY_KEYS,
-    RETRYABLE_STATUSES,
     TOP_KEYS,
     Kind,
 )
 from orchestrator.manifest.group import Group
-from orchestrator.manifest.model import Policy, RetryPolicy
+from orchestrator.manifest.model import Policy
+from orchestrator.manifest.policy import absent_is_empty, build_policy
 from orchestrator.manifest.templates import (
     Template,
     TemplateSyntaxError,
@@ -66,8 +63,8 @@ def validate(check: Checker, default_name: str) -> ValidatedManifest | None:
     if version != 1 or isinstance(version, bool):
         check.error(("version",), f"version must be 1, got {version!r}")
     name = _run_name(check, top.get("name", default_name))
-    policy = _policy(check, top.get("policy", {}))
-    defaults = check.mapping(top.get("defaults", {}), ("defaults",)) or {}
+    policy = build_policy(check, absent_is_empty(top.get("policy")))
+    defaults = check.mapping(absent_is_empty(top.get("defaults")), ("defaults",)) or {}
     check.known_keys(defaults, ("defaults",), DEFAULT_KEYS)
     groups = _groups(check, top, defaults)
     if check.issues.issues or name is None or policy is None:
@@ -116,7 +113,7 @@ def _groups(check: Checker, top: dict[Any, Any], defaults: dict[Any, Any]) -> li
             check.error(path, f"job group {position + 1} is empty")
             continue
         check.known_keys(spec, path, GROUP_KEYS)
-        group = _group(check, spec, defaults, path, position)
+        group = _group(check, spec, defaults, path, position, sum(g.count() for g in groups))
         if group is None:
             continue
         if group.id in ids:
@@ -149,7 +146,12 @@ def _group_id(check: Checker, spec: dict[Any, Any], path: PathKey, position: int
 
 
 def _group(
-    check: Checker, spec: dict[Any, Any], defaults: dict[Any, Any], path: PathKey, position: int
+    check: Checker,
+    spec: dict[Any, Any],
+    defaults: dict[Any, Any],
+    path: PathKey,
+    position: int,
+    first_index: int,
 ) -> Group | None:
     gid = _group_id(check, spec, path, position)
     matrix = build_matrix(check, spec["matrix"], (*path, "matrix")) if "matrix" in spec else None
@@ -165,7 +167,7 @@ def _group(
         known |= item_keys
     if ("matrix" in spec and matrix is None) or ("items" in spec and items is None):
         known = set()  # the variables are unknowable; do not pile template errors on top
-    templates = _Templates(check, known if known else None)
+    templates = _Templates(check, known if known else None, position)
     name = templates.compile(spec.get("name", "{{ index }}"), (*path, "name"))
     fields: dict[str, Any] = {}
     field_paths: dict[str, PathKey] = {}
@@ -194,16 +196,17 @@ def _group(
         return None
     schedule = fields.get("schedule")
     if isinstance(schedule, Template) and group.count() <= SCHEDULE_CHECK_LIMIT:
-        _check_rendered_schedules(check, group, schedule, field_paths["schedule"])
+        _check_rendered_schedules(check, group, schedule, field_paths["schedule"], first_index)
     return group
 
 
 class _Templates:
     """Compiles strings of one group, reporting syntax errors and unknown variables."""
 
-    def __init__(self, check: Checker, known: set[str] | None) -> None:
+    def __init__(self, check: Checker, known: set[str] | None, position: int) -> None:
         self.check = check
         self.known = known
+        self.position = position
         self.ok = True
 
     def compile(self, value: Any, path: PathKey) -> Template | None:
@@ -225,7 +228,8 @@ class _Templates:
                 self.check.error(
                     path,
                     f"unknown variable {variable[0]!r} in {value!r}"
-                    f"{did_you_mean(variable[0], choices)}; known: {', '.join(choices)}",
+                    f"{did_you_mean(variable[0], choices)}; known: {', '.join(choices)}"
+                    + (f" (in job group {self.position + 1})" if path[0] == "defaults" else ""),
                 )
                 self.ok = False
         return template
@@ -251,6 +255,12 @@ def _field(check: Checker, templates: _Templates, kind: Kind, raw: Any, path: Pa
     template = templates.compile(raw, path)
     if template is None or not template.is_literal:
         return template
+    if kind is Kind.PORT and not (template.source.isdigit() and 1 <= int(template.source) <= 65535):
+        check.error(path, f"{dotted(path)} must be a port number 1-65535, got {raw!r}")
+        return None
+    if not template.source.strip() and path[-1] == "pipelineYamlPath":
+        check.error(path, "pipelineYamlPath must not be empty")
+        return None
     if kind is Kind.CRON and not _valid_cron(template.source):
         check.error(path, f"schedule {template.source!r} is not a valid 5-field cron expression")
         return None
@@ -265,10 +275,10 @@ def _valid_cron(expression: str) -> bool:
 
 
 def _check_rendered_schedules(
-    check: Checker, group: Group, schedule: Template, path: PathKey
+    check: Checker, group: Group, schedule: Template, path: PathKey, first_index: int
 ) -> None:
-    for variables in group.variables():
-        rendered = schedule.render({**variables, "index": 0, "group": group.id})
+    for index, variables in enumerate(group.variables(), start=first_index):
+        rendered = schedule.render({**variables, "index": index, "group": group.id})
         if not _valid_cron(rendered):
             check.error(path, f"schedule renders to {rendered!r}, not a valid cron expression")
             return
@@ -287,7 +297,7 @@ def _parameters(
         source = defaults if owner == ("defaults",) else spec
         if "parameters" not in source:
             continue
-        mapping = check.mapping(source["parameters"], (*owner, "parameters"))
+        mapping = check.mapping(absent_is_empty(source["parameters"]), (*owner, "parameters"))
         if mapping is None:
             ok = False
             continue
@@ -313,92 +323,3 @@ def _parameters(
             if template is not None:
                 result[key] = template
     return result if ok else None
-
-
-def _policy(check: Checker, raw: Any) -> Policy | None:
-    spec = check.mapping(raw, ("policy",))
-    if spec is None:
-        return None
-    check.known_keys(spec, ("policy",), POLICY_KEYS)
-    defaults = Policy()
-    values: dict[str, Any] = {}
-    ok = True
-
-    def number(key: str, minimum: int, default: int) -> int:
-        nonlocal ok
-        if key not in spec:
-            return default
-        value = check.integer(spec[key], ("policy", key), minimum)
-        ok = ok and value is not None
-        return value if value is not None else default
-
-    values["max_in_flight"] = number("maxInFlight", 1, defaults.max_in_flight)
-    values["max_jobs"] = number("maxJobs", 1, defaults.max_jobs)
-    values["max_requests_in_flight"] = number(
-        "maxRequestsInFlight", 1, defaults.max_requests_in_flight
-    )
-    if spec.get("deadline") is not None:
-        try:
-            values["deadline_seconds"] = parse_duration(spec["deadline"])
-        except ValueError as exc:
-            check.error(("policy", "deadline"), f"policy.deadline: {exc}")
-            ok = False
-    if "failFast" in spec:
-        if isinstance(spec["failFast"], bool):
-            values["fail_fast"] = spec["failFast"]
-        else:
-            check.error(("policy", "failFast"), "policy.failFast must be true or false")
-            ok = False
-    rate = spec.get("requestsPerSecond")
-    if rate is not None:
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e9:
-            check.error(
-                ("policy", "requestsPerSecond"), "policy.requestsPerSecond must be a number > 0"
-            )
-            ok = False
-        else:
-            values["requests_per_second"] = float(rate)
-    retry = _retry(check, spec.get("retry", {}))
-    if retry is None:
-        return None
-    return Policy(retry=retry, **values) if ok else None
-
-
-def _retry(check: Checker, raw: Any) -> RetryPolicy | None:
-    path: PathKey = ("policy", "retry")
-    spec = check.mapping(raw, path)
-    if spec is None:
-        return None
-    check.known_keys(spec, path, RETRY_KEYS)
-    defaults = RetryPolicy()
-    values: dict[str, Any] = {}
-    ok = True
-    for key, attribute in (("backoff", "backoff_seconds"), ("maxBackoff", "max_backoff_seconds")):
-        if key in spec:
-            try:
-                values[attribute] = parse_duration(spec[key])
-            except ValueError as exc:
-                check.error((*path, key), f"policy.retry.{key}: {exc}")
-                ok = False
-    if values.get("backoff_seconds", defaults.backoff_seconds) > values.get(
-        "max_backoff_seconds", defaults.max_backoff_seconds
-    ):
-        check.error(path, "policy.retry.backoff must not exceed maxBackoff")
-        ok = False
-    if "on" in spec:
-        on = spec["on"]
-        if not isinstance(on, list) or not all(isinstance(s, str) for s in on):
-            check.error((*path, "on"), "policy.retry.on must be a list of job statuses")
-            ok = False
-        else:
-            for i, status in enumerate(on):
-                if status not in RETRYABLE_STATUSES:
-                    check.error(
-                        (*path, "on", i),
-                        f"cannot retry on {status!r}; choose from "
-                        f"{', '.join(RETRYABLE_STATUSES)}"
-                        f"{did_you_mean(status, RETRYABLE_STATUSES)}",
-                    )
-                    ok = False
-            values["on"] = frozenset(on)
-    return RetryPolicy(**values) if ok else None

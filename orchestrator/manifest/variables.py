@@ -114,7 +114,7 @@ def build_matrix(check: Checker, raw: Any, path: PathKey) -> Matrix | None:
         ok = ok and axis is not None
         if axis is not None:
             axes.append(axis)
-    names = [axis.name for axis in axes]
+    names = [name for name in spec if name not in ("include", "exclude")]
     exclude = _entries(check, spec.get("exclude", []), (*path, "exclude"), "exclude")
     for i, entry in enumerate(exclude):
         for key in entry:

@@ -224,3 +224,20 @@ def test_version_must_be_1(errors: Errors) -> None:
 def test_error_str_is_the_formatted_lines(tmp_path: Path) -> None:
     issue = ManifestIssue("m.yaml", 3, 4, "bad")
     assert str(ManifestError([issue])) == "m.yaml:3:4: bad"
+
+
+def test_unknown_variable_in_defaults_names_the_group(errors: Errors) -> None:
+    found = errors(
+        "name: t\ndefaults:\n  pipelineYamlPath: 'p/{{ kind }}.yaml'\n"
+        "jobs:\n  - matrix: {kind: [a]}\n  - name: other\n"
+    )
+    assert found == [
+        "3:21: unknown variable 'kind' in 'p/{{ kind }}.yaml' (did you mean index?); "
+        "known: group, index (in job group 2)"
+    ]
+
+
+def test_exposed_port_and_empty_pipeline_path(errors: Errors) -> None:
+    found = errors("name: t\njobs:\n  - {pipelineYamlPath: '', exposedPort: web}\n")
+    assert any("pipelineYamlPath must not be empty" in line for line in found)
+    assert any("exposedPort must be a port number 1-65535, got 'web'" in line for line in found)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from orchestrator.manifest import load_manifest
+from orchestrator.manifest import load_manifest, manifest_json_schema
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "manifests"
 
@@ -49,3 +50,14 @@ def test_example_pipelines_exist_in_the_workspace(name: str) -> None:
         pytest.skip("manifests/pipelines/ is written on another branch; merged in main")
     for job in load_manifest(EXAMPLES / name).jobs():
         assert (EXAMPLES / job.fields["pipelineYamlPath"]).is_file()
+
+
+@pytest.mark.parametrize("name", ["sweep.yaml", "fanout.yaml", "nightly.yaml"])
+def test_examples_use_only_keys_the_json_schema_knows(name: str) -> None:
+    schema = manifest_json_schema()
+    doc = yaml.load((EXAMPLES / name).read_text(), Loader=yaml.BaseLoader)  # keys as text
+    assert set(doc) <= set(schema["properties"])
+    group_keys = set(schema["$defs"]["group"]["properties"])
+    assert all(set(group) <= group_keys for group in doc["jobs"])
+    assert set(doc.get("defaults", {})) <= set(schema["properties"]["defaults"]["properties"])
+    assert set(doc.get("policy", {})) <= set(schema["properties"]["policy"]["properties"])

@@ -238,3 +238,9 @@ def test_yaml_anchors_and_merge_keys_work(load: Load) -> None:
 def test_exposed_port_becomes_a_string(load: Load) -> None:
     (job,) = load(BASE + "jobs:\n  - exposedPort: 8080\n").jobs()
     assert job.fields["exposedPort"] == "8080"
+
+
+def test_empty_optional_sections_mean_none(load: Load) -> None:
+    m = load("name: r\ndefaults:\npolicy:\njobs:\n  - pipelineYamlPath: p.yaml\n    parameters:\n")
+    (job,) = m.jobs()
+    assert job.parameters == {} and m.policy == Policy()

@@ -187,6 +187,7 @@ SCALARS = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(-3, 5),
+    st.integers(-(10**30), 10**30),
     st.floats(allow_nan=True),
     st.sampled_from(["x", "{{ a }}", "{{ index }}", "{{", "0 2 * * *", "10s", "p.yaml", "failed"]),
 )
@@ -202,4 +203,18 @@ TREES = st.recursive(
 @given(st.dictionaries(KEYS, TREES, max_size=5))
 @settings(max_examples=300, deadline=None)
 def test_random_structures_load_or_fail_cleanly(doc: dict[str, Any]) -> None:
+    _load_text(yaml.safe_dump(doc))
+
+
+GROUPS = st.lists(st.dictionaries(KEYS, TREES, max_size=5), min_size=1, max_size=3)
+
+
+@given(GROUPS, st.dictionaries(KEYS, TREES, max_size=3))
+@settings(max_examples=200, deadline=None)
+def test_random_job_groups_load_or_fail_cleanly(
+    groups: list[dict[str, Any]], policy: dict[str, Any]
+) -> None:
+    doc = {"name": "fuzz", "defaults": {"pipelineYamlPath": "p.yaml"}, "jobs": groups}
+    if policy:
+        doc["policy"] = policy
     _load_text(yaml.safe_dump(doc))
