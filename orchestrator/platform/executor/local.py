@@ -113,11 +113,15 @@ class LocalExecutor:
             log.exception("job.crashed", job_id=job.id)
             reason = f"the local platform failed to run the job: {exc}"
             ending = Finish(job.id, JobStatus.FAILED, reason)
-        if isinstance(ending, Rerun):
-            append_note(log_path, ending.reason)
-            self.jobs.apply([], [ending])
-        else:
-            self.jobs.apply([ending])
+        try:
+            if isinstance(ending, Rerun):
+                append_note(log_path, ending.reason)
+                self.jobs.apply([], [ending])
+            else:
+                self.jobs.apply([ending])
+        except Exception:  # the job stays in progress; the next start's recovery fails it
+            log.exception("job.final_write_failed", job_id=job.id)
+            return
         log.info("job.attempt_ended", job_id=job.id, ending=ending)
 
     async def _run_within_deadline(self, job: JobRow, log_path: Path) -> Finish | Rerun:
