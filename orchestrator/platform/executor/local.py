@@ -122,7 +122,10 @@ class LocalExecutor:
         except Exception:  # the job stays in progress; the next start's recovery fails it
             log.exception("job.final_write_failed", job_id=job.id)
             return
-        log.info("job.attempt_ended", job_id=job.id, ending=ending)
+        if isinstance(ending, Rerun):
+            log.info("job.rerun", job_id=job.id, reason=ending.reason)
+        else:
+            log.info("job.ended", job_id=job.id, status=ending.status.value, reason=ending.reason)
 
     async def _run_within_deadline(self, job: JobRow, log_path: Path) -> Finish | Rerun:
         started = job.start_time or datetime.now(UTC)
