@@ -22,8 +22,8 @@ from orchestrator.platform.model import JobRow, JobStatus
 
 log = structlog.get_logger(__name__)
 
-CLAIM_BATCH = 5_000  # pending jobs moved to "in progress" per transaction
-FINISH_BATCH = 10_000  # transitions written per transaction
+CLAIM_BATCH = 1_000  # pending jobs picked per transaction (~0.1 s: requests wait no longer)
+FINISH_BATCH = 5_000  # transitions written per transaction (~0.1 s)
 TICK = 0.02  # transitions due within one tick are written together
 
 
