@@ -108,7 +108,7 @@ def task_command(task: Task, parameters: Mapping[str, str]) -> list[str]:
     assert task.output_path is not None  # guaranteed by the pipeline loader
     command = [sys.executable, "-m", "papermill", str(task.path), str(task.output_path)]
     for key, value in parameters.items():
-        command += ["-p", key, value]
+        command += ["-r", key, value]  # raw: parameters stay strings, as in the environment
     return command
 
 
@@ -131,8 +131,17 @@ async def run_pipeline(
         return PipelineResult(str(exc))
     env = task_environment(os.environ, job)
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    for task in pipeline.tasks:
+        if task.output_path is not None:
+            task.output_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab", buffering=0) as log:
         _note(log, f"job {job.job_id} attempt {job.attempt}: pipeline '{pipeline.name}'")
+        if pipeline.requirements:
+            _note(
+                log,
+                f"requirements {pipeline.requirements!r} not installed: tasks use the "
+                "platform's own Python environment",
+            )
         spawn = _Spawner(env, workspace, log, registry)
         return await _run_dag(pipeline, commands, spawn)
 
@@ -166,7 +175,7 @@ async def _run_dag(
 
 def _describe_failure(task: Task, future: asyncio.Task[int]) -> str | None:
     error = future.exception()
-    if isinstance(error, OSError):
+    if isinstance(error, (OSError, ValueError)):  # missing interpreter, NUL in a value...
         return f"task '{task.name}' could not start: {error}"
     if error is not None:
         raise error
