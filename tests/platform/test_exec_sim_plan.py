@@ -12,7 +12,6 @@ from orchestrator.platform.executor.sim_plan import (
     SimOutcome,
     SimPlanner,
     SimSettings,
-    parse_duration_range,
 )
 
 
@@ -76,11 +75,3 @@ def test_due_queue_pops_in_due_order_up_to_a_limit() -> None:
     assert queue.pop_due(now=5.0, limit=2) == ["a", "b"]
     assert queue.pop_due(now=5.0, limit=10) == ["c", "c2"]
     assert len(queue) == 1 and queue.next_due() == 9.0
-
-
-def test_duration_range_parsing() -> None:
-    assert parse_duration_range("0.1:1") == (0.1, 1.0)
-    assert parse_duration_range("2") == (2.0, 2.0)
-    for bad in ("x:1", "3:1", "-1:2"):
-        with pytest.raises(ValueError):
-            parse_duration_range(bad)

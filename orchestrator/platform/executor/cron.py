@@ -1,9 +1,4 @@
-"""Cron schedules: validate five-field expressions and work out which run is due.
-
-A scheduled job never runs itself: at each due time the scheduler creates a new job with the
-same spec and parameters, plus the two link parameters below, so its runs can be found with
-an ordinary label look-up (``parameters: {some: {key: {equals: "SCHEDULED_JOB_ID"}, ...}}``).
-"""
+"""Cron schedules: validate five-field expressions and work out which run is due."""
 
 from __future__ import annotations
 
@@ -11,9 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from croniter import croniter
-
-SCHEDULED_JOB_ID = "SCHEDULED_JOB_ID"  # on every spawned run: the id of the scheduled job
-SCHEDULED_RUN_TIME = "SCHEDULED_RUN_TIME"  # on every spawned run: its due time, ISO-8601 UTC
 
 
 class ScheduleError(ValueError):

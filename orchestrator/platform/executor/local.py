@@ -1,10 +1,11 @@
 """``--executor local``: run pending jobs' pipelines as local processes.
 
 One loop picks pending jobs (oldest first, at most ``workers`` at once) and starts one
-supervisor task per running job. The supervisor owns the job's clock (``timeout`` and
-``activeTimeout`` as an ``asyncio.timeout`` around the run), its platform reruns
-(``maxRetries``) and its final write. The loop notices jobs whose status changed under them
-(a cancel) and cancels their supervisor, which kills the process groups.
+supervisor task per running job. The supervisor owns the attempt's clock (``timeout`` and
+``activeTimeout`` as an ``asyncio.timeout`` around the run) and its final write; a failed
+attempt with ``maxRetries`` left goes back to "pending" (the store counts ``retries``) and is
+picked again. The loop notices jobs whose status changed under them (a cancel) and cancels
+their supervisor, which kills the process groups.
 """
 
 from __future__ import annotations
@@ -17,19 +18,15 @@ from pathlib import Path
 import structlog
 
 from orchestrator.platform.executor.deadlines import job_deadline
+from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun
 from orchestrator.platform.executor.pipeline import PipelineError, load_pipeline
-from orchestrator.platform.executor.store_port import ClaimedJob, ExecutorStore, Finish
-from orchestrator.platform.executor.task_runner import (
-    JobContext,
-    PipelineResult,
-    append_note,
-    run_pipeline,
-)
+from orchestrator.platform.executor.process_registry import ProcessRegistry
+from orchestrator.platform.executor.task_runner import JobContext, append_note, run_pipeline
 from orchestrator.platform.executor.wakeup import Wakeup
+from orchestrator.platform.model import JobRow, JobStatus
 
 log = structlog.get_logger(__name__)
 
-IN_PROGRESS = "in progress"
 SHUTDOWN_REASON = "the platform shut down while this job was running"
 
 
@@ -38,17 +35,19 @@ class LocalExecutor:
 
     def __init__(
         self,
-        store: ExecutorStore,
+        jobs: JobStore,
         *,
         workspace: Path,
         log_dir: Path,
         workers: int,
+        registry: ProcessRegistry | None = None,
         poll_interval: float = 0.5,
     ) -> None:
-        self.store = store
+        self.jobs = jobs
         self.workspace = workspace
         self.log_dir = log_dir
         self.workers = max(1, workers)
+        self.registry = registry
         self.poll_interval = poll_interval
         self._wakeup = Wakeup()
         self._running: dict[str, asyncio.Task[None]] = {}
@@ -59,24 +58,23 @@ class LocalExecutor:
         self._wakeup.set()
 
     async def run(self) -> None:
-        """Pick and supervise jobs until cancelled; on the way out, running jobs end failed."""
+        """Pick and supervise jobs until cancelled; running jobs then end failed."""
         self._wakeup.bind()
         async with asyncio.TaskGroup() as group:
             while True:
                 try:
-                    await self._step(group)
+                    self._step(group)
                 except Exception:  # a store hiccup must not stop the platform: retry next poll
                     log.exception("executor.step_failed")
                 await self._wakeup.wait(self.poll_interval)
 
-    async def _step(self, group: asyncio.TaskGroup) -> None:
-        now = _now()
-        await self.store.expire_pending(now)
-        await self._stop_changed_jobs()
+    def _step(self, group: asyncio.TaskGroup) -> None:
+        self.jobs.expire_pending(datetime.now(UTC))
+        self._stop_changed_jobs()
         free = self.workers - len(self._running)
         if free <= 0:
             return
-        for job in await self.store.claim_pending(free, now):
+        for job in self.jobs.claim_pending(free):
             task = group.create_task(self._supervise(job), name=f"job:{job.id}")
             self._running[job.id] = task
             task.add_done_callback(functools.partial(self._forget, job.id))
@@ -84,29 +82,28 @@ class LocalExecutor:
     def _forget(self, job_id: str, _task: asyncio.Task[None]) -> None:
         self._running.pop(job_id, None)
         self._stopped_by_status.discard(job_id)
-        self._wakeup.set()  # a worker is free
+        self._wakeup.set()  # a worker is free, or a rerun is pending
 
-    async def _stop_changed_jobs(self) -> None:
-        """Jobs whose status is no longer "in progress" (cancelled, set by hand) are killed."""
+    def _stop_changed_jobs(self) -> None:
+        """Jobs no longer "in progress" (cancelled, or set final by hand) are killed."""
         if not self._running:
             return
-        statuses = await self.store.statuses(list(self._running))
+        statuses = self.jobs.statuses(list(self._running))
         for job_id, task in list(self._running.items()):
-            if statuses.get(job_id, IN_PROGRESS) != IN_PROGRESS and job_id not in (
-                self._stopped_by_status
-            ):
-                log.info("job.stop", job_id=job_id, status=statuses.get(job_id))
+            status = statuses.get(job_id, JobStatus.IN_PROGRESS)
+            if status is not JobStatus.IN_PROGRESS and job_id not in self._stopped_by_status:
+                log.info("job.stop", job_id=job_id, status=status.value)
                 self._stopped_by_status.add(job_id)
                 task.cancel()
 
-    async def _supervise(self, job: ClaimedJob) -> None:
+    async def _supervise(self, job: JobRow) -> None:
         log_path = self.log_dir / f"{job.id}.log"
         try:
-            await self.store.set_output(job.id, str(log_path))
-            finish = await self._run_within_deadline(job, log_path)
+            self.jobs.set_output(job.id, str(log_path))
+            ending = await self._run_within_deadline(job, log_path)
         except asyncio.CancelledError:
             if job.id not in self._stopped_by_status:  # shutdown: nobody will finish it later
-                await self.store.finish([Finish(job.id, "failed", SHUTDOWN_REASON)], _now())
+                self.jobs.apply([Finish(job.id, JobStatus.FAILED, SHUTDOWN_REASON)])
                 raise
             current = asyncio.current_task()
             if current is not None:
@@ -114,44 +111,46 @@ class LocalExecutor:
             return  # its status already says how it ended
         except Exception as exc:  # a bug must fail one job, not the executor
             log.exception("job.crashed", job_id=job.id)
-            finish = Finish(job.id, "failed", f"the local platform failed to run the job: {exc}")
-        await self.store.finish([finish], _now())
-        log.info("job.finished", job_id=job.id, status=finish.status, reason=finish.reason)
+            reason = f"the local platform failed to run the job: {exc}"
+            ending = Finish(job.id, JobStatus.FAILED, reason)
+        if isinstance(ending, Rerun):
+            append_note(log_path, ending.reason)
+            self.jobs.apply([], [ending])
+        else:
+            self.jobs.apply([ending])
+        log.info("job.attempt_ended", job_id=job.id, ending=ending)
 
-    async def _run_within_deadline(self, job: ClaimedJob, log_path: Path) -> Finish:
-        deadline = job_deadline(job.created_at, job.started_at, job.timeout, job.active_timeout)
+    async def _run_within_deadline(self, job: JobRow, log_path: Path) -> Finish | Rerun:
+        started = job.start_time or datetime.now(UTC)
+        spec = job.spec
+        deadline = job_deadline(job.created_at, started, spec.timeout, spec.active_timeout)
         if deadline is None:
-            return await self._attempts(job, log_path)
-        seconds_left = (deadline.at - _now()).total_seconds()
+            return await self._attempt(job, log_path)
+        seconds_left = (deadline.at - datetime.now(UTC)).total_seconds()
         try:
             async with asyncio.timeout(max(seconds_left, 0.0)):
-                return await self._attempts(job, log_path)
+                return await self._attempt(job, log_path)
         except TimeoutError:
-            return Finish(job.id, "timed out", deadline.reason)
+            append_note(log_path, deadline.reason)
+            return Finish(job.id, JobStatus.TIMED_OUT, deadline.reason)
 
-    async def _attempts(self, job: ClaimedJob, log_path: Path) -> Finish:
-        """Run the pipeline, rerunning failures in place up to ``maxRetries`` times."""
-        attempts = max(job.max_retries, 0) + 1
-        result = PipelineResult()
-        for attempt in range(1, attempts + 1):
-            try:
-                pipeline = load_pipeline(job.pipeline_yaml_path, self.workspace)
-            except PipelineError as exc:  # the same file would fail again: no rerun
-                append_note(log_path, f"pipeline refused: {exc}")
-                return Finish(job.id, "failed", str(exc))
-            context = JobContext(job.id, job.run_id, attempt, job.parameters)
-            result = await run_pipeline(
-                pipeline, context, workspace=self.workspace, log_path=log_path
-            )
-            if result.succeeded:
-                return Finish(job.id, "done")
-            if attempt < attempts:
-                append_note(log_path, f"attempt {attempt} failed ({result.failure}); rerunning")
-        reason = result.failure
-        if attempts > 1:
-            reason = f"{reason} (after {attempts} attempts)"
-        return Finish(job.id, "failed", reason)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+    async def _attempt(self, job: JobRow, log_path: Path) -> Finish | Rerun:
+        """One run of the pipeline; a failure with ``maxRetries`` left becomes a rerun."""
+        attempt = job.retries + 1
+        try:
+            pipeline = load_pipeline(job.spec.pipeline_yaml_path, self.workspace)
+        except PipelineError as exc:  # the same file would fail again: no rerun
+            append_note(log_path, f"pipeline refused: {exc}")
+            return Finish(job.id, JobStatus.FAILED, str(exc))
+        context = JobContext(job.id, job.run_id, attempt, job.parameter_map())
+        result = await run_pipeline(
+            pipeline, context, workspace=self.workspace, log_path=log_path, registry=self.registry
+        )
+        if result.failure is None:
+            return Finish(job.id, JobStatus.DONE)
+        max_retries = max(job.spec.max_retries or 0, 0)
+        if job.retries < max_retries:
+            return Rerun(job.id, f"attempt {attempt} failed ({result.failure}); rerunning")
+        if attempt > 1:
+            return Finish(job.id, JobStatus.FAILED, f"{result.failure} (attempt {attempt})")
+        return Finish(job.id, JobStatus.FAILED, result.failure)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import structlog
 
+from orchestrator.platform.executor.job_store import JobStore
 from orchestrator.platform.executor.process_registry import ProcessRegistry
-from orchestrator.platform.executor.store_port import ExecutorStore
 
 log = structlog.get_logger(__name__)
 
@@ -16,14 +14,14 @@ ORPHAN_REASON = (
 )
 
 
-async def recover(store: ExecutorStore, registry: ProcessRegistry | None) -> list[str]:
+def recover(jobs: JobStore, registry: ProcessRegistry | None) -> list[str]:
     """Kill task groups left running and fail the jobs they belonged to; their ids.
 
     Failing rather than rerunning: a task may have had effects already, and the orchestrator
     (which sees "failed") decides whether to try again.
     """
     killed = registry.kill_leftovers() if registry is not None else 0
-    orphans = await store.fail_in_progress(ORPHAN_REASON, datetime.now(UTC))
+    orphans = jobs.fail_in_progress(ORPHAN_REASON)
     if orphans or killed:
         log.warning("recovery.orphans", jobs=len(orphans), process_groups_killed=killed)
     return orphans

@@ -13,10 +13,10 @@ from datetime import datetime
 
 import structlog
 
-from orchestrator.platform.executor.clock import Clock
 from orchestrator.platform.executor.cron import CronSchedule, ScheduleError
-from orchestrator.platform.executor.store_port import ExecutorStore
+from orchestrator.platform.executor.job_store import JobStore
 from orchestrator.platform.executor.wakeup import Wakeup
+from orchestrator.platform.timestamps import Clock
 
 log = structlog.get_logger(__name__)
 
@@ -26,13 +26,13 @@ class CronScheduler:
 
     def __init__(
         self,
-        store: ExecutorStore,
+        jobs: JobStore,
         clock: Clock,
         *,
         on_spawn: Callable[[], None],
         poll_interval: float = 1.0,
     ) -> None:
-        self.store = store
+        self.jobs = jobs
         self.clock = clock
         self.on_spawn = on_spawn
         self.poll_interval = poll_interval
@@ -48,15 +48,15 @@ class CronScheduler:
         self._wakeup.bind()
         while True:
             try:
-                await self.tick()
+                self.tick()
             except Exception:  # a store hiccup must not stop the platform: retry next poll
                 log.exception("scheduler.tick_failed")
             await self._wakeup.wait(self.poll_interval)
 
-    async def tick(self) -> int:
+    def tick(self) -> int:
         """Spawn the runs due now; returns how many were spawned."""
-        now = self.clock.now()
-        scheduled = await self.store.scheduled_jobs()
+        now = self.clock()
+        scheduled = self.jobs.scheduled_jobs()
         live = {job.id for job in scheduled}
         for job_id in set(self._last_due) - live:  # cancelled: no future runs
             del self._last_due[job_id]
@@ -64,21 +64,21 @@ class CronScheduler:
         for job in scheduled:
             if job.id not in self._last_due:
                 try:
-                    schedule = CronSchedule.parse(job.schedule)
+                    schedule = CronSchedule.parse(job.spec.schedule or "")
                 except ScheduleError as exc:
-                    await self.store.fail_scheduled(job.id, str(exc), now)
+                    self.jobs.fail_scheduled(job.id, str(exc))
                     continue
-                last = await self.store.last_run_time(job.id)
+                last = self.jobs.last_run_time(job.id)
                 self._last_due[job.id] = (schedule, last or min(job.created_at, now))
             schedule, last = self._last_due[job.id]
             due = schedule.latest_due(last, now)
             if due is None:
                 continue
             self._last_due[job.id] = (schedule, due)
-            run_id = await self.store.spawn_run(job.id, due)
-            if run_id is not None:
+            run = self.jobs.spawn_run(job.id, due)
+            if run is not None:
                 spawned += 1
-                log.info("schedule.spawned", scheduled_job_id=job.id, job_id=run_id, due=due)
+                log.info("schedule.spawned", scheduled_job_id=job.id, job_id=run.id, due=due)
         if spawned:
             self.on_spawn()
         return spawned

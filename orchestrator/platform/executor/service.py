@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
+from orchestrator.platform.executor.job_store import JobStore
 from orchestrator.platform.executor.process_registry import ProcessRegistry
 from orchestrator.platform.executor.recovery import recover
 from orchestrator.platform.executor.scheduler import CronScheduler
-from orchestrator.platform.executor.store_port import ExecutorStore
 
 
 class JobRunner(Protocol):
@@ -29,12 +29,12 @@ class ExecutorService:
 
     def __init__(
         self,
-        store: ExecutorStore,
+        jobs: JobStore,
         runner: JobRunner,
         scheduler: CronScheduler,
         registry: ProcessRegistry | None,
     ) -> None:
-        self.store = store
+        self.jobs = jobs
         self.runner = runner
         self.scheduler = scheduler
         self.registry = registry
@@ -46,7 +46,7 @@ class ExecutorService:
 
     async def run(self) -> None:
         """Resolve what a dead platform left in progress, then run until cancelled."""
-        await recover(self.store, self.registry)
+        recover(self.jobs, self.registry)
         async with asyncio.TaskGroup() as group:
             group.create_task(self.runner.run(), name="executor.runner")
             group.create_task(self.scheduler.run(), name="executor.scheduler")

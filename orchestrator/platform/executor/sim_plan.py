@@ -46,18 +46,6 @@ class SimSettings:
             raise ValueError("sim fail rate must be between 0 and 1")
 
 
-def parse_duration_range(text: str) -> tuple[float, float]:
-    """``"A:B"`` (seconds) as a pair; a single number means a fixed duration."""
-    low, _, high = text.partition(":")
-    try:
-        bounds = (float(low), float(high or low))
-    except ValueError:
-        raise ValueError(f"sim duration {text!r} must look like A:B, in seconds") from None
-    if not 0 <= bounds[0] <= bounds[1]:
-        raise ValueError(f"sim duration {text!r} needs 0 <= A <= B")
-    return bounds
-
-
 @dataclass(frozen=True, slots=True)
 class SimAttempt:
     """What one simulated attempt will do: end at ``due`` (epoch seconds) with ``outcome``."""

@@ -9,22 +9,15 @@ so a cancelled job's heap entry simply finds nothing to do.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import structlog
 
-from orchestrator.platform.executor.deadlines import Deadline, job_deadline
-from orchestrator.platform.executor.sim_plan import (
-    DueQueue,
-    SimAttempt,
-    SimOutcome,
-    SimPlanner,
-    SimSettings,
-)
-from orchestrator.platform.executor.store_port import ClaimedJob, ExecutorStore, Finish
+from orchestrator.platform.executor.deadlines import job_deadline
+from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun
+from orchestrator.platform.executor.sim_plan import DueQueue, SimAttempt, SimOutcome, SimPlanner
 from orchestrator.platform.executor.wakeup import Wakeup
+from orchestrator.platform.model import JobRow, JobStatus
 
 log = structlog.get_logger(__name__)
 
@@ -34,13 +27,11 @@ FINISH_BATCH = 5_000  # transitions written per transaction
 
 @dataclass(frozen=True, slots=True)
 class _InFlight:
-    """What a heap entry must remember: enough to rerun, nothing more."""
+    """What a heap entry must remember."""
 
     job_id: str
     attempt: SimAttempt
-    retries_left: int
-    parameters: Mapping[str, str] | None  # kept only when a rerun may need the overrides
-    deadline: Deadline | None
+    may_rerun: bool  # maxRetries not spent: a failure goes back to pending
 
 
 @dataclass(slots=True)
@@ -60,15 +51,13 @@ class SimStats:
 class SimulateExecutor:
     """Simulates job runs; ``run()`` until cancelled, ``notify()`` after store changes."""
 
-    def __init__(
-        self, store: ExecutorStore, settings: SimSettings, *, poll_interval: float = 0.5
-    ) -> None:
-        self.store = store
-        self.planner = SimPlanner(settings)
+    def __init__(self, jobs: JobStore, planner: SimPlanner, *, poll_interval: float = 0.5) -> None:
+        self.jobs = jobs
+        self.planner = planner
         self.poll_interval = poll_interval
+        self.stats = SimStats()
         self._queue: DueQueue[_InFlight] = DueQueue()
         self._wakeup = Wakeup()
-        self.stats = SimStats()
 
     @property
     def in_flight(self) -> int:
@@ -84,18 +73,19 @@ class SimulateExecutor:
         self._wakeup.bind()
         next_expiry = 0.0
         while True:
+            claimed = finished = 0
             try:
                 if time.time() >= next_expiry:
-                    await self.store.expire_pending(_now())
+                    self.jobs.expire_pending(self.jobs.store.now())
                     next_expiry = time.time() + self.poll_interval
-                claimed = await self._claim()
-                finished = await self._finish_due()
+                claimed = self.claim()
+                finished = self.finish_due()
             except Exception:  # a store hiccup must not stop the platform: retry shortly
                 log.exception("simulate.step_failed")
-                claimed = finished = 0
             if claimed >= CLAIM_BATCH or finished >= FINISH_BATCH:
-                continue  # more work is waiting: no sleep
-            await self._wakeup.wait(self._idle_seconds())
+                await self._wakeup.wait(0)  # more is waiting: only let the server breathe
+            else:
+                await self._wakeup.wait(self._idle_seconds())
 
     def _idle_seconds(self) -> float:
         next_due = self._queue.next_due()
@@ -103,46 +93,39 @@ class SimulateExecutor:
             return self.poll_interval
         return min(max(next_due - time.time(), 0.0), self.poll_interval)
 
-    async def _claim(self) -> int:
-        jobs = await self.store.claim_pending(CLAIM_BATCH, _now())
+    def claim(self) -> int:
+        """Pick one batch of pending jobs and plan their ends; how many were picked."""
+        jobs = self.jobs.claim_pending(CLAIM_BATCH)
         for job in jobs:
             self._start(job)
         return len(jobs)
 
-    def _start(self, job: ClaimedJob) -> None:
-        deadline = job_deadline(job.created_at, job.started_at, job.timeout, job.active_timeout)
-        attempt = self.planner.plan(job.parameters, job.started_at.timestamp(), deadline)
-        retries = max(job.max_retries, 0)
-        parameters = job.parameters if retries else None
-        self._queue.push(attempt.due, _InFlight(job.id, attempt, retries, parameters, deadline))
+    def _start(self, job: JobRow) -> None:
+        spec = job.spec
+        started = job.start_time or self.jobs.store.now()
+        deadline = job_deadline(job.created_at, started, spec.timeout, spec.active_timeout)
+        attempt = self.planner.plan(job.parameter_map(), started.timestamp(), deadline)
+        may_rerun = job.retries < max(spec.max_retries or 0, 0)
+        self._queue.push(attempt.due, _InFlight(job.id, attempt, may_rerun))
 
-    async def _finish_due(self) -> int:
+    def finish_due(self) -> int:
+        """Write one batch of due transitions; how many were due."""
         now = time.time()
         due = self._queue.pop_due(now, FINISH_BATCH)
         if not due:
             return 0
         finishes: list[Finish] = []
+        reruns: list[Rerun] = []
         for entry in due:
-            if entry.attempt.outcome is SimOutcome.FAILED and entry.retries_left > 0:
-                self._rerun(entry, now)
-                continue
-            finishes.append(Finish(entry.job_id, entry.attempt.outcome.value, entry.attempt.reason))
-        if finishes:
-            await self.store.finish(finishes, _now())
+            attempt = entry.attempt
+            if attempt.outcome is SimOutcome.FAILED and entry.may_rerun:
+                reruns.append(Rerun(entry.job_id, f"{attempt.reason}; rerunning"))
+            else:
+                status = JobStatus(attempt.outcome.value)
+                finishes.append(Finish(entry.job_id, status, attempt.reason))
+        self.jobs.apply(finishes, reruns)
         written = time.time()
-        stats = self.stats
-        stats.transitions += len(due)
-        stats.worst_lag = max(stats.worst_lag, written - due[0].attempt.due)
-        stats.total_lag += sum(written - entry.attempt.due for entry in due)
+        self.stats.transitions += len(due)
+        self.stats.worst_lag = max(self.stats.worst_lag, written - due[0].attempt.due)
+        self.stats.total_lag += sum(written - entry.attempt.due for entry in due)
         return len(due)
-
-    def _rerun(self, entry: _InFlight, now: float) -> None:
-        attempt = self.planner.plan(entry.parameters or {}, now, entry.deadline)
-        rerun = _InFlight(
-            entry.job_id, attempt, entry.retries_left - 1, entry.parameters, entry.deadline
-        )
-        self._queue.push(attempt.due, rerun)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

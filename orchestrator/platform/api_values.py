@@ -1,0 +1,178 @@
+"""Translate between the store's records and the API's input/output values.
+
+Outputs are plain dicts keyed by API field names (graphql-core's default resolver reads them);
+inputs arrive as dicts coerced by graphql-core and leave as the store's typed values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from graphql import GraphQLError
+
+from orchestrator.platform.model import JobRow, JobSpecInput, JobStatus, ParameterRow, SessionRow
+from orchestrator.platform.session_store import SESSION_UPDATE_COLUMNS, SessionChanges
+from orchestrator.platform.store import UPDATABLE_COLUMNS, JobChanges
+from orchestrator.platform.timestamps import to_api
+
+_STATUS_CHOICES = ", ".join(repr(s.value) for s in JobStatus)
+
+
+def parse_status(text: str | None) -> JobStatus:
+    """A status string from a client, or a GraphQL error that lists the valid ones."""
+    try:
+        return JobStatus(str(text))
+    except ValueError:
+        raise GraphQLError(f"unknown status {text!r}; expected one of {_STATUS_CHOICES}") from None
+
+
+def parameter_to_api(parameter: ParameterRow) -> dict[str, Any]:
+    """A Parameter object."""
+    return {
+        "id": parameter.id,
+        "key": parameter.key,
+        "value": parameter.value,
+        "pipelineJobId": parameter.pipeline_job_id,
+    }
+
+
+def job_to_api(job: JobRow) -> dict[str, Any]:
+    """A PipelineJob object (``parameters`` as loaded with the row)."""
+    spec = job.spec
+    return {
+        "id": job.id,
+        "runId": job.run_id,
+        "jobType": spec.job_type,
+        "pipelineYamlPath": spec.pipeline_yaml_path,
+        "status": job.status.value,
+        "statusReason": job.status_reason,
+        "output": job.output,
+        "createdAt": to_api(job.created_at),
+        "startTime": to_api(job.start_time),
+        "completionTime": to_api(job.completion_time),
+        "duration": job.duration,
+        "timeout": spec.timeout,
+        "activeTimeout": spec.active_timeout,
+        "maxRetries": spec.max_retries,
+        "exposedPort": spec.exposed_port,
+        "schedule": spec.schedule,
+        "pinned": spec.pinned,
+        "debuggable": spec.debuggable,
+        "branchName": spec.branch_name,
+        "commitId": spec.commit_id,
+        "owner": spec.owner,
+        "department": spec.department,
+        "daskDashboardUrl": job.dask_dashboard_url,
+        "outputNotebooksPath": job.output_notebooks_path,
+        "estimatedCost": job.estimated_cost,
+        "scheduledFrom": spec.scheduled_from,
+        "parameters": [parameter_to_api(p) for p in job.parameters],
+    }
+
+
+def session_to_api(session: SessionRow) -> dict[str, Any]:
+    """A HyperHubSession object."""
+    return {
+        "id": session.id,
+        "hyperplaneUserEmail": session.hyperplane_user_email,
+        "status": session.status,
+        "imageType": session.image_type,
+        "jLabUrl": session.jlab_url,
+        "notebookURI": session.notebook_uri,
+        "estimatedCost": session.estimated_cost,
+        "department": session.department,
+        "resourceCPUlimit": session.resource_cpu_limit,
+        "resourceRAMlimit": session.resource_ram_limit,
+        "resourceCPUrequest": session.resource_cpu_request,
+        "resourceRAMrequest": session.resource_ram_request,
+        "gpuRequest": session.gpu_request,
+        "startTime": to_api(session.start_time),
+        "completionTime": to_api(session.completion_time),
+    }
+
+
+def _parameter_pairs(items: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((item["key"], item["value"]) for item in items or ())
+
+
+def job_spec_from_input(data: Mapping[str, Any]) -> JobSpecInput:
+    """``PipelineJobCreateInput`` -> the store's spec."""
+    parameters = data.get("parameters") or {}
+    return JobSpecInput(
+        pipeline_yaml_path=data["pipelineYamlPath"],
+        job_type=data.get("jobType"),
+        timeout=data.get("timeout"),
+        active_timeout=data.get("activeTimeout"),
+        max_retries=data.get("maxRetries"),
+        exposed_port=data.get("exposedPort"),
+        schedule=data.get("schedule") or None,
+        pinned=bool(data.get("pinned")),
+        debuggable=bool(data.get("debuggable")),
+        branch_name=data.get("branchName"),
+        commit_id=data.get("commitId"),
+        owner=data.get("owner"),
+        department=data.get("department"),
+        parameters=_parameter_pairs(parameters.get("create")),
+    )
+
+
+_NOT_NULL = frozenset({"pipelineYamlPath", "pinned", "debuggable"})
+
+
+def _set_value(name: str, operation: Any) -> tuple[bool, Any]:
+    """``{set: v}`` -> (present, v); refuses null for columns that cannot be null."""
+    if operation is None or "set" not in operation:
+        return False, None
+    value = operation["set"]
+    if value is None and name in _NOT_NULL:
+        raise GraphQLError(f"{name} cannot be set to null")
+    return True, value
+
+
+def job_changes_from_input(data: Mapping[str, Any]) -> JobChanges:
+    """``PipelineJobUpdateInput`` / ``...UpdateManyMutationInput`` -> the store's changes."""
+    status: JobStatus | None = None
+    columns: list[tuple[str, Any]] = []
+    for name, operation in data.items():
+        if name == "parameters":
+            continue
+        present, value = _set_value(name, operation)
+        if not present:
+            continue
+        if name == "status":
+            status = parse_status(value)
+        elif name in UPDATABLE_COLUMNS:
+            columns.append((name, value))
+        else:
+            raise GraphQLError(f"field {name!r} cannot be updated")
+    nested = data.get("parameters") or {}
+    disconnect = tuple(unique_id(item, "parameter") for item in nested.get("disconnect") or ())
+    return JobChanges(
+        status=status,
+        columns=tuple(columns),
+        disconnect_parameters=disconnect,
+        create_parameters=_parameter_pairs(nested.get("create")),
+    )
+
+
+def session_changes_from_input(data: Mapping[str, Any]) -> SessionChanges:
+    """``HyperHubSessionUpdateInput`` -> the session store's changes."""
+    status: JobStatus | None = None
+    columns: list[tuple[str, Any]] = []
+    for name, operation in data.items():
+        present, value = _set_value(name, operation)
+        if not present:
+            continue
+        if name == "status":
+            status = parse_status(value)
+        elif name in SESSION_UPDATE_COLUMNS:
+            columns.append((name, value))
+    return SessionChanges(status=status, columns=tuple(columns))
+
+
+def unique_id(where: Mapping[str, Any] | None, what: str) -> str:
+    """The id of a ``...WhereUniqueInput``, or a GraphQL error naming what lacks one."""
+    if not where or not where.get("id"):
+        raise GraphQLError(f"{what} where needs an id")
+    return str(where["id"])

@@ -1,0 +1,82 @@
+"""Every option of ``orchestrator platform serve``, as one frozen value.
+
+The server, the executors and the launcher read this; adding an executor option means adding a
+field here and a CLI option, nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+
+class ExecutorKind(StrEnum):
+    """How jobs run: as real local processes, or simulated (tests, benchmarks)."""
+
+    LOCAL = "local"
+    SIMULATE = "simulate"
+
+
+@dataclass(frozen=True, slots=True)
+class SimDuration:
+    """Range of simulated job durations in seconds (``--sim-duration A:B``)."""
+
+    low: float = 0.1
+    high: float = 1.0
+
+    @classmethod
+    def parse(cls, text: str) -> SimDuration:
+        """Parse ``A:B`` (or a single number ``A``, meaning exactly A seconds)."""
+        low_text, _, high_text = text.partition(":")
+        try:
+            low = float(low_text)
+            high = float(high_text) if high_text else low
+        except ValueError:
+            raise ValueError(f"sim duration must look like A:B (seconds), got {text!r}") from None
+        if low < 0 or high < low:
+            raise ValueError(f"sim duration needs 0 <= A <= B, got {text!r}")
+        return cls(low, high)
+
+    def __str__(self) -> str:
+        return f"{self.low:g}:{self.high:g}"
+
+
+DEFAULT_STATE_DIR = Path(".orchestrator")
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformConfig:
+    """Options of the local platform server (see ``orchestrator platform serve --help``).
+
+    ``token`` is the resolved token (given or generated); never log this object's repr.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    state_dir: Path = DEFAULT_STATE_DIR
+    db: Path | None = None
+    token: str = ""
+    workspace: Path = Path()
+    executor: ExecutorKind = ExecutorKind.LOCAL
+    workers: int = os.cpu_count() or 1
+    sim_duration: SimDuration = SimDuration()
+    sim_fail_rate: float = 0.0
+    seed: int | None = None
+    chaos: str | None = None
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_root_fields: int = 1000
+    max_depth: int = 12
+
+    @property
+    def db_path(self) -> Path:
+        """The database file: ``--db`` or ``<state-dir>/platform.db``."""
+        return self.db if self.db is not None else self.state_dir / "platform.db"
+
+    def __repr__(self) -> str:
+        # The token must never reach logs: leave it out of the repr.
+        fields = ", ".join(
+            f"{name}={getattr(self, name)!r}" for name in self.__slots__ if name != "token"
+        )
+        return f"PlatformConfig({fields}, token=<hidden>)"

@@ -1,0 +1,65 @@
+"""Executors run the jobs of the local platform.
+
+This module is the hook the server calls: :func:`make_executor` returns an :class:`Executor`
+whose :meth:`Executor.run` the server runs in its task group for its whole life, and whose
+:meth:`Executor.notify` it calls after every mutation (jobs created, statuses changed) so the
+executor can react at once. See ``docs/platform-executor.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from orchestrator.platform.config import ExecutorKind, PlatformConfig
+from orchestrator.platform.executor.clock import FileClock, clock_from_environment
+from orchestrator.platform.executor.job_store import JobStore
+from orchestrator.platform.executor.local import LocalExecutor
+from orchestrator.platform.executor.process_registry import ProcessRegistry
+from orchestrator.platform.executor.scheduler import CronScheduler
+from orchestrator.platform.executor.service import ExecutorService, JobRunner
+from orchestrator.platform.executor.sim_plan import SimPlanner, SimSettings
+from orchestrator.platform.executor.simulate import SimulateExecutor
+from orchestrator.platform.store import Store
+
+__all__ = ["Executor", "make_executor"]
+
+
+class Executor(Protocol):
+    """What the server needs from an executor."""
+
+    async def run(self) -> None:
+        """Run jobs until cancelled."""
+
+    def notify(self) -> None:
+        """Jobs were created or statuses changed: look again now (must not block)."""
+
+
+def make_executor(config: PlatformConfig, store: Store) -> Executor:
+    """The executor for ``config.executor``, with the cron scheduler and restart recovery.
+
+    Job logs go to ``<state-dir>/logs/<job id>.log``; task process groups are recorded under
+    ``<state-dir>/pids`` so a restart after a crash can kill what was left running.
+    """
+    jobs = JobStore(store)
+    registry = ProcessRegistry(config.state_dir / "pids")
+    runner: JobRunner
+    if config.executor is ExecutorKind.SIMULATE:
+        settings = SimSettings(
+            min_duration=config.sim_duration.low,
+            max_duration=config.sim_duration.high,
+            fail_rate=config.sim_fail_rate,
+            seed=config.seed,
+        )
+        runner = SimulateExecutor(jobs, SimPlanner(settings))
+    else:
+        runner = LocalExecutor(
+            jobs,
+            workspace=config.workspace.resolve(),
+            log_dir=(config.state_dir / "logs").resolve(),
+            workers=config.workers,
+            registry=registry,
+        )
+    clock = clock_from_environment()
+    poll = 0.2 if isinstance(clock, FileClock) else 1.0  # tests move time: look often
+    scheduler = CronScheduler(jobs, clock, on_spawn=runner.notify, poll_interval=poll)
+    return ExecutorService(jobs, runner, scheduler, registry)

@@ -1,0 +1,204 @@
+"""Start the local platform as a subprocess and wait until it accepts requests.
+
+Used by the tests and by the embedded mode of ``orchestrator run``::
+
+    with LocalPlatform(state_dir=tmp, executor="simulate") as platform:
+        client = PlatformClient(platform.url, platform.token)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from orchestrator.platform.config import DEFAULT_STATE_DIR
+from orchestrator.platform.credentials import TOKEN_ENV, read_token
+
+READY_PATTERN = re.compile(r"^Local platform ready at (\S+)$")
+LOG_FILE = "platform.log"
+
+
+class PlatformStartError(RuntimeError):
+    """The platform process exited or stayed silent before announcing it was ready."""
+
+
+class LocalPlatform:
+    """A sync context manager around ``python -m orchestrator platform serve ...``.
+
+    Keyword arguments mirror the CLI options; ``None`` leaves the CLI default. The token goes
+    to the child in its environment (never on the command line, where ``ps`` shows it); with
+    no ``token`` the server uses (or generates) ``<state-dir>/platform.token``, which
+    :attr:`token` then holds. The server's stderr goes to ``<state-dir>/platform.log``.
+    """
+
+    def __init__(
+        self,
+        *,
+        db: str | Path | None = None,
+        state_dir: str | Path | None = None,
+        workspace: str | Path | None = None,
+        token: str | None = None,
+        executor: str | None = None,
+        workers: int | None = None,
+        sim_duration: str | None = None,
+        sim_fail_rate: float | None = None,
+        seed: int | None = None,
+        chaos: str | None = None,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        startup_timeout: float = 60.0,
+    ) -> None:
+        self.db = Path(db) if db is not None else None
+        self.state_dir = Path(state_dir) if state_dir is not None else None
+        self.workspace = Path(workspace) if workspace is not None else None
+        self.token = token or ""
+        self.executor = executor
+        self.workers = workers
+        self.sim_duration = sim_duration
+        self.sim_fail_rate = sim_fail_rate
+        self.seed = seed
+        self.chaos = chaos
+        self.port = port
+        self.host = host
+        self.startup_timeout = startup_timeout
+        self.url = ""
+        self.process: subprocess.Popen[str] | None = None
+        self._log: IO[bytes] | None = None
+
+    def command(self) -> list[str]:
+        """The serve command line (the token is passed in the environment, not argv)."""
+        args = [sys.executable, "-m", "orchestrator", "platform", "serve"]
+        args += ["--host", self.host, "--port", str(self.port)]
+        options: dict[str, object | None] = {
+            "--db": self.db,
+            "--state-dir": self.state_dir,
+            "--workspace": self.workspace,
+            "--executor": self.executor,
+            "--workers": self.workers,
+            "--sim-duration": self.sim_duration,
+            "--sim-fail-rate": self.sim_fail_rate,
+            "--seed": self.seed,
+            "--chaos": self.chaos,
+        }
+        for flag, value in options.items():
+            if value is not None:
+                args += [flag, str(value)]
+        return args
+
+    def log_path(self) -> Path:
+        """Where the server's stderr goes."""
+        if self.state_dir is not None:
+            return self.state_dir / LOG_FILE
+        if self.db is not None:
+            return self.db.with_suffix(".log")
+        return DEFAULT_STATE_DIR / LOG_FILE
+
+    def start(self) -> LocalPlatform:
+        """Start the process and wait for its ready line (raises PlatformStartError)."""
+        if self.process is not None:
+            raise RuntimeError("platform already started")
+        log_path = self.log_path()
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = log_path.open("ab")
+        env = {k: v for k, v in os.environ.items() if k != TOKEN_ENV}
+        if self.token:
+            env[TOKEN_ENV] = self.token
+        self.process = subprocess.Popen(
+            self.command(),
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
+        try:
+            self.url = self._wait_ready(self.process, log_path)
+            if not self.token:
+                self.token = read_token(self.state_dir or DEFAULT_STATE_DIR) or ""
+        except BaseException:
+            self.kill()
+            raise
+        return self
+
+    def _wait_ready(self, process: subprocess.Popen[str], log_path: Path) -> str:
+        assert process.stdout is not None
+        deadline = time.monotonic() + self.startup_timeout
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise PlatformStartError(
+                        f"platform not ready after {self.startup_timeout:g}s; see {log_path}"
+                    )
+                if not selector.select(remaining):
+                    continue
+                line = process.stdout.readline()
+                if not line:
+                    process.wait()
+                    raise PlatformStartError(
+                        f"platform exited with code {process.returncode} before it was ready: "
+                        f"{_tail(log_path)}"
+                    )
+                match = READY_PATTERN.match(line.strip())
+                if match:
+                    return match.group(1)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM and wait (SIGKILL if it does not exit within ``timeout``)."""
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._close()
+
+    def kill(self) -> None:
+        """SIGKILL and wait: the crash case."""
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+        self._close()
+
+    def _close(self) -> None:
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> LocalPlatform:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"LocalPlatform(url={self.url!r}, db={self.db!r}, token=<hidden>)"
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+__all__ = ["LocalPlatform", "PlatformStartError"]

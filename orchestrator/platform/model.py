@@ -1,0 +1,136 @@
+"""Typed records of the local platform's store: job statuses, job rows, create specs, sessions.
+
+The platform shares no code with the client (``orchestrator.api``), so it has its own status
+enum; both spell the statuses exactly as the platform's API does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class JobStatus(StrEnum):
+    """A pipeline job's status, spelled as the API spells it."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in progress"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed out"
+    SCHEDULED = "scheduled"
+
+    @property
+    def is_final(self) -> bool:
+        """A final status is never rewritten: the store refuses to change it."""
+        return self in FINAL_STATUSES
+
+
+FINAL_STATUSES: frozenset[JobStatus] = frozenset(
+    {JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.TIMED_OUT}
+)
+
+
+class FinalStatusError(Exception):
+    """Raised when a change would rewrite the status of a job that already finished."""
+
+    def __init__(self, job_id: str, status: JobStatus) -> None:
+        super().__init__(
+            f"pipeline job {job_id} is already {status.value!r}; "
+            "a finished job's status cannot be changed"
+        )
+        self.job_id = job_id
+        self.status = status
+
+
+class NotFoundError(Exception):
+    """Raised when an id names no record."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterRow:
+    """One job parameter (a key/value label or input)."""
+
+    id: str
+    key: str
+    value: str
+    pipeline_job_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpecInput:
+    """What createPipelineJob stores: the job's spec, as given by the caller.
+
+    ``parameters`` keeps the order the caller gave (keys may repeat, as on the hosted platform).
+    ``scheduled_from`` is the id of the cron job that spawned this run, if any.
+    """
+
+    pipeline_yaml_path: str
+    job_type: str | None = None
+    timeout: int | None = None
+    active_timeout: int | None = None
+    max_retries: int | None = None
+    exposed_port: str | None = None
+    schedule: str | None = None
+    pinned: bool = False
+    debuggable: bool = False
+    branch_name: str | None = None
+    commit_id: str | None = None
+    owner: str | None = None
+    department: str | None = None
+    parameters: tuple[tuple[str, str], ...] = ()
+    scheduled_from: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    """One pipeline job as stored; ``parameters`` are loaded with it.
+
+    Times are timezone-aware UTC datetimes; ``duration`` is in seconds. ``retries`` counts how
+    many times the platform reran the job in place (its own ``maxRetries``).
+    """
+
+    id: str
+    seq: int
+    run_id: str
+    status: JobStatus
+    spec: JobSpecInput
+    created_at: datetime
+    status_reason: str | None = None
+    output: str | None = None
+    start_time: datetime | None = None
+    completion_time: datetime | None = None
+    duration: float | None = None
+    retries: int = 0
+    dask_dashboard_url: str | None = None
+    output_notebooks_path: str | None = None
+    estimated_cost: float | None = None
+    parameters: tuple[ParameterRow, ...] = field(default=())
+
+    def parameter_map(self) -> Mapping[str, str]:
+        """Parameters as a mapping (a later key wins), e.g. for environment variables."""
+        return {p.key: p.value for p in self.parameters}
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """One HyperHub session record (the local platform starts no notebook server)."""
+
+    id: str
+    hyperplane_user_email: str | None
+    status: str
+    image_type: str | None
+    jlab_url: str | None
+    notebook_uri: str | None
+    estimated_cost: float | None
+    department: str | None
+    resource_cpu_limit: float | None
+    resource_ram_limit: float | None
+    resource_cpu_request: float | None
+    resource_ram_request: float | None
+    gpu_request: int | None
+    start_time: datetime | None
+    completion_time: datetime | None

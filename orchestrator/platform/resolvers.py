@@ -1,0 +1,275 @@
+"""Resolvers of the root fields, bound onto the schema read from ``schema.graphql``.
+
+Each resolver is a plain function (the store is synchronous and fast); object fields resolve
+from the dicts built in :mod:`orchestrator.platform.api_values`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLScalarType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+    StringValueNode,
+    ValueNode,
+    build_schema,
+)
+
+from orchestrator.platform.api_values import (
+    job_changes_from_input,
+    job_spec_from_input,
+    job_to_api,
+    parameter_to_api,
+    session_changes_from_input,
+    session_to_api,
+    unique_id,
+)
+from orchestrator.platform.model import JobStatus, NotFoundError
+from orchestrator.platform.session_store import SessionStore
+from orchestrator.platform.store import Store
+from orchestrator.platform.timestamps import parse_api
+
+Source = dict[str, Any]
+
+
+@dataclass
+class RequestContext:
+    """Per-request context: the stores, and whether this request changed any job."""
+
+    store: Store
+    sessions: SessionStore
+    jobs_changed: bool = field(default=False)
+
+
+if TYPE_CHECKING:
+    Info = GraphQLResolveInfo[RequestContext]
+
+
+def _context(info: Info) -> RequestContext:
+    return info.context
+
+
+_STAT_STATUS: dict[str, JobStatus | None] = {
+    "COUNT_ALL": None,
+    "COUNT_CANCELLED": JobStatus.CANCELLED,
+    "COUNT_DONE": JobStatus.DONE,
+    "COUNT_FAILED": JobStatus.FAILED,
+    "COUNT_IN_PROGRESS": JobStatus.IN_PROGRESS,
+    "COUNT_PENDING": JobStatus.PENDING,
+    "COUNT_SCHEDULED": JobStatus.SCHEDULED,
+    "COUNT_TIMED_OUT": JobStatus.TIMED_OUT,
+}
+_TIME_FRAMES: dict[str, timedelta | None] = {
+    "TOTAL": None,
+    "T_10M": timedelta(minutes=10),
+    "T_1H": timedelta(hours=1),
+    "T_24H": timedelta(hours=24),
+}
+
+
+def _selects(info: Info, name: str) -> bool:
+    """Whether the current field's selection asks for ``name`` (fragments included)."""
+
+    def walk(selection_set: SelectionSetNode | None) -> bool:
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode) and selection.name.value == name:
+                return True
+            if isinstance(selection, InlineFragmentNode) and walk(selection.selection_set):
+                return True
+            if isinstance(selection, FragmentSpreadNode):
+                fragment = info.fragments.get(selection.name.value)
+                if fragment is not None and walk(fragment.selection_set):
+                    return True
+        return False
+
+    return any(walk(node.selection_set) for node in info.field_nodes)
+
+
+# -- queries --------------------------------------------------------------------------------
+
+
+def resolve_pipeline_job(_: None, info: Info, where: Source) -> Source | None:
+    job = _context(info).store.get_job(unique_id(where, "pipelineJob"))
+    return None if job is None else job_to_api(job)
+
+
+def resolve_pipeline_jobs(
+    _: None,
+    info: Info,
+    where: Source | None = None,
+    orderBy: list[Source] | None = None,
+    take: int | None = None,
+    skip: int | None = None,
+) -> list[Source]:
+    if skip is not None and skip < 0:
+        raise GraphQLError("skip must not be negative")
+    jobs = _context(info).store.find_jobs(
+        where, orderBy, take, skip, with_parameters=_selects(info, "parameters")
+    )
+    return [job_to_api(job) for job in jobs]
+
+
+def resolve_count_pipeline_jobs(_: None, info: Info, where: Source | None = None) -> int:
+    return _context(info).store.count_jobs(where)
+
+
+def resolve_aggregate_pipeline_job(_: None, info: Info, where: Source | None = None) -> Source:
+    return {"_count": {"_all": _context(info).store.count_jobs(where)}}
+
+
+def resolve_get_job_stat(
+    _: None,
+    info: Info,
+    stat: str,
+    timeFrame: str,
+    status: str | None = None,
+) -> int:
+    store = _context(info).store
+    window = _TIME_FRAMES[timeFrame]
+    since = None if window is None else store.now() - window
+    return store.job_stat(_STAT_STATUS[stat], since, scheduled_only=status == "SCHEDULED")
+
+
+def resolve_sessions(
+    _: None,
+    info: Info,
+    where: Source | None = None,
+    orderBy: list[Source] | None = None,
+    take: int | None = None,
+    skip: int | None = None,
+) -> list[Source]:
+    sessions = _context(info).sessions.find(where, orderBy, take, skip)
+    return [session_to_api(s) for s in sessions]
+
+
+def resolve_count_sessions(_: None, info: Info, where: Source | None = None) -> int:
+    return _context(info).sessions.count(where)
+
+
+# -- mutations ------------------------------------------------------------------------------
+
+
+def resolve_create_pipeline_job(_: None, info: Info, data: Source) -> Source:
+    context = _context(info)
+    job = context.store.create_job(job_spec_from_input(data))
+    context.jobs_changed = True
+    return job_to_api(job)
+
+
+def resolve_update_pipeline_job(_: None, info: Info, where: Source, data: Source) -> Source:
+    context = _context(info)
+    job = context.store.update_job(
+        unique_id(where, "updatePipelineJob"), job_changes_from_input(data)
+    )
+    context.jobs_changed = True
+    return job_to_api(job)
+
+
+def resolve_update_many_pipeline_job(
+    _: None, info: Info, data: Source, where: Source | None = None
+) -> Source:
+    context = _context(info)
+    changes = job_changes_from_input(data)
+    if changes.disconnect_parameters:
+        raise GraphQLError("updateManyPipelineJob cannot disconnect parameters")
+    count = context.store.update_many(where, changes)
+    context.jobs_changed = context.jobs_changed or count > 0
+    return {"count": count}
+
+
+def resolve_update_parameter(_: None, info: Info, where: Source, data: Source) -> Source:
+    values: dict[str, str | None] = {}
+    for name in ("key", "value"):
+        operation = data.get(name)
+        if operation is not None and "set" in operation:
+            if operation["set"] is None:
+                raise GraphQLError(f"parameter {name} cannot be set to null")
+            values[name] = operation["set"]
+    parameter = _context(info).store.update_parameter(
+        unique_id(where, "updateParameter"), values.get("key"), values.get("value")
+    )
+    return parameter_to_api(parameter)
+
+
+def resolve_create_session(_: None, info: Info, data: Source) -> Source:
+    return session_to_api(_context(info).sessions.create(data))
+
+
+def resolve_update_session(_: None, info: Info, where: Source, data: Source) -> Source:
+    sessions = _context(info).sessions
+    session_id = unique_id(where, "updateHyperHubSession")
+    return session_to_api(sessions.update(session_id, session_changes_from_input(data)))
+
+
+def resolve_update_many_sessions(
+    _: None, info: Info, data: Source, where: Source | None = None
+) -> Source:
+    count = _context(info).sessions.update_many(where, session_changes_from_input(data))
+    return {"count": count}
+
+
+QUERY_RESOLVERS = {
+    "pipelineJob": resolve_pipeline_job,
+    "pipelineJobs": resolve_pipeline_jobs,
+    "countPipelineJobs": resolve_count_pipeline_jobs,
+    "aggregatePipelineJob": resolve_aggregate_pipeline_job,
+    "hyperHubSessions": resolve_sessions,
+    "countHyperHubSessions": resolve_count_sessions,
+    "getJobStat": resolve_get_job_stat,
+}
+MUTATION_RESOLVERS = {
+    "createPipelineJob": resolve_create_pipeline_job,
+    "updatePipelineJob": resolve_update_pipeline_job,
+    "updateManyPipelineJob": resolve_update_many_pipeline_job,
+    "updateParameter": resolve_update_parameter,
+    "createHyperHubSession": resolve_create_session,
+    "updateHyperHubSession": resolve_update_session,
+    "updateManyHyperHubSession": resolve_update_many_sessions,
+}
+
+
+def _parse_datetime_literal(node: ValueNode, _variables: Any = None) -> Any:
+    if not isinstance(node, StringValueNode):
+        raise GraphQLError("DateTime must be an ISO-8601 string")
+    return _parse_datetime(node.value)
+
+
+def _parse_datetime(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise GraphQLError("DateTime must be an ISO-8601 string")
+    try:
+        return parse_api(value)
+    except ValueError:
+        raise GraphQLError(f"not an ISO-8601 DateTime: {value!r}") from None
+
+
+def load_schema() -> GraphQLSchema:
+    """The schema from the packaged SDL, with resolvers and the DateTime scalar bound."""
+    sdl = files("orchestrator.platform").joinpath("schema.graphql").read_text(encoding="utf-8")
+    schema = build_schema(sdl)
+    for type_name, resolvers in (("Query", QUERY_RESOLVERS), ("Mutation", MUTATION_RESOLVERS)):
+        object_type = schema.get_type(type_name)
+        fields = object_type.fields  # type: ignore[union-attr]
+        missing = set(fields) - set(resolvers)
+        if missing:
+            raise RuntimeError(f"{type_name} fields without resolver: {sorted(missing)}")
+        for name, resolver in resolvers.items():
+            fields[name].resolve = resolver
+    date_time = schema.get_type("DateTime")
+    assert isinstance(date_time, GraphQLScalarType)
+    date_time.parse_value = _parse_datetime  # type: ignore[method-assign]
+    date_time.parse_literal = _parse_datetime_literal  # type: ignore[method-assign,assignment]
+    return schema
+
+
+__all__ = ["NotFoundError", "RequestContext", "load_schema"]

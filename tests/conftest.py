@@ -1,0 +1,56 @@
+"""Shared fixtures: a real local platform started as a subprocess on 127.0.0.1.
+
+``platform`` is a started :class:`LocalPlatform` with the simulate executor and fast job
+durations, on a temporary database and state dir. ``platform_factory(**kwargs)`` starts more
+(kwargs as for LocalPlatform; they override the defaults); every started platform is stopped
+at teardown.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestrator.platform.launcher import LocalPlatform
+
+PlatformFactory = Callable[..., LocalPlatform]
+
+
+@pytest.fixture
+def platform_factory(tmp_path: Path) -> Iterator[PlatformFactory]:
+    """Start local platforms; each gets its own db/state dir unless told otherwise."""
+    started: list[LocalPlatform] = []
+    numbers = itertools.count()
+    workspace = tmp_path / "workspace"
+    workspace.mkdir(exist_ok=True)
+
+    def start(**kwargs: Any) -> LocalPlatform:
+        base = tmp_path / f"platform-{next(numbers)}"
+        options: dict[str, Any] = {
+            "db": base / "platform.db",
+            "state_dir": base / "state",
+            "workspace": workspace,
+            "token": secrets.token_urlsafe(16),
+            "executor": "simulate",
+            "sim_duration": "0.05:0.2",
+            "seed": 1,
+        }
+        options.update(kwargs)
+        platform = LocalPlatform(**options)
+        started.append(platform)
+        return platform.start()
+
+    yield start
+    for platform in reversed(started):
+        platform.stop()
+
+
+@pytest.fixture
+def platform(platform_factory: PlatformFactory) -> LocalPlatform:
+    """A started local platform (simulate executor, 0.05-0.2 s jobs, temp db)."""
+    return platform_factory()

@@ -1,0 +1,139 @@
+"""The store's job API, as the server and the executors use it (no server needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from orchestrator.platform.model import FinalStatusError, JobSpecInput, JobStatus, NotFoundError
+from orchestrator.platform.store import JobChanges, Store
+
+
+class ManualClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: ManualClock) -> Iterator[Store]:
+    opened = Store.open(tmp_path / "platform.db", clock=clock)
+    yield opened
+    opened.close()
+
+
+def spec(index: int = 0, **labels: str) -> JobSpecInput:
+    return JobSpecInput(
+        pipeline_yaml_path="pipe.yaml",
+        parameters=(("INDEX", str(index)), *labels.items()),
+    )
+
+
+def test_create_jobs_stores_spec_parameters_and_pending_status(store: Store) -> None:
+    jobs = store.create_jobs([spec(i, RUN="r1") for i in range(3)])
+    assert [j.status for j in jobs] == [JobStatus.PENDING] * 3
+    assert [j.parameter_map()["INDEX"] for j in jobs] == ["0", "1", "2"]
+    assert len({j.run_id for j in jobs}) == 3
+    assert store.get_job(jobs[1].id) == jobs[1]
+
+
+def test_scheduled_job_starts_scheduled_and_spawns_runs(store: Store) -> None:
+    cron = store.create_job(
+        JobSpecInput("pipe.yaml", schedule="*/5 * * * *", parameters=(("A", "1"),))
+    )
+    assert cron.status is JobStatus.SCHEDULED
+    run = store.spawn_run(cron.id)
+    assert run.status is JobStatus.PENDING
+    assert run.spec.scheduled_from == cron.id
+    assert run.spec.schedule is None
+    assert run.parameter_map() == {"A": "1"}
+    assert store.job_stat(None, None, scheduled_only=True) == 2
+
+
+def test_claim_pending_takes_oldest_first_and_sets_start_time(
+    store: Store, clock: ManualClock
+) -> None:
+    jobs = store.create_jobs([spec(i) for i in range(5)])
+    claimed = store.claim_pending(2)
+    assert [j.id for j in claimed] == [jobs[0].id, jobs[1].id]
+    assert all(j.status is JobStatus.IN_PROGRESS and j.start_time == clock.now for j in claimed)
+    assert [j.id for j in store.claim_pending(10)] == [j.id for j in jobs[2:]]
+    assert store.claim_pending(10) == []
+
+
+def test_finish_sets_completion_and_duration_and_never_rewrites(
+    store: Store, clock: ManualClock
+) -> None:
+    job = store.create_job(spec())
+    store.claim_pending(1)
+    clock.now += timedelta(seconds=3)
+    assert store.finish(job.id, JobStatus.DONE, None, output="/tmp/log")
+    assert not store.finish(job.id, JobStatus.FAILED, "late")
+    done = store.get_job(job.id)
+    assert done is not None
+    assert (done.status, done.output, done.duration) == (JobStatus.DONE, "/tmp/log", 3.0)
+    assert done.completion_time == clock.now
+
+
+def test_set_status_refuses_to_change_a_final_status(store: Store) -> None:
+    job = store.create_job(spec())
+    store.set_status(job.id, JobStatus.CANCELLED)
+    with pytest.raises(FinalStatusError, match="already 'cancelled'"):
+        store.set_status(job.id, JobStatus.PENDING)
+    store.set_status(job.id, JobStatus.CANCELLED)  # same status: not a change
+    with pytest.raises(NotFoundError):
+        store.set_status("nope", JobStatus.CANCELLED)
+
+
+def test_update_many_skips_final_jobs_and_counts_changed_ones(store: Store) -> None:
+    jobs = store.create_jobs([spec(i) for i in range(4)])
+    store.claim_pending(1)
+    store.finish(jobs[0].id, JobStatus.DONE, None)
+    store.set_status(jobs[1].id, JobStatus.CANCELLED)
+    count = store.update_many(None, JobChanges(status=JobStatus.CANCELLED))
+    assert count == 2
+    statuses = [store.get_job(j.id).status for j in jobs]  # type: ignore[union-attr]
+    assert statuses == [JobStatus.DONE] + [JobStatus.CANCELLED] * 3
+
+
+def test_label_filters_use_parameters(store: Store) -> None:
+    store.create_jobs([spec(i, RUN="a" if i % 2 else "b") for i in range(6)])
+    where = {
+        "AND": [{"parameters": {"some": {"key": {"equals": "RUN"}, "value": {"equals": "a"}}}}]
+    }
+    found = store.find_jobs(where)
+    assert [j.parameter_map()["INDEX"] for j in found] == ["1", "3", "5"]
+    assert store.count_jobs(where) == 3
+    none = {"parameters": {"none": {"key": {"equals": "RUN"}}}}
+    assert store.count_jobs(none) == 0
+
+
+def test_requeue_puts_in_progress_job_back_and_counts_retries(store: Store) -> None:
+    job = store.create_job(spec())
+    store.claim_pending(1)
+    assert store.requeue(job.id, "retrying")
+    again = store.get_job(job.id)
+    assert again is not None
+    assert (again.status, again.retries, again.start_time) == (JobStatus.PENDING, 1, None)
+    assert not store.requeue(job.id)
+
+
+def test_committed_jobs_survive_reopening(tmp_path: Path) -> None:
+    first = Store.open(tmp_path / "p.db")
+    ids = [j.id for j in first.create_jobs([spec(i) for i in range(10)])]
+    first.close()
+    second = Store.open(tmp_path / "p.db")
+    assert [j.id for j in second.find_jobs()] == ids
+    second.close()
