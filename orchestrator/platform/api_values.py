@@ -9,11 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from croniter import croniter
 from graphql import GraphQLError
 
-from orchestrator.platform.model import JobRow, JobSpecInput, JobStatus, ParameterRow, SessionRow
+from orchestrator.platform.model import (
+    UPDATABLE_COLUMNS,
+    JobChanges,
+    JobRow,
+    JobSpecInput,
+    JobStatus,
+    ParameterRow,
+    SessionRow,
+)
 from orchestrator.platform.session_store import SESSION_UPDATE_COLUMNS, SessionChanges
-from orchestrator.platform.store import UPDATABLE_COLUMNS, JobChanges
 from orchestrator.platform.timestamps import to_api
 
 _STATUS_CHOICES = ", ".join(repr(s.value) for s in JobStatus)
@@ -96,8 +104,26 @@ def _parameter_pairs(items: Any) -> tuple[tuple[str, str], ...]:
     return tuple((item["key"], item["value"]) for item in items or ())
 
 
+def _check_seconds(name: str, value: int | None) -> None:
+    if value is not None and value < -1:
+        raise GraphQLError(f"{name} must be -1 (never) or a number of seconds >= 0, not {value}")
+
+
+def _check_schedule(schedule: str | None) -> None:
+    if schedule and (len(schedule.split()) != 5 or not croniter.is_valid(schedule)):
+        raise GraphQLError(
+            f"schedule {schedule!r} is not a cron expression of five fields (e.g. '*/5 * * * *')"
+        )
+
+
 def job_spec_from_input(data: Mapping[str, Any]) -> JobSpecInput:
-    """``PipelineJobCreateInput`` -> the store's spec."""
+    """``PipelineJobCreateInput`` -> the store's spec, after checking values the type
+    system cannot (timeouts, retries, cron schedule)."""
+    _check_seconds("timeout", data.get("timeout"))
+    _check_seconds("activeTimeout", data.get("activeTimeout"))
+    if (data.get("maxRetries") or 0) < 0:
+        raise GraphQLError(f"maxRetries must be >= 0, not {data['maxRetries']}")
+    _check_schedule(data.get("schedule"))
     parameters = data.get("parameters") or {}
     return JobSpecInput(
         pipeline_yaml_path=data["pipelineYamlPath"],

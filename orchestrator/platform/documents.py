@@ -52,11 +52,16 @@ class DocumentCache:
     """LRU cache of :class:`CheckedDocument` by document text; counts hits for tests."""
 
     def __init__(
-        self, schema: GraphQLSchema, limits: DocumentLimits, max_entries: int = 256
+        self,
+        schema: GraphQLSchema,
+        limits: DocumentLimits,
+        max_entries: int = 256,
+        max_text_chars: int = 256 * 1024,
     ) -> None:
         self.schema = schema
         self.limits = limits
         self.max_entries = max_entries
+        self.max_text_chars = max_text_chars  # bigger documents are checked but not kept
         self.hits = 0
         self.misses = 0
         self._entries: OrderedDict[str, CheckedDocument] = OrderedDict()
@@ -70,6 +75,8 @@ class DocumentCache:
             return entry
         self.misses += 1
         entry = self._check(text)
+        if len(text) > self.max_text_chars:
+            return entry
         self._entries[text] = entry
         if len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)

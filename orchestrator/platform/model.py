@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class JobStatus(StrEnum):
@@ -134,3 +135,36 @@ class SessionRow:
     gpu_request: int | None
     start_time: datetime | None
     completion_time: datetime | None
+
+
+UPDATABLE_COLUMNS: Mapping[str, str] = {
+    "jobType": "job_type",
+    "pipelineYamlPath": "pipeline_yaml_path",
+    "statusReason": "status_reason",
+    "output": "output",
+    "timeout": "timeout",
+    "activeTimeout": "active_timeout",
+    "maxRetries": "max_retries",
+    "exposedPort": "exposed_port",
+    "schedule": "schedule",
+    "pinned": "pinned",
+    "debuggable": "debuggable",
+    "branchName": "branch_name",
+    "commitId": "commit_id",
+    "owner": "owner",
+    "department": "department",
+    "daskDashboardUrl": "dask_dashboard_url",
+    "outputNotebooksPath": "output_notebooks_path",
+    "estimatedCost": "estimated_cost",
+}
+"""API field -> column, for the job fields an update may set (status is handled apart)."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobChanges:
+    """What an update sets: a status, plain columns (API name -> value), parameter changes."""
+
+    status: JobStatus | None = None
+    columns: tuple[tuple[str, Any], ...] = ()
+    disconnect_parameters: tuple[str, ...] = ()
+    create_parameters: tuple[tuple[str, str], ...] = ()

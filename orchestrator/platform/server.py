@@ -19,20 +19,33 @@ from typing import Any
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Middleware
-from graphql import ExecutionResult, GraphQLSchema, OperationType, execute, get_operation_ast
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationType,
+    execute,
+    get_operation_ast,
+)
 
 from orchestrator.platform.chaos import Chaos, ChaosSpec
 from orchestrator.platform.config import PlatformConfig
 from orchestrator.platform.documents import DocumentCache, DocumentLimits
 from orchestrator.platform.executor import Executor, make_executor
+from orchestrator.platform.model import FinalStatusError, NotFoundError
 from orchestrator.platform.resolvers import RequestContext, load_schema
 from orchestrator.platform.session_store import SessionStore
 from orchestrator.platform.store import Store
+from orchestrator.platform.where import FilterError
 
 log = structlog.get_logger(__name__)
 
 GRAPHQL_PATH = "/graphql"
 CHAOS_KEY = web.AppKey("chaos", Chaos)
+
+
+EXPECTED_ERRORS = (GraphQLError, NotFoundError, FinalStatusError, FilterError)
+"""Errors that answer bad input; anything else in a result is a bug worth a log line."""
 
 
 class _DiscardRequest(Exception):
@@ -128,9 +141,9 @@ class GraphQLEndpoint:
             raise TypeError("unexpected asynchronous execution result")
         for error in result.errors or ():
             if error.original_error is not None and not isinstance(
-                error.original_error, (ValueError, LookupError)
+                error.original_error, EXPECTED_ERRORS
             ):
-                log.warning("resolver error", error=str(error))
+                log.warning("unexpected resolver error", error=repr(error.original_error))
         return result
 
 

@@ -21,14 +21,16 @@ import sqlite3
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from orchestrator.platform.job_rows import duration_since_start, row_to_job, row_to_parameter
 from orchestrator.platform.model import (
     FINAL_STATUSES,
+    UPDATABLE_COLUMNS,
     FinalStatusError,
+    JobChanges,
     JobRow,
     JobSpecInput,
     JobStatus,
@@ -36,43 +38,19 @@ from orchestrator.platform.model import (
     ParameterRow,
 )
 from orchestrator.platform.schema_sql import SCHEMA
-from orchestrator.platform.timestamps import Clock, from_db, to_db, utc_now
-from orchestrator.platform.where import JOB_SHAPE, OrderBy, compile_order_by, compile_where
+from orchestrator.platform.timestamps import Clock, to_db, utc_now
+from orchestrator.platform.where import (
+    JOB_SHAPE,
+    OrderBy,
+    compile_order_by,
+    compile_where,
+    reverse_order,
+)
 
 _FINAL_SQL = ",".join(f"'{s.value}'" for s in sorted(FINAL_STATUSES))
+__all__ = ["JobChanges", "Store", "new_id"]  # JobChanges is re-exported for callers
+
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
-
-UPDATABLE_COLUMNS: Mapping[str, str] = {
-    "jobType": "job_type",
-    "pipelineYamlPath": "pipeline_yaml_path",
-    "statusReason": "status_reason",
-    "output": "output",
-    "timeout": "timeout",
-    "activeTimeout": "active_timeout",
-    "maxRetries": "max_retries",
-    "exposedPort": "exposed_port",
-    "schedule": "schedule",
-    "pinned": "pinned",
-    "debuggable": "debuggable",
-    "branchName": "branch_name",
-    "commitId": "commit_id",
-    "owner": "owner",
-    "department": "department",
-    "daskDashboardUrl": "dask_dashboard_url",
-    "outputNotebooksPath": "output_notebooks_path",
-    "estimatedCost": "estimated_cost",
-}
-"""API field -> column, for the job fields an update may set (status is handled apart)."""
-
-
-@dataclass(frozen=True, slots=True)
-class JobChanges:
-    """What an update sets: a status, plain columns (API name -> value), parameter changes."""
-
-    status: JobStatus | None = None
-    columns: tuple[tuple[str, Any], ...] = ()
-    disconnect_parameters: tuple[str, ...] = ()
-    create_parameters: tuple[tuple[str, str], ...] = ()
 
 
 def new_id() -> str:
@@ -104,12 +82,17 @@ class Store:
         self.connection.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, savepoint: bool = True) -> Iterator[None]:
         """One atomic commit for everything inside.
 
-        Nested use makes a savepoint: a failing inner block (say, one aliased mutation of a
-        request) is rolled back alone, and only the outermost block commits.
+        Nested use makes a savepoint: a failing inner block (say, one aliased update of a
+        request) is rolled back alone, and only the outermost block commits. With
+        ``savepoint=False`` a nested block just joins the outer transaction (cheaper; for
+        callers whose failure discards the whole outer transaction anyway).
         """
+        if self._depth and not savepoint:
+            yield
+            return
         if self._depth:
             self._depth += 1
             name = f"sp{self._depth}"
@@ -148,20 +131,23 @@ class Store:
 
     def create_jobs(self, specs: Sequence[JobSpecInput]) -> list[JobRow]:
         """Store many new jobs in one transaction, in order; returns them as stored."""
-        created = to_db(self.now())
-        ids: list[str] = []
-        with self.transaction():
+        now = self.now()
+        created = to_db(now)
+        jobs: list[JobRow] = []
+        # No savepoint: a failed create nulls the request's whole ``data`` (the field is
+        # non-null), and the server then rolls back the whole request.
+        with self.transaction(savepoint=False):
             for spec in specs:
-                job_id = new_id()
+                job_id, run_id = new_id(), new_id()
                 status = JobStatus.SCHEDULED if spec.schedule else JobStatus.PENDING
-                self.connection.execute(
+                cursor = self.connection.execute(
                     "INSERT INTO pipeline_job (id, run_id, job_type, pipeline_yaml_path, timeout,"
                     " active_timeout, max_retries, exposed_port, schedule, pinned, debuggable,"
                     " branch_name, commit_id, owner, department, status, created_at,"
                     " scheduled_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         job_id,
-                        new_id(),
+                        run_id,
                         spec.job_type,
                         spec.pipeline_yaml_path,
                         spec.timeout,
@@ -180,15 +166,19 @@ class Store:
                         spec.scheduled_from,
                     ),
                 )
-                self._insert_parameters(job_id, spec.parameters)
-                ids.append(job_id)
-        return self.get_jobs(ids)
+                parameters = self._insert_parameters(job_id, spec.parameters)
+                seq = cursor.lastrowid
+                assert seq is not None
+                # Built from what was written (the row is not read back): creates are hot.
+                jobs.append(JobRow(job_id, seq, run_id, status, spec, now, parameters=parameters))
+        return jobs
 
     def spawn_run(self, parent_id: str) -> JobRow:
         """A new "pending" run of a cron job: same spec and parameters, no schedule.
 
-        The run's ``scheduled_from`` names the parent, and it keeps the parent's parameters,
-        so runs can be found by the parent's labels.
+        The run's ``scheduled_from`` names the parent (API filter
+        ``{scheduledFrom: {equals: parentId}}``), and it keeps the parent's parameters, so
+        runs can also be found by the parent's labels.
         """
         parent = self.get_job(parent_id)
         if parent is None:
@@ -205,11 +195,16 @@ class Store:
         )
         return self.create_job(run)
 
-    def _insert_parameters(self, job_id: str, pairs: Sequence[tuple[str, str]]) -> None:
-        self.connection.executemany(
-            "INSERT INTO parameter (id, pipeline_job_id, key, value) VALUES (?,?,?,?)",
-            [(new_id(), job_id, key, value) for key, value in pairs],
-        )
+    def _insert_parameters(
+        self, job_id: str, pairs: Sequence[tuple[str, str]]
+    ) -> tuple[ParameterRow, ...]:
+        rows = tuple(ParameterRow(new_id(), key, value, job_id) for key, value in pairs)
+        if rows:
+            self.connection.executemany(
+                "INSERT INTO parameter (id, pipeline_job_id, key, value) VALUES (?,?,?,?)",
+                [(p.id, job_id, p.key, p.value) for p in rows],
+            )
+        return rows
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -230,7 +225,7 @@ class Store:
             ):
                 rows[row["id"]] = row
         ordered = [rows[i] for i in ids if i in rows]
-        return self._to_jobs(ordered, with_parameters)
+        return self._jobs_from_rows(ordered, with_parameters)
 
     def find_jobs(
         self,
@@ -249,7 +244,7 @@ class Store:
         order = compile_order_by(order_by, JOB_SHAPE)
         reverse = take is not None and take < 0
         if reverse:
-            order = _reverse_order(order)
+            order = reverse_order(order)
         sql = f"SELECT j.* FROM pipeline_job j WHERE {condition.sql} ORDER BY {order}"  # noqa: S608
         params: list[Any] = list(condition.params)
         sql += " LIMIT ? OFFSET ?"
@@ -257,7 +252,7 @@ class Store:
         rows = list(self.connection.execute(sql, params))
         if reverse:
             rows.reverse()
-        return self._to_jobs(rows, with_parameters)
+        return self._jobs_from_rows(rows, with_parameters)
 
     def count_jobs(self, where: Mapping[str, Any] | None = None) -> int:
         """How many jobs match ``where``."""
@@ -273,7 +268,7 @@ class Store:
                 (status.value, -1 if limit is None else limit),
             )
         )
-        return self._to_jobs(rows, True)
+        return self._jobs_from_rows(rows, True)
 
     def count_by_status(self) -> dict[JobStatus, int]:
         """Number of jobs per status (statuses with no job are absent)."""
@@ -308,7 +303,7 @@ class Store:
         row = self.connection.execute(
             "SELECT * FROM parameter WHERE id = ?", (parameter_id,)
         ).fetchone()
-        return None if row is None else _to_parameter(row)
+        return None if row is None else row_to_parameter(row)
 
     # -- changing ---------------------------------------------------------------------------
 
@@ -348,7 +343,7 @@ class Store:
             self.connection.execute(
                 "UPDATE pipeline_job SET status = ?, status_reason = ?,"
                 " output = COALESCE(?, output), completion_time = ?, duration = ? WHERE id = ?",
-                (status.value, reason, output, to_db(now), _duration(job, now), job_id),
+                (status.value, reason, output, to_db(now), duration_since_start(job, now), job_id),
             )
         return True
 
@@ -409,27 +404,41 @@ class Store:
 
         With a status change, finished jobs are skipped (never touched, not counted), and so
         are jobs that already have that status: the count is the number of jobs changed.
+        One set-based UPDATE, so cancelling 100,000 jobs does not stall the event loop.
         """
+        if changes.disconnect_parameters or changes.create_parameters:
+            raise ValueError("updateManyPipelineJob cannot change parameters")
         condition = compile_where(where, JOB_SHAPE)
-        sql = f"SELECT j.id, j.status, j.start_time FROM pipeline_job j WHERE {condition.sql}"  # noqa: S608
-        params: list[Any] = list(condition.params)
-        if changes.status is not None:
-            sql += f" AND j.status NOT IN ({_FINAL_SQL}) AND j.status != ?"
-            params.append(changes.status.value)
+        select = f"SELECT j.seq FROM pipeline_job j WHERE {condition.sql}"  # noqa: S608
+        select_params: list[Any] = list(condition.params)
+        assignments: list[str] = []
+        params: list[Any] = []
+        target = changes.status
+        if target is not None:
+            select += f" AND j.status NOT IN ({_FINAL_SQL}) AND j.status != ?"
+            select_params.append(target.value)
+            now = to_db(self.now())
+            assignments.append("status = ?")
+            params.append(target.value)
+            if target.is_final:
+                assignments += [
+                    "completion_time = ?",
+                    "duration = CASE WHEN start_time IS NULL THEN NULL ELSE"
+                    " ROUND(MAX(0.0, (julianday(?) - julianday(start_time)) * 86400.0), 3) END",
+                ]
+                params += [now, now]
+            elif target is JobStatus.IN_PROGRESS:
+                assignments.append("start_time = ?")
+                params.append(now)
+        column_sql, column_params = _column_assignments(changes)
+        assignments += column_sql
+        params += column_params
+        if not assignments:
+            return self.count_jobs(where)
+        sql = f"UPDATE pipeline_job SET {', '.join(assignments)} WHERE seq IN ({select})"  # noqa: S608
         with self.transaction():
-            rows = list(self.connection.execute(sql, params))
-            if not rows:
-                return 0
-            now = self.now()
-            for row in rows:
-                assignments, values = self._assignments(row, changes, None, now=now)
-                if assignments:
-                    self.connection.execute(
-                        f"UPDATE pipeline_job SET {', '.join(assignments)} WHERE id = ?",  # noqa: S608
-                        (*values, row["id"]),
-                    )
-                self._insert_parameters(row["id"], changes.create_parameters)
-        return len(rows)
+            cursor = self.connection.execute(sql, (*params, *select_params))
+        return cursor.rowcount
 
     def update_parameter(
         self, parameter_id: str, key: str | None = None, value: str | None = None
@@ -480,17 +489,12 @@ class Store:
                 params.append(reason)
             if target.is_final:
                 assignments += ["completion_time = ?", "duration = ?"]
-                params += [to_db(moment), _duration(job, moment)]
+                params += [to_db(moment), duration_since_start(job, moment)]
             elif target is JobStatus.IN_PROGRESS:
                 assignments.append("start_time = ?")
                 params.append(to_db(moment))
-        for name, value in changes.columns:
-            column = UPDATABLE_COLUMNS.get(name)
-            if column is None:
-                raise ValueError(f"field {name!r} cannot be updated")
-            assignments.append(f"{column} = ?")
-            params.append(int(value) if isinstance(value, bool) else value)
-        return assignments, params
+        column_sql, column_params = _column_assignments(changes)
+        return assignments + column_sql, params + column_params
 
     def _update_ids(self, ids: Sequence[str], assignments: str, params: tuple[Any, ...]) -> None:
         for start in range(0, len(ids), _CHUNK):
@@ -501,7 +505,7 @@ class Store:
                 (*params, *chunk),
             )
 
-    def _to_jobs(self, rows: Sequence[sqlite3.Row], with_parameters: bool) -> list[JobRow]:
+    def _jobs_from_rows(self, rows: Sequence[sqlite3.Row], with_parameters: bool) -> list[JobRow]:
         parameters: dict[str, list[ParameterRow]] = {}
         if with_parameters and rows:
             ids = [row["id"] for row in rows]
@@ -512,66 +516,20 @@ class Store:
                     f"SELECT * FROM parameter WHERE pipeline_job_id IN ({marks}) ORDER BY seq",  # noqa: S608
                     chunk,
                 ):
-                    parameters.setdefault(prow["pipeline_job_id"], []).append(_to_parameter(prow))
-        return [_to_job(row, tuple(parameters.get(row["id"], ()))) for row in rows]
+                    parameters.setdefault(prow["pipeline_job_id"], []).append(
+                        row_to_parameter(prow)
+                    )
+        return [row_to_job(row, tuple(parameters.get(row["id"], ()))) for row in rows]
 
 
-def _duration(job: sqlite3.Row, now: datetime) -> float | None:
-    started = from_db(job["start_time"])
-    return None if started is None else max(0.0, (now - started).total_seconds())
-
-
-def _reverse_order(order: str) -> str:
-    swapped = []
-    for term in order.split(", "):
-        if term.endswith(" DESC NULLS FIRST"):
-            swapped.append(term.replace(" DESC NULLS FIRST", " ASC NULLS LAST"))
-        elif term.endswith(" ASC NULLS LAST"):
-            swapped.append(term.replace(" ASC NULLS LAST", " DESC NULLS FIRST"))
-        else:
-            swapped.append(term.replace(" ASC", " DESC"))
-    return ", ".join(swapped)
-
-
-def _to_parameter(row: sqlite3.Row) -> ParameterRow:
-    return ParameterRow(row["id"], row["key"], row["value"], row["pipeline_job_id"])
-
-
-def _to_job(row: sqlite3.Row, parameters: tuple[ParameterRow, ...]) -> JobRow:
-    spec = JobSpecInput(
-        pipeline_yaml_path=row["pipeline_yaml_path"],
-        job_type=row["job_type"],
-        timeout=row["timeout"],
-        active_timeout=row["active_timeout"],
-        max_retries=row["max_retries"],
-        exposed_port=row["exposed_port"],
-        schedule=row["schedule"],
-        pinned=bool(row["pinned"]),
-        debuggable=bool(row["debuggable"]),
-        branch_name=row["branch_name"],
-        commit_id=row["commit_id"],
-        owner=row["owner"],
-        department=row["department"],
-        parameters=tuple((p.key, p.value) for p in parameters),
-        scheduled_from=row["scheduled_from"],
-    )
-    created = from_db(row["created_at"])
-    assert created is not None
-    return JobRow(
-        id=row["id"],
-        seq=row["seq"],
-        run_id=row["run_id"],
-        status=JobStatus(row["status"]),
-        spec=spec,
-        created_at=created,
-        status_reason=row["status_reason"],
-        output=row["output"],
-        start_time=from_db(row["start_time"]),
-        completion_time=from_db(row["completion_time"]),
-        duration=row["duration"],
-        retries=row["retries"],
-        dask_dashboard_url=row["dask_dashboard_url"],
-        output_notebooks_path=row["output_notebooks_path"],
-        estimated_cost=row["estimated_cost"],
-        parameters=parameters,
-    )
+def _column_assignments(changes: JobChanges) -> tuple[list[str], list[Any]]:
+    """SET clauses for the plain columns of ``changes`` (names checked against a fixed map)."""
+    assignments: list[str] = []
+    params: list[Any] = []
+    for name, value in changes.columns:
+        column = UPDATABLE_COLUMNS.get(name)
+        if column is None:
+            raise ValueError(f"field {name!r} cannot be updated")
+        assignments.append(f"{column} = ?")
+        params.append(int(value) if isinstance(value, bool) else value)
+    return assignments, params

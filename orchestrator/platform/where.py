@@ -92,10 +92,13 @@ JOB_SHAPE = TableShape(
         "owner": ("owner", Kind.STRING),
         "department": ("department", Kind.STRING),
         "estimatedCost": ("estimated_cost", Kind.FLOAT),
+        "daskDashboardUrl": ("dask_dashboard_url", Kind.STRING),
+        "outputNotebooksPath": ("output_notebooks_path", Kind.STRING),
         "duration": ("duration", Kind.FLOAT),
         "createdAt": ("created_at", Kind.DATETIME),
         "startTime": ("start_time", Kind.DATETIME),
         "completionTime": ("completion_time", Kind.DATETIME),
+        "scheduledFrom": ("scheduled_from", Kind.STRING),
     },
     relations={
         "parameters": RelationShape("parameter", PARAMETER_SHAPE, "pipeline_job_id"),
@@ -231,7 +234,7 @@ def _compile_scalar(column: str, kind: Kind, condition: Any) -> SqlFragment | No
             if op == "in":
                 parts.append(f"{column} IN ({marks})")
             else:
-                parts.append(f"({column} IS NULL OR {column} NOT IN ({marks}))")
+                parts.append(f"{column} NOT IN ({marks})")
             params.extend(values)
         elif op in _COMPARISONS:
             if value is not None:
@@ -254,7 +257,8 @@ def _compile_scalar(column: str, kind: Kind, condition: Any) -> SqlFragment | No
                 continue
             inner = _compile_scalar(column, kind, value)
             if inner is not None:
-                parts.append(f"NOT ({inner.sql}) OR {column} IS NULL")
+                # SQL semantics, as Prisma on PostgreSQL: NULL matches neither side.
+                parts.append(f"{column} IS NOT NULL AND NOT ({inner.sql})")
                 params.extend(inner.params)
         elif op == "mode":
             continue  # case mode: the local store compares as stored
@@ -285,3 +289,16 @@ def compile_order_by(order_by: OrderBy, shape: TableShape) -> str:
                 terms.append(f"{column} ASC NULLS LAST")
     terms.append(f"{shape.alias}.seq ASC")
     return ", ".join(terms)
+
+
+def reverse_order(order: str) -> str:
+    """The same ORDER BY text with every direction flipped (for a negative ``take``)."""
+    swapped = []
+    for term in order.split(", "):
+        if term.endswith(" DESC NULLS FIRST"):
+            swapped.append(term.replace(" DESC NULLS FIRST", " ASC NULLS LAST"))
+        elif term.endswith(" ASC NULLS LAST"):
+            swapped.append(term.replace(" ASC NULLS LAST", " DESC NULLS FIRST"))
+        else:
+            swapped.append(term.replace(" ASC", " DESC"))
+    return ", ".join(swapped)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Api
+from api_harness import Api
 
 from orchestrator.platform.model import JobStatus
 from orchestrator.platform.store import JobChanges

@@ -137,3 +137,43 @@ def test_committed_jobs_survive_reopening(tmp_path: Path) -> None:
     second = Store.open(tmp_path / "p.db")
     assert [j.id for j in second.find_jobs()] == ids
     second.close()
+
+
+def test_spawned_runs_are_found_by_their_cron_job(store: Store, clock: ManualClock) -> None:
+    cron = store.create_job(JobSpecInput("pipe.yaml", schedule="* * * * *"))
+    first = store.spawn_run(cron.id)
+    clock.now += timedelta(minutes=1)
+    second = store.spawn_run(cron.id)
+    where = {"scheduledFrom": {"equals": cron.id}}
+    latest = store.find_jobs(where, order_by={"createdAt": "desc"}, take=1)
+    assert [j.id for j in latest] == [second.id]
+    assert store.count_jobs(where) == 2 and first.id != second.id
+
+
+def test_update_many_sets_completion_and_duration_and_leaves_final_rows_whole(
+    store: Store, clock: ManualClock
+) -> None:
+    jobs = store.create_jobs([spec(i) for i in range(3)])
+    store.claim_pending(2)
+    store.finish(jobs[0].id, JobStatus.DONE, None)
+    clock.now += timedelta(seconds=2.5)
+    changes = JobChanges(status=JobStatus.CANCELLED, columns=(("statusReason", "stop"),))
+    assert store.update_many(None, changes) == 2
+    done, running, pending = (store.get_job(j.id) for j in jobs)
+    assert done is not None and running is not None and pending is not None
+    assert (done.status, done.status_reason) == (JobStatus.DONE, None)
+    assert (running.duration, running.completion_time) == (2.5, clock.now)
+    assert (pending.duration, pending.status_reason) == (None, "stop")
+    assert store.update_many(None, JobChanges(columns=(("pinned", True),))) == 3
+    assert all(store.get_job(j.id).spec.pinned for j in jobs)  # type: ignore[union-attr]
+
+
+def test_not_and_not_in_follow_sql_null_semantics(store: Store) -> None:
+    store.create_job(JobSpecInput("a.yaml", owner="ada"))
+    store.create_job(JobSpecInput("b.yaml", owner="bob"))
+    store.create_job(JobSpecInput("c.yaml"))  # no owner
+    assert store.count_jobs({"owner": {"not": {"equals": "ada"}}}) == 1
+    assert store.count_jobs({"owner": {"notIn": ["ada"]}}) == 1
+    assert store.count_jobs({"owner": {"equals": None}}) == 1
+    assert store.count_jobs({"NOT": [{"owner": {"equals": "ada"}}]}) == 1
+    assert store.count_jobs({"OR": []}) == 0 and store.count_jobs({"AND": []}) == 3
