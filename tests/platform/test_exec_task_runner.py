@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 import textwrap
 from collections.abc import Callable
@@ -232,3 +233,44 @@ def _papermill_installed() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("papermill") is not None
+
+
+async def test_js_task_runs_with_node(tmp_path: Path) -> None:
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed here")
+    write(
+        tmp_path,
+        "hello.js",
+        """
+        console.log("node sees " + process.env.HYPERPLANE_JOB_PARAMETER_ALPHA);
+    """,
+    )
+    pipeline = parse_pipeline(
+        "pipeline: {name: n, tasks: [{name: js, type: js script, js_path: hello.js}]}",
+        tmp_path,
+    )
+    result = await run_pipeline(pipeline, JOB, workspace=tmp_path, log_path=tmp_path / "j.log")
+    assert result.succeeded, result.failure
+    assert "node sees 0.5" in (tmp_path / "j.log").read_text()
+
+
+async def test_requirements_are_noted_not_installed(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", "")
+    pipeline = parse_pipeline(
+        "pipeline: {name: n, requirements: req.txt, tasks: [{name: a, type: py, py_path: a.py}]}",
+        tmp_path,
+    )
+    result = await run_pipeline(pipeline, JOB, workspace=tmp_path, log_path=tmp_path / "j.log")
+    assert result.succeeded
+    assert "requirements 'req.txt' not installed" in (tmp_path / "j.log").read_text()
+
+
+async def test_a_value_the_os_refuses_fails_the_task_with_a_reason(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", "")
+    pipeline = parse_pipeline(
+        "pipeline: {name: n, tasks: [{name: a, type: py, py_path: a.py}]}", tmp_path
+    )
+    job = JobContext("j", "r", 1, {"BAD": "nul\x00byte"})
+    result = await run_pipeline(pipeline, job, workspace=tmp_path, log_path=tmp_path / "j.log")
+    assert result.failure is not None
+    assert result.failure.startswith("task 'a' could not start")

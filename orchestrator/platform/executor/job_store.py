@@ -1,9 +1,10 @@
 """The executor's view of the platform store: a few job operations the executors need.
 
-All writes go through :class:`orchestrator.platform.store.Store`, so its rules hold (a final
-status is never rewritten, completionTime and duration are set). The only SQL here is two
-read-only look-ups the store's filters cannot express (time arithmetic, a max over a label).
-Each method is one transaction.
+Writes go through :class:`orchestrator.platform.store.Store` where it has the operation, so
+its rules hold (a final status is never rewritten, completionTime and duration are set). The
+SQL here is what it lacks: a batched finish (same rules, one statement for thousands of jobs),
+a narrow status read, and look-ups its filters cannot express (time arithmetic, a max over a
+label). Each method is one transaction.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from datetime import datetime
 from orchestrator.platform.model import JobRow, JobStatus
 from orchestrator.platform.store import JobChanges, Store
 from orchestrator.platform.timestamps import parse_api, to_api, to_db
+
+_IN_PROGRESS = JobStatus.IN_PROGRESS.value
+_CHUNK = 500  # ids per IN (...) list
 
 SCHEDULED_JOB_ID = "SCHEDULED_JOB_ID"  # parameter on every spawned run: the cron job's id
 SCHEDULED_RUN_TIME = "SCHEDULED_RUN_TIME"  # parameter on every spawned run: its due time
@@ -50,26 +54,44 @@ class JobStore:
     def apply(self, finishes: Sequence[Finish], reruns: Sequence[Rerun] = ()) -> int:
         """End or requeue jobs still in progress, in one transaction; how many changed.
 
-        A job no longer in progress (cancelled meanwhile) keeps its status.
+        A job no longer in progress (cancelled meanwhile) keeps its status. Finishing is one
+        batched UPDATE (the simulate executor ends thousands of jobs per call); it applies
+        the store's rule for final statuses: completionTime now, duration since startTime.
         """
-        changed = 0
+        now = to_db(self.store.now())
+        before = self.store.connection.total_changes
         with self.store.transaction():
-            current = self.statuses([item.job_id for item in finishes])
-            for item in finishes:
-                if current.get(item.job_id) is JobStatus.IN_PROGRESS:
-                    changed += self.store.finish(item.job_id, item.status, item.reason)
+            self.store.connection.executemany(
+                "UPDATE pipeline_job SET status = ?, status_reason = ?, completion_time = ?,"
+                " duration = CASE WHEN start_time IS NULL THEN NULL"
+                " ELSE max(0.0, (julianday(?) - julianday(start_time)) * 86400.0) END"
+                " WHERE id = ? AND status = ?",
+                [
+                    (item.status.value, item.reason, now, now, item.job_id, _IN_PROGRESS)
+                    for item in finishes
+                    if item.status.is_final
+                ],
+            )
             for rerun in reruns:
-                changed += self.store.requeue(rerun.job_id, rerun.reason)
-        return changed
+                self.store.requeue(rerun.job_id, rerun.reason)
+        return self.store.connection.total_changes - before
 
     def set_output(self, job_id: str, output: str) -> None:
         """Record where the job's log is (the job's ``output`` field)."""
         self.store.update_job(job_id, JobChanges(columns=(("output", output),)))
 
     def statuses(self, job_ids: Sequence[str]) -> Mapping[str, JobStatus]:
-        """Current status of each known id."""
-        jobs = self.store.get_jobs(job_ids, with_parameters=False)
-        return {job.id: job.status for job in jobs}
+        """Current status of each known id (a narrow read: the executor polls this often)."""
+        found: dict[str, JobStatus] = {}
+        for start in range(0, len(job_ids), _CHUNK):
+            chunk = list(job_ids[start : start + _CHUNK])
+            marks = ",".join("?" * len(chunk))
+            rows = self.store.connection.execute(
+                f"SELECT id, status FROM pipeline_job WHERE id IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            found.update((row[0], JobStatus(row[1])) for row in rows)
+        return found
 
     def expire_pending(self, now: datetime) -> int:
         """Pending jobs whose ``timeout`` (seconds from submission) ran out end "timed out".

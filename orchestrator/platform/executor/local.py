@@ -113,12 +113,19 @@ class LocalExecutor:
             log.exception("job.crashed", job_id=job.id)
             reason = f"the local platform failed to run the job: {exc}"
             ending = Finish(job.id, JobStatus.FAILED, reason)
+        try:
+            if isinstance(ending, Rerun):
+                append_note(log_path, ending.reason)
+                self.jobs.apply([], [ending])
+            else:
+                self.jobs.apply([ending])
+        except Exception:  # the job stays in progress; the next start's recovery fails it
+            log.exception("job.final_write_failed", job_id=job.id)
+            return
         if isinstance(ending, Rerun):
-            append_note(log_path, ending.reason)
-            self.jobs.apply([], [ending])
+            log.info("job.rerun", job_id=job.id, reason=ending.reason)
         else:
-            self.jobs.apply([ending])
-        log.info("job.attempt_ended", job_id=job.id, ending=ending)
+            log.info("job.ended", job_id=job.id, status=ending.status.value, reason=ending.reason)
 
     async def _run_within_deadline(self, job: JobRow, log_path: Path) -> Finish | Rerun:
         started = job.start_time or datetime.now(UTC)

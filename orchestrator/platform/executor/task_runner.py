@@ -133,6 +133,12 @@ async def run_pipeline(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab", buffering=0) as log:
         _note(log, f"job {job.job_id} attempt {job.attempt}: pipeline '{pipeline.name}'")
+        if pipeline.requirements:
+            _note(
+                log,
+                f"requirements {pipeline.requirements!r} not installed: tasks use the "
+                "platform's own Python environment",
+            )
         spawn = _Spawner(env, workspace, log, registry)
         return await _run_dag(pipeline, commands, spawn)
 
@@ -166,7 +172,7 @@ async def _run_dag(
 
 def _describe_failure(task: Task, future: asyncio.Task[int]) -> str | None:
     error = future.exception()
-    if isinstance(error, OSError):
+    if isinstance(error, (OSError, ValueError)):  # missing interpreter, NUL in a value...
         return f"task '{task.name}' could not start: {error}"
     if error is not None:
         raise error

@@ -28,9 +28,11 @@ class Wakeup:
             with contextlib.suppress(RuntimeError):  # the loop closed: nobody to wake
                 self._loop.call_soon_threadsafe(self._event.set)
 
-    async def wait(self, at_most: float) -> None:
-        """Return when woken or after ``at_most`` seconds, whichever comes first."""
+    async def wait(self, at_most: float) -> bool:
+        """Return when woken (True) or after ``at_most`` seconds (False), whichever is first."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(at_most):
                 await self._event.wait()
+        woken = self._event.is_set()
         self._event.clear()
+        return woken
