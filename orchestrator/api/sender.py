@@ -1,0 +1,133 @@
+"""The one path every request takes: limits, retries, and public errors.
+
+A request waits for a slot (bound on requests in flight) and, if configured, for its turn under
+the requests-per-second cap. Transient failures are retried with exponential backoff and full
+jitter, never sooner than the server's Retry-After. Idempotent requests (queries, cancels) are
+always retried; others (creates) only when the failure proves they did not execute.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import anyio
+import structlog
+
+from orchestrator.api.classify import Failure, FailureKind
+from orchestrator.api.concurrency import RateLimiter
+from orchestrator.api.documents import Operation
+from orchestrator.api.errors import (
+    AuthenticationError,
+    PermanentError,
+    PlatformError,
+    TransientError,
+    redact,
+)
+from orchestrator.api.retry import BackoffPolicy, backoff_delay, should_retry
+from orchestrator.api.settings import TOKEN_VARIABLE, Connection
+from orchestrator.api.transport import GraphQLTransport, RequestFailed
+
+log = structlog.get_logger(__name__)
+
+
+class RequestSender:
+    """Sends operations for one open client; created on enter, closed on exit."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        max_concurrent_requests: int,
+        requests_per_second: float | None,
+        request_timeout: float,
+        backoff: BackoffPolicy,
+        rng: random.Random,
+    ) -> None:
+        self.endpoint = connection.endpoint
+        self._token = connection.token
+        self._transport = GraphQLTransport(
+            connection.endpoint, connection.token, request_timeout=request_timeout
+        )
+        self._slots = anyio.CapacityLimiter(max_concurrent_requests)
+        self._rate = RateLimiter(requests_per_second) if requests_per_second else None
+        self._backoff = backoff
+        self._rng = rng
+
+    def __repr__(self) -> str:
+        return f"RequestSender(endpoint={self.endpoint!r})"
+
+    async def open(self) -> None:
+        """Open the HTTP session."""
+        await self._transport.connect()
+
+    async def close(self) -> None:
+        """Close the HTTP session (shielded: runs even while the caller is cancelled)."""
+        with anyio.CancelScope(shield=True):
+            await self._transport.close()
+
+    async def query(self, operation: Operation, variables: dict[str, Any]) -> dict[str, Any]:
+        """Send an idempotent request (retried on transient failures); public errors only."""
+        try:
+            return await self.send(operation, variables, idempotent=True)
+        except RequestFailed as failed:
+            raise self.public_error(failed.failure, operation.name) from None
+
+    async def send(
+        self, operation: Operation, variables: dict[str, Any], *, idempotent: bool
+    ) -> dict[str, Any]:
+        """Send one request within the limits, retrying what may safely be retried.
+
+        Raises :class:`RequestFailed` (the classified failure, and any partial data) when the
+        failure is permanent, unsafe to retry, or the retry budget is spent.
+        """
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                async with self._slots:
+                    if self._rate is not None:
+                        await self._rate.acquire()
+                    return await self._transport.send(operation, variables)
+            except RequestFailed as failed:
+                failure = failed.failure
+                safe = idempotent or not failure.executed_possibly
+                if not (failure.retryable and safe):
+                    raise
+                if not should_retry(self._backoff, tries, failure.retry_after):
+                    raise
+                delay = backoff_delay(self._backoff, tries, failure.retry_after, self._rng)
+                log.info(
+                    "platform_request_retry",
+                    operation=operation.name,
+                    attempt=tries,
+                    delay=round(delay, 3),
+                    retry_after=failure.retry_after,
+                    status=failure.status,
+                    reason=self.redact(failure.message),
+                )
+                await anyio.sleep(delay)
+
+    def redact(self, text: str) -> str:
+        """``text`` without the token."""
+        return redact(text, self._token)
+
+    def public_error(self, failure: Failure, what: str) -> PlatformError:
+        """The public error for a classified failure, its message free of the token."""
+        status = f"HTTP {failure.status}: " if failure.status and failure.status >= 400 else ""
+        text = self.redact(failure.message)
+        if failure.kind is FailureKind.AUTHENTICATION:
+            return AuthenticationError(
+                f"the platform at {self.endpoint} refused the token ({status}{text}); "
+                f"check --token or {TOKEN_VARIABLE}"
+            )
+        if failure.kind is FailureKind.TRANSIENT:
+            return TransientError(
+                f"{what}: the platform kept failing, retries exhausted ({status}{text})"
+            )
+        if failure.kind is FailureKind.TOO_LARGE:
+            return PermanentError(f"{what}: the platform refused the request as too large: {text}")
+        return PermanentError(f"{what}: the platform rejected the request: {status}{text}")
+
+
+__all__ = ["RequestSender"]
