@@ -1,3 +1,59 @@
-"""orchestrator: launch, watch, retry and cancel many jobs on a GraphQL job platform."""
+"""orchestrator: launch, watch, retry and cancel many jobs on a GraphQL job platform.
+
+The Python API (coroutines, so they also run inside a notebook's event loop)::
+
+    import orchestrator
+    summary = await orchestrator.run_manifest("manifests/sweep.yaml")
+    print(summary.to_json())
+
+Names are imported lazily so that ``python -m orchestrator platform serve`` does not pay for
+the engine's imports.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "run_manifest": "orchestrator.engine.runs",
+    "run_jobs": "orchestrator.engine.runs",
+    "resume_run": "orchestrator.engine.runs",
+    "retry_run": "orchestrator.engine.runs",
+    "RunControl": "orchestrator.engine.control",
+    "EngineOptions": "orchestrator.engine.driver",
+    "Event": "orchestrator.engine.events",
+    "EventKind": "orchestrator.engine.events",
+    "RunSummary": "orchestrator.engine.events",
+    "load_manifest": "orchestrator.manifest",
+}
+
+__all__ = [
+    "EngineOptions",
+    "Event",
+    "EventKind",
+    "RunControl",
+    "RunSummary",
+    "__version__",
+    "load_manifest",
+    "resume_run",
+    "retry_run",
+    "run_jobs",
+    "run_manifest",
+]
+
+if TYPE_CHECKING:
+    from orchestrator.engine.control import RunControl
+    from orchestrator.engine.driver import EngineOptions
+    from orchestrator.engine.events import Event, EventKind, RunSummary
+    from orchestrator.engine.runs import resume_run, retry_run, run_jobs, run_manifest
+    from orchestrator.manifest import load_manifest
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'orchestrator' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

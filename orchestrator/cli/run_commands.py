@@ -1,5 +1,444 @@
-"""Commands of the run family (filled in by the run work)."""
+"""Commands of the run family: run, resume, retry, watch, status, runs (cancel: run_cancel).
 
+Exit codes: 0 every job done, 1 some job failed, timed out or was cancelled, 2 bad usage or
+bad manifest (or a request the platform refuses), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import anyio
 import click
+from rich.console import Console
 
-COMMANDS: list[click.Command] = []
+from orchestrator.cli.run_cancel import cancel_command
+from orchestrator.cli.run_display import (
+    LiveProgress,
+    Tally,
+    jsonl_printer,
+    print_summary,
+    run_json,
+    runs_table,
+    summary_from_counts,
+)
+from orchestrator.cli.run_options import (
+    EXIT_INTERRUPTED,
+    configure_logging,
+    connection_options,
+    drive_options,
+    usage_errors,
+)
+from orchestrator.engine import EngineOptions, EventCallback, RunSummary
+from orchestrator.engine.control import RunControl
+from orchestrator.engine.runs import (
+    record_manifest_run,
+    resume_run,
+    retry_run,
+    run_manifest,
+)
+from orchestrator.ledger import (
+    INHERITED_LOCK_ENV,
+    Ledger,
+    RunState,
+)
+from orchestrator.manifest import load_manifest
+
+Starter = Callable[[EngineOptions, EventCallback | None, RunControl], Awaitable[RunSummary]]
+
+
+@click.command("run")
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@connection_options
+@drive_options
+def run_command(
+    manifest: Path,
+    endpoint: str | None,
+    token: str | None,
+    state_dir: Path,
+    executor: str,
+    log_level: str,
+    output: str,
+    cancel_on_interrupt: bool,
+    detach: bool,
+) -> None:
+    """Run every job of MANIFEST to the end (submit, poll, retry), with live progress."""
+    configure_logging(log_level)
+    with usage_errors():
+        loaded = load_manifest(manifest)
+        if detach:
+            with Ledger(state_dir) as ledger:
+                run = record_manifest_run(ledger, loaded, endpoint=endpoint or None)
+                _spawn_detached(ledger, run.id, state_dir, endpoint, token, executor, output)
+            return
+        _say_embedded(endpoint, state_dir, loaded.source_path.resolve().parent)
+
+        def start(opts: EngineOptions, cb: EventCallback | None, ctl: RunControl) -> Any:
+            return run_manifest(
+                loaded,
+                endpoint=endpoint,
+                token=token,
+                state_dir=state_dir,
+                options=opts,
+                on_event=cb,
+                control=ctl,
+                executor=executor,
+            )
+
+        _drive(start, output, loaded.name, loaded.count(), state_dir, cancel_on_interrupt)
+
+
+@click.command("resume")
+@click.argument("run_id")
+@connection_options
+@drive_options
+def resume_command(
+    run_id: str,
+    endpoint: str | None,
+    token: str | None,
+    state_dir: Path,
+    executor: str,
+    log_level: str,
+    output: str,
+    cancel_on_interrupt: bool,
+    detach: bool,
+) -> None:
+    """Continue an interrupted run: reconcile with the server, submit only what is missing."""
+    configure_logging(log_level)
+    _continue(
+        resume_run,
+        run_id,
+        endpoint,
+        token,
+        state_dir,
+        executor,
+        output,
+        cancel_on_interrupt,
+        detach,
+    )
+
+
+@click.command("retry")
+@click.argument("run_id")
+@connection_options
+@drive_options
+def retry_command(
+    run_id: str,
+    endpoint: str | None,
+    token: str | None,
+    state_dir: Path,
+    executor: str,
+    log_level: str,
+    output: str,
+    cancel_on_interrupt: bool,
+    detach: bool,
+) -> None:
+    """Resubmit the jobs of a run that ended failed or timed out, and drive them to the end."""
+    configure_logging(log_level)
+    if detach:
+        with usage_errors(), Ledger(state_dir) as ledger:
+            run = ledger.get_run(run_id)
+            with ledger.lock(run.id):
+                from orchestrator.api.model import JobStatus
+
+                ledger.reopen(run.id, [JobStatus.FAILED, JobStatus.TIMED_OUT])
+    _continue(
+        resume_run if detach else retry_run,
+        run_id,
+        endpoint,
+        token,
+        state_dir,
+        executor,
+        output,
+        cancel_on_interrupt,
+        detach,
+    )
+
+
+def _continue(
+    func: Callable[..., Awaitable[RunSummary]],
+    run_id: str,
+    endpoint: str | None,
+    token: str | None,
+    state_dir: Path,
+    executor: str,
+    output: str,
+    cancel_on_interrupt: bool,
+    detach: bool,
+) -> None:
+    with usage_errors():
+        with Ledger(state_dir) as ledger:
+            run = ledger.get_run(run_id)
+            if detach:
+                _spawn_detached(ledger, run.id, state_dir, endpoint, token, executor, output)
+                return
+        _say_embedded(endpoint or run.endpoint, state_dir, None)
+
+        def start(opts: EngineOptions, cb: EventCallback | None, ctl: RunControl) -> Any:
+            return func(
+                run.id,
+                endpoint=endpoint,
+                token=token,
+                state_dir=state_dir,
+                options=opts,
+                on_event=cb,
+                control=ctl,
+                executor=executor,
+            )
+
+        _drive(start, output, run.name, run.total_jobs, state_dir, cancel_on_interrupt)
+
+
+def _drive(
+    start: Starter,
+    output: str,
+    title: str,
+    total: int | None,
+    state_dir: Path,
+    cancel_on_interrupt: bool,
+) -> NoReturn:
+    """Run ``start`` under signal handling and a renderer; exit with the run's code."""
+    control = RunControl()
+    options = EngineOptions(cancel_on_interrupt=cancel_on_interrupt)
+    stderr = Console(stderr=True)
+    tally = Tally(total)
+    callback: EventCallback | None = None
+    if output == "jsonl":
+        callback = jsonl_printer()
+
+    async def main(cb: EventCallback | None) -> RunSummary:
+        failure: BaseException | None = None
+        summary: RunSummary | None = None
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(_forward_signals, control, tg.cancel_scope, stderr)
+            try:
+                summary = await start(options, cb, control)
+            except Exception as exc:  # re-raised below, outside the task group
+                failure = exc
+            tg.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
+        if summary is None:  # cancelled by a second Ctrl-C
+            raise KeyboardInterrupt
+        return summary
+
+    try:
+        if output == "text":
+            with LiveProgress(tally, title, stderr) as live:
+                summary = anyio.run(main, live.on_event)
+        else:
+            summary = anyio.run(main, callback)
+    except KeyboardInterrupt:
+        _print_interrupted(control.run_id, state_dir)
+        sys.exit(EXIT_INTERRUPTED)
+    _print_result(summary, output)
+    if summary.interrupted:
+        _print_interrupted(summary.run, state_dir)
+    sys.exit(summary.exit_code)
+
+
+async def _forward_signals(control: RunControl, scope: anyio.CancelScope, err: Console) -> None:
+    """First Ctrl-C/SIGTERM: stop submitting. Second: stop at once."""
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            if control.interrupted:
+                scope.cancel()
+                return
+            err.print("Interrupted: finishing requests in flight (again to quit at once)")
+            control.interrupt()
+
+
+def _print_result(summary: RunSummary, output: str) -> None:
+    if output == "json":
+        click.echo(json.dumps(summary.to_json()))
+    elif output == "jsonl":
+        click.echo(json.dumps({"event": "summary", **summary.to_json()}))
+    else:
+        print_summary(summary, Console())
+
+
+def _print_interrupted(run_id: str | None, state_dir: Path) -> None:
+    """How to go on; plain echo so that the commands are never wrapped."""
+    if run_id is None:
+        return
+    suffix = "" if state_dir == Path(".orchestrator") else f" --state-dir {state_dir}"
+    click.echo(f"Run {run_id} interrupted; jobs already submitted keep their state.", err=True)
+    click.echo(f"  resume it:  orchestrator resume {run_id}{suffix}", err=True)
+    click.echo(f"  cancel it:  orchestrator cancel {run_id}{suffix}", err=True)
+
+
+def _say_embedded(endpoint: str | None, state_dir: Path, workspace: Path | None) -> None:
+    if not endpoint:
+        where = f", workspace {workspace}" if workspace else ""
+        click.echo(
+            f"No endpoint configured: starting the embedded local platform (state in "
+            f"{state_dir}{where}).",
+            err=True,
+        )
+
+
+def _spawn_detached(
+    ledger: Ledger,
+    run_id: str,
+    state_dir: Path,
+    endpoint: str | None,
+    token: str | None,
+    executor: str,
+    output: str,
+) -> None:
+    """Hand the run to a background ``resume`` that inherits the run's lock."""
+    log_path = state_dir / "logs" / f"{run_id}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = ledger.lock(run_id)
+    lock.acquire()
+    fd = lock.detach_fd()
+    env = {**os.environ, INHERITED_LOCK_ENV: f"{run_id}:{fd}"}
+    if token:
+        env["ORCHESTRATOR_TOKEN"] = token  # the environment, not argv: ps shows argv
+    args = [
+        sys.executable,
+        "-m",
+        "orchestrator",
+        "resume",
+        run_id,
+        "--state-dir",
+        str(state_dir),
+        "--executor",
+        executor,
+        "--output",
+        "jsonl",
+        "--log-level",
+        "info",
+    ]
+    if endpoint:
+        args += ["--endpoint", endpoint]
+    try:
+        with open(log_path, "ab") as log:
+            subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                env=env,
+                pass_fds=[fd],
+                start_new_session=True,
+            )
+    finally:
+        os.close(fd)
+    if output == "json":
+        click.echo(json.dumps({"run": run_id, "log": str(log_path)}))
+    else:
+        click.echo(run_id)
+    click.echo(f"Detached; log {log_path}; follow with: orchestrator watch {run_id}", err=True)
+
+
+@click.command("watch")
+@click.argument("run_id")
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".orchestrator"),
+    envvar="ORCHESTRATOR_STATE_DIR",
+)
+@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--interval",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="Seconds between reads of the ledger.",
+)
+def watch_command(run_id: str, state_dir: Path, output: str, interval: float) -> None:
+    """Follow a run driven by another process (e.g. --detach) until it ends."""
+    with usage_errors(), Ledger(state_dir) as ledger:
+        run = ledger.get_run(run_id)
+        tally = Tally(run.total_jobs)
+        stderr = Console(stderr=True)
+
+        def settled_state() -> RunState:
+            tally.load(ledger.counts(run.id))
+            return ledger.effective_state(ledger.get_run(run.id))
+
+        if output == "text":
+            with LiveProgress(tally, run.name, stderr) as live:
+                while (state := settled_state()) is RunState.RUNNING:
+                    live.refresh()
+                    time.sleep(interval)  # the poll period of a file we only read
+        else:
+            while (state := settled_state()) is RunState.RUNNING:
+                time.sleep(interval)
+        summary = summary_from_counts(run.id, ledger.counts(run.id))
+        _print_result(summary, output)
+        if state is RunState.INTERRUPTED:
+            _print_interrupted(run.id, state_dir)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(summary.exit_code)
+
+
+@click.command("status")
+@click.argument("run_id")
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".orchestrator"),
+    envvar="ORCHESTRATOR_STATE_DIR",
+)
+@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+def status_command(run_id: str, state_dir: Path, output: str) -> None:
+    """Show a run's state and counts from the ledger."""
+    with usage_errors(), Ledger(state_dir) as ledger:
+        run = ledger.get_run(run_id)
+        data = run_json(run, ledger.effective_state(run), ledger.counts(run.id))
+    if output == "json":
+        click.echo(json.dumps(data))
+        return
+    console = Console()
+    console.print(f"[bold]{data['run']}[/] {data['name']}: {data['state']}")
+    console.print(f"  manifest {data['manifest']}  endpoint {data['endpoint']}")
+    moving = ", ".join(f"{k} {v}" for k, v in sorted(data["by_status"].items())) or "none"
+    console.print(
+        f"  jobs {data['jobs']}/{data['total']}  done {data['done']}  failed {data['failed']}"
+        f"  timed out {data['timed_out']}  cancelled {data['cancelled']}"
+    )
+    console.print(f"  attempts {data['attempts']}  retried {data['retried']}  moving: {moving}")
+
+
+@click.command("runs")
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".orchestrator"),
+    envvar="ORCHESTRATOR_STATE_DIR",
+)
+@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+def runs_command(state_dir: Path, output: str) -> None:
+    """List the runs of a state dir, newest first."""
+    with Ledger(state_dir) as ledger:
+        rows = [
+            run_json(r, ledger.effective_state(r), ledger.counts(r.id)) for r in ledger.list_runs()
+        ]
+    if output == "json":
+        click.echo(json.dumps(rows))
+    elif rows:
+        Console().print(runs_table(rows))
+    else:
+        click.echo(f"No runs in {state_dir}.", err=True)
+
+
+COMMANDS: list[click.Command] = [
+    run_command,
+    resume_command,
+    retry_command,
+    watch_command,
+    status_command,
+    runs_command,
+    cancel_command,
+]

@@ -1,0 +1,194 @@
+"""`orchestrator cancel`: a run, every scheduled job, or jobs matching KEY=VALUE terms.
+
+Each form first counts what it would touch, shows it and asks (unless --yes); --dry-run
+stops after the count. Final jobs are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import anyio
+import click
+
+from orchestrator.api.model import JobStatus
+from orchestrator.cli.run_options import EXIT_USAGE, connection_options, usage_errors
+from orchestrator.engine.bulk import (
+    Selector,
+    cancel_selected,
+    count_selected,
+    parse_where,
+    run_selector,
+    settle_cancelled_run,
+)
+from orchestrator.engine.connection import connect, open_client
+from orchestrator.engine.identity import RUN_LABEL
+from orchestrator.ledger import Ledger, RunRecord
+from orchestrator.manifest import Policy
+
+
+@click.command("cancel")
+@click.argument("run_id", required=False)
+@click.option("--scheduled", is_flag=True, help="Every job in status scheduled.")
+@click.option("--run", "scope_run", help="With --scheduled/--where: only this run's jobs.")
+@click.option(
+    "--where",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A parameter or status=STATUS; repeat to combine (all must hold).",
+)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Only show how many jobs would be cancelled.")
+@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+@connection_options
+def cancel_command(
+    run_id: str | None,
+    scheduled: bool,
+    scope_run: str | None,
+    where: tuple[str, ...],
+    yes: bool,
+    dry_run: bool,
+    output: str,
+    endpoint: str | None,
+    token: str | None,
+    state_dir: Path,
+    executor: str,
+    log_level: str,
+) -> None:
+    """Cancel RUN, or --scheduled jobs, or jobs --where KEY=VALUE, in bulk."""
+    forms = sum([run_id is not None, scheduled, bool(where)])
+    if forms != 1:
+        raise click.UsageError("give exactly one of RUN, --scheduled or --where KEY=VALUE")
+    with usage_errors():
+        if run_id is not None:
+            result = anyio.run(
+                _cancel_run, run_id, endpoint, token, state_dir, executor, yes, dry_run, output
+            )
+        else:
+            try:
+                selector = (
+                    parse_where(where)
+                    if where
+                    else Selector(statuses=frozenset({JobStatus.SCHEDULED}))
+                )
+            except ValueError as exc:
+                click.echo(f"error: {exc}", err=True)
+                sys.exit(EXIT_USAGE)
+            if scope_run:
+                selector = Selector({**selector.labels, RUN_LABEL: scope_run}, selector.statuses)
+            result = anyio.run(
+                _cancel_selected, selector, endpoint, token, state_dir, executor, yes, dry_run
+            )
+    _report(result, output)
+
+
+async def _cancel_selected(
+    selector: Selector,
+    endpoint: str | None,
+    token: str | None,
+    state_dir: Path,
+    executor: str,
+    yes: bool,
+    dry_run: bool,
+) -> dict[str, object]:
+    async with (
+        connect(
+            endpoint=endpoint,
+            token=token,
+            state_dir=state_dir,
+            workspace=Path.cwd(),
+            executor=executor,
+        ) as ep,
+        open_client(ep, Policy()) as client,
+    ):
+        matched = await count_selected(client, selector)
+        result: dict[str, object] = {
+            "selector": selector.describe(),
+            "matched": matched,
+            "cancelled": 0,
+            "dry_run": dry_run,
+        }
+        if dry_run or matched == 0 or not _confirm(matched, selector.describe(), yes):
+            return result
+        result["cancelled"] = await cancel_selected(client, selector)
+        return result
+
+
+async def _cancel_run(
+    run_id: str,
+    endpoint: str | None,
+    token: str | None,
+    state_dir: Path,
+    executor: str,
+    yes: bool,
+    dry_run: bool,
+    output: str,
+) -> dict[str, object]:
+    with Ledger(state_dir) as ledger:
+        run = ledger.get_run(run_id)
+        if ledger.run_is_driven(run.id):
+            return _request_stop(ledger, run, yes, dry_run)
+        workspace = Path(run.manifest_path).parent if run.manifest_path else Path.cwd()
+        async with (
+            connect(
+                endpoint=endpoint or run.endpoint,
+                token=token,
+                state_dir=state_dir,
+                workspace=workspace,
+                executor=executor,
+            ) as ep,
+            open_client(ep, run.policy) as client,
+        ):
+            selector = run_selector(run.id)
+            matched = await count_selected(client, selector)
+            result: dict[str, object] = {
+                "run": run.id,
+                "matched": matched,
+                "cancelled": 0,
+                "dry_run": dry_run,
+            }
+            if dry_run or not _confirm(matched, f"run {run.id}", yes, allow_zero=True):
+                return result
+            with ledger.lock(run.id):
+                ledger.request_cancel(run.id)
+                result["cancelled"] = await cancel_selected(client, selector)
+                await settle_cancelled_run(ledger, run, client)
+            return result
+
+
+def _request_stop(ledger: Ledger, run: RunRecord, yes: bool, dry_run: bool) -> dict[str, object]:
+    """The run is being driven: ask its driver (through the ledger) to stop and cancel."""
+    active = ledger.counts(run.id).active
+    result: dict[str, object] = {
+        "run": run.id,
+        "matched": active,
+        "cancelled": 0,
+        "dry_run": dry_run,
+        "requested": False,
+    }
+    label = f"run {run.id} (driven by another process; it stops admitting new jobs)"
+    if dry_run or not _confirm(active, label, yes, allow_zero=True):
+        return result
+    ledger.request_cancel(run.id)
+    result["requested"] = True
+    return result
+
+
+def _confirm(count: int, what: str, yes: bool, allow_zero: bool = False) -> bool:
+    click.echo(f"{count} unfinished job(s) match {what}.", err=True)
+    if count == 0 and not allow_zero:
+        return False
+    return yes or click.confirm("Cancel them?", default=False, err=True)
+
+
+def _report(result: dict[str, object], output: str) -> None:
+    if output == "json":
+        click.echo(json.dumps(result))
+    elif result.get("dry_run"):
+        click.echo(f"dry run: {result['matched']} job(s) would be cancelled")
+    elif result.get("requested"):
+        click.echo(f"asked the driver of run {result['run']} to cancel it")
+    else:
+        click.echo(f"cancelled {result['cancelled']} job(s)")

@@ -1,0 +1,237 @@
+"""Rendering of runs for the terminal: live progress, summaries, run tables.
+
+Only presentation lives here; the numbers come from engine events or the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from orchestrator.api.model import JobStatus
+from orchestrator.engine import Event, EventKind, RunSummary
+from orchestrator.ledger import RunCounts, RunRecord, RunState
+
+
+class Tally:
+    """Counts kept from events (a live run) or refreshed from the ledger (``watch``)."""
+
+    def __init__(self, total: int | None) -> None:
+        self.total = total
+        self.started_at = time.monotonic()
+        self.outcomes: Counter[str] = Counter()
+        self.active: Counter[str] = Counter()
+        self.retried = 0
+        self.submitted = 0
+        self._state: dict[str, str] = {}
+
+    def apply(self, event: Event) -> None:
+        """Fold one engine event into the counts."""
+        if event.kind is EventKind.SUBMITTED:
+            self.submitted += 1
+            self._move(event.key, "submitted")
+        elif event.kind is EventKind.STARTED:
+            self._move(event.key, str(JobStatus.IN_PROGRESS))
+        elif event.kind is EventKind.RETRIED:
+            self.retried += 1
+            self._move(event.key, "retrying")
+        elif event.kind is EventKind.FINISHED and event.status is not None:
+            self._move(event.key, None)
+            self.outcomes[str(event.status)] += 1
+        elif event.kind is EventKind.CANCELLED and event.job_id is None:
+            self._move(event.key, None)
+            self.outcomes[str(JobStatus.CANCELLED)] += 1
+
+    def load(self, counts: RunCounts) -> None:
+        """Replace the counts with the ledger's."""
+        self.outcomes = Counter(
+            {
+                str(JobStatus.DONE): counts.done,
+                str(JobStatus.FAILED): counts.failed,
+                str(JobStatus.TIMED_OUT): counts.timed_out,
+                str(JobStatus.CANCELLED): counts.cancelled,
+                str(JobStatus.SCHEDULED): counts.scheduled,
+            }
+        )
+        self.active = Counter(counts.by_status)
+        self.retried = counts.retried
+        self.submitted = counts.attempts
+
+    def _move(self, key: str, to: str | None) -> None:
+        before = self._state.pop(key, None)
+        if before is not None:
+            self.active[before] -= 1
+        if to is not None:
+            self._state[key] = to
+            self.active[to] += 1
+
+    @property
+    def settled(self) -> int:
+        """Jobs with a final outcome."""
+        return sum(self.outcomes.values())
+
+    def rate(self) -> float:
+        """Settled jobs per second since the display started."""
+        elapsed = time.monotonic() - self.started_at
+        return self.settled / elapsed if elapsed > 0 else 0.0
+
+    def eta_seconds(self) -> float | None:
+        """Seconds left at the current rate, if both are known."""
+        rate = self.rate()
+        if self.total is None or rate <= 0:
+            return None
+        return max(0.0, (self.total - self.settled) / rate)
+
+    def describe(self) -> str:
+        """One line: outcomes, what is moving, retries, rate, ETA."""
+        parts = [f"{k} {v}" for k, v in sorted(self.outcomes.items()) if v]
+        parts += [f"{k} {v}" for k, v in sorted(self.active.items()) if v > 0]
+        parts.append(f"retries {self.retried}")
+        parts.append(f"{self.rate():.1f} jobs/s")
+        eta = self.eta_seconds()
+        if eta is not None and self.settled < (self.total or 0):
+            parts.append(f"ETA {_duration(eta)}")
+        return " | ".join(parts)
+
+
+class LiveProgress:
+    """A rich progress bar plus a status line on stderr, refreshed a few times a second."""
+
+    def __init__(self, tally: Tally, title: str, console: Console | None = None) -> None:
+        self.tally = tally
+        self.console = console or Console(stderr=True)
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=self.console,
+        )
+        self._task = self._progress.add_task(title, total=tally.total)
+        # Live re-renders from the tally on its own refresh thread: events only bump counters.
+        self._live = Live(console=self.console, refresh_per_second=4, get_renderable=self._render)
+
+    def _render(self) -> Group:
+        self._progress.update(self._task, completed=self.tally.settled, total=self.tally.total)
+        return Group(self._progress, self.tally.describe())
+
+    def refresh(self) -> None:
+        """Redraw now with the tally's current numbers."""
+        self._live.refresh()
+
+    def on_event(self, event: Event) -> None:
+        """Engine callback: fold the event in (the next refresh shows it)."""
+        self.tally.apply(event)
+
+    def __enter__(self) -> LiveProgress:
+        self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.refresh()
+        self._live.__exit__(None, None, None)
+
+
+def jsonl_printer(out: TextIO = sys.stdout) -> Any:
+    """Engine callback writing one JSON object per event (``--output jsonl``)."""
+
+    def emit(event: Event) -> None:
+        out.write(json.dumps(event.to_json()) + "\n")
+        out.flush()
+
+    return emit
+
+
+def print_summary(summary: RunSummary, console: Console) -> None:
+    """The final table of a run."""
+    verdict = {0: "all jobs done", 1: "some jobs did not succeed", 130: "interrupted"}
+    console.print(f"Run [bold]{summary.run}[/]: {verdict.get(summary.exit_code, '')}")
+    table = Table(show_header=False)
+    for label, value in (
+        ("jobs", summary.jobs),
+        ("done", summary.done),
+        ("failed", summary.failed),
+        ("timed out", summary.timed_out),
+        ("cancelled", summary.cancelled),
+        ("scheduled", summary.scheduled),
+        ("unfinished", summary.unfinished),
+        ("attempts", summary.attempts),
+        ("retried", summary.retried),
+    ):
+        if value or label in ("jobs", "done", "attempts"):
+            table.add_row(label, str(value))
+    if summary.stopped_by is not None:
+        table.add_row("stopped by", str(summary.stopped_by))
+    console.print(table)
+
+
+def summary_from_counts(run_id: str, counts: RunCounts) -> RunSummary:
+    """A summary read from the ledger (``status``, ``watch``)."""
+    return RunSummary(
+        run=run_id,
+        jobs=counts.jobs,
+        done=counts.done,
+        failed=counts.failed,
+        timed_out=counts.timed_out,
+        cancelled=counts.cancelled,
+        attempts=counts.attempts,
+        retried=counts.retried,
+        scheduled=counts.scheduled,
+        unfinished=counts.active,
+    )
+
+
+def run_json(run: RunRecord, state: RunState, counts: RunCounts) -> dict[str, Any]:
+    """One run for ``runs``/``status --output json``."""
+    data = summary_from_counts(run.id, counts).to_json()
+    data.update(
+        name=run.name,
+        state=str(state),
+        manifest=run.manifest_path,
+        endpoint=run.endpoint or "embedded",
+        total=run.total_jobs,
+        active=counts.active,
+        by_status=counts.by_status,
+        created=_iso(run.created_at),
+        finished=_iso(run.finished_at) if run.finished_at else None,
+    )
+    return data
+
+
+def runs_table(rows: list[dict[str, Any]]) -> Table:
+    """The ``runs`` listing."""
+    table = Table()
+    for column in ("run", "name", "state", "jobs", "done", "failed", "timed out", "cancelled"):
+        table.add_column(column)
+    table.add_column("created")
+    for r in rows:
+        table.add_row(
+            r["run"],
+            r["name"],
+            r["state"],
+            f"{r['jobs']}/{r['total']}" if r["total"] is not None else str(r["jobs"]),
+            str(r["done"]),
+            str(r["failed"]),
+            str(r["timed_out"]),
+            str(r["cancelled"]),
+            r["created"],
+        )
+    return table
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"

@@ -1,0 +1,124 @@
+"""Options, logging set-up and error handling shared by the run family of commands."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+import structlog
+
+from orchestrator.api.errors import PermanentError
+from orchestrator.engine.connection import EndpointError
+from orchestrator.engine.runs import ResumeError
+from orchestrator.ledger import RunLockedError, RunNotFoundError
+from orchestrator.manifest import ManifestError
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--endpoint/--token (or their env vars), --state-dir, --executor, --log-level."""
+    for option in reversed(
+        [
+            click.option(
+                "--endpoint",
+                envvar="ORCHESTRATOR_ENDPOINT",
+                help="Platform GraphQL URL [env ORCHESTRATOR_ENDPOINT]; none: the embedded "
+                "local platform.",
+            ),
+            click.option(
+                "--token",
+                envvar="ORCHESTRATOR_TOKEN",
+                help="API token [env ORCHESTRATOR_TOKEN]. Never printed.",
+            ),
+            click.option(
+                "--state-dir",
+                type=click.Path(file_okay=False, path_type=Path),
+                default=Path(".orchestrator"),
+                envvar="ORCHESTRATOR_STATE_DIR",
+                show_default=True,
+                help="Where the ledger (and the embedded platform's state) lives.",
+            ),
+            click.option(
+                "--executor",
+                type=click.Choice(["local", "simulate"]),
+                default="local",
+                show_default=True,
+                help="Executor of the embedded platform (simulate: no processes).",
+            ),
+            click.option(
+                "--log-level",
+                type=click.Choice(["debug", "info", "warning", "error"]),
+                default="warning",
+                show_default=True,
+                help="Logs go to stderr.",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def drive_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that drive a run."""
+    for option in reversed(
+        [
+            click.option(
+                "--output",
+                type=click.Choice(["text", "json", "jsonl"]),
+                default="text",
+                show_default=True,
+                help="text: live progress and a summary; json: the summary object; "
+                "jsonl: one event per line.",
+            ),
+            click.option(
+                "--cancel-on-interrupt",
+                is_flag=True,
+                help="On Ctrl-C also cancel the jobs that are running.",
+            ),
+            click.option(
+                "--detach",
+                is_flag=True,
+                help="Run in a background process (log in the state dir); print the run id.",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def configure_logging(level: str) -> None:
+    """structlog to stderr at ``level`` (library code never configures it)."""
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.dev.ConsoleRenderer(colors=False),
+        ],
+        cache_logger_on_first_use=False,
+    )
+
+
+@contextmanager
+def usage_errors() -> Iterator[None]:
+    """Problems the user must fix: message on stderr, exit 2."""
+    try:
+        yield
+    except (
+        ManifestError,
+        RunNotFoundError,
+        RunLockedError,
+        ResumeError,
+        EndpointError,
+        PermanentError,
+    ) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)

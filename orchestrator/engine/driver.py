@@ -1,0 +1,468 @@
+"""The engine: drives one run's jobs to a final outcome.
+
+One task group owns everything: admission (pulls the lazy spec stream while slots allow),
+submit workers (batched creates, each preceded by a committed intent), the poller (batched
+status reads at an adaptive interval; it also conducts the end of the run), retry timers and
+the deadline. A job holds a slot from admission until it settles, so at most
+``policy.max_in_flight`` jobs are ever submitted and not final. Stops (deadline, fail-fast,
+interrupt, a cancel request, a permanent API error) go through :meth:`Engine._begin_stop`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import anyio
+import anyio.lowlevel
+import structlog
+from anyio.abc import TaskGroup
+
+from orchestrator.api.errors import PermanentError, TransientError
+from orchestrator.api.model import JobState, JobStatus
+from orchestrator.engine.backoff import may_retry, next_poll_interval, retry_delay
+from orchestrator.engine.events import Event, EventCallback, EventKind, RunSummary, StopReason
+from orchestrator.engine.hooks import crash_point
+from orchestrator.engine.port import JobPlatform
+from orchestrator.engine.slots import Slots
+from orchestrator.engine.submitter import Submission, Submitter
+from orchestrator.ledger import AttemptStatus, Ledger, RunRecord, RunState
+from orchestrator.manifest.model import JobSpec
+
+_SETTLE_CHUNK = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """Knobs of the engine itself (the run's policy comes from the manifest)."""
+
+    poll_min_interval: float = 0.1
+    poll_max_interval: float = 5.0
+    submit_workers: int = 4  # create requests in flight at once
+    create_batch_size: int = 50
+    cancel_on_interrupt: bool = False
+    linger: float = 0.002  # seconds a submit worker waits for its batch to fill
+    transient_backoff: float = 0.5  # first wait after an API failure the client gave up on
+
+
+@dataclass(slots=True)
+class _Tracked:
+    """A submitted attempt the poller watches."""
+
+    spec: JobSpec
+    attempt: int
+    status: JobStatus | None = None
+    misses: int = 0  # consecutive polls that did not return this id
+
+
+_VANISHED_AFTER = 3  # polls without the id before the attempt counts as failed
+
+
+class Engine:
+    """Drive one run (new or resumed) to the end; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        platform: JobPlatform,
+        ledger: Ledger,
+        run: RunRecord,
+        options: EngineOptions | None = None,
+        on_event: EventCallback | None = None,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.run = run
+        self._platform = platform
+        self._ledger = ledger
+        self._policy = run.policy
+        self._options = options or EngineOptions()
+        self._on_event = on_event
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._log = structlog.get_logger("orchestrator.engine").bind(run=run.id)
+        self._slots = Slots(self._policy.max_in_flight)
+        self._watched: dict[str, _Tracked] = {}
+        self._cancel_sent: set[str] = set()
+        self._retry_scopes: dict[str, anyio.CancelScope] = {}
+        self._settles: list[tuple[str, JobStatus]] = []  # written in one go per poll
+        self._bases: dict[str, int] = {}  # jobs reopened by `retry`: attempts before that
+        self._unsettled = 0
+        self._admitting = True
+        self._admission_scope = anyio.CancelScope()
+        self._stop: StopReason | None = None
+        self._cancelling = False
+        self._fatal: PermanentError | None = None
+        self._wake = anyio.Event()
+        self._tg: TaskGroup | None = None
+        self._submitter = Submitter(
+            platform=platform,
+            ledger=ledger,
+            run_id=run.id,
+            batch_size=self._options.create_batch_size,
+            on_created=self._on_created,
+            on_dropped=self._on_dropped,
+            on_fatal=self.fail,
+            is_stopping=lambda: self._stop is not None,
+            linger=self._options.linger,
+            transient_backoff=self._options.transient_backoff,
+        )
+
+    # -- public -----------------------------------------------------------------------
+
+    async def drive(self, specs: Iterable[JobSpec]) -> RunSummary:
+        """Recover what the ledger knows, then run until every job settles or a stop."""
+        self._log.info("run.drive", resumed=bool(self._ledger.known_keys(self.run.id)))
+        completed = False
+        try:
+            async with anyio.create_task_group() as tg:
+                self._tg = tg
+                await self._recover()
+                known = self._ledger.known_keys(self.run.id)
+                tg.start_soon(self._admit, iter(specs), known)
+                for _ in range(self._options.submit_workers):
+                    tg.start_soon(self._submitter.work)
+                tg.start_soon(self._poll_loop)
+                if self._policy.deadline_seconds is not None:
+                    tg.start_soon(self._deadline)
+            completed = self._stop not in (StopReason.INTERRUPT, StopReason.ERROR)
+        finally:
+            self._flush_settles()
+            self._submitter.close()
+            # Synchronous on purpose: it must happen even while being cancelled.
+            state = RunState.FINISHED if completed else RunState.INTERRUPTED
+            self._ledger.set_run_state(self.run.id, state)
+        if self._fatal is not None:
+            raise self._fatal
+        return self.summary()
+
+    def interrupt(self) -> None:
+        """Stop submitting; cancel running jobs only if ``cancel_on_interrupt``."""
+        self._begin_stop(StopReason.INTERRUPT, cancel=self._options.cancel_on_interrupt)
+
+    def summary(self) -> RunSummary:
+        """The run's tally from the ledger."""
+        counts = self._ledger.counts(self.run.id)
+        return RunSummary(
+            run=self.run.id,
+            jobs=counts.jobs,
+            done=counts.done,
+            failed=counts.failed,
+            timed_out=counts.timed_out,
+            cancelled=counts.cancelled,
+            attempts=counts.attempts,
+            retried=counts.retried,
+            scheduled=counts.scheduled,
+            unfinished=counts.active,
+            stopped_by=self._stop,
+        )
+
+    # -- recovery and admission --------------------------------------------------------
+
+    async def _recover(self) -> None:
+        """Take over the ledger's unsettled jobs: watch, reconcile, retry or settle them."""
+        intents: list[Submission] = []
+        now = self._clock()
+        for job in self._ledger.jobs(self.run.id, unsettled_only=True):
+            self._unsettled += 1
+            self._slots.take()
+            if job.attempt_base:
+                self._bases[job.key] = job.attempt_base
+            last = job.last_attempt
+            if last is None:
+                intents.append(Submission(job.spec, 1))
+            elif last.job_id is None:
+                intents.append(Submission(job.spec, last.attempt))
+            elif last.status is None or not last.status.is_final:
+                self._watched[last.job_id] = _Tracked(job.spec, last.attempt, last.status)
+            elif job.retry_at is not None:
+                self._schedule_retry(job.spec, last.attempt + 1, max(0.0, job.retry_at - now))
+            else:
+                self._on_final(job.spec, last.attempt, last.status, last.reason, last.job_id)
+        self._flush_settles()
+        if intents:
+            self._log.info("run.reconcile", intents=len(intents))
+            await self._submitter.reconcile(intents)
+
+    async def _admit(self, specs: Iterator[JobSpec], known: set[str]) -> None:
+        """Feed new specs to the submitters while slots allow."""
+        waiting: JobSpec | None = None
+        with self._admission_scope:
+            for count, spec in enumerate(specs):
+                if spec.key in known:
+                    continue
+                # Fill free slots without yielding, so submit workers find full batches;
+                # yield now and then so a huge backlog of known keys cannot hog the loop.
+                if not self._slots.try_acquire():
+                    waiting = spec
+                    await self._slots.acquire()
+                    waiting = None
+                elif count % 500 == 499:
+                    await anyio.lowlevel.checkpoint()
+                self._unsettled += 1
+                self._submitter.enqueue(Submission(spec, 1))
+        if self._cancelling:
+            rest = ([waiting] if waiting is not None else []) + list(_unknown(specs, known))
+            for start in range(0, len(rest), _SETTLE_CHUNK):
+                chunk = rest[start : start + _SETTLE_CHUNK]
+                self._ledger.settle_unsubmitted(self.run.id, chunk, JobStatus.CANCELLED)
+        self._admitting = False
+        self._wake.set()
+
+    # -- submit callbacks --------------------------------------------------------------
+
+    def _on_created(self, sub: Submission, state: JobState) -> None:
+        self._watched[state.id] = _Tracked(sub.spec, sub.attempt)
+        self._emit(EventKind.SUBMITTED, sub, job_id=state.id, status=state.status)
+        self._wake.set()
+
+    def _on_dropped(self, sub: Submission) -> None:
+        """A queued submission the stop kept from going out."""
+        if self._cancelling:
+            self._ledger.settle_unsubmitted(self.run.id, [sub.spec], JobStatus.CANCELLED)
+            self._emit(EventKind.CANCELLED, sub, reason=str(self._stop))
+            self._release()
+        self._wake.set()
+
+    # -- polling ------------------------------------------------------------------------
+
+    async def _poll_loop(self) -> None:
+        """Poll, apply, sleep; end the task group when the run is over."""
+        interval = self._options.poll_min_interval
+        while not self._over():
+            if self._ledger.cancel_requested(self.run.id):
+                self._begin_stop(StopReason.CANCEL_REQUESTED, cancel=True)
+            if self._cancelling:
+                await self._cancel_watched()
+            changes = await self._poll_once()
+            interval = next_poll_interval(
+                interval, changes, self._options.poll_min_interval, self._options.poll_max_interval
+            )
+            if self._over():
+                break
+            with anyio.move_on_after(interval):
+                await self._wake.wait()
+            self._wake = anyio.Event()
+        assert self._tg is not None
+        self._tg.cancel_scope.cancel()
+
+    def _over(self) -> bool:
+        quiet = not self._admitting and self._submitter.idle() and not self._retry_scopes
+        if self._stop is None:
+            return quiet and self._unsettled == 0
+        return quiet and (not self._cancelling or not self._watched)
+
+    async def _poll_once(self) -> int:
+        ids = list(self._watched)
+        if not ids:
+            return 0
+        try:
+            states = await self._platform.get_jobs(ids)
+        except TransientError as exc:
+            self._log.warning("poll.failed", error=str(exc))
+            return 0
+        updates: list[AttemptStatus] = []
+        finals: list[tuple[str, _Tracked, JobState]] = []
+        states = states + self._vanished(ids, states)
+        for state in states:
+            tracked = self._watched.get(state.id)
+            if tracked is None or state.status == tracked.status:
+                continue
+            tracked.status = state.status
+            updates.append(
+                AttemptStatus(tracked.spec.key, tracked.attempt, state.status, state.status_reason)
+            )
+            if state.status is JobStatus.IN_PROGRESS:
+                self._emit(EventKind.STARTED, tracked, job_id=state.id, status=state.status)
+            if state.status.is_final or _is_scheduled(tracked.spec, state.status):
+                finals.append((state.id, tracked, state))
+        if updates:
+            self._ledger.record_statuses(self.run.id, updates)
+            crash_point("after_poll")
+        for job_id, tracked, state in finals:
+            del self._watched[job_id]
+            self._on_final(tracked.spec, tracked.attempt, state.status, state.status_reason, job_id)
+        self._flush_settles()
+        return len(updates)
+
+    def _flush_settles(self) -> None:
+        """Write the outcomes decided since the last flush in one transaction.
+
+        A crash before this leaves final attempt statuses without an outcome: resume takes
+        the same decision again from them.
+        """
+        if self._settles:
+            self._ledger.settle(self.run.id, self._settles)
+            self._settles = []
+
+    def _vanished(self, ids: list[str], states: list[JobState]) -> list[JobState]:
+        """Ids the platform stopped returning (deleted jobs) end as failed, not watched forever."""
+        seen = {s.id for s in states}
+        gone: list[JobState] = []
+        for job_id in ids:
+            tracked = self._watched[job_id]
+            tracked.misses = 0 if job_id in seen else tracked.misses + 1
+            if tracked.misses >= _VANISHED_AFTER:
+                reason = "the job vanished from the platform"
+                gone.append(JobState(id=job_id, status=JobStatus.FAILED, status_reason=reason))
+        return gone
+
+    def _on_final(
+        self,
+        spec: JobSpec,
+        attempt: int,
+        status: JobStatus,
+        reason: str | None,
+        job_id: str | None,
+    ) -> None:
+        """An attempt ended: retry it, leave it for resume, or settle the job."""
+        budget_attempt = attempt - self._bases.get(spec.key, 0)
+        retryable = str(status) in self._policy.retry.on and may_retry(
+            budget_attempt, spec.max_retries
+        )
+        if retryable and self._stop is None:
+            delay = retry_delay(budget_attempt, self._policy.retry, self._rng.random())
+            self._ledger.schedule_retry(self.run.id, spec.key, self._clock() + delay)
+            self._emit(
+                EventKind.RETRIED,
+                _Tracked(spec, attempt),
+                job_id=job_id,
+                status=status,
+                reason=reason,
+                delay=delay,
+            )
+            self._schedule_retry(spec, attempt + 1, delay)
+        elif retryable and not self._cancelling:
+            self._release()  # interrupted: resume schedules the retry
+        else:
+            self._settle(spec, attempt, status, reason, job_id)
+
+    def _settle(
+        self,
+        spec: JobSpec,
+        attempt: int,
+        status: JobStatus,
+        reason: str | None,
+        job_id: str | None,
+    ) -> None:
+        self._settles.append((spec.key, status))
+        self._emit(
+            EventKind.FINISHED, _Tracked(spec, attempt), job_id=job_id, status=status, reason=reason
+        )
+        self._release()
+        if self._policy.fail_fast and status not in (JobStatus.DONE, JobStatus.SCHEDULED):
+            self._begin_stop(StopReason.FAIL_FAST, cancel=True)
+
+    def _release(self) -> None:
+        self._unsettled -= 1
+        self._slots.release()
+        self._wake.set()
+
+    # -- retries, stops, deadline ---------------------------------------------------------
+
+    def _schedule_retry(self, spec: JobSpec, attempt: int, delay: float) -> None:
+        assert self._tg is not None
+        scope = anyio.CancelScope()
+        self._retry_scopes[spec.key] = scope
+        self._tg.start_soon(self._retry_later, spec, attempt, delay, scope)
+
+    async def _retry_later(
+        self, spec: JobSpec, attempt: int, delay: float, scope: anyio.CancelScope
+    ) -> None:
+        with scope:
+            await anyio.sleep(delay)
+            self._submitter.enqueue(Submission(spec, attempt))
+        self._retry_scopes.pop(spec.key, None)
+        if scope.cancel_called:
+            if self._cancelling:
+                self._ledger.settle(self.run.id, [(spec.key, JobStatus.CANCELLED)])
+                self._emit(EventKind.CANCELLED, _Tracked(spec, attempt), reason=str(self._stop))
+                self._release()
+            else:
+                self._release()  # interrupted: the ledger keeps retry_at for resume
+        self._wake.set()
+
+    def _begin_stop(self, reason: StopReason, *, cancel: bool) -> None:
+        """Stop admitting and retrying; with ``cancel``, cancel what is not final."""
+        if self._stop is not None:
+            return
+        self._log.warning("run.stop", reason=str(reason), cancel=cancel)
+        self._stop = reason
+        self._cancelling = cancel
+        self._admission_scope.cancel()
+        for scope in list(self._retry_scopes.values()):
+            scope.cancel()
+        self._wake.set()
+
+    async def _cancel_watched(self) -> None:
+        ids = [i for i in self._watched if i not in self._cancel_sent]
+        if not ids:
+            return
+        try:
+            with anyio.CancelScope(shield=True):
+                await self._platform.cancel_jobs(ids)
+        except TransientError as exc:
+            self._log.warning("cancel.failed", error=str(exc))
+            return
+        self._cancel_sent.update(ids)
+        for job_id in ids:
+            tracked = self._watched[job_id]
+            self._emit(EventKind.CANCELLED, tracked, job_id=job_id, reason=str(self._stop))
+
+    async def _deadline(self) -> None:
+        assert self._policy.deadline_seconds is not None
+        deadline_at = self.run.created_at + self._policy.deadline_seconds
+        await anyio.sleep(max(0.0, deadline_at - self._clock()))
+        self._begin_stop(StopReason.DEADLINE, cancel=True)
+
+    def fail(self, error: PermanentError) -> None:
+        """A permanent API error: stop without cancelling, re-raised by :meth:`drive`."""
+        self._fatal = error
+        self._begin_stop(StopReason.ERROR, cancel=False)
+
+    # -- events --------------------------------------------------------------------------
+
+    def _emit(
+        self,
+        kind: EventKind,
+        source: _Tracked | Submission,
+        *,
+        job_id: str | None = None,
+        status: JobStatus | None = None,
+        reason: str | None = None,
+        delay: float | None = None,
+    ) -> None:
+        event = Event(
+            kind=kind,
+            run_id=self.run.id,
+            key=source.spec.key,
+            attempt=source.attempt,
+            time=self._clock(),
+            job_id=job_id,
+            status=status,
+            reason=reason,
+            delay=delay,
+        )
+        self._log.debug(
+            f"job.{kind}",
+            job=event.key,
+            attempt=event.attempt,
+            id=job_id,
+            status=str(status) if status else None,
+        )
+        if self._on_event is not None:
+            self._on_event(event)
+
+
+def _unknown(specs: Iterator[JobSpec], known: set[str]) -> Iterator[JobSpec]:
+    return (s for s in specs if s.key not in known)
+
+
+def _is_scheduled(spec: JobSpec, status: JobStatus) -> bool:
+    """A cron job reaching "scheduled" is handed over to the platform: it settles there."""
+    return status is JobStatus.SCHEDULED and bool(spec.fields.get("schedule"))
+
+
+__all__ = ["Engine", "EngineOptions"]

@@ -1,0 +1,115 @@
+"""What a run tells its observers: per-job events and the final summary.
+
+Events are frozen values delivered to a callback; the CLI renders them (progress bar or JSON
+lines) and the Python API hands the same callback to the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from orchestrator.api.model import JobStatus
+
+
+class EventKind(StrEnum):
+    """What happened to a job."""
+
+    SUBMITTED = "submitted"  # an attempt was created on the platform
+    STARTED = "started"  # the platform reported the attempt in progress
+    FINISHED = "finished"  # the job settled with a final outcome (no retry follows)
+    RETRIED = "retried"  # the attempt ended badly; another one follows after ``delay``
+    CANCELLED = "cancelled"  # the engine cancelled the job (deadline, fail-fast, interrupt)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing that happened to one attempt of one job."""
+
+    kind: EventKind
+    run_id: str
+    key: str
+    attempt: int
+    time: float
+    job_id: str | None = None
+    status: JobStatus | None = None
+    reason: str | None = None
+    delay: float | None = None  # RETRIED: seconds until the next attempt
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready mapping (``--output jsonl``); absent values are left out."""
+        data: dict[str, Any] = {
+            "event": str(self.kind),
+            "run": self.run_id,
+            "job": self.key,
+            "attempt": self.attempt,
+            "time": round(self.time, 3),
+        }
+        if self.job_id is not None:
+            data["id"] = self.job_id
+        if self.status is not None:
+            data["status"] = str(self.status)
+        if self.reason is not None:
+            data["reason"] = self.reason
+        if self.delay is not None:
+            data["delay"] = round(self.delay, 3)
+        return data
+
+
+EventCallback = Callable[[Event], None]
+
+
+class StopReason(StrEnum):
+    """Why a run stopped before every job settled on its own."""
+
+    DEADLINE = "deadline"
+    FAIL_FAST = "fail-fast"
+    INTERRUPT = "interrupt"
+    CANCEL_REQUESTED = "cancel-requested"
+    ERROR = "error"  # a permanent API error (bad input, authentication)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """The tally of a run, from its ledger (so a resumed run counts every attempt)."""
+
+    run: str
+    jobs: int
+    done: int
+    failed: int
+    timed_out: int
+    cancelled: int
+    attempts: int
+    retried: int
+    scheduled: int = 0  # cron jobs handed over to the platform's scheduler
+    unfinished: int = 0  # jobs left unsettled (an interrupted run)
+    stopped_by: StopReason | None = None
+
+    @property
+    def interrupted(self) -> bool:
+        """The run stopped without settling every job; ``resume`` continues it."""
+        return self.stopped_by is StopReason.INTERRUPT
+
+    @property
+    def exit_code(self) -> int:
+        """0 all done, 1 some job failed, timed out or was cancelled, 130 interrupted."""
+        if self.interrupted:
+            return 130
+        if self.done + self.scheduled == self.jobs and self.unfinished == 0:
+            return 0
+        return 1
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--output json`` object."""
+        return {
+            "run": self.run,
+            "jobs": self.jobs,
+            "done": self.done,
+            "failed": self.failed,
+            "timed_out": self.timed_out,
+            "cancelled": self.cancelled,
+            "attempts": self.attempts,
+            "retried": self.retried,
+        }

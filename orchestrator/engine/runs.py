@@ -1,0 +1,193 @@
+"""Runs as the Python API and the CLI see them: start, resume, retry.
+
+Each function opens the state dir's ledger, connects (a given endpoint or the embedded
+platform), takes the run's lock and drives the engine. They are coroutines, so they work
+inside an already running event loop (``await orchestrator.run_manifest(...)`` in Jupyter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import anyio
+
+from orchestrator.api.model import JobStatus
+from orchestrator.engine.connection import Endpoint, connect, open_client
+from orchestrator.engine.control import RunControl
+from orchestrator.engine.driver import Engine, EngineOptions
+from orchestrator.engine.events import EventCallback, RunSummary
+from orchestrator.ledger import Ledger, RunRecord
+from orchestrator.manifest import JobSpec, Manifest, Policy, load_manifest
+
+DEFAULT_STATE_DIR = Path(".orchestrator")
+
+
+class ResumeError(ValueError):
+    """The run cannot be resumed as recorded (its manifest changed or vanished)."""
+
+
+def record_manifest_run(
+    ledger: Ledger, manifest: Manifest, *, endpoint: str | None, run_id: str | None = None
+) -> RunRecord:
+    """Create the ledger entry of a run of ``manifest`` (``endpoint`` None: embedded)."""
+    return ledger.create_run(
+        name=manifest.name,
+        policy=manifest.policy,
+        manifest_path=str(manifest.source_path.resolve()),
+        manifest_digest=manifest.digest,
+        endpoint=endpoint,
+        total_jobs=manifest.count(),
+        run_id=run_id,
+    )
+
+
+async def run_manifest(
+    manifest: str | Path | Manifest,
+    *,
+    endpoint: str | None = None,
+    token: str | None = None,
+    state_dir: str | Path = DEFAULT_STATE_DIR,
+    options: EngineOptions | None = None,
+    on_event: EventCallback | None = None,
+    control: RunControl | None = None,
+    executor: str = "local",
+) -> RunSummary:
+    """Run every job of a manifest to the end; with no endpoint, on the embedded platform."""
+    loaded = manifest if isinstance(manifest, Manifest) else load_manifest(manifest)
+    state = Path(state_dir)
+    async with connect(
+        endpoint=endpoint,
+        token=token,
+        state_dir=state,
+        workspace=loaded.source_path.resolve().parent,
+        executor=executor,
+    ) as ep:
+        with Ledger(state) as ledger:
+            run = record_manifest_run(ledger, loaded, endpoint=None if ep.embedded else ep.url)
+            return await _drive(ledger, run, loaded.jobs(), ep, options, on_event, control)
+
+
+async def run_jobs(
+    specs: Iterable[JobSpec],
+    policy: Policy,
+    *,
+    name: str = "jobs",
+    endpoint: str | None = None,
+    token: str | None = None,
+    state_dir: str | Path = DEFAULT_STATE_DIR,
+    workspace: str | Path = ".",
+    options: EngineOptions | None = None,
+    on_event: EventCallback | None = None,
+    control: RunControl | None = None,
+    executor: str = "local",
+) -> RunSummary:
+    """Run job specs built in code (no manifest file); resume with the same specs."""
+    state = Path(state_dir)
+    async with connect(
+        endpoint=endpoint,
+        token=token,
+        state_dir=state,
+        workspace=Path(await anyio.Path(workspace).absolute()),
+        executor=executor,
+    ) as ep:
+        with Ledger(state) as ledger:
+            run = ledger.create_run(
+                name=name, policy=policy, endpoint=None if ep.embedded else ep.url
+            )
+            return await _drive(ledger, run, specs, ep, options, on_event, control)
+
+
+async def resume_run(
+    run_id: str,
+    *,
+    endpoint: str | None = None,
+    token: str | None = None,
+    state_dir: str | Path = DEFAULT_STATE_DIR,
+    specs: Iterable[JobSpec] | None = None,
+    options: EngineOptions | None = None,
+    on_event: EventCallback | None = None,
+    control: RunControl | None = None,
+    executor: str = "local",
+) -> RunSummary:
+    """Continue a run from its ledger: reconcile, then submit whatever is left, exactly once.
+
+    ``specs`` defaults to the run's manifest, which must be unchanged (same digest). The
+    endpoint defaults to the one recorded; a run started on the embedded platform restarts it.
+    """
+    state = Path(state_dir)
+    with Ledger(state) as ledger:
+        run = ledger.get_run(run_id)
+        stream = specs if specs is not None else _manifest_specs(run)
+        workspace = Path(run.manifest_path).parent if run.manifest_path else Path.cwd()
+        async with connect(
+            endpoint=endpoint or run.endpoint,
+            token=token,
+            state_dir=state,
+            workspace=workspace,
+            executor=executor,
+        ) as ep:
+            return await _drive(ledger, run, stream, ep, options, on_event, control)
+
+
+async def retry_run(
+    run_id: str,
+    *,
+    endpoint: str | None = None,
+    token: str | None = None,
+    state_dir: str | Path = DEFAULT_STATE_DIR,
+    specs: Iterable[JobSpec] | None = None,
+    options: EngineOptions | None = None,
+    on_event: EventCallback | None = None,
+    control: RunControl | None = None,
+    executor: str = "local",
+) -> RunSummary:
+    """Resubmit the jobs of a run that ended failed or timed out (fresh retry budget each)."""
+    with Ledger(Path(state_dir)) as ledger:
+        run = ledger.get_run(run_id)
+        with ledger.lock(run.id):  # refuse while another process drives it
+            ledger.reopen(run.id, [JobStatus.FAILED, JobStatus.TIMED_OUT])
+    return await resume_run(
+        run.id,
+        endpoint=endpoint,
+        token=token,
+        state_dir=state_dir,
+        specs=specs,
+        options=options,
+        on_event=on_event,
+        control=control,
+        executor=executor,
+    )
+
+
+def _manifest_specs(run: RunRecord) -> Iterable[JobSpec]:
+    if run.manifest_path is None:
+        return ()  # a run of specs built in code: the ledger holds every admitted job
+    path = Path(run.manifest_path)
+    if not path.exists():
+        raise ResumeError(f"run {run.id}: its manifest {path} is gone")
+    manifest = load_manifest(path)
+    if manifest.digest != run.manifest_digest:
+        raise ResumeError(
+            f"run {run.id}: {path} changed since the run started; restore it, or start a new"
+            " run (jobs already submitted keep running: `orchestrator cancel` stops them)"
+        )
+    return manifest.jobs()
+
+
+async def _drive(
+    ledger: Ledger,
+    run: RunRecord,
+    specs: Iterable[JobSpec],
+    endpoint: Endpoint,
+    options: EngineOptions | None,
+    on_event: EventCallback | None,
+    control: RunControl | None,
+) -> RunSummary:
+    with ledger.lock(run.id):
+        async with open_client(endpoint, run.policy) as client:
+            engine = Engine(
+                platform=client, ledger=ledger, run=run, options=options, on_event=on_event
+            )
+            (control or RunControl()).attach(engine)
+            return await engine.drive(specs)

@@ -1,0 +1,104 @@
+"""Frozen records the ledger hands out: runs, logical jobs and their attempts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from orchestrator.api.model import JobStatus
+from orchestrator.manifest.model import JobSpec, Policy
+
+
+class RunState(StrEnum):
+    """Where a run stands, as the ledger knows it.
+
+    ``RUNNING`` in the table only means some process started driving it; whether that process
+    is still alive is told by the run's lock, so readers report a dead driver as
+    ``INTERRUPTED`` (see :meth:`Ledger.run_is_driven`).
+    """
+
+    RUNNING = "running"
+    INTERRUPTED = "interrupted"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One run: where its jobs come from, where they go, and how it is driven."""
+
+    id: str
+    name: str
+    manifest_path: str | None
+    manifest_digest: str | None
+    endpoint: str | None  # None: the embedded local platform in the state dir
+    policy: Policy
+    total_jobs: int | None
+    state: RunState
+    admission_done: bool  # every spec of the stream has been recorded
+    cancel_requested: bool  # `orchestrator cancel RUN` asked the driver to stop and cancel
+    created_at: float
+    updated_at: float
+    finished_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One submission of a job. ``job_id`` is None while only the intent is recorded."""
+
+    run_id: str
+    key: str
+    attempt: int
+    job_id: str | None
+    status: JobStatus | None
+    reason: str | None
+    intent_at: float
+    submitted_at: float | None
+    finished_at: float | None
+
+    @property
+    def is_final(self) -> bool:
+        """The platform reported a status that never changes again."""
+        return self.status is not None and self.status.is_final
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """One logical job of a run with its latest attempt.
+
+    ``outcome`` is set once the job is settled: its final status, with no retry to come.
+    ``retry_at`` (epoch seconds) is set while a retry waits for its backoff.
+    """
+
+    run_id: str
+    spec: JobSpec
+    outcome: JobStatus | None
+    retry_at: float | None
+    attempts: int
+    last_attempt: AttemptRecord | None
+    attempt_base: int = 0  # attempts made before `orchestrator retry` reopened the job
+
+    @property
+    def key(self) -> str:
+        """The job's stable key (``ORCHESTRATOR_JOB``)."""
+        return self.spec.key
+
+
+@dataclass(frozen=True, slots=True)
+class RunCounts:
+    """A run's tally: settled outcomes, attempts, and what is still moving."""
+
+    jobs: int  # jobs recorded so far (all of them once admission is done)
+    done: int
+    failed: int
+    timed_out: int
+    cancelled: int
+    attempts: int  # attempts with a server job id or an open intent
+    retried: int  # resubmissions: attempts beyond each job's first
+    scheduled: int  # settled as scheduled: cron jobs the platform now owns
+    active: int  # jobs not settled yet
+    by_status: dict[str, int]  # latest attempt status of unsettled jobs ("unsubmitted" if none)
+
+    @property
+    def settled(self) -> int:
+        """Jobs with a final outcome."""
+        return self.done + self.failed + self.timed_out + self.cancelled + self.scheduled

@@ -1,0 +1,53 @@
+"""The ledger's SQLite schema.
+
+One database per state dir (``ledger.db``) holds every run, so ``orchestrator runs`` can list
+them. An attempt row with ``job_id IS NULL`` is an *intent*: written and committed before the
+create request goes out, so a crash at any instant leaves either nothing on the server for it
+or something findable by its identity labels.
+"""
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    manifest_path TEXT,
+    manifest_digest TEXT,
+    endpoint TEXT,
+    policy TEXT NOT NULL,
+    total_jobs INTEGER,
+    state TEXT NOT NULL,
+    admission_done INTEGER NOT NULL DEFAULT 0,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    finished_at REAL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    key TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    spec TEXT NOT NULL,
+    outcome TEXT,
+    retry_at REAL,
+    attempt_base INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, key)
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    run_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    job_id TEXT,
+    status TEXT,
+    final INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    intent_at REAL NOT NULL,
+    submitted_at REAL,
+    finished_at REAL,
+    PRIMARY KEY (run_id, key, attempt),
+    FOREIGN KEY (run_id, key) REFERENCES jobs(run_id, key)
+);
+CREATE INDEX IF NOT EXISTS attempts_by_job_id ON attempts(job_id);
+CREATE INDEX IF NOT EXISTS jobs_unsettled ON jobs(run_id, outcome);
+"""

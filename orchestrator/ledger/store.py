@@ -1,0 +1,448 @@
+"""The ledger: durable run state in one SQLite file per state dir.
+
+Every write is one short transaction, committed before the engine acts on it: the intent of
+an attempt before its create request, the job id right after the reply, statuses after each
+poll. WAL with ``synchronous=NORMAL`` keeps committed transactions across a process crash
+(SIGKILL), which is the failure the ledger exists for; the calls are synchronous and batched
+because a commit costs tens of microseconds, less than handing it to a thread.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+from orchestrator.api.model import JobStatus
+from orchestrator.ledger.codec import (
+    policy_from_json,
+    policy_to_json,
+    spec_from_json,
+    spec_to_json,
+)
+from orchestrator.ledger.lock import RunLock
+from orchestrator.ledger.records import (
+    AttemptRecord,
+    JobRecord,
+    RunCounts,
+    RunRecord,
+    RunState,
+)
+from orchestrator.ledger.schema import SCHEMA, SCHEMA_VERSION
+from orchestrator.manifest.model import JobSpec, Policy
+
+LEDGER_FILE = "ledger.db"
+# Jobs with their latest attempt; the second parameter set to 1 keeps unsettled ones only.
+_JOBS_QUERY = (
+    "SELECT j.key AS j_key, j.idx, j.spec, j.outcome, j.retry_at, j.attempt_base,"
+    " (SELECT COUNT(*) FROM attempts c WHERE c.run_id = j.run_id AND c.key = j.key)"
+    " AS n_attempts, a.*"
+    " FROM jobs j LEFT JOIN attempts a ON a.run_id = j.run_id AND a.key = j.key"
+    " AND a.attempt = (SELECT MAX(attempt) FROM attempts m"
+    " WHERE m.run_id = j.run_id AND m.key = j.key)"
+    " WHERE j.run_id = ? AND (? = 0 OR j.outcome IS NULL) ORDER BY j.idx"
+)
+
+
+class RunNotFoundError(LookupError):
+    """No run with that id (or unique id prefix) in this state dir."""
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptStatus:
+    """A status the platform reported for one attempt."""
+
+    key: str
+    attempt: int
+    status: JobStatus
+    reason: str | None = None
+
+
+def new_run_id(now: float | None = None) -> str:
+    """A sortable, label-safe run id: UTC timestamp plus random suffix."""
+    stamp = datetime.fromtimestamp(now if now is not None else time.time(), UTC)
+    return f"{stamp:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+class Ledger:
+    """Runs, jobs and attempts of one state dir."""
+
+    def __init__(self, state_dir: str | Path) -> None:
+        self.state_dir = Path(state_dir)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.state_dir / LEDGER_FILE
+        self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(SCHEMA)
+        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _tx(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def lock(self, run_id: str) -> RunLock:
+        """The lock a driving process holds for ``run_id``."""
+        return RunLock(self.state_dir, run_id)
+
+    # -- runs -------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        *,
+        name: str,
+        policy: Policy,
+        manifest_path: str | None = None,
+        manifest_digest: str | None = None,
+        endpoint: str | None = None,
+        total_jobs: int | None = None,
+        run_id: str | None = None,
+    ) -> RunRecord:
+        """Record a new run in state RUNNING and return it."""
+        now = time.time()
+        rid = run_id or new_run_id(now)
+        with self._tx():
+            self._db.execute(
+                "INSERT INTO runs (id, name, manifest_path, manifest_digest, endpoint, policy,"
+                " total_jobs, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    rid,
+                    name,
+                    manifest_path,
+                    manifest_digest,
+                    endpoint,
+                    policy_to_json(policy),
+                    total_jobs,
+                    str(RunState.RUNNING),
+                    now,
+                    now,
+                ),
+            )
+        return self.get_run(rid)
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """The run with that id, or the only one whose id starts with it."""
+        row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            rows = self._db.execute(
+                "SELECT * FROM runs WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
+                (run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
+            ).fetchall()
+            if len(rows) != 1:
+                raise RunNotFoundError(f"no run {run_id!r} in {self.state_dir}")
+            row = rows[0]
+        return _run(row)
+
+    def list_runs(self) -> list[RunRecord]:
+        """Every run of this state dir, newest first."""
+        rows = self._db.execute("SELECT * FROM runs ORDER BY created_at DESC, id DESC")
+        return [_run(r) for r in rows]
+
+    def set_run_state(self, run_id: str, state: RunState) -> None:
+        """Record where the run stands; FINISHED also stamps ``finished_at``."""
+        now = time.time()
+        finished = now if state is RunState.FINISHED else None
+        with self._tx():
+            self._db.execute(
+                "UPDATE runs SET state = ?, updated_at = ?, finished_at = ? WHERE id = ?",
+                (str(state), now, finished, run_id),
+            )
+
+    def mark_admission_done(self, run_id: str) -> None:
+        """Every spec of the run's stream is recorded: resume need not read the manifest."""
+        with self._tx():
+            self._db.execute(
+                "UPDATE runs SET admission_done = 1, updated_at = ? WHERE id = ?",
+                (time.time(), run_id),
+            )
+
+    def request_cancel(self, run_id: str) -> None:
+        """Ask whichever process drives the run to stop and cancel its jobs."""
+        with self._tx():
+            self._db.execute(
+                "UPDATE runs SET cancel_requested = 1, updated_at = ? WHERE id = ?",
+                (time.time(), run_id),
+            )
+
+    def cancel_requested(self, run_id: str) -> bool:
+        """True once :meth:`request_cancel` was called for the run (a cheap read)."""
+        row = self._db.execute(
+            "SELECT cancel_requested FROM runs WHERE id = ?", (run_id,)
+        ).fetchone()
+        return bool(row and row[0])
+
+    def run_is_driven(self, run_id: str) -> bool:
+        """True while a live process holds the run's lock."""
+        return self.lock(run_id).is_held_elsewhere()
+
+    def effective_state(self, run: RunRecord) -> RunState:
+        """RUNNING only if a live process drives it; a dead driver reads INTERRUPTED."""
+        if run.state is RunState.RUNNING and not self.run_is_driven(run.id):
+            return RunState.INTERRUPTED
+        return run.state
+
+    # -- jobs and attempts --------------------------------------------------------------
+
+    def record_intents(self, run_id: str, items: Sequence[tuple[JobSpec, int]]) -> None:
+        """Before creating: note (spec, attempt) pairs so a crash cannot lose or double them.
+
+        Recording the same intent twice is harmless (a resubmission after a create that
+        certainly did not happen keeps its attempt number).
+        """
+        now = time.time()
+        with self._tx():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO jobs (run_id, key, idx, spec) VALUES (?,?,?,?)",
+                [(run_id, s.key, s.index, spec_to_json(s)) for s, _ in items],
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO attempts (run_id, key, attempt, intent_at) VALUES (?,?,?,?)",
+                [(run_id, s.key, n, now) for s, n in items],
+            )
+            self._db.executemany(
+                "UPDATE jobs SET retry_at = NULL WHERE run_id = ? AND key = ?",
+                [(run_id, s.key) for s, _ in items],
+            )
+
+    def record_submitted(self, run_id: str, items: Sequence[tuple[str, int, str]]) -> None:
+        """After creating: (key, attempt, job_id) triples from the server's reply."""
+        now = time.time()
+        with self._tx():
+            self._db.executemany(
+                "UPDATE attempts SET job_id = ?, submitted_at = ?"
+                " WHERE run_id = ? AND key = ? AND attempt = ?",
+                [(jid, now, run_id, k, n) for k, n, jid in items],
+            )
+
+    def record_statuses(self, run_id: str, items: Iterable[AttemptStatus]) -> None:
+        """Store polled statuses; a final status is never overwritten by another."""
+        now = time.time()
+        rows = [
+            (
+                str(u.status),
+                u.reason,
+                now if u.status.is_final else None,
+                int(u.status.is_final),
+                run_id,
+                u.key,
+                u.attempt,
+            )
+            for u in items
+        ]
+        with self._tx():
+            self._db.executemany(
+                "UPDATE attempts SET status = ?, reason = ?, finished_at = ?, final = ?"
+                " WHERE run_id = ? AND key = ? AND attempt = ? AND final = 0",
+                rows,
+            )
+
+    def schedule_retry(self, run_id: str, key: str, at: float) -> None:
+        """The job will get another attempt at epoch second ``at``."""
+        with self._tx():
+            self._db.execute(
+                "UPDATE jobs SET retry_at = ? WHERE run_id = ? AND key = ?", (at, run_id, key)
+            )
+
+    def settle(self, run_id: str, items: Sequence[tuple[str, JobStatus]]) -> None:
+        """Give jobs their final outcome: no retry will follow."""
+        with self._tx():
+            self._db.executemany(
+                "UPDATE jobs SET outcome = ?, retry_at = NULL"
+                " WHERE run_id = ? AND key = ? AND outcome IS NULL",
+                [(str(status), run_id, key) for key, status in items],
+            )
+
+    def settle_unsubmitted(self, run_id: str, specs: Sequence[JobSpec], outcome: JobStatus) -> None:
+        """Record jobs that will never be submitted (a deadline or fail-fast stopped the run)."""
+        with self._tx():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO jobs (run_id, key, idx, spec) VALUES (?,?,?,?)",
+                [(run_id, s.key, s.index, spec_to_json(s)) for s in specs],
+            )
+            self._db.executemany(
+                "UPDATE jobs SET outcome = ?, retry_at = NULL"
+                " WHERE run_id = ? AND key = ? AND outcome IS NULL",
+                [(str(outcome), run_id, s.key) for s in specs],
+            )
+
+    def reopen(self, run_id: str, outcomes: Sequence[JobStatus]) -> int:
+        """``orchestrator retry``: unsettle jobs that ended with one of ``outcomes``.
+
+        Each gets a new attempt at once and a fresh retry budget (counted from its
+        ``attempt_base``); the run is marked RUNNING again. Returns how many were reopened.
+        """
+        now = time.time()
+        with self._tx():
+            cursor = self._db.executemany(
+                "UPDATE jobs SET outcome = NULL, retry_at = ?,"
+                " attempt_base = (SELECT COUNT(*) FROM attempts a"
+                " WHERE a.run_id = jobs.run_id AND a.key = jobs.key)"
+                " WHERE run_id = ? AND outcome = ?",
+                [(now, run_id, str(o)) for o in outcomes],
+            )
+            count = cursor.rowcount
+            self._db.execute(
+                "UPDATE runs SET state = ?, cancel_requested = 0, finished_at = NULL,"
+                " updated_at = ? WHERE id = ?",
+                (str(RunState.RUNNING), now, run_id),
+            )
+        return count
+
+    def open_intents(self, run_id: str) -> list[AttemptRecord]:
+        """Attempts recorded as intents whose create reply never got into the ledger."""
+        rows = self._db.execute(
+            "SELECT * FROM attempts WHERE run_id = ? AND job_id IS NULL ORDER BY key, attempt",
+            (run_id,),
+        )
+        return [_attempt(r) for r in rows]
+
+    def open_attempts(self, run_id: str) -> list[AttemptRecord]:
+        """Submitted attempts not known to be final yet."""
+        rows = self._db.execute(
+            "SELECT * FROM attempts WHERE run_id = ? AND job_id IS NOT NULL AND final = 0"
+            " ORDER BY key, attempt",
+            (run_id,),
+        )
+        return [_attempt(r) for r in rows]
+
+    def attempts(self, run_id: str, key: str | None = None) -> list[AttemptRecord]:
+        """All attempts of the run (or of one job), in key and attempt order."""
+        if key is None:
+            rows = self._db.execute(
+                "SELECT * FROM attempts WHERE run_id = ? ORDER BY key, attempt", (run_id,)
+            )
+        else:
+            rows = self._db.execute(
+                "SELECT * FROM attempts WHERE run_id = ? AND key = ? ORDER BY attempt",
+                (run_id, key),
+            )
+        return [_attempt(r) for r in rows]
+
+    def jobs(self, run_id: str, *, unsettled_only: bool = False) -> Iterator[JobRecord]:
+        """The run's jobs in index order, each with its latest attempt."""
+        rows = self._db.execute(_JOBS_QUERY, (run_id, 1 if unsettled_only else 0)).fetchall()
+        for r in rows:
+            yield JobRecord(
+                run_id=run_id,
+                spec=spec_from_json(r["j_key"], r["idx"], r["spec"]),
+                outcome=JobStatus(r["outcome"]) if r["outcome"] else None,
+                retry_at=r["retry_at"],
+                attempts=r["n_attempts"],
+                last_attempt=_attempt(r) if r["attempt"] is not None else None,
+                attempt_base=r["attempt_base"],
+            )
+
+    def known_keys(self, run_id: str) -> set[str]:
+        """Keys of every job recorded for the run (resume skips them in the stream)."""
+        rows = self._db.execute("SELECT key FROM jobs WHERE run_id = ?", (run_id,))
+        return {r[0] for r in rows}
+
+    def counts(self, run_id: str) -> RunCounts:
+        """The run's tally from the ledger alone."""
+        outcomes = dict(
+            self._db.execute(
+                "SELECT COALESCE(outcome, ''), COUNT(*) FROM jobs WHERE run_id = ?"
+                " GROUP BY outcome",
+                (run_id,),
+            ).fetchall()
+        )
+        n_attempts, n_tried = self._db.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT key) FROM attempts WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        by_status: dict[str, int] = {}
+        for job in self.jobs(run_id, unsettled_only=True):
+            last = job.last_attempt
+            if job.retry_at is not None:
+                label = "retrying"
+            elif last is None:
+                label = "unsubmitted"
+            elif last.status is None:
+                label = "submitting" if last.job_id is None else "submitted"
+            else:
+                label = str(last.status)
+            by_status[label] = by_status.get(label, 0) + 1
+        return RunCounts(
+            jobs=sum(outcomes.values()),
+            done=outcomes.get(str(JobStatus.DONE), 0),
+            failed=outcomes.get(str(JobStatus.FAILED), 0),
+            timed_out=outcomes.get(str(JobStatus.TIMED_OUT), 0),
+            cancelled=outcomes.get(str(JobStatus.CANCELLED), 0),
+            scheduled=outcomes.get(str(JobStatus.SCHEDULED), 0),
+            attempts=n_attempts,
+            retried=n_attempts - n_tried,
+            active=outcomes.get("", 0),
+            by_status=by_status,
+        )
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error (autocommit connection)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def _run(row: sqlite3.Row) -> RunRecord:
+    return RunRecord(
+        id=row["id"],
+        name=row["name"],
+        manifest_path=row["manifest_path"],
+        manifest_digest=row["manifest_digest"],
+        endpoint=row["endpoint"],
+        policy=policy_from_json(row["policy"]),
+        total_jobs=row["total_jobs"],
+        state=RunState(row["state"]),
+        admission_done=bool(row["admission_done"]),
+        cancel_requested=bool(row["cancel_requested"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        finished_at=row["finished_at"],
+    )
+
+
+def _attempt(row: sqlite3.Row) -> AttemptRecord:
+    return AttemptRecord(
+        run_id=row["run_id"],
+        key=row["key"],
+        attempt=row["attempt"],
+        job_id=row["job_id"],
+        status=JobStatus(row["status"]) if row["status"] else None,
+        reason=row["reason"],
+        intent_at=row["intent_at"],
+        submitted_at=row["submitted_at"],
+        finished_at=row["finished_at"],
+    )

@@ -1,0 +1,89 @@
+"""Helpers of the run-command integration tests: manifests, the CLI as a subprocess, the
+server's view of a run (counted by identity labels), polling with a timeout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from orchestrator.api import PlatformClient
+from orchestrator.api.model import JobState
+from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
+from orchestrator.ledger import Ledger
+
+
+def write_manifest(directory: Path, body: str, name: str = "m.yaml") -> Path:
+    """A manifest file with a pipeline path that exists (the simulate executor ignores it)."""
+    (directory / "p.yaml").write_text("pipeline: {name: p, tasks: []}\n")
+    path = directory / name
+    path.write_text(body)
+    return path
+
+
+def cli(
+    *args: str | Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 90,
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``orchestrator ARGS`` in a fresh process (signals and SIGKILL behave for real)."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ORCHESTRATOR_")}
+    full_env = {**inherited, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "orchestrator", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        input=input,
+        check=False,
+    )
+
+
+def last_json(stdout: str) -> dict[str, Any]:
+    """The last JSON object printed."""
+    line = [ln for ln in stdout.splitlines() if ln.startswith("{")][-1]
+    data: dict[str, Any] = json.loads(line)
+    return data
+
+
+def only_run_id(state_dir: Path) -> str:
+    """The id of the single run of a state dir."""
+    with Ledger(state_dir) as ledger:
+        (run,) = ledger.list_runs()
+        return run.id
+
+
+def server_jobs(url: str, token: str, run_id: str) -> list[JobState]:
+    """Every job of a run on the server, found by its run label."""
+
+    async def find() -> list[JobState]:
+        async with PlatformClient(url, token) as client:
+            return await client.find_jobs({RUN_LABEL: run_id})
+
+    return anyio.run(find)
+
+
+def attempt_counts(jobs: list[JobState]) -> Counter[tuple[str, str]]:
+    """How many server jobs carry each (job key, attempt) pair: all 1 means no duplicate."""
+    return Counter(
+        (j.parameters[JOB_LABEL], j.parameters[ATTEMPT_LABEL]) for j in jobs if j.parameters
+    )
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 30, what: str = "") -> None:
+    """Poll ``predicate`` until true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        time.sleep(0.05)

@@ -1,0 +1,158 @@
+"""Bulk cancel through the CLI: a driven run (after --detach, followed by watch), an
+undriven run, every scheduled job, jobs by parameter; finished jobs are never touched."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from run_helpers import cli, last_json, only_run_id, server_jobs, wait_for, write_manifest
+
+from orchestrator.api.model import JobStatus
+from orchestrator.engine.identity import JOB_LABEL
+from orchestrator.ledger import Ledger
+
+MIXED = """\
+version: 1
+name: mixed
+defaults: {pipelineYamlPath: p.yaml, timeout: 600}
+jobs:
+  - name: "quick-{{ i }}"
+    matrix: {i: [1, 2, 3]}
+    parameters: {SIM_OUTCOME: done, SIM_DURATION: "0.05"}
+  - name: "long-{{ i }}"
+    matrix: {i: [1, 2, 3]}
+    parameters: {SIM_OUTCOME: done, SIM_DURATION: "120"}
+policy: {maxInFlight: 10}
+"""
+
+SCHEDULED = """\
+version: 1
+name: nightly
+defaults: {pipelineYamlPath: p.yaml, timeout: 600}
+jobs:
+  - name: "nightly-{{ i }}"
+    matrix: {i: [1, 2, 3]}
+    schedule: "0 5 * * 1"
+    parameters: {TEAM: "{{ team }}"}
+    items: [{team: TEAM_VALUE}]
+"""
+
+
+def connection(platform: Any, state: Path) -> list[str]:
+    return ["--endpoint", platform.url, "--token", platform.token, "--state-dir", str(state)]
+
+
+def quick_done_long_running(state: Path, run_id: str) -> bool:
+    with Ledger(state) as ledger:
+        counts = ledger.counts(run_id)
+    return counts.done == 3 and counts.by_status.get("in progress", 0) == 3
+
+
+def assert_quick_done_long_cancelled(platform: Any, run_id: str) -> None:
+    for job in server_jobs(platform.url, platform.token, run_id):
+        assert job.parameters is not None
+        expected = JobStatus.DONE if "quick" in job.parameters[JOB_LABEL] else JobStatus.CANCELLED
+        assert job.status is expected
+
+
+def test_detach_watch_and_cancel_a_driven_run(platform: Any, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, MIXED)
+    state = tmp_path / "state"
+    detached = cli("run", manifest, *connection(platform, state), "--detach")
+    assert detached.returncode == 0, detached.stderr
+    run_id = detached.stdout.strip()
+    assert run_id == only_run_id(state)
+    wait_for(lambda: quick_done_long_running(state, run_id), timeout=60, what="quick jobs done")
+
+    dry = cli("cancel", run_id, "--state-dir", state, "--dry-run", "--output", "json")
+    assert json.loads(dry.stdout)["matched"] == 3
+    asked = cli("cancel", run_id, "--state-dir", state, "--yes", "--output", "json")
+    assert json.loads(asked.stdout)["requested"] is True
+
+    watched = cli("watch", run_id, "--state-dir", state, "--output", "json", "--interval", "0.1")
+    assert watched.returncode == 1, watched.stderr
+    summary = last_json(watched.stdout)
+    assert (summary["done"], summary["cancelled"], summary["attempts"]) == (3, 3, 6)
+    assert_quick_done_long_cancelled(platform, run_id)
+    assert (state / "logs" / f"{run_id}.log").exists()
+
+
+def test_cancel_an_undriven_run_after_its_driver_died(platform: Any, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, MIXED)
+    state = tmp_path / "state"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "orchestrator",
+            "run",
+            str(manifest),
+            *connection(platform, state),
+            "--output",
+            "json",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: (state / "ledger.db").exists(), timeout=30, what="ledger")
+        wait_for(lambda: bool(only_run_id(state)), timeout=30, what="run")
+        run_id = only_run_id(state)
+        wait_for(lambda: quick_done_long_running(state, run_id), timeout=60, what="quick done")
+    finally:
+        proc.kill()
+        proc.wait()
+
+    no = cli("cancel", run_id, *connection(platform, state), input="n\n")
+    assert "3 unfinished job(s)" in no.stderr
+    result = cli("cancel", run_id, *connection(platform, state), "--yes", "--output", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["cancelled"] == 3
+    assert_quick_done_long_cancelled(platform, run_id)
+    status = json.loads(cli("status", run_id, "--state-dir", state, "--output", "json").stdout)
+    assert (status["state"], status["done"], status["cancelled"]) == ("finished", 3, 3)
+
+
+def test_cancel_scheduled_jobs_everywhere_or_per_run(platform: Any, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    runs = []
+    for team in ("red", "blue", "green"):
+        manifest = write_manifest(tmp_path, SCHEDULED.replace("TEAM_VALUE", team), f"{team}.yaml")
+        done = cli("run", manifest, *connection(platform, state), "--output", "json")
+        assert done.returncode == 0, done.stderr
+        runs.append(last_json(done.stdout)["run"])
+
+    conn = connection(platform, state)
+    dry = cli("cancel", "--scheduled", *conn, "--dry-run", "--output", "json")
+    assert json.loads(dry.stdout)["matched"] == 9
+    one = cli("cancel", "--scheduled", "--run", runs[0], *conn, "--yes", "--output", "json")
+    assert json.loads(one.stdout)["cancelled"] == 3
+    by_label = cli("cancel", "--where", "TEAM=blue", *conn, "--yes", "--output", "json")
+    assert json.loads(by_label.stdout)["cancelled"] == 3
+    rest = cli("cancel", "--scheduled", *conn, "--yes", "--output", "json")
+    assert json.loads(rest.stdout)["cancelled"] == 3
+    for run_id in runs:
+        jobs = server_jobs(platform.url, platform.token, run_id)
+        assert {j.status for j in jobs} == {JobStatus.CANCELLED}
+
+
+def test_cancel_usage_errors_exit_two(tmp_path: Path) -> None:
+    assert cli("cancel", "--state-dir", tmp_path).returncode == 2
+    assert (
+        cli(
+            "cancel",
+            "--where",
+            "novalue",
+            "--state-dir",
+            tmp_path,
+            "--endpoint",
+            "http://127.0.0.1:9/graphql",
+            "--token",
+            "t",
+        ).returncode
+        == 2
+    )
