@@ -167,14 +167,15 @@ async def run(args: argparse.Namespace) -> list[Measure]:
     return [best["client"], best["naive"], best["raw"]]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and print each method's rate and the ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=4000)
     parser.add_argument("--naive-jobs", type=int, default=400)
     parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     client, naive, raw = anyio.run(run, args)
     for measure in (client, naive, raw):
         print(

@@ -70,6 +70,8 @@ class PlatformClient:
         return self._creator.batch_size if self._creator else self._create_batch_size
 
     async def __aenter__(self) -> Self:
+        if self._sender is not None:
+            raise RuntimeError("PlatformClient is already open; use one 'async with' at a time")
         sender = RequestSender(
             self._connection,
             max_concurrent_requests=self.max_concurrent_requests,

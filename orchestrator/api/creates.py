@@ -38,6 +38,8 @@ class BatchCreator:
     async def create(self, jobs: Sequence[JobCreate]) -> list[JobState]:
         """States of the created jobs, in order; or one error for the call, with ``.created``."""
         pending = list(jobs)
+        for job in pending:  # a bad input fails the call before anything is sent
+            create_input(job)
         created: list[JobState | None] = [None] * len(pending)
         errors: list[PlatformError] = []
         size = self.batch_size

@@ -94,11 +94,6 @@ def alias_name(template: str, index: int) -> str:
     return root.alias.value + str(index)
 
 
-def variable_name(template: str, variable: str, index: int) -> str:
-    """The name of ``variable`` in copy ``index`` of a batch template (``d`` -> ``d3``)."""
-    return variable + str(index)
-
-
 @cache
 def batched(template: str, size: int) -> Operation:
     """``size`` aliased copies of a single-root-field operation in one document (cached)."""
@@ -124,4 +119,4 @@ def batched(template: str, size: int) -> Operation:
     return Operation(name=f"{template}x{size}", document=document, text=print_ast(document))
 
 
-__all__ = ["Operation", "alias_name", "batched", "operation", "variable_name"]
+__all__ = ["Operation", "alias_name", "batched", "operation"]

@@ -1,7 +1,8 @@
 """The one path every request takes: limits, retries, and public errors.
 
-A request waits for a slot (bound on requests in flight) and, if configured, for its turn under
-the requests-per-second cap. Transient failures are retried with exponential backoff and full
+A request waits for a slot (bound on requests in flight), for the end of any pause a server's
+Retry-After imposed on the whole client, and, if configured, for its turn under the
+requests-per-second cap. Transient failures are retried with exponential backoff and full
 jitter, never sooner than the server's Retry-After. Idempotent requests (queries, cancels) are
 always retried; others (creates) only when the failure proves they did not execute.
 """
@@ -53,6 +54,7 @@ class RequestSender:
         self._rate = RateLimiter(requests_per_second) if requests_per_second else None
         self._backoff = backoff
         self._rng = rng
+        self._resume_at = 0.0  # anyio clock time before which no request starts (Retry-After)
 
     def __repr__(self) -> str:
         return f"RequestSender(endpoint={self.endpoint!r})"
@@ -86,11 +88,14 @@ class RequestSender:
             tries += 1
             try:
                 async with self._slots:
-                    if self._rate is not None:
-                        await self._rate.acquire()
+                    await self._wait_for_turn()
                     return await self._transport.send(operation, variables)
             except RequestFailed as failed:
                 failure = failed.failure
+                if failure.retry_after:  # the server asked everyone to hold off, not just us
+                    self._resume_at = max(
+                        self._resume_at, anyio.current_time() + failure.retry_after
+                    )
                 safe = idempotent or not failure.executed_possibly
                 if not (failure.retryable and safe):
                     raise
@@ -107,6 +112,19 @@ class RequestSender:
                     reason=self.redact(failure.message),
                 )
                 await anyio.sleep(delay)
+
+    def _hold_off(self, retry_after: float | None) -> None:
+        """A Retry-After asks the whole client to hold off, not just the request that got it."""
+        if retry_after and retry_after <= self._backoff.max_retry_after_seconds:
+            self._resume_at = max(self._resume_at, anyio.current_time() + retry_after)
+
+    async def _wait_for_turn(self) -> None:
+        """Honour a pause a server's Retry-After imposed, then the requests-per-second cap."""
+        pause = self._resume_at - anyio.current_time()
+        if pause > 0:
+            await anyio.sleep(pause)
+        if self._rate is not None:
+            await self._rate.acquire()
 
     def redact(self, text: str) -> str:
         """``text`` without the token."""

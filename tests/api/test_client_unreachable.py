@@ -58,3 +58,21 @@ async def test_empty_inputs_send_nothing() -> None:
         assert await client.create_jobs([]) == []
         assert await client.get_jobs([]) == []
         assert await client.cancel_jobs([]) == 0
+
+
+async def test_a_client_opens_once_at_a_time_and_can_reopen() -> None:
+    client = _client()
+    async with client:
+        with pytest.raises(RuntimeError, match="already open"):
+            await client.__aenter__()
+    async with client:
+        assert await client.get_jobs([]) == []
+
+
+async def test_a_malformed_job_fails_the_call_before_anything_is_sent() -> None:
+    good = JobCreate(fields={"pipelineYamlPath": "p.yaml"}, parameters={})
+    bad = JobCreate(fields={"pipelineYamlPath": "p.yaml", "parameters": {}}, parameters={})
+    url = f"http://127.0.0.1:{_closed_port()}/graphql"
+    async with PlatformClient(url, SECRET, backoff=FAST, create_batch_size=1) as client:
+        with pytest.raises(ValueError, match=r"JobCreate\.parameters"):
+            await client.create_jobs([good, good, bad])
