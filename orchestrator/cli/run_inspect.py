@@ -20,7 +20,7 @@ from orchestrator.cli.run_display import (
     summary_from_counts,
 )
 from orchestrator.cli.run_options import EXIT_INTERRUPTED, usage_errors
-from orchestrator.ledger import Ledger, RunState
+from orchestrator.ledger import LEDGER_FILE, Ledger, RunState
 
 
 @click.command("watch")
@@ -104,10 +104,13 @@ def status_command(run_id: str, state_dir: Path, output: str) -> None:
 @click.option("--output", type=click.Choice(["text", "json"]), default="text")
 def runs_command(state_dir: Path, output: str) -> None:
     """List the runs of a state dir, newest first."""
-    with Ledger(state_dir) as ledger:
-        rows = [
-            run_json(r, ledger.effective_state(r), ledger.counts(r.id)) for r in ledger.list_runs()
-        ]
+    rows = []
+    if (state_dir / LEDGER_FILE).exists():  # listing must not create a state dir
+        with Ledger(state_dir) as ledger:
+            rows = [
+                run_json(r, ledger.effective_state(r), ledger.counts(r.id))
+                for r in ledger.list_runs()
+            ]
     if output == "json":
         click.echo(json.dumps(rows))
     elif rows:
