@@ -105,7 +105,8 @@ class Engine:
                 if self._fatal is None:
                     known = self._ledger.known_keys(self.run.id)
                     tg.start_soon(self._admit, iter(specs), known)
-                    for _ in range(self._options.submit_workers):
+                    workers = self._options.submit_workers or self._policy.max_requests_in_flight
+                    for _ in range(max(1, workers)):
                         tg.start_soon(self._submitter.work)
                     tg.start_soon(self._poll_loop)
                     if self._policy.deadline_seconds is not None:

@@ -12,7 +12,7 @@ class EngineOptions:
 
     poll_min_interval: float = 0.1
     poll_max_interval: float = 5.0
-    submit_workers: int = 4  # create requests in flight at once
+    submit_workers: int | None = None  # creates in flight; None: policy.max_requests_in_flight
     create_batch_size: int = 50
     cancel_on_interrupt: bool = False
     linger: float = 0.002  # seconds a submit worker waits for its batch to fill
