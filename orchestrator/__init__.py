@@ -25,6 +25,7 @@ _LAZY = {
     "RunControl": "orchestrator.engine.control",
     "EngineOptions": "orchestrator.engine.options",
     "Event": "orchestrator.engine.events",
+    "EventChannel": "orchestrator.engine.events",
     "EventKind": "orchestrator.engine.events",
     "RunSummary": "orchestrator.engine.events",
     "load_manifest": "orchestrator.manifest",
@@ -33,6 +34,7 @@ _LAZY = {
 __all__ = [
     "EngineOptions",
     "Event",
+    "EventChannel",
     "EventKind",
     "RunControl",
     "RunSummary",
@@ -46,7 +48,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from orchestrator.engine.control import RunControl
-    from orchestrator.engine.events import Event, EventKind, RunSummary
+    from orchestrator.engine.events import Event, EventChannel, EventKind, RunSummary
     from orchestrator.engine.options import EngineOptions
     from orchestrator.engine.runs import resume_run, retry_run, run_jobs, run_manifest
     from orchestrator.manifest import load_manifest

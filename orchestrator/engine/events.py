@@ -6,10 +6,13 @@ lines) and the Python API hands the same callback to the caller.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+import anyio
 
 from orchestrator.api.model import JobStatus
 
@@ -113,3 +116,33 @@ class RunSummary:
             "attempts": self.attempts,
             "retried": self.retried,
         }
+
+
+class EventChannel:
+    """Events as an async stream, for code that prefers ``async for`` to a callback.
+
+    Pass the channel itself as ``on_event``; iterate it in another task; close it when the
+    run returns (iteration then ends)::
+
+        channel = EventChannel()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(show, channel)          # async for event in channel: ...
+            try:
+                summary = await orchestrator.run_manifest(path, on_event=channel)
+            finally:
+                channel.close()
+    """
+
+    def __init__(self) -> None:
+        self._send, self._receive = anyio.create_memory_object_stream[Event](math.inf)
+
+    def __call__(self, event: Event) -> None:
+        """The ``on_event`` callback: never blocks (the buffer is unbounded)."""
+        self._send.send_nowait(event)
+
+    def close(self) -> None:
+        """No more events: iteration ends once the buffered ones are read."""
+        self._send.close()
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self._receive.__aiter__()
