@@ -30,7 +30,7 @@ def test_chaos_neither_duplicates_attempts_nor_spends_retries(
     platform_factory: Any, tmp_path: Path
 ) -> None:
     platform = platform_factory(
-        chaos="error_rate=0.1,throttle_rate=0.05,drop_rate=0.15,retry_after_seconds=0", seed=7
+        chaos="error_rate=0.1,throttle_rate=0.05,drop_rate=0.3,retry_after_seconds=0", seed=7
     )
     manifest = write_manifest(tmp_path, MANIFEST)
     result = cli(

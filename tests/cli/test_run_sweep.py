@@ -110,7 +110,7 @@ jobs:
   - name: "slow-{{ i }}"
     matrix: {i: [1, 2, 3, 4, 5, 6]}
     parameters: {SIM_OUTCOME: done, SIM_DURATION: "60"}
-policy: {maxInFlight: 4, deadline: 2s}
+policy: {maxInFlight: 4, deadline: 3s}
 """
     code, summary = run_json(platform, write_manifest(tmp_path, body), tmp_path / "state")
     assert code == 1
