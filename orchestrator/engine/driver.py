@@ -190,7 +190,7 @@ class Engine:
                     await anyio.lowlevel.checkpoint()
                 self._unsettled += 1
                 self._submitter.enqueue(Submission(spec, 1))
-        if self._cancelling:
+        if self._abandoning:
             rest = ([waiting] if waiting is not None else []) + list(_unknown(specs, known))
             for start in range(0, len(rest), _SETTLE_CHUNK):
                 chunk = rest[start : start + _SETTLE_CHUNK]
@@ -207,7 +207,7 @@ class Engine:
 
     def _on_dropped(self, sub: Submission) -> None:
         """A queued submission the stop kept from going out."""
-        if self._cancelling:
+        if self._abandoning:
             self._ledger.settle_unsubmitted(self.run.id, [sub.spec], JobStatus.CANCELLED)
             self._emit(EventKind.CANCELLED, sub, reason=str(self._stop))
             self._release()
@@ -290,7 +290,7 @@ class Engine:
                 delay=delay,
             )
             self._schedule_retry(spec, attempt + 1, delay)
-        elif retryable and not self._cancelling:
+        elif retryable and not self._abandoning:
             self._release()  # interrupted: resume schedules the retry
         else:
             self._settle(spec, attempt, status, reason, job_id)
@@ -332,13 +332,20 @@ class Engine:
             self._submitter.enqueue(Submission(spec, attempt))
         self._retry_scopes.pop(spec.key, None)
         if scope.cancel_called:
-            if self._cancelling:
+            if self._abandoning:
                 self._ledger.settle(self.run.id, [(spec.key, JobStatus.CANCELLED)])
                 self._emit(EventKind.CANCELLED, Tracked(spec, attempt), reason=str(self._stop))
                 self._release()
             else:
                 self._release()  # interrupted: the ledger keeps retry_at for resume
         self._wake.set()
+
+    @property
+    def _abandoning(self) -> bool:
+        """The run ends for good (deadline, fail-fast, cancel request): whatever was not
+        submitted yet is settled as cancelled. An interrupt, even one that cancels the running
+        jobs, leaves the rest to ``resume``."""
+        return self._cancelling and self._stop is not StopReason.INTERRUPT
 
     def _begin_stop(self, reason: StopReason, *, cancel: bool) -> None:
         """Stop admitting and retrying; with ``cancel``, cancel what is not final."""

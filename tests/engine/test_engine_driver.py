@@ -267,3 +267,23 @@ async def test_a_permanent_error_stops_the_run_and_is_raised(tmp_path: Path) -> 
     with pytest.raises(PermanentError, match="bogus"):
         await engine.drive(make_specs(3))
     assert ledger.get_run(engine.run.id).state is RunState.INTERRUPTED
+
+
+async def test_interrupt_with_cancel_on_interrupt_cancels_running_jobs(tmp_path: Path) -> None:
+    platform = MemoryPlatform(hold=lambda key: True)
+    ledger = Ledger(tmp_path)
+    run = ledger.create_run(name="t", policy=Policy(max_in_flight=3))
+    options = EngineOptions(
+        poll_min_interval=0.001, poll_max_interval=0.01, linger=0, cancel_on_interrupt=True
+    )
+
+    def on_event(event: Event) -> None:
+        if event.kind is EventKind.STARTED:
+            engine.interrupt()
+
+    engine = Engine(platform=platform, ledger=ledger, run=run, options=options, on_event=on_event)
+    summary = await engine.drive(make_specs(10))
+    assert summary.exit_code == 130
+    assert 1 <= len(platform.jobs) <= 3
+    assert {j.status for j in platform.jobs.values()} == {JobStatus.CANCELLED}
+    assert summary.cancelled == len(platform.jobs)
