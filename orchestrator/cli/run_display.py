@@ -200,25 +200,9 @@ def print_interrupted(run_id: str | None, state_dir: Path) -> None:
     click.echo(f"  cancel it:  orchestrator cancel {run_id}{suffix}", err=True)
 
 
-def summary_from_counts(run_id: str, counts: RunCounts) -> RunSummary:
-    """A summary read from the ledger (``status``, ``watch``)."""
-    return RunSummary(
-        run=run_id,
-        jobs=counts.jobs,
-        done=counts.done,
-        failed=counts.failed,
-        timed_out=counts.timed_out,
-        cancelled=counts.cancelled,
-        attempts=counts.attempts,
-        retried=counts.retried,
-        scheduled=counts.scheduled,
-        unfinished=counts.active,
-    )
-
-
 def run_json(run: RunRecord, state: RunState, counts: RunCounts) -> dict[str, Any]:
     """One run for ``runs``/``status --output json``."""
-    data = summary_from_counts(run.id, counts).to_json()
+    data = RunSummary.from_counts(run.id, counts).to_json()
     data.update(
         name=run.name,
         state=str(state),

@@ -17,9 +17,9 @@ from orchestrator.cli.run_display import (
     print_result,
     run_json,
     runs_table,
-    summary_from_counts,
 )
 from orchestrator.cli.run_options import EXIT_INTERRUPTED, usage_errors
+from orchestrator.engine import RunSummary
 from orchestrator.ledger import LEDGER_FILE, Ledger, RunState
 
 
@@ -58,7 +58,7 @@ def watch_command(run_id: str, state_dir: Path, output: str, interval: float) ->
         else:
             while (state := settled_state()) is RunState.RUNNING:
                 time.sleep(interval)
-        summary = summary_from_counts(run.id, ledger.counts(run.id))
+        summary = RunSummary.from_counts(run.id, ledger.counts(run.id))
         print_result(summary, output)
         if state is RunState.INTERRUPTED:
             print_interrupted(run.id, state_dir)

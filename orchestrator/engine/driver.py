@@ -128,20 +128,7 @@ class Engine:
 
     def summary(self) -> RunSummary:
         """The run's tally from the ledger."""
-        counts = self._ledger.counts(self.run.id)
-        return RunSummary(
-            run=self.run.id,
-            jobs=counts.jobs,
-            done=counts.done,
-            failed=counts.failed,
-            timed_out=counts.timed_out,
-            cancelled=counts.cancelled,
-            attempts=counts.attempts,
-            retried=counts.retried,
-            scheduled=counts.scheduled,
-            unfinished=counts.active,
-            stopped_by=self._stop,
-        )
+        return RunSummary.from_counts(self.run.id, self._ledger.counts(self.run.id), self._stop)
 
     # -- recovery and admission --------------------------------------------------------
 

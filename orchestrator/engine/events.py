@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 
 from orchestrator.api.model import JobStatus
+from orchestrator.ledger import RunCounts
 
 
 class EventKind(StrEnum):
@@ -89,6 +90,25 @@ class RunSummary:
     scheduled: int = 0  # cron jobs handed over to the platform's scheduler
     unfinished: int = 0  # jobs left unsettled (an interrupted run)
     stopped_by: StopReason | None = None
+
+    @classmethod
+    def from_counts(
+        cls, run_id: str, counts: RunCounts, stopped_by: StopReason | None = None
+    ) -> RunSummary:
+        """The summary of a run as its ledger counts it."""
+        return cls(
+            run=run_id,
+            jobs=counts.jobs,
+            done=counts.done,
+            failed=counts.failed,
+            timed_out=counts.timed_out,
+            cancelled=counts.cancelled,
+            attempts=counts.attempts,
+            retried=counts.retried,
+            scheduled=counts.scheduled,
+            unfinished=counts.active,
+            stopped_by=stopped_by,
+        )
 
     @property
     def interrupted(self) -> bool:
