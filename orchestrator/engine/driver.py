@@ -227,6 +227,8 @@ class Engine:
             with anyio.move_on_after(interval):
                 await self._wake.wait()
             self._wake = anyio.Event()
+        with anyio.CancelScope(shield=True):
+            await self._submitter.verify_recreated()
         assert self._tg is not None
         self._tg.cancel_scope.cancel()
 

@@ -67,6 +67,7 @@ class Submitter:
         self._transient_backoff = transient_backoff
         self._send, self._receive = anyio.create_memory_object_stream[Submission](math.inf)
         self._busy = 0
+        self._recreated: list[tuple[Submission, str]] = []  # (attempt, the job id kept)
         self._log = structlog.get_logger("orchestrator.engine.submit").bind(run=run_id)
 
     def enqueue(self, submission: Submission) -> None:
@@ -141,8 +142,31 @@ class Submitter:
                     return
                 continue
             crash_point("after_create")
-            self._record(list(zip(pending, states, strict=True)))
+            created = list(zip(pending, states, strict=True))
+            if failures:  # re-created after a look-up: a late original may still land
+                self._recreated.extend((sub, state.id) for sub, state in created)
+            self._record(created)
             return
+
+    async def verify_recreated(self) -> int:
+        """Cancel late duplicates of attempts re-created after an unknown outcome.
+
+        A create the server executed only after our look-up leaves two jobs for one attempt;
+        checked again at the end of the run, the one the ledger does not know is cancelled.
+        Returns how many were cancelled.
+        """
+        items, self._recreated = self._recreated, []
+        extras: list[str] = []
+        for sub, kept in items:
+            labels = attempt_labels(self._run_id, sub.spec.key, sub.attempt)
+            try:
+                extras.extend(j.id for j in await self._platform.find_jobs(labels) if j.id != kept)
+            except TransientError as exc:
+                self._log.warning("verify.failed", error=str(exc))
+        if extras:
+            self._log.error("reconcile.late_duplicates", ids=extras)
+            await self._platform.cancel_jobs(extras)
+        return len(extras)
 
     async def _resolve_retrying(self, pending: list[Submission]) -> list[Submission]:
         """:meth:`_resolve`, retried on transient errors: never guess, always look."""

@@ -37,6 +37,9 @@ class MemoryPlatform:
     steps: int = 2  # polls a job spends pending/in progress before its final status
     lose_replies: int = 0  # next N create calls execute but raise SubmitOutcomeUnknown
     refuse_creates: int = 0  # next N create calls raise TransientError without executing
+    late_creates: int = 0  # next N create calls time out; they execute at the first poll
+    _late: list[Sequence[JobCreate]] = field(default_factory=list)  # after a look-up
+    _looked_up: bool = False
     hold: Callable[[str], bool] = lambda key: False  # keys that stay in progress forever
     jobs: dict[str, StoredJob] = field(default_factory=dict)
     create_calls: int = 0
@@ -45,6 +48,10 @@ class MemoryPlatform:
 
     async def create_jobs(self, jobs: Sequence[JobCreate]) -> list[JobState]:
         self.create_calls += 1
+        if self.late_creates:
+            self.late_creates -= 1
+            self._late.append(jobs)
+            raise SubmitOutcomeUnknown("request timed out", jobs)
         if self.refuse_creates:
             self.refuse_creates -= 1
             raise TransientError("connection refused")
@@ -65,6 +72,10 @@ class MemoryPlatform:
         return states
 
     async def get_jobs(self, ids: Sequence[str]) -> list[JobState]:
+        if self._looked_up:  # the server gets to timed-out creates only after a look-up
+            late, self._late, self._looked_up = self._late, [], False
+            for jobs in late:
+                await self.create_jobs(jobs)
         out = []
         for job_id in ids:
             job = self.jobs.get(job_id)
@@ -86,6 +97,7 @@ class MemoryPlatform:
     async def find_jobs(
         self, labels: Mapping[str, str], statuses: Collection[JobStatus] | None = None
     ) -> list[JobState]:
+        self._looked_up = bool(self._late)
         return [
             JobState(id=j.id, status=j.status, parameters=j.parameters)
             for j in self.jobs.values()

@@ -287,3 +287,15 @@ async def test_interrupt_with_cancel_on_interrupt_cancels_running_jobs(tmp_path:
     assert 1 <= len(platform.jobs) <= 3
     assert {j.status for j in platform.jobs.values()} == {JobStatus.CANCELLED}
     assert summary.cancelled == len(platform.jobs)
+
+
+async def test_a_create_executed_after_the_look_up_is_cancelled_as_a_duplicate(
+    tmp_path: Path,
+) -> None:
+    platform = MemoryPlatform(late_creates=1)
+    summary, _, _ = await drive(tmp_path, platform, make_specs(4), Policy())
+    assert (summary.done, summary.attempts) == (4, 4)
+    live = [j for j in platform.jobs.values() if j.status is not JobStatus.CANCELLED]
+    assert sorted(j.parameters[JOB_LABEL] for j in live) == [s.key for s in make_specs(4)]
+    duplicates = [j for j in platform.jobs.values() if j.status is JobStatus.CANCELLED]
+    assert 1 <= len(duplicates) <= 4
