@@ -1,10 +1,12 @@
 """The local platform's durable state: pipeline jobs and their parameters in SQLite (WAL).
 
-One :class:`Store` wraps one ``sqlite3`` connection used only from the event loop thread: the
-queries take well under a millisecond, so no thread pool is needed. Every public method is
-atomic on its own; :meth:`Store.transaction` groups several (for example the many aliased
-creates of one request) into one commit. WAL with ``synchronous=NORMAL`` survives SIGKILL of
-the server: a committed transaction is in the WAL file before ``commit`` returns.
+One :class:`Store` wraps one ``sqlite3`` connection used only from the event loop thread:
+look-ups by id or selective label take well under a millisecond (a bulk update of 100,000
+jobs some hundreds), so no thread pool is needed. Every public method is atomic on its own;
+:meth:`Store.transaction` groups several (for example the many aliased creates of one
+request) into one commit; never hold one across an ``await``. WAL with
+``synchronous=NORMAL`` survives SIGKILL of the server: a committed transaction is in the WAL
+file before ``commit`` returns.
 
 Rules every writer obeys (enforced here, not by callers):
 
@@ -12,7 +14,9 @@ Rules every writer obeys (enforced here, not by callers):
 - moving a job to a final status sets ``completionTime`` and ``duration`` (seconds since
   ``startTime``, when it started).
 
-Sessions live in :mod:`orchestrator.platform.session_store` on the same connection.
+Reads are in :mod:`orchestrator.platform.store_reads`; sessions live in
+:mod:`orchestrator.platform.session_store` on the same connection. ``docs/platform.md``
+lists the API the executors use (claim_pending, finish, requeue, spawn_run, ...).
 """
 
 from __future__ import annotations
