@@ -144,7 +144,10 @@ def serve(
         click.echo(f"Local platform ready at {url}")
         sys.stdout.flush()
 
-    asyncio.run(serve_platform(config, announce))
+    try:
+        asyncio.run(serve_platform(config, announce))
+    except OSError as error:  # e.g. the port is taken: say so without a traceback
+        raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror}") from None
 
 
 COMMANDS: list[click.Command] = [platform]

@@ -49,8 +49,11 @@ CREATE TABLE IF NOT EXISTS parameter (
     key             TEXT NOT NULL,
     value           TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS parameter_key_value ON parameter (key, value);
-CREATE INDEX IF NOT EXISTS parameter_job ON parameter (pipeline_job_id);
+-- Covering indexes: label -> jobs (look-ups), job -> labels (per-row probes, loading).
+CREATE INDEX IF NOT EXISTS parameter_label ON parameter (key, value, pipeline_job_id);
+CREATE INDEX IF NOT EXISTS parameter_job_label ON parameter (pipeline_job_id, key, value);
+DROP INDEX IF EXISTS parameter_key_value;
+DROP INDEX IF EXISTS parameter_job;
 
 CREATE TABLE IF NOT EXISTS hyper_hub_session (
     seq                   INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from orchestrator.platform.job_rows import duration_since_start, row_to_job, row_to_parameter
+from orchestrator.platform.job_rows import duration_since_start
 from orchestrator.platform.model import (
     FINAL_STATUSES,
     UPDATABLE_COLUMNS,
@@ -38,19 +38,11 @@ from orchestrator.platform.model import (
     ParameterRow,
 )
 from orchestrator.platform.schema_sql import SCHEMA
+from orchestrator.platform.store_reads import CHUNK, JobReads
 from orchestrator.platform.timestamps import Clock, to_db, utc_now
-from orchestrator.platform.where import (
-    JOB_SHAPE,
-    OrderBy,
-    compile_order_by,
-    compile_where,
-    reverse_order,
-)
 
 _FINAL_SQL = ",".join(f"'{s.value}'" for s in sorted(FINAL_STATUSES))
 __all__ = ["JobChanges", "Store", "new_id"]  # JobChanges is re-exported for callers
-
-_CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
 
 
 def new_id() -> str:
@@ -58,18 +50,21 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-class Store:
-    """Jobs and parameters on one SQLite connection. Create with :meth:`open`."""
+class Store(JobReads):
+    """Jobs and parameters on one SQLite connection. Create with :meth:`open`.
+
+    Reads are in :class:`~orchestrator.platform.store_reads.JobReads`; this class adds
+    opening, transactions and every write.
+    """
 
     def __init__(self, connection: sqlite3.Connection, clock: Clock = utc_now) -> None:
-        self.connection = connection
-        self.clock = clock
-        self._depth = 0
+        super().__init__(connection, clock)
+        self._depth = 0  # transaction nesting
 
     @classmethod
     def open(cls, path: str | Path, clock: Clock = utc_now) -> Store:
         """Open (creating if needed) the database at ``path``, in WAL mode, schema applied."""
-        connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        connection = sqlite3.connect(str(path), isolation_level=None)
         connection.row_factory = sqlite3.Row
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
@@ -118,10 +113,6 @@ class Store:
             raise
         self._depth = 0
         self.connection.execute("COMMIT")
-
-    def now(self) -> datetime:
-        """The store's clock (tests may replace it)."""
-        return self.clock()
 
     # -- creating ---------------------------------------------------------------------------
 
@@ -205,105 +196,6 @@ class Store:
                 [(p.id, job_id, p.key, p.value) for p in rows],
             )
         return rows
-
-    # -- reading ----------------------------------------------------------------------------
-
-    def get_job(self, job_id: str) -> JobRow | None:
-        """The job with that id, or ``None``."""
-        jobs = self.get_jobs([job_id])
-        return jobs[0] if jobs else None
-
-    def get_jobs(self, ids: Sequence[str], *, with_parameters: bool = True) -> list[JobRow]:
-        """The jobs with those ids, in the order given; unknown ids are left out."""
-        rows: dict[str, sqlite3.Row] = {}
-        for start in range(0, len(ids), _CHUNK):
-            chunk = list(ids[start : start + _CHUNK])
-            marks = ",".join("?" * len(chunk))
-            for row in self.connection.execute(
-                f"SELECT * FROM pipeline_job WHERE id IN ({marks})",  # noqa: S608
-                chunk,
-            ):
-                rows[row["id"]] = row
-        ordered = [rows[i] for i in ids if i in rows]
-        return self._jobs_from_rows(ordered, with_parameters)
-
-    def find_jobs(
-        self,
-        where: Mapping[str, Any] | None = None,
-        order_by: OrderBy = None,
-        take: int | None = None,
-        skip: int | None = None,
-        *,
-        with_parameters: bool = True,
-    ) -> list[JobRow]:
-        """Jobs matching a Prisma-style ``where``, ordered, paged (oldest first by default).
-
-        A negative ``take`` takes from the end, as Prisma does.
-        """
-        condition = compile_where(where, JOB_SHAPE)
-        order = compile_order_by(order_by, JOB_SHAPE)
-        reverse = take is not None and take < 0
-        if reverse:
-            order = reverse_order(order)
-        sql = f"SELECT j.* FROM pipeline_job j WHERE {condition.sql} ORDER BY {order}"  # noqa: S608
-        params: list[Any] = list(condition.params)
-        sql += " LIMIT ? OFFSET ?"
-        params += [-1 if take is None else abs(take), skip or 0]
-        rows = list(self.connection.execute(sql, params))
-        if reverse:
-            rows.reverse()
-        return self._jobs_from_rows(rows, with_parameters)
-
-    def count_jobs(self, where: Mapping[str, Any] | None = None) -> int:
-        """How many jobs match ``where``."""
-        condition = compile_where(where, JOB_SHAPE)
-        sql = f"SELECT COUNT(*) FROM pipeline_job j WHERE {condition.sql}"  # noqa: S608
-        return int(self.connection.execute(sql, condition.params).fetchone()[0])
-
-    def jobs_with_status(self, status: JobStatus, limit: int | None = None) -> list[JobRow]:
-        """Jobs in ``status``, oldest first (uses the status index)."""
-        rows = list(
-            self.connection.execute(
-                "SELECT * FROM pipeline_job WHERE status = ? ORDER BY seq LIMIT ?",
-                (status.value, -1 if limit is None else limit),
-            )
-        )
-        return self._jobs_from_rows(rows, True)
-
-    def count_by_status(self) -> dict[JobStatus, int]:
-        """Number of jobs per status (statuses with no job are absent)."""
-        return {
-            JobStatus(row[0]): int(row[1])
-            for row in self.connection.execute(
-                "SELECT status, COUNT(*) FROM pipeline_job GROUP BY status"
-            )
-        }
-
-    def job_stat(
-        self, status: JobStatus | None, since: datetime | None, scheduled_only: bool
-    ) -> int:
-        """``getJobStat``: jobs (of ``status``, or all) created at or after ``since``.
-
-        ``scheduled_only`` keeps cron jobs and the runs they spawned.
-        """
-        sql = "SELECT COUNT(*) FROM pipeline_job WHERE 1"
-        params: list[Any] = []
-        if status is not None:
-            sql += " AND status = ?"
-            params.append(status.value)
-        if since is not None:
-            sql += " AND created_at >= ?"
-            params.append(to_db(since))
-        if scheduled_only:
-            sql += " AND (schedule IS NOT NULL OR scheduled_from IS NOT NULL)"
-        return int(self.connection.execute(sql, params).fetchone()[0])
-
-    def get_parameter(self, parameter_id: str) -> ParameterRow | None:
-        """One parameter by id (also a disconnected one), or ``None``."""
-        row = self.connection.execute(
-            "SELECT * FROM parameter WHERE id = ?", (parameter_id,)
-        ).fetchone()
-        return None if row is None else row_to_parameter(row)
 
     # -- changing ---------------------------------------------------------------------------
 
@@ -408,7 +300,7 @@ class Store:
         """
         if changes.disconnect_parameters or changes.create_parameters:
             raise ValueError("updateManyPipelineJob cannot change parameters")
-        condition = compile_where(where, JOB_SHAPE)
+        condition = self._job_condition(where)
         select = f"SELECT j.seq FROM pipeline_job j WHERE {condition.sql}"  # noqa: S608
         select_params: list[Any] = list(condition.params)
         assignments: list[str] = []
@@ -497,29 +389,13 @@ class Store:
         return assignments + column_sql, params + column_params
 
     def _update_ids(self, ids: Sequence[str], assignments: str, params: tuple[Any, ...]) -> None:
-        for start in range(0, len(ids), _CHUNK):
-            chunk = list(ids[start : start + _CHUNK])
+        for start in range(0, len(ids), CHUNK):
+            chunk = list(ids[start : start + CHUNK])
             marks = ",".join("?" * len(chunk))
             self.connection.execute(
                 f"UPDATE pipeline_job SET {assignments} WHERE id IN ({marks})",  # noqa: S608
                 (*params, *chunk),
             )
-
-    def _jobs_from_rows(self, rows: Sequence[sqlite3.Row], with_parameters: bool) -> list[JobRow]:
-        parameters: dict[str, list[ParameterRow]] = {}
-        if with_parameters and rows:
-            ids = [row["id"] for row in rows]
-            for start in range(0, len(ids), _CHUNK):
-                chunk = ids[start : start + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                for prow in self.connection.execute(
-                    f"SELECT * FROM parameter WHERE pipeline_job_id IN ({marks}) ORDER BY seq",  # noqa: S608
-                    chunk,
-                ):
-                    parameters.setdefault(prow["pipeline_job_id"], []).append(
-                        row_to_parameter(prow)
-                    )
-        return [row_to_job(row, tuple(parameters.get(row["id"], ()))) for row in rows]
 
 
 def _column_assignments(changes: JobChanges) -> tuple[list[str], list[Any]]:

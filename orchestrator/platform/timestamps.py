@@ -27,7 +27,7 @@ def from_db(text: str | None) -> datetime | None:
     """Inverse of :func:`to_db`; ``None`` stays ``None``."""
     if text is None:
         return None
-    return datetime.strptime(text, _FORMAT).replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)  # C-fast; reads the trailing Z as UTC (3.11+)
 
 
 def to_api(moment: datetime | None) -> str | None:

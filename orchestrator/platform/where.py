@@ -33,6 +33,8 @@ class TableShape:
     alias: str
     columns: Mapping[str, tuple[str, Kind]]
     relations: Mapping[str, RelationShape] = field(default_factory=dict)
+    not_null: frozenset[str] = frozenset({"id"})
+    unique: frozenset[str] = frozenset({"id"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,9 @@ JOB_SHAPE = TableShape(
     relations={
         "parameters": RelationShape("parameter", PARAMETER_SHAPE, "pipeline_job_id"),
     },
+    not_null=frozenset(
+        {"id", "runId", "pipelineYamlPath", "status", "pinned", "debuggable", "createdAt"}
+    ),
 )
 
 SESSION_SHAPE = TableShape(
@@ -122,14 +127,32 @@ SESSION_SHAPE = TableShape(
 _COMPARISONS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
 
-def compile_where(where: Mapping[str, Any] | None, shape: TableShape) -> SqlFragment:
+class Strategy(Enum):
+    """How the SQL lets SQLite find rows (it has no statistics to choose well by itself)."""
+
+    DEFAULT = "default"
+    """Relation filters as ``id IN (subquery)``; every column may use its index."""
+    PROBE_RELATIONS = "probe_relations"
+    """Relation filters as correlated ``EXISTS`` probes, cheap per row: for when another
+    condition (a short id list) already narrows the rows to a few."""
+    RELATIONS_DRIVE = "relations_drive"
+    """Relation filters as ``id IN (subquery)`` and plain columns kept off their indexes
+    (``+column``): a run's label set drives, not a status index matching most jobs."""
+
+
+def compile_where(
+    where: Mapping[str, Any] | None,
+    shape: TableShape,
+    *,
+    strategy: Strategy = Strategy.DEFAULT,
+) -> SqlFragment:
     """A boolean SQL expression for ``where`` (``1`` when there is nothing to filter)."""
     if not where:
         return SqlFragment("1")
     parts: list[str] = []
     params: list[Any] = []
     for name, condition in where.items():
-        fragment = _compile_entry(name, condition, shape)
+        fragment = _compile_entry(name, condition, shape, strategy)
         if fragment is not None:
             parts.append(fragment.sql)
             params.extend(fragment.params)
@@ -145,11 +168,13 @@ def _as_list(value: Any) -> list[Mapping[str, Any]]:
     return list(value)
 
 
-def _compile_entry(name: str, condition: Any, shape: TableShape) -> SqlFragment | None:
+def _compile_entry(
+    name: str, condition: Any, shape: TableShape, strategy: Strategy
+) -> SqlFragment | None:
     if name in ("AND", "OR", "NOT"):
         if condition is None:
             return None
-        subs = [compile_where(item, shape) for item in _as_list(condition)]
+        subs = [compile_where(item, shape, strategy=strategy) for item in _as_list(condition)]
         params = tuple(p for s in subs for p in s.params)
         if name == "AND":
             return SqlFragment(" AND ".join(f"({s.sql})" for s in subs) or "1", params)
@@ -157,43 +182,84 @@ def _compile_entry(name: str, condition: Any, shape: TableShape) -> SqlFragment 
             return SqlFragment(" OR ".join(f"({s.sql})" for s in subs) or "0", params)
         return SqlFragment(" AND ".join(f"NOT ({s.sql})" for s in subs) or "1", params)
     if name in shape.relations:
-        return _compile_relation(shape.relations[name], condition, shape)
+        probe = strategy is Strategy.PROBE_RELATIONS
+        return _compile_relation(shape.relations[name], condition, shape, probe)
     if name not in shape.columns:
         raise FilterError(f"unknown filter field {name!r}")
     column, kind = shape.columns[name]
-    return _compile_scalar(f"{shape.alias}.{column}", kind, condition)
+    unindexed = "+" if strategy is Strategy.RELATIONS_DRIVE else ""
+    return _compile_scalar(f"{unindexed}{shape.alias}.{column}", kind, condition)
 
 
 def _compile_relation(
-    relation: RelationShape, condition: Mapping[str, Any] | None, parent: TableShape
+    relation: RelationShape,
+    condition: Mapping[str, Any] | None,
+    parent: TableShape,
+    probe: bool,
 ) -> SqlFragment | None:
-    """``some`` / ``none`` / ``every`` as IN-subqueries, so the (key, value) index drives them."""
+    """``some`` / ``none`` / ``every`` as IN-subqueries (or correlated EXISTS probes)."""
     if not condition:
         return None
     child = relation.shape
     parts: list[str] = []
     params: list[Any] = []
     # Names below come from the fixed shapes, never from input.
-    source = f"SELECT {child.alias}.{relation.foreign_key} FROM {relation.table} {child.alias}"  # noqa: S608
-    not_null = f"{child.alias}.{relation.foreign_key} IS NOT NULL"
+    link = f"{child.alias}.{relation.foreign_key}"
+    if probe:
+        source = f"SELECT 1 FROM {relation.table} {child.alias} WHERE {link} = {parent.alias}.id"  # noqa: S608
+        templates = {
+            "some": "EXISTS ({source} AND ({cond}))",
+            "none": "NOT EXISTS ({source} AND ({cond}))",
+            "every": "NOT EXISTS ({source} AND NOT ({cond}))",
+        }
+    else:
+        source = f"SELECT {link} FROM {relation.table} {child.alias} WHERE {link} IS NOT NULL"  # noqa: S608
+        templates = {
+            "some": f"{parent.alias}.id IN ({{source}} AND ({{cond}}))",
+            "none": f"{parent.alias}.id NOT IN ({{source}} AND ({{cond}}))",
+            "every": f"{parent.alias}.id NOT IN ({{source}} AND NOT ({{cond}}))",
+        }
     for mode, inner in condition.items():
         if inner is None:
             continue
-        where = compile_where(inner, child)
-        if mode == "some":
-            parts.append(f"{parent.alias}.id IN ({source} WHERE {not_null} AND ({where.sql}))")
-        elif mode == "none":
-            parts.append(f"{parent.alias}.id NOT IN ({source} WHERE {not_null} AND ({where.sql}))")
-        elif mode == "every":
-            parts.append(
-                f"{parent.alias}.id NOT IN ({source} WHERE {not_null} AND NOT ({where.sql}))"
-            )
-        else:
+        if mode not in templates:
             raise FilterError(f"unknown relation filter {mode!r}")
+        where = compile_where(inner, child)
+        parts.append(templates[mode].format(source=source, cond=where.sql))
         params.extend(where.params)
     if not parts:
         return None
     return SqlFragment(" AND ".join(parts), tuple(params))
+
+
+def required_labels(where: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """(key, value) pairs every match must carry as a parameter, read from the top-level AND.
+
+    These are the ``parameters: {some: {key: {equals: K}, value: {equals: V}}}`` conditions
+    that are ANDed at the top (directly or through nested ``AND``); the store uses them to
+    pick the most selective label before running the query.
+    """
+    found: list[tuple[str, str]] = []
+    if not where:
+        return found
+    for name, condition in where.items():
+        if name == "AND" and condition is not None:
+            for item in _as_list(condition):
+                found += required_labels(item)
+        elif name == "parameters" and isinstance(condition, Mapping):
+            some = condition.get("some")
+            if isinstance(some, Mapping) and set(some) == {"key", "value"}:
+                key, value = some["key"], some["value"]
+                if (
+                    isinstance(key, Mapping)
+                    and isinstance(value, Mapping)
+                    and set(key) == {"equals"}
+                    and set(value) == {"equals"}
+                    and isinstance(key["equals"], str)
+                    and isinstance(value["equals"], str)
+                ):
+                    found.append((key["equals"], value["equals"]))
+    return found
 
 
 def _db_value(kind: Kind, value: Any) -> Any:
@@ -269,13 +335,17 @@ def _compile_scalar(column: str, kind: Kind, condition: Any) -> SqlFragment | No
     return SqlFragment(" AND ".join(f"({p})" for p in parts), tuple(params))
 
 
-def compile_order_by(order_by: OrderBy, shape: TableShape) -> str:
+def compile_order_by(order_by: OrderBy, shape: TableShape, *, reverse: bool = False) -> str:
     """ORDER BY text; NULLs sort as PostgreSQL sorts them (last ascending, first descending).
 
-    The job sequence number ends every ordering, so paging with ``skip``/``take`` is stable.
+    The sequence number ends every ordering not already unique, so paging with
+    ``skip``/``take`` is stable. Columns that cannot be NULL get no NULLS clause, so an
+    index can serve the order (and a LIMIT stop early). ``reverse`` flips every direction
+    (for a negative ``take``).
     """
     items = [order_by] if isinstance(order_by, Mapping) else list(order_by or [])
     terms: list[str] = []
+    unique = False
     for item in items:
         for name, direction in item.items():
             if direction is None:
@@ -283,22 +353,12 @@ def compile_order_by(order_by: OrderBy, shape: TableShape) -> str:
             if name not in shape.columns:
                 raise FilterError(f"cannot order by {name!r}")
             column = f"{shape.alias}.{shape.columns[name][0]}"
-            if str(direction) == "desc":
-                terms.append(f"{column} DESC NULLS FIRST")
+            descending = (str(direction) == "desc") != reverse
+            if name in shape.not_null:
+                terms.append(f"{column} {'DESC' if descending else 'ASC'}")
             else:
-                terms.append(f"{column} ASC NULLS LAST")
-    terms.append(f"{shape.alias}.seq ASC")
+                terms.append(f"{column} {'DESC NULLS FIRST' if descending else 'ASC NULLS LAST'}")
+            unique = unique or name in shape.unique
+    if not unique:
+        terms.append(f"{shape.alias}.seq {'DESC' if reverse else 'ASC'}")
     return ", ".join(terms)
-
-
-def reverse_order(order: str) -> str:
-    """The same ORDER BY text with every direction flipped (for a negative ``take``)."""
-    swapped = []
-    for term in order.split(", "):
-        if term.endswith(" DESC NULLS FIRST"):
-            swapped.append(term.replace(" DESC NULLS FIRST", " ASC NULLS LAST"))
-        elif term.endswith(" ASC NULLS LAST"):
-            swapped.append(term.replace(" ASC NULLS LAST", " DESC NULLS FIRST"))
-        else:
-            swapped.append(term.replace(" ASC", " DESC"))
-    return ", ".join(swapped)

@@ -9,24 +9,25 @@ import pytest
 from orchestrator.platform.executor.pipeline import load_pipeline
 from orchestrator.platform.executor.task_runner import JobContext, run_pipeline
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = sorted((REPO / "manifests" / "pipelines").glob("*.yaml"))
+# the workspace `orchestrator run` gives the embedded platform: the manifests' folder
+WORKSPACE = Path(__file__).resolve().parents[2] / "manifests"
+EXAMPLES = sorted((WORKSPACE / "pipelines").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 async def test_example_pipeline_runs_done(path: Path, tmp_path: Path) -> None:
-    pipeline = load_pipeline(str(path.relative_to(REPO)), REPO)
+    pipeline = load_pipeline(str(path.relative_to(WORKSPACE)), WORKSPACE)
     job = JobContext("job-x", "run-x", 1, {"WORK_SECONDS": "0", "LEARNING_RATE": "0.3"})
-    result = await run_pipeline(pipeline, job, workspace=REPO, log_path=tmp_path / "job.log")
+    result = await run_pipeline(pipeline, job, workspace=WORKSPACE, log_path=tmp_path / "job.log")
     assert result.succeeded, result.failure
 
 
 async def test_flaky_train_fails_on_attempt_one_and_succeeds_on_two(tmp_path: Path) -> None:
-    pipeline = load_pipeline("manifests/pipelines/train.yaml", REPO)
+    pipeline = load_pipeline("pipelines/train.yaml", WORKSPACE)
     outcomes = []
     for attempt in ("1", "2"):
         parameters = {"WORK_SECONDS": "0", "FLAKY": "1", "ORCHESTRATOR_ATTEMPT": attempt}
         job = JobContext("job-f", "run-f", 1, parameters)
-        result = await run_pipeline(pipeline, job, workspace=REPO, log_path=tmp_path / "f.log")
+        result = await run_pipeline(pipeline, job, workspace=WORKSPACE, log_path=tmp_path / "f.log")
         outcomes.append(result.failure)
     assert outcomes == ["task 'train' (py) exited with code 75", None]

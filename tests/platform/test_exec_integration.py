@@ -205,6 +205,40 @@ def test_failing_task_ends_failed_with_the_reason(local: Api, workspace: Path) -
     assert "about to fail" in Path(job["output"]).read_text()
 
 
+def test_bad_pipelines_fail_their_job_and_the_executor_goes_on(local: Api, workspace: Path) -> None:
+    write(workspace, "ok.sh", "true\n")
+    write(
+        workspace,
+        "cycle.yaml",
+        """
+        pipeline:
+          name: cycle
+          tasks:
+            - {name: a, type: bash script, bash_script_path: ok.sh, depends_on: [b]}
+            - {name: b, type: bash script, bash_script_path: ok.sh, depends_on: [a]}
+    """,
+    )
+    write(workspace, "broken.yaml", "pipeline: {name: [\n")
+    write(
+        workspace,
+        "ok.yaml",
+        """
+        pipeline: {name: ok, tasks: [{name: ok, type: bash script, bash_script_path: ok.sh}]}
+    """,
+    )
+    expected = {
+        "cycle.yaml": "dependency cycle: a -> b -> a",
+        "broken.yaml": "malformed pipeline YAML",
+        "missing.yaml": "pipeline file not found: missing.yaml",
+    }
+    ids = {path: local.create(path) for path in expected}
+    for path, reason in expected.items():
+        job = local.final(ids[path])
+        assert job["status"] == "failed"
+        assert reason in job["statusReason"]
+    assert local.final(local.create("ok.yaml"))["status"] == "done"
+
+
 def test_sleeping_task_times_out_on_active_timeout(local: Api, workspace: Path) -> None:
     write(workspace, "sleep.sh", "sleep 300\n")
     write(

@@ -173,3 +173,57 @@ async def test_shutdown_fails_running_jobs(tmp_path: Path) -> None:
     assert final is not None
     assert (final.status, final.status_reason) == (JobStatus.FAILED, SHUTDOWN_REASON)
     store.close()
+
+
+def blocker(harness: Harness) -> None:
+    """A pipeline whose job drops ``<job id>.started`` and waits for ``release`` to exist."""
+    harness.write(
+        "block.py",
+        """
+        import os, time
+        open(os.environ["HYPERPLANE_JOB_ID"] + ".started", "w").close()
+        deadline = time.monotonic() + 60
+        while not os.path.exists("release") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        """,
+    )
+    harness.write("block.yaml", one_task("block", "py", "py_path", "block.py"))
+
+
+async def test_at_most_workers_jobs_run_at_once(harness: Harness) -> None:
+    blocker(harness)
+    first, second, third = (harness.submit("block.yaml") for _ in range(3))
+    started = [harness.workspace / f"{job.id}.started" for job in (first, second)]
+    await harness.until(first.id, lambda _j: all(path.exists() for path in started))
+    waiting = harness.store.get_job(third.id)
+    assert waiting is not None and waiting.status is JobStatus.PENDING  # workers=2: no slot
+    (harness.workspace / "release").touch()
+    assert [(await harness.final(j.id)).status for j in (first, second, third)] == [
+        JobStatus.DONE
+    ] * 3
+
+
+async def test_timeout_counts_time_spent_pending(harness: Harness) -> None:
+    blocker(harness)
+    busy = [harness.submit("block.yaml") for _ in range(2)]  # both workers taken
+    starved = harness.submit("block.yaml", timeout=1)
+    final = await harness.final(starved.id)
+    assert final.status is JobStatus.TIMED_OUT
+    assert final.start_time is None  # it never ran
+    assert "timeout of 1 s since submission" in (final.status_reason or "")
+    (harness.workspace / "release").touch()
+    for job in busy:
+        assert (await harness.final(job.id)).status is JobStatus.DONE
+
+
+async def test_a_cancelled_pending_job_never_runs(harness: Harness) -> None:
+    blocker(harness)
+    busy = [harness.submit("block.yaml") for _ in range(2)]
+    queued = harness.submit("block.yaml")
+    harness.store.set_status(queued.id, JobStatus.CANCELLED)
+    (harness.workspace / "release").touch()
+    for job in busy:
+        await harness.final(job.id)
+    final = harness.store.get_job(queued.id)
+    assert final is not None and final.status is JobStatus.CANCELLED
+    assert not (harness.workspace / f"{queued.id}.started").exists()

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orchestrator.platform.executor.pipeline import (
     PipelineError,
+    Task,
     TaskType,
     load_pipeline,
     parse_pipeline,
@@ -135,3 +138,25 @@ def test_load_pipeline_reads_from_the_workspace(workspace: Path) -> None:
         "pipeline: {name: n, tasks: [{name: a, type: py, py_path: a.py}]}"
     )
     assert load_pipeline("p.yaml", workspace).name == "n"
+
+
+@st.composite
+def dags(draw: st.DrawFn) -> list[Task]:
+    """Random DAGs: each task may depend on any earlier one; then the list is shuffled."""
+    count = draw(st.integers(min_value=1, max_value=12))
+    tasks = []
+    for index in range(count):
+        earlier = [f"t{i}" for i in range(index)]
+        deps = draw(st.lists(st.sampled_from(earlier), unique=True)) if earlier else []
+        tasks.append(Task(f"t{index}", TaskType.PY, Path("x.py"), tuple(deps)))
+    return draw(st.permutations(tasks))
+
+
+@settings(max_examples=80, deadline=None)
+@given(dags())
+def test_topological_order_puts_every_task_after_its_dependencies(tasks: list[Task]) -> None:
+    ordered = topological_order(tasks)
+    position = {task.name: index for index, task in enumerate(ordered)}
+    assert sorted(position) == sorted(task.name for task in tasks)
+    for task in tasks:
+        assert all(position[dep] < position[task.name] for dep in task.depends_on)

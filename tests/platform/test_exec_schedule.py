@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orchestrator.platform.executor.clock import (
     CLOCK_FILE_VARIABLE,
@@ -90,3 +92,23 @@ def test_clock_hook_is_off_unless_the_variable_is_set(tmp_path: Path) -> None:
     assert clock_from_environment({}) is utc_now
     hooked = clock_from_environment({CLOCK_FILE_VARIABLE: str(tmp_path / "c")})
     assert isinstance(hooked, FileClock)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    expression=st.sampled_from(["* * * * *", "*/7 * * * *", "15 3 * * 1-5", "0 0 1 * *"]),
+    after_seconds=st.integers(min_value=0, max_value=40 * 24 * 3600),
+    span_seconds=st.integers(min_value=0, max_value=40 * 24 * 3600),
+)
+def test_latest_due_is_the_last_due_time_in_the_window(
+    expression: str, after_seconds: int, span_seconds: int
+) -> None:
+    schedule = CronSchedule.parse(expression)
+    after, now = at(after_seconds), at(after_seconds + span_seconds)
+    due = schedule.latest_due(after, now)
+    if due is None:
+        assert schedule.next_after(after) > now
+    else:
+        assert after < due <= now
+        assert schedule.next_after(due) > now  # nothing later in the window
+        assert schedule.next_after(due - timedelta(seconds=1)) == due  # a real due time

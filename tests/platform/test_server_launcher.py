@@ -84,3 +84,11 @@ def test_generated_token_is_stored_private_and_reused(
 def test_bad_options_fail_the_start_with_the_reason(platform_factory: PlatformFactory) -> None:
     with pytest.raises(PlatformStartError, match="chaos: expected name=value"):
         platform_factory(chaos="explode=1")
+
+
+def test_a_taken_port_fails_the_start_with_a_clear_reason(
+    platform: LocalPlatform, platform_factory: PlatformFactory
+) -> None:
+    port = int(platform.url.rsplit(":", 1)[1].split("/")[0])
+    with pytest.raises(PlatformStartError, match=f"cannot serve on 127.0.0.1:{port}"):
+        platform_factory(port=port)

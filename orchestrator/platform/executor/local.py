@@ -103,7 +103,10 @@ class LocalExecutor:
             ending = await self._run_within_deadline(job, log_path)
         except asyncio.CancelledError:
             if job.id not in self._stopped_by_status:  # shutdown: nobody will finish it later
-                self.jobs.apply([Finish(job.id, JobStatus.FAILED, SHUTDOWN_REASON)])
+                try:
+                    self.jobs.apply([Finish(job.id, JobStatus.FAILED, SHUTDOWN_REASON)])
+                except Exception:  # recovery at the next start fails it instead
+                    log.exception("job.shutdown_write_failed", job_id=job.id)
                 raise
             current = asyncio.current_task()
             if current is not None:

@@ -108,7 +108,7 @@ def task_command(task: Task, parameters: Mapping[str, str]) -> list[str]:
     assert task.output_path is not None  # guaranteed by the pipeline loader
     command = [sys.executable, "-m", "papermill", str(task.path), str(task.output_path)]
     for key, value in parameters.items():
-        command += ["-p", key, value]
+        command += ["-r", key, value]  # raw: parameters stay strings, as in the environment
     return command
 
 
@@ -131,6 +131,9 @@ async def run_pipeline(
         return PipelineResult(str(exc))
     env = task_environment(os.environ, job)
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    for task in pipeline.tasks:
+        if task.output_path is not None:
+            task.output_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab", buffering=0) as log:
         _note(log, f"job {job.job_id} attempt {job.attempt}: pipeline '{pipeline.name}'")
         if pipeline.requirements:

@@ -1,0 +1,187 @@
+"""Reading jobs and parameters: look-ups by id, Prisma-style filters, counts, statistics.
+
+:class:`JobReads` is the read half of :class:`orchestrator.platform.store.Store` (which adds
+opening, transactions and writes); use ``Store``, not this class, directly.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from orchestrator.platform.job_rows import row_to_job, row_to_parameter
+from orchestrator.platform.model import JobRow, JobStatus, ParameterRow
+from orchestrator.platform.timestamps import Clock, to_db, utc_now
+from orchestrator.platform.where import (
+    JOB_SHAPE,
+    OrderBy,
+    SqlFragment,
+    Strategy,
+    compile_order_by,
+    compile_where,
+    required_labels,
+)
+
+CHUNK = 500
+"""Ids per ``IN (...)`` list, well under SQLite's variable limit."""
+
+_SELECTIVE = 1000  # a label carried by at most this many jobs drives a look-up
+
+
+class JobReads:
+    """Read-only job queries on one connection (see :class:`~orchestrator.platform.store.Store`)."""
+
+    def __init__(self, connection: sqlite3.Connection, clock: Clock = utc_now) -> None:
+        self.connection = connection
+        self.clock = clock
+
+    def now(self) -> datetime:
+        """The store's clock (tests may replace it)."""
+        return self.clock()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def get_job(self, job_id: str) -> JobRow | None:
+        """The job with that id, or ``None``."""
+        jobs = self.get_jobs([job_id])
+        return jobs[0] if jobs else None
+
+    def get_jobs(self, ids: Sequence[str], *, with_parameters: bool = True) -> list[JobRow]:
+        """The jobs with those ids, in the order given; unknown ids are left out."""
+        rows: dict[str, sqlite3.Row] = {}
+        for start in range(0, len(ids), CHUNK):
+            chunk = list(ids[start : start + CHUNK])
+            marks = ",".join("?" * len(chunk))
+            for row in self.connection.execute(
+                f"SELECT * FROM pipeline_job WHERE id IN ({marks})",  # noqa: S608
+                chunk,
+            ):
+                rows[row["id"]] = row
+        ordered = [rows[i] for i in ids if i in rows]
+        return self._jobs_from_rows(ordered, with_parameters)
+
+    def find_jobs(
+        self,
+        where: Mapping[str, Any] | None = None,
+        order_by: OrderBy = None,
+        take: int | None = None,
+        skip: int | None = None,
+        *,
+        with_parameters: bool = True,
+    ) -> list[JobRow]:
+        """Jobs matching a Prisma-style ``where``, ordered, paged (oldest first by default).
+
+        A negative ``take`` takes from the end, as Prisma does.
+        """
+        condition = self._job_condition(where)
+        reverse = take is not None and take < 0
+        order = compile_order_by(order_by, JOB_SHAPE, reverse=reverse)
+        sql = f"SELECT j.* FROM pipeline_job j WHERE {condition.sql} ORDER BY {order}"  # noqa: S608
+        params: list[Any] = list(condition.params)
+        sql += " LIMIT ? OFFSET ?"
+        params += [-1 if take is None else abs(take), skip or 0]
+        rows = list(self.connection.execute(sql, params))
+        if reverse:
+            rows.reverse()
+        return self._jobs_from_rows(rows, with_parameters)
+
+    def count_jobs(self, where: Mapping[str, Any] | None = None) -> int:
+        """How many jobs match ``where``."""
+        condition = self._job_condition(where)
+        sql = f"SELECT COUNT(*) FROM pipeline_job j WHERE {condition.sql}"  # noqa: S608
+        return int(self.connection.execute(sql, condition.params).fetchone()[0])
+
+    def jobs_with_status(self, status: JobStatus, limit: int | None = None) -> list[JobRow]:
+        """Jobs in ``status``, oldest first (uses the status index)."""
+        rows = list(
+            self.connection.execute(
+                "SELECT * FROM pipeline_job WHERE status = ? ORDER BY seq LIMIT ?",
+                (status.value, -1 if limit is None else limit),
+            )
+        )
+        return self._jobs_from_rows(rows, True)
+
+    def count_by_status(self) -> dict[JobStatus, int]:
+        """Number of jobs per status (statuses with no job are absent)."""
+        return {
+            JobStatus(row[0]): int(row[1])
+            for row in self.connection.execute(
+                "SELECT status, COUNT(*) FROM pipeline_job GROUP BY status"
+            )
+        }
+
+    def job_stat(
+        self, status: JobStatus | None, since: datetime | None, scheduled_only: bool
+    ) -> int:
+        """``getJobStat``: jobs (of ``status``, or all) created at or after ``since``.
+
+        ``scheduled_only`` keeps cron jobs and the runs they spawned.
+        """
+        sql = "SELECT COUNT(*) FROM pipeline_job WHERE 1"
+        params: list[Any] = []
+        if status is not None:
+            sql += " AND status = ?"
+            params.append(status.value)
+        if since is not None:
+            sql += " AND created_at >= ?"
+            params.append(to_db(since))
+        if scheduled_only:
+            sql += " AND (schedule IS NOT NULL OR scheduled_from IS NOT NULL)"
+        return int(self.connection.execute(sql, params).fetchone()[0])
+
+    def get_parameter(self, parameter_id: str) -> ParameterRow | None:
+        """One parameter by id (also a disconnected one), or ``None``."""
+        row = self.connection.execute(
+            "SELECT * FROM parameter WHERE id = ?", (parameter_id,)
+        ).fetchone()
+        return None if row is None else row_to_parameter(row)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _job_condition(self, where: Mapping[str, Any] | None) -> SqlFragment:
+        """Compile ``where`` with a strategy chosen from its required labels.
+
+        SQLite cannot know that ``ORCHESTRATOR_JOB=k`` matches 1 job while
+        ``ORCHESTRATOR_RUN=r`` matches 100,000, nor that a status matches most jobs. So each
+        required label's jobs are fetched (at most ``_SELECTIVE`` + 1 ids, from the covering
+        index). When one label is selective, its ids become an ``id IN (...)`` list and the
+        other labels are checked per row; when none is, the label sets drive and plain
+        columns (status, id range) are only checked, so an ``ORDER BY id`` page stops early.
+        """
+        labels = required_labels(where)
+        if not labels:
+            return compile_where(where, JOB_SHAPE)
+        best: list[str] | None = None
+        for key, value in labels:
+            ids = [
+                row[0]
+                for row in self.connection.execute(
+                    "SELECT pipeline_job_id FROM parameter WHERE key = ? AND value = ?"
+                    " AND pipeline_job_id IS NOT NULL LIMIT ?",
+                    (key, value, _SELECTIVE + 1),
+                )
+            ]
+            if len(ids) <= _SELECTIVE and (best is None or len(ids) < len(best)):
+                best = ids
+        if best is None:
+            return compile_where(where, JOB_SHAPE, strategy=Strategy.RELATIONS_DRIVE)
+        narrowed = {"AND": [{"id": {"in": best}}, where]}
+        return compile_where(narrowed, JOB_SHAPE, strategy=Strategy.PROBE_RELATIONS)
+
+    def _jobs_from_rows(self, rows: Sequence[sqlite3.Row], with_parameters: bool) -> list[JobRow]:
+        parameters: dict[str, list[ParameterRow]] = {}
+        if with_parameters and rows:
+            ids = [row["id"] for row in rows]
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start : start + CHUNK]
+                marks = ",".join("?" * len(chunk))
+                for prow in self.connection.execute(
+                    f"SELECT * FROM parameter WHERE pipeline_job_id IN ({marks}) ORDER BY seq",  # noqa: S608
+                    chunk,
+                ):
+                    parameters.setdefault(prow["pipeline_job_id"], []).append(
+                        row_to_parameter(prow)
+                    )
+        return [row_to_job(row, tuple(parameters.get(row["id"], ()))) for row in rows]
