@@ -7,6 +7,9 @@ its workspace, so a resumed run finds the same platform state again.
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,6 +20,9 @@ import structlog
 
 from orchestrator.api import PlatformClient
 from orchestrator.manifest.model import Policy
+
+EMBEDDED_PID_FILE = "embedded-platform.pid"
+LEFTOVER_STOP_SECONDS = 15.0
 
 
 class EndpointError(ValueError):
@@ -55,17 +61,53 @@ async def connect(
     from orchestrator.platform.launcher import LocalPlatform, PlatformStartError
 
     log = structlog.get_logger("orchestrator.engine.connection")
+    pid_file = state_dir / EMBEDDED_PID_FILE
+    await anyio.to_thread.run_sync(_stop_leftover, pid_file)
     platform = LocalPlatform(state_dir=state_dir, workspace=workspace, executor=executor, port=0)
     try:
         await anyio.to_thread.run_sync(platform.__enter__)
     except PlatformStartError as exc:
         raise EndpointError(f"could not start the embedded local platform: {exc}") from exc
+    if platform.process is not None:
+        pid_file.write_text(str(platform.process.pid))
     log.info("embedded.started", url=platform.url)
     try:
         yield Endpoint(platform.url, platform.token, embedded=True)
     finally:
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(platform.stop)
+            pid_file.unlink(missing_ok=True)
+
+
+def _stop_leftover(pid_file: Path) -> None:
+    """Stop an embedded platform left running by a process that died (SIGKILL) before it
+    could stop it: two servers must never share one state dir's database. Runs in a thread.
+    """
+    try:
+        pid = int(pid_file.read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return  # no leftover (or no /proc to check it by: leave it alone)
+    if b"platform\0serve" not in cmdline:
+        return  # the pid now belongs to something else
+    structlog.get_logger("orchestrator.engine.connection").warning(
+        "embedded.leftover_stopped", pid=pid
+    )
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + LEFTOVER_STOP_SECONDS
+    while process_running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)  # not our child: there is no handle to wait on
+    if process_running(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+def process_running(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def open_client(endpoint: Endpoint, policy: Policy) -> PlatformClient:

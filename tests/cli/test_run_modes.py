@@ -3,6 +3,7 @@ and Ctrl-C (exit 130, running jobs left alone, a hint to resume or cancel)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from run_helpers import cli, last_json, only_run_id, server_jobs, wait_for, writ
 
 import orchestrator
 from orchestrator.api.model import JobStatus
+from orchestrator.engine.connection import process_running
 from orchestrator.ledger import Ledger
 from orchestrator.manifest import JobSpec, Policy
 
@@ -126,3 +128,38 @@ def test_ctrl_c_stops_submitting_and_leaves_running_jobs(platform: Any, tmp_path
         "json",
     )
     assert last_json(cancelled.stdout)["cancelled"] == 2
+
+
+def test_resume_stops_an_embedded_platform_left_by_a_killed_run(tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, QUICK)
+    state = tmp_path / "state"
+    crashed = cli(
+        "run",
+        manifest,
+        "--state-dir",
+        state,
+        "--executor",
+        "simulate",
+        env={"ORCHESTRATOR_TEST_CRASH_AT": "after_submitted"},
+    )
+    assert crashed.returncode == -signal.SIGKILL
+    leftover = int((state / "embedded-platform.pid").read_text())
+    try:
+        assert Path(f"/proc/{leftover}").exists()  # the killed run could not stop it
+        resumed = cli(
+            "resume",
+            only_run_id(state),
+            "--state-dir",
+            state,
+            "--executor",
+            "simulate",
+            "--output",
+            "json",
+        )
+        assert resumed.returncode == 0, resumed.stderr
+        assert last_json(resumed.stdout)["attempts"] == 3
+        assert not process_running(leftover)
+        assert not (state / "embedded-platform.pid").exists()
+    finally:
+        if process_running(leftover):
+            os.kill(leftover, signal.SIGKILL)
