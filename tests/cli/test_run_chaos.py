@@ -15,7 +15,7 @@ name: chaos
 defaults: {pipelineYamlPath: p.yaml, timeout: 60}
 jobs:
   - name: "ok-{{ i }}"
-    matrix: {i: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]}
+    matrix: {i: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}
     parameters: {SIM_OUTCOME: done, SIM_DURATION: "0.02"}
   - name: fails
     maxRetries: 1
@@ -49,10 +49,10 @@ def test_chaos_neither_duplicates_attempts_nor_spends_retries(
     )
     assert result.returncode == 1, result.stderr
     summary = last_json(result.stdout)
-    assert (summary["jobs"], summary["done"], summary["failed"]) == (21, 20, 1)
-    assert (summary["attempts"], summary["retried"]) == (22, 1)
+    assert (summary["jobs"], summary["done"], summary["failed"]) == (13, 12, 1)
+    assert (summary["attempts"], summary["retried"]) == (14, 1)
     counts = attempt_counts(server_jobs(platform.url, platform.token, summary["run"]))
-    assert sum(counts.values()) == 22
+    assert sum(counts.values()) == 14
     assert set(counts.values()) == {1}
     assert platform.token not in result.stdout + result.stderr
     assert "reconcile.done" in result.stderr  # a create reply was lost and looked up

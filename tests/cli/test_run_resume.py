@@ -57,7 +57,7 @@ def connection(platform: Any, state: Path) -> list[str]:
 
 @pytest.mark.parametrize(
     "point",
-    ["after_intent", "after_create", "after_create:3", "after_submitted:2", "after_poll:4"],
+    ["after_intent", "after_create:3", "after_submitted:2", "after_poll:4"],
 )
 def test_resume_after_sigkill_submits_every_attempt_once(
     platform: Any, tmp_path: Path, point: str
