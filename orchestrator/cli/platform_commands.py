@@ -20,6 +20,7 @@ from orchestrator.platform.config import (
 )
 from orchestrator.platform.credentials import TOKEN_ENV, resolve_token
 from orchestrator.platform.server import serve as serve_platform
+from orchestrator.platform.store import StoreError
 
 
 def _sim_duration(_ctx: click.Context, _param: click.Parameter, value: str) -> SimDuration:
@@ -148,6 +149,8 @@ def serve(
         asyncio.run(serve_platform(config, announce))
     except OSError as error:  # e.g. the port is taken: say so without a traceback
         raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror}") from None
+    except StoreError as error:
+        raise click.ClickException(str(error)) from None
 
 
 COMMANDS: list[click.Command] = [platform]

@@ -1,0 +1,12 @@
+"""The local platform: the job platform's GraphQL API on SQLite, running jobs locally.
+
+Public surface for other layers: :class:`LocalPlatform` (start one as a subprocess) and
+:class:`PlatformConfig` (every ``platform serve`` option). The server lives in
+``orchestrator.platform.server``, the store in ``orchestrator.platform.store``, executors in
+``orchestrator.platform.executor``; see ``docs/platform.md``.
+"""
+
+from orchestrator.platform.config import PlatformConfig
+from orchestrator.platform.launcher import LocalPlatform, PlatformStartError
+
+__all__ = ["LocalPlatform", "PlatformConfig", "PlatformStartError"]

@@ -1,10 +1,12 @@
 """The local platform's durable state: pipeline jobs and their parameters in SQLite (WAL).
 
-One :class:`Store` wraps one ``sqlite3`` connection used only from the event loop thread: the
-queries take well under a millisecond, so no thread pool is needed. Every public method is
-atomic on its own; :meth:`Store.transaction` groups several (for example the many aliased
-creates of one request) into one commit. WAL with ``synchronous=NORMAL`` survives SIGKILL of
-the server: a committed transaction is in the WAL file before ``commit`` returns.
+One :class:`Store` wraps one ``sqlite3`` connection used only from the event loop thread:
+look-ups by id or selective label take well under a millisecond (a bulk update of 100,000
+jobs some hundreds), so no thread pool is needed. Every public method is atomic on its own;
+:meth:`Store.transaction` groups several (for example the many aliased creates of one
+request) into one commit; never hold one across an ``await``. WAL with
+``synchronous=NORMAL`` survives SIGKILL of the server: a committed transaction is in the WAL
+file before ``commit`` returns.
 
 Rules every writer obeys (enforced here, not by callers):
 
@@ -12,7 +14,9 @@ Rules every writer obeys (enforced here, not by callers):
 - moving a job to a final status sets ``completionTime`` and ``duration`` (seconds since
   ``startTime``, when it started).
 
-Sessions live in :mod:`orchestrator.platform.session_store` on the same connection.
+Reads are in :mod:`orchestrator.platform.store_reads`; sessions live in
+:mod:`orchestrator.platform.session_store` on the same connection. ``docs/platform.md``
+lists the API the executors use (claim_pending, finish, requeue, spawn_run, ...).
 """
 
 from __future__ import annotations
@@ -37,12 +41,16 @@ from orchestrator.platform.model import (
     NotFoundError,
     ParameterRow,
 )
-from orchestrator.platform.schema_sql import SCHEMA
+from orchestrator.platform.schema_sql import SCHEMA, SCHEMA_VERSION
 from orchestrator.platform.store_reads import CHUNK, JobReads
 from orchestrator.platform.timestamps import Clock, to_db, utc_now
 
 _FINAL_SQL = ",".join(f"'{s.value}'" for s in sorted(FINAL_STATUSES))
-__all__ = ["JobChanges", "Store", "new_id"]  # JobChanges is re-exported for callers
+__all__ = ["JobChanges", "Store", "StoreError", "new_id"]  # JobChanges is re-exported for callers
+
+
+class StoreError(Exception):
+    """The database file cannot be used (not a database, or from a newer schema)."""
 
 
 def new_id() -> str:
@@ -63,13 +71,31 @@ class Store(JobReads):
 
     @classmethod
     def open(cls, path: str | Path, clock: Clock = utc_now) -> Store:
-        """Open (creating if needed) the database at ``path``, in WAL mode, schema applied."""
+        """Open (creating if needed) the database at ``path``, in WAL mode, schema applied.
+
+        Raises :class:`StoreError` for a file that is not a database or was written by a
+        newer schema (``PRAGMA user_version``).
+        """
         connection = sqlite3.connect(str(path), isolation_level=None)
-        connection.row_factory = sqlite3.Row
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute("PRAGMA busy_timeout=5000")
-        connection.executescript(SCHEMA)
+        try:
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA busy_timeout=5000")
+            version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{path} has store schema v{version}; this orchestrator knows up to "
+                    f"v{SCHEMA_VERSION}: upgrade orchestrator or use another --db"
+                )
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.executescript(SCHEMA)
+            connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as error:
+            connection.close()
+            raise StoreError(f"cannot use {path} as the platform database: {error}") from None
+        except BaseException:
+            connection.close()
+            raise
         return cls(connection, clock)
 
     def close(self) -> None:

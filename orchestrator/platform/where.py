@@ -274,60 +274,70 @@ def _db_value(kind: Kind, value: Any) -> Any:
     return value
 
 
-def _compile_scalar(column: str, kind: Kind, condition: Any) -> SqlFragment | None:
-    """A field filter object; a bare value means ``equals`` (Prisma shorthand)."""
+def _compile_scalar(
+    column: str, kind: Kind, condition: Any, insensitive: bool = False
+) -> SqlFragment | None:
+    """A field filter object; a bare value means ``equals`` (Prisma shorthand).
+
+    String matching is case-sensitive, as Prisma on PostgreSQL; ``mode: insensitive`` folds
+    ASCII case on both sides.
+    """
     if condition is None:
         return None
     if not isinstance(condition, Mapping):
         condition = {"equals": condition}
+    insensitive = kind is Kind.STRING and (insensitive or condition.get("mode") == "insensitive")
+    target = f"lower({column})" if insensitive else column
+    mark = "lower(?)" if insensitive else "?"
     parts: list[str] = []
     params: list[Any] = []
     for op, value in condition.items():
-        if op == "equals":
+        if op == "mode":
+            continue
+        if op == "not":
             if value is None:
-                parts.append(f"{column} IS NULL")
-            else:
-                parts.append(f"{column} = ?")
-                params.append(_db_value(kind, value))
-        elif op in ("in", "notIn"):
-            if value is None:
+                parts.append(f"{column} IS NOT NULL")
                 continue
+            inner = _compile_scalar(column, kind, value, insensitive)
+            if inner is None:
+                parts.append("0")  # NOT of an empty (always true) filter, as NOT: [{}]
+                continue
+            # SQL three-valued logic, as Prisma on PostgreSQL: NULL matches neither side.
+            parts.append(f"NOT ({inner.sql})")
+            params.extend(inner.params)
+            continue
+        if op == "equals" and value is None:
+            parts.append(f"{column} IS NULL")
+            continue
+        if value is None:
+            continue  # an operator given null filters nothing
+        if op == "equals":
+            parts.append(f"{target} = {mark}")
+            params.append(_db_value(kind, value))
+        elif op in ("in", "notIn"):
             values = [_db_value(kind, v) for v in value]
             if not values:
                 parts.append("0" if op == "in" else "1")
                 continue
-            marks = ",".join("?" * len(values))
-            if op == "in":
-                parts.append(f"{column} IN ({marks})")
-            else:
-                parts.append(f"{column} NOT IN ({marks})")
+            marks = ",".join([mark] * len(values))
+            parts.append(f"{target} {'IN' if op == 'in' else 'NOT IN'} ({marks})")
             params.extend(values)
         elif op in _COMPARISONS:
-            if value is not None:
-                parts.append(f"{column} {_COMPARISONS[op]} ?")
-                params.append(_db_value(kind, value))
+            parts.append(f"{target} {_COMPARISONS[op]} {mark}")
+            params.append(_db_value(kind, value))
         elif op in ("contains", "startsWith", "endsWith"):
-            if value is None:
-                continue
-            escaped = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            pattern = {
-                "contains": f"%{escaped}%",
-                "startsWith": f"{escaped}%",
-                "endsWith": f"%{escaped}",
-            }[op]
-            parts.append(f"{column} LIKE ? ESCAPE '\\'")
-            params.append(pattern)
-        elif op == "not":
-            if value is None:
-                parts.append(f"{column} IS NOT NULL")
-                continue
-            inner = _compile_scalar(column, kind, value)
-            if inner is not None:
-                # SQL semantics, as Prisma on PostgreSQL: NULL matches neither side.
-                parts.append(f"{column} IS NOT NULL AND NOT ({inner.sql})")
-                params.extend(inner.params)
-        elif op == "mode":
-            continue  # case mode: the local store compares as stored
+            if kind is not Kind.STRING:
+                raise FilterError(f"{op} applies to strings only")
+            text = str(value)  # a NULL column stays unknown (no match), as LIKE would
+            if op == "contains":
+                parts.append(f"instr({target}, {mark}) > 0")
+                params.append(text)
+            elif op == "startsWith":
+                parts.append(f"substr({target}, 1, length({mark})) = {mark}")
+                params += [text, text]
+            else:
+                parts.append(f"substr({target}, length({target}) - length({mark}) + 1) = {mark}")
+                params += [text, text]
         else:
             raise FilterError(f"unknown filter operator {op!r}")
     if not parts:

@@ -77,8 +77,10 @@ async def test_submit_job_literal_document_returns_id_and_run_id(
 
 async def test_cancel_pipeline_job_by_variable(api: Api, seed: dict[str, str]) -> None:
     job = await create(api, seed)
+    notified = api.executor.notified
     data = await api.query(seed["Cancel a pipeline job"], {"id": job["id"]})
     assert data["updatePipelineJob"]["id"] == job["id"]
+    assert api.executor.notified == notified + 1  # the executor hears of it at once
     stored = api.store.get_job(job["id"])
     assert stored is not None
     assert stored.status is JobStatus.CANCELLED and stored.completion_time is not None

@@ -92,3 +92,19 @@ def test_a_taken_port_fails_the_start_with_a_clear_reason(
     port = int(platform.url.rsplit(":", 1)[1].split("/")[0])
     with pytest.raises(PlatformStartError, match=f"cannot serve on 127.0.0.1:{port}"):
         platform_factory(port=port)
+
+
+def test_chaos_option_reaches_the_served_endpoint(platform_factory: PlatformFactory) -> None:
+    chaotic = platform_factory(chaos="error_rate=1", seed=3)
+    statuses = []
+    for _ in range(3):
+        request = urllib.request.Request(
+            chaotic.url,
+            data=b'{"query": "{ countPipelineJobs }"}',
+            headers={"Authorization": f"Bearer {chaotic.token}"},
+        )
+        try:
+            urllib.request.urlopen(request, timeout=10)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+    assert len(statuses) == 3 and all(code in (500, 502, 503) for code in statuses)

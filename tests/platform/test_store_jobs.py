@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.platform.model import FinalStatusError, JobSpecInput, JobStatus, NotFoundError
-from orchestrator.platform.store import JobChanges, Store
+from orchestrator.platform.store import JobChanges, Store, StoreError
 
 
 class ManualClock:
@@ -177,3 +177,18 @@ def test_not_and_not_in_follow_sql_null_semantics(store: Store) -> None:
     assert store.count_jobs({"owner": {"equals": None}}) == 1
     assert store.count_jobs({"NOT": [{"owner": {"equals": "ada"}}]}) == 1
     assert store.count_jobs({"OR": []}) == 0 and store.count_jobs({"AND": []}) == 3
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("these are my notes, not a database" * 100)
+    with pytest.raises(StoreError, match=r"cannot use .*notes\.db as the platform database"):
+        Store.open(bogus)
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "p.db")
+    store.connection.execute("PRAGMA user_version=99")
+    store.close()
+    with pytest.raises(StoreError, match="schema v99"):
+        Store.open(tmp_path / "p.db")
