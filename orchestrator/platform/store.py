@@ -133,12 +133,15 @@ class Store(JobReads):
         self._depth = 1
         try:
             yield
+            self.connection.execute("COMMIT")
         except BaseException:
-            self._depth = 0
-            self.connection.execute("ROLLBACK")
+            # Also when COMMIT itself fails: never leave the connection inside a transaction
+            # (SQLite may already have rolled back on its own, e.g. after a disk error).
+            if self.connection.in_transaction:
+                self.connection.execute("ROLLBACK")
             raise
-        self._depth = 0
-        self.connection.execute("COMMIT")
+        finally:
+            self._depth = 0
 
     # -- creating ---------------------------------------------------------------------------
 
