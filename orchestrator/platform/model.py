@@ -168,3 +168,22 @@ class JobChanges:
     columns: tuple[tuple[str, Any], ...] = ()
     disconnect_parameters: tuple[str, ...] = ()
     create_parameters: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """End a job with a final ``status``: the unit of ``Store.finish`` and ``finish_many``.
+
+    ``output`` (where the job's log is) is kept as it was when ``None``.
+    """
+
+    job_id: str
+    status: JobStatus
+    reason: str | None = None
+    output: str | None = None
+
+
+SCHEDULED_JOB_ID = "SCHEDULED_JOB_ID"
+"""Parameter on every run a cron job spawned: the cron job's id (its ``scheduledFrom`` too)."""
+SCHEDULED_RUN_TIME = "SCHEDULED_RUN_TIME"
+"""Parameter on every run a cron job spawned: the due time it was spawned for (ISO-8601)."""
