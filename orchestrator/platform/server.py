@@ -232,27 +232,32 @@ def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.
 async def serve(config: PlatformConfig, on_ready: Callable[[str], None]) -> None:
     """Run the platform until SIGTERM/SIGINT: store, HTTP app and executor in one task group.
 
-    ``on_ready`` gets the GraphQL URL once the socket accepts requests.
+    Restart recovery (orphaned "in progress" jobs fail, leftover processes die) completes
+    before the socket opens; ``on_ready`` gets the GraphQL URL once it accepts requests.
     """
     config.db_path.parent.mkdir(parents=True, exist_ok=True)
     store = Store.open(config.db_path)
-    executor = make_executor(config, store)
-    runner = web.AppRunner(create_app(config, store, executor), access_log=None)
-    await runner.setup()
     try:
-        site = web.TCPSite(runner, config.host, config.port, shutdown_timeout=2.0)
-        await site.start()
-        port = runner.addresses[0][1]
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        async with asyncio.TaskGroup() as group:
-            executor_task = group.create_task(executor.run())
-            log.info("platform ready", host=config.host, port=port, db=str(config.db_path))
-            on_ready(f"http://{config.host}:{port}{GRAPHQL_PATH}")
-            await stop.wait()
-            executor_task.cancel()
+        executor = make_executor(config, store)
+        executor.recover()  # before the socket opens: no client sees an orphan "in progress"
+        app = create_app(config, store, executor)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, config.host, config.port)
+            await site.start()
+            port = runner.addresses[0][1]
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop.set)
+            async with asyncio.TaskGroup() as group:
+                executor_task = group.create_task(executor.run())
+                log.info("platform ready", host=config.host, port=port, db=str(config.db_path))
+                on_ready(f"http://{config.host}:{port}{GRAPHQL_PATH}")
+                await stop.wait()
+                executor_task.cancel()
+        finally:
+            await runner.cleanup()
     finally:
-        await runner.cleanup()
         store.close()
