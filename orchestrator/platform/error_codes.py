@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from graphql import GraphQLError
 
-from orchestrator.platform.model import FinalStatusError, NotFoundError
+from orchestrator.platform.model import FinalStatusError, NotFoundError, ScheduledStatusError
 from orchestrator.platform.where import FilterError
 
 
@@ -42,6 +42,7 @@ ROLLED_BACK = "rolledBack"
 _USER_ERRORS: tuple[tuple[type[Exception], ErrorCode], ...] = (
     (NotFoundError, ErrorCode.NOT_FOUND),
     (FinalStatusError, ErrorCode.FINAL_STATUS),
+    (ScheduledStatusError, ErrorCode.BAD_USER_INPUT),
     (FilterError, ErrorCode.BAD_USER_INPUT),
     (GraphQLError, ErrorCode.BAD_USER_INPUT),
 )

@@ -51,6 +51,21 @@ class NotFoundError(Exception):
     """Raised when an id names no record."""
 
 
+class ScheduledStatusError(Exception):
+    """Raised when a job that is not a cron job would become "scheduled".
+
+    "scheduled" marks the cron job itself (a job with a ``schedule`` that no cron job
+    spawned); its runs, and ordinary jobs, never carry it.
+    """
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(
+            f"pipeline job {job_id} cannot be 'scheduled': only a job with a cron schedule "
+            "that was not itself spawned by one can be"
+        )
+        self.job_id = job_id
+
+
 @dataclass(frozen=True, slots=True)
 class ParameterRow:
     """One job parameter (a key/value label or input)."""

@@ -31,9 +31,12 @@ from orchestrator.platform.model import (
     JobStatus,
     NotFoundError,
     ParameterRow,
+    ScheduledStatusError,
 )
 from orchestrator.platform.store_reads import CHUNK, JobReads
 from orchestrator.platform.timestamps import Clock, to_db, utc_now
+
+_KEEP = object()  # "not set by this update"
 
 FINAL_SQL = ",".join(f"'{s.value}'" for s in sorted(FINAL_STATUSES))
 """The final statuses as an SQL list, for ``status NOT IN (...)``."""
@@ -164,8 +167,10 @@ class JobWrites(JobReads):
     def update_job(self, job_id: str, changes: JobChanges, *, reason: str | None = None) -> JobRow:
         """``updatePipelineJob``: apply ``changes`` to one job, all or nothing.
 
-        Raises :class:`NotFoundError` for an unknown id (or parameter id) and
-        :class:`FinalStatusError` when the status of a finished job would change.
+        Raises :class:`NotFoundError` for an unknown id (or parameter id),
+        :class:`FinalStatusError` when the status of a finished job would change, and
+        :class:`ScheduledStatusError` when a job that is not a cron job (no ``schedule``, or
+        a run a cron job spawned) would become "scheduled".
         """
         with self.transaction():
             job = self._status_row(job_id)
@@ -194,7 +199,8 @@ class JobWrites(JobReads):
         """``updateManyPipelineJob``: apply ``changes`` to matching jobs; returns how many changed.
 
         With a status change, finished jobs are skipped (never touched, not counted), and so
-        are jobs that already have that status: the count is the number of jobs changed.
+        are jobs that already have that status (and, for "scheduled", jobs that are not cron
+        jobs themselves): the count is the number of jobs changed.
         One set-based UPDATE, so cancelling 100,000 jobs does not stall the event loop.
         """
         if changes.disconnect_parameters or changes.create_parameters:
@@ -208,6 +214,13 @@ class JobWrites(JobReads):
         if target is not None:
             select += f" AND j.status NOT IN ({FINAL_SQL}) AND j.status != ?"
             select_params.append(target.value)
+            if target is JobStatus.SCHEDULED:  # only cron jobs themselves (see update_job)
+                new_schedule = dict(changes.columns).get("schedule", _KEEP)
+                select += " AND j.scheduled_from IS NULL"
+                if new_schedule is _KEEP:
+                    select += " AND COALESCE(j.schedule, '') != ''"
+                elif not new_schedule:
+                    select += " AND 0"  # the update clears the schedule: nothing qualifies
             now = to_db(self.now())
             assignments.append("status = ?")
             params.append(target.value)
@@ -247,7 +260,8 @@ class JobWrites(JobReads):
 
     def _status_row(self, job_id: str) -> sqlite3.Row:
         row: sqlite3.Row | None = self.connection.execute(
-            "SELECT id, status, start_time FROM pipeline_job WHERE id = ?", (job_id,)
+            "SELECT id, status, schedule, scheduled_from FROM pipeline_job WHERE id = ?",
+            (job_id,),
         ).fetchone()
         if row is None:
             raise NotFoundError(f"no pipeline job with id {job_id!r}")
@@ -268,6 +282,10 @@ class JobWrites(JobReads):
         if target is not None and target != current:
             if current.is_final:
                 raise FinalStatusError(job["id"], current)
+            if target is JobStatus.SCHEDULED:
+                schedule = dict(changes.columns).get("schedule", job["schedule"])
+                if not schedule or job["scheduled_from"] is not None:
+                    raise ScheduledStatusError(job["id"])
             moment = now or self.now()
             assignments.append("status = ?")
             params.append(target.value)

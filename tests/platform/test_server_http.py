@@ -223,6 +223,15 @@ async def test_partial_update_results_match_what_was_committed(api: Api) -> None
     assert api.store.get_job(second).status is JobStatus.CANCELLED  # type: ignore[union-attr]
 
 
+async def test_a_job_without_a_schedule_cannot_be_set_scheduled(api: Api) -> None:
+    job_id = (await api.query(aliased_creates(1)))["c0"]["id"]
+    doc = """mutation ($id: String!) {
+      updatePipelineJob(where: {id: $id}, data: {status: {set: "scheduled"}}) { id } }"""
+    body = await api.errors(doc, {"id": job_id})
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert "cannot be 'scheduled'" in body["errors"][0]["message"]
+
+
 async def test_update_many_with_label_filter_and_statuses(api: Api) -> None:
     await api.query(aliased_creates(6))
     jobs = api.store.find_jobs()

@@ -16,8 +16,9 @@ from orchestrator.platform.model import (
     JobSpecInput,
     JobStatus,
     NotFoundError,
+    ScheduledStatusError,
 )
-from orchestrator.platform.store import Store
+from orchestrator.platform.store import JobChanges, Store
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -138,3 +139,28 @@ def test_spawned_runs_copy_labels_but_not_the_schedule_or_foreign_links(
     assert store.spawn_run(cron.id, due + timedelta(minutes=1)) is None
     with pytest.raises(NotFoundError):
         store.spawn_run("unknown", due)
+
+
+def test_only_a_cron_job_itself_can_be_scheduled(store: Store) -> None:
+    cron = store.create_job(JobSpecInput("p.yaml", schedule="* * * * *"))
+    plain, promoted = store.create_jobs([JobSpecInput("p.yaml") for _ in range(2)])
+    run = store.spawn_run(cron.id, T0)
+    assert run is not None
+    scheduled = JobChanges(status=JobStatus.SCHEDULED)
+    for job_id in (plain.id, run.id):
+        with pytest.raises(ScheduledStatusError, match="cannot be 'scheduled'"):
+            store.update_job(job_id, scheduled)
+    # A job given a schedule in the same update becomes a cron job: it may be scheduled.
+    with_schedule = JobChanges(status=JobStatus.SCHEDULED, columns=(("schedule", "0 * * * *"),))
+    assert store.update_job(promoted.id, with_schedule).status is JobStatus.SCHEDULED
+    store.update_job(promoted.id, JobChanges(status=JobStatus.PENDING))
+    store.update_job(cron.id, JobChanges(status=JobStatus.PENDING))
+    # updateMany skips what cannot be scheduled, like it skips final jobs.
+    assert store.update_many(None, scheduled) == 2
+    assert store.jobs_with_status(JobStatus.SCHEDULED) == store.get_jobs([cron.id, promoted.id])
+    assert store.statuses([plain.id, run.id]) == {
+        plain.id: JobStatus.PENDING,
+        run.id: JobStatus.PENDING,
+    }
+    clearing = JobChanges(status=JobStatus.SCHEDULED, columns=(("schedule", None),))
+    assert store.update_many(None, clearing) == 0
