@@ -61,21 +61,44 @@ class Failure:
 
 _TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 _AUTH_STATUSES = frozenset({401, 403})
-_TRANSIENT_CODES = frozenset(
-    {
-        "TOO_MANY_REQUESTS",
-        "RATE_LIMITED",
-        "THROTTLED",
-        "SERVICE_UNAVAILABLE",
-        "TIMEOUT",
-        "UNAVAILABLE",
-        "TRANSIENT",
-    }
-)
+# The server failed, not the request: retry later. A create may have executed, unless the
+# server says its transaction was rolled back (``extensions.rolledBack: true``).
+_INTERNAL_CODES = frozenset({"INTERNAL_SERVER_ERROR", "INTERNAL_ERROR", "INTERNAL"})
+_TRANSIENT_CODES = _INTERNAL_CODES | {
+    "TOO_MANY_REQUESTS",
+    "RATE_LIMITED",
+    "THROTTLED",
+    "SERVICE_UNAVAILABLE",
+    "TIMEOUT",
+    "UNAVAILABLE",
+    "TRANSIENT",
+}
 # Throttling answers are given instead of executing the request.
 _THROTTLE_CODES = frozenset({"TOO_MANY_REQUESTS", "RATE_LIMITED", "THROTTLED"})
 _AUTH_CODES = frozenset({"UNAUTHENTICATED", "UNAUTHORIZED", "FORBIDDEN"})
-_TOO_LARGE_CODES = frozenset({"TOO_MANY_ROOT_FIELDS", "QUERY_TOO_LARGE", "QUERY_TOO_COMPLEX"})
+# Limits a smaller batch gets under: the batch-size fallback applies.
+_TOO_LARGE_CODES = frozenset(
+    {
+        "TOO_MANY_ROOT_FIELDS",
+        "TOO_MANY_TOKENS",
+        "PAYLOAD_TOO_LARGE",
+        "QUERY_TOO_LARGE",
+        "QUERY_TOO_COMPLEX",
+    }
+)
+# The request itself is wrong; the same document would get the same answer.
+_PERMANENT_CODES = frozenset(
+    {
+        "BAD_USER_INPUT",
+        "BAD_REQUEST",
+        "GRAPHQL_PARSE_FAILED",
+        "GRAPHQL_VALIDATION_FAILED",
+        "NOT_FOUND",
+        "FINAL_STATUS",
+        "TOO_DEEP",
+    }
+)
+_KNOWN_CODES = _TRANSIENT_CODES | _AUTH_CODES | _TOO_LARGE_CODES | _PERMANENT_CODES
 _TOO_LARGE_MESSAGE = re.compile(
     r"too many (root |top-level )?(fields|aliases|operations|selections)"
     r"|(document|query|request) (is )?too (large|big|complex)"
@@ -109,19 +132,41 @@ def error_code(error: Mapping[str, Any]) -> str | None:
 
 
 def classify_graphql_error(error: Mapping[str, Any]) -> FailureKind:
-    """The kind of one GraphQL error: by its code, else by a too-large message, else permanent.
+    """The kind of one GraphQL error: by its ``extensions.code`` when it is a known one.
 
-    An error the server chose to put in the body is a deliberate answer, so an unknown one is
-    permanent: retrying the same document would get the same answer.
+    Without a known code (servers that do not send codes), a message saying the document is
+    too large means too large; anything else is permanent: an error the server chose to put
+    in the body is a deliberate answer, and the same document would get the same answer.
     """
     code = error_code(error)
     if code in _AUTH_CODES:
         return FailureKind.AUTHENTICATION
     if code in _TRANSIENT_CODES:
         return FailureKind.TRANSIENT
-    if code in _TOO_LARGE_CODES or _TOO_LARGE_MESSAGE.search(str(error.get("message", ""))):
+    if code in _TOO_LARGE_CODES:
+        return FailureKind.TOO_LARGE
+    if code in _KNOWN_CODES:
+        return FailureKind.PERMANENT
+    if _TOO_LARGE_MESSAGE.search(str(error.get("message", ""))):
         return FailureKind.TOO_LARGE
     return FailureKind.PERMANENT
+
+
+def rolled_back(errors: Sequence[Mapping[str, Any]]) -> bool:
+    """The server says the request's transaction was rolled back: nothing of it was kept.
+
+    Only an internal error can say so (``extensions.rolledBack: true``, as the local
+    platform answers a mutation that failed unexpectedly).
+    """
+    for error in errors:
+        extensions = error.get("extensions")
+        if (
+            error_code(error) in _INTERNAL_CODES
+            and isinstance(extensions, Mapping)
+            and extensions.get("rolledBack") is True
+        ):
+            return True
+    return False
 
 
 def classify_graphql_errors(errors: Sequence[Mapping[str, Any]]) -> FailureKind:
@@ -225,8 +270,9 @@ def classify(reply: Reply, now: datetime | None = None) -> Failure | None:
 
     Precedence: a transport failure (no usable answer), then the HTTP status, then the GraphQL
     errors of the body. ``executed_possibly`` is False only when the request certainly had no
-    effect: it never reached the server, the server throttled it (429), or the server refused
-    it before execution (auth, validation, size).
+    effect: it never reached the server, the server throttled it (429), the server refused
+    it before execution (auth, validation, size), or it failed and the server says it rolled
+    the request back.
     """
     retry_after = parse_retry_after(reply.retry_after, now)
     if reply.exception is not None and unencodable(reply.exception):
@@ -258,22 +304,23 @@ def classify(reply: Reply, now: datetime | None = None) -> Failure | None:
         kind = errors_kind or status_kind or FailureKind.PERMANENT
     message = graphql_message(reply.errors) if reply.errors else f"HTTP {reply.status}"
     throttled = any(error_code(error) in _THROTTLE_CODES for error in reply.errors)
+    undone = throttled or rolled_back(reply.errors)
     return Failure(
         kind=kind,
         message=message,
         retry_after=retry_after,
         status=reply.status,
         executed_possibly=_possibly_executed(
-            kind, reply.status, unsent=not reply.sent, throttled=throttled
+            kind, reply.status, unsent=not reply.sent, undone=undone
         ),
         errors=reply.errors,
     )
 
 
 def _possibly_executed(
-    kind: FailureKind, status: int | None, *, unsent: bool, throttled: bool = False
+    kind: FailureKind, status: int | None, *, unsent: bool, undone: bool = False
 ) -> bool:
-    if unsent or throttled or status == 429:
+    if unsent or undone or status == 429:
         return False
     # Auth, validation and size are checked before anything executes.
     return kind is FailureKind.TRANSIENT
@@ -291,5 +338,6 @@ __all__ = [
     "graphql_message",
     "never_reached_server",
     "parse_retry_after",
+    "rolled_back",
     "unencodable",
 ]

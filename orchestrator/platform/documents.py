@@ -28,6 +28,8 @@ from graphql import (
 )
 from graphql.validation import NoUnusedVariablesRule
 
+from orchestrator.platform.error_codes import ErrorCode, with_code
+
 RULES = tuple(rule for rule in specified_rules if rule is not NoUnusedVariablesRule)
 
 
@@ -86,12 +88,15 @@ class DocumentCache:
         try:
             document = parse(text, max_tokens=self.limits.max_tokens)
         except GraphQLError as error:
-            return CheckedDocument(None, (error,))
+            too_long = "tokens. Parsing aborted" in error.message  # graphql-core's wording
+            code = ErrorCode.TOO_MANY_TOKENS if too_long else ErrorCode.GRAPHQL_PARSE_FAILED
+            return CheckedDocument(None, (with_code(error, code),))
         limit_errors = check_limits(document, self.limits)
         if limit_errors:
             return CheckedDocument(None, tuple(limit_errors))
         errors = validate(self.schema, document, RULES)
-        return CheckedDocument(document if not errors else None, tuple(errors))
+        coded = tuple(with_code(e, ErrorCode.GRAPHQL_VALIDATION_FAILED) for e in errors)
+        return CheckedDocument(document if not coded else None, coded)
 
 
 def check_limits(document: DocumentNode, limits: DocumentLimits) -> list[GraphQLError]:
@@ -109,14 +114,16 @@ def check_limits(document: DocumentNode, limits: DocumentLimits) -> list[GraphQL
             errors.append(
                 GraphQLError(
                     f"operation {name} has {roots} root fields (aliases included); "
-                    f"the limit is {limits.max_root_fields}: split it into several requests"
+                    f"the limit is {limits.max_root_fields}: split it into several requests",
+                    extensions={"code": ErrorCode.TOO_MANY_ROOT_FIELDS.value},
                 )
             )
         depth = _depth(definition.selection_set, fragments, set())
         if depth > limits.max_depth:
             errors.append(
                 GraphQLError(
-                    f"operation {name} nests {depth} levels deep; the limit is {limits.max_depth}"
+                    f"operation {name} nests {depth} levels deep; the limit is {limits.max_depth}",
+                    extensions={"code": ErrorCode.TOO_DEEP.value},
                 )
             )
     return errors

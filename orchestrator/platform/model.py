@@ -51,6 +51,21 @@ class NotFoundError(Exception):
     """Raised when an id names no record."""
 
 
+class ScheduledStatusError(Exception):
+    """Raised when a job that is not a cron job would become "scheduled".
+
+    "scheduled" marks the cron job itself (a job with a ``schedule`` that no cron job
+    spawned); its runs, and ordinary jobs, never carry it.
+    """
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(
+            f"pipeline job {job_id} cannot be 'scheduled': only a job with a cron schedule "
+            "that was not itself spawned by one can be"
+        )
+        self.job_id = job_id
+
+
 @dataclass(frozen=True, slots=True)
 class ParameterRow:
     """One job parameter (a key/value label or input)."""
@@ -168,3 +183,22 @@ class JobChanges:
     columns: tuple[tuple[str, Any], ...] = ()
     disconnect_parameters: tuple[str, ...] = ()
     create_parameters: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """End a job with a final ``status``: the unit of ``Store.finish`` and ``finish_many``.
+
+    ``output`` (where the job's log is) is kept as it was when ``None``.
+    """
+
+    job_id: str
+    status: JobStatus
+    reason: str | None = None
+    output: str | None = None
+
+
+SCHEDULED_JOB_ID = "SCHEDULED_JOB_ID"
+"""Parameter on every run a cron job spawned: the cron job's id (its ``scheduledFrom`` too)."""
+SCHEDULED_RUN_TIME = "SCHEDULED_RUN_TIME"
+"""Parameter on every run a cron job spawned: the due time it was spawned for (ISO-8601)."""

@@ -4,7 +4,9 @@ Order of checks for each request: chaos (when enabled), bearer token (401), body
 JSON shape (400), then the cached parse/limits/validation (GraphQL errors, nothing executed),
 then execution. A mutation document runs in one store transaction: its aliased creates commit
 together, and when an error nulls the whole ``data`` nothing of the request is kept, so the
-answer always tells what was committed.
+answer always tells what was committed. Every error carries ``extensions.code``
+(:mod:`orchestrator.platform.error_codes`); an unexpected failure is answered with HTTP 500
+and generic words, after rolling a mutation back whole.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import asyncio
 import hmac
 import json
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -31,12 +34,11 @@ from graphql import (
 from orchestrator.platform.chaos import Chaos, ChaosSpec
 from orchestrator.platform.config import PlatformConfig
 from orchestrator.platform.documents import DocumentCache, DocumentLimits
+from orchestrator.platform.error_codes import ErrorCode, execution_code, internal_error, with_code
 from orchestrator.platform.executor import Executor, make_executor
-from orchestrator.platform.model import FinalStatusError, NotFoundError
 from orchestrator.platform.resolvers import RequestContext, load_schema
 from orchestrator.platform.session_store import SessionStore
 from orchestrator.platform.store import Store
-from orchestrator.platform.where import FilterError
 
 log = structlog.get_logger(__name__)
 
@@ -44,16 +46,21 @@ GRAPHQL_PATH = "/graphql"
 CHAOS_KEY = web.AppKey("chaos", Chaos)
 
 
-EXPECTED_ERRORS = (GraphQLError, NotFoundError, FinalStatusError, FilterError)
-"""Errors that answer bad input; anything else in a result is a bug worth a log line."""
-
-
 class _DiscardRequest(Exception):
     """Raised inside a mutation's transaction to roll the whole request back."""
 
 
-def _json_error(status: int, message: str, **headers: str) -> web.Response:
-    return web.json_response({"errors": [{"message": message}]}, status=status, headers=headers)
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One request's JSON body and HTTP status."""
+
+    body: Mapping[str, object]
+    status: int = 200
+
+
+def _json_error(status: int, code: ErrorCode, message: str, **headers: str) -> web.Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code.value}}]}
+    return web.json_response(body, status=status, headers=headers)
 
 
 class GraphQLEndpoint:
@@ -83,45 +90,65 @@ class GraphQLEndpoint:
         """The /graphql POST handler."""
         if not self.authorized(request):
             return _json_error(
-                401, "missing or invalid bearer token", **{"WWW-Authenticate": "Bearer"}
+                401,
+                ErrorCode.UNAUTHENTICATED,
+                "missing or invalid bearer token",
+                **{"WWW-Authenticate": "Bearer"},
             )
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            return _json_error(413, f"request body over {request.client_max_size} bytes")
+            return _json_error(
+                413,
+                ErrorCode.PAYLOAD_TOO_LARGE,
+                f"request body over {request.client_max_size} bytes",
+            )
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError) as error:
-            return _json_error(400, f"request body is not valid JSON: {error}")
+            return _json_error(
+                400, ErrorCode.BAD_REQUEST, f"request body is not valid JSON: {error}"
+            )
         problem = _payload_problem(payload)
         if problem:
-            return _json_error(400, problem)
-        result = self.run(payload["query"], payload.get("variables"), payload.get("operationName"))
-        return web.json_response(result.formatted)
+            return _json_error(400, ErrorCode.BAD_REQUEST, problem)
+        answer = self.run(payload["query"], payload.get("variables"), payload.get("operationName"))
+        return web.json_response(answer.body, status=answer.status)
 
     def run(
         self, query: str, variables: dict[str, Any] | None, operation_name: str | None
-    ) -> ExecutionResult:
-        """Check (cached) and execute one document."""
+    ) -> Answer:
+        """Check (cached) and execute one document.
+
+        A mutation runs in one transaction. It is rolled back whole when an error nulls
+        ``data`` (a failed create) or when anything unexpected fails (an internal error:
+        HTTP 500, ``data`` null, the error says ``rolledBack``); then nothing of it is kept.
+        """
         checked = self.documents.get(query)
         if checked.document is None:
-            return ExecutionResult(None, list(checked.errors))
+            return Answer(ExecutionResult(None, list(checked.errors)).formatted)
         operation = get_operation_ast(checked.document, operation_name)
         context = RequestContext(self.store, self.sessions)
-        if operation is None or operation.operation is not OperationType.MUTATION:
-            return self._execute(checked.document, variables, operation_name, context)
-        result: ExecutionResult | None = None
+        mutation = operation is not None and operation.operation is OperationType.MUTATION
         try:
-            with self.store.transaction():
-                result = self._execute(checked.document, variables, operation_name, context)
-                if result.data is None and result.errors:
-                    raise _DiscardRequest
-        except _DiscardRequest:
-            context.jobs_changed = False
-        assert result is not None
+            if not mutation:
+                return _answer(self._execute(checked.document, variables, operation_name, context))
+            result: ExecutionResult | None = None
+            try:
+                with self.store.transaction():
+                    result = self._execute(checked.document, variables, operation_name, context)
+                    if result.errors and (result.data is None or _has_internal(result.errors)):
+                        raise _DiscardRequest
+            except _DiscardRequest:
+                context.jobs_changed = False
+            assert result is not None
+        except Exception as error:  # BEGIN/COMMIT failed ("database is locked"), or a bug
+            log.warning("request failed", error=repr(error), mutation=mutation)
+            body = ExecutionResult(None, [internal_error(None, rolled_back=mutation)]).formatted
+            return Answer(body, 500)
         if context.jobs_changed:
             self.executor.notify()
-        return result
+        return _answer(result, mutation=True)
 
     def _execute(
         self,
@@ -139,12 +166,33 @@ class GraphQLEndpoint:
         )
         if not isinstance(result, ExecutionResult):  # resolvers are synchronous
             raise TypeError("unexpected asynchronous execution result")
-        for error in result.errors or ():
-            if error.original_error is not None and not isinstance(
-                error.original_error, EXPECTED_ERRORS
-            ):
-                log.warning("unexpected resolver error", error=repr(error.original_error))
         return result
+
+
+def _has_internal(errors: Sequence[GraphQLError]) -> bool:
+    return any(execution_code(error) is ErrorCode.INTERNAL_SERVER_ERROR for error in errors)
+
+
+def _answer(result: ExecutionResult, *, mutation: bool = False) -> Answer:
+    """The body and status for an execution result, every error coded.
+
+    Internal errors are logged here with their details and answered with generic words;
+    with one, the status is 500, and a mutation's ``data`` is null (it was rolled back).
+    """
+    errors: list[GraphQLError] = []
+    internal = False
+    for error in result.errors or ():
+        code = execution_code(error)
+        if code is ErrorCode.INTERNAL_SERVER_ERROR:
+            internal = True
+            log.warning(
+                "unexpected resolver error", error=repr(error.original_error), path=error.path
+            )
+            errors.append(internal_error(error, rolled_back=mutation))
+        else:
+            errors.append(with_code(error, code))
+    data = None if internal and mutation else result.data
+    return Answer(ExecutionResult(data, errors or None).formatted, 500 if internal else 200)
 
 
 ENDPOINT_KEY: web.AppKey[GraphQLEndpoint] = web.AppKey("endpoint")
@@ -184,27 +232,32 @@ def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.
 async def serve(config: PlatformConfig, on_ready: Callable[[str], None]) -> None:
     """Run the platform until SIGTERM/SIGINT: store, HTTP app and executor in one task group.
 
-    ``on_ready`` gets the GraphQL URL once the socket accepts requests.
+    Restart recovery (orphaned "in progress" jobs fail, leftover processes die) completes
+    before the socket opens; ``on_ready`` gets the GraphQL URL once it accepts requests.
     """
     config.db_path.parent.mkdir(parents=True, exist_ok=True)
     store = Store.open(config.db_path)
-    executor = make_executor(config, store)
-    runner = web.AppRunner(create_app(config, store, executor), access_log=None)
-    await runner.setup()
     try:
-        site = web.TCPSite(runner, config.host, config.port, shutdown_timeout=2.0)
-        await site.start()
-        port = runner.addresses[0][1]
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        async with asyncio.TaskGroup() as group:
-            executor_task = group.create_task(executor.run())
-            log.info("platform ready", host=config.host, port=port, db=str(config.db_path))
-            on_ready(f"http://{config.host}:{port}{GRAPHQL_PATH}")
-            await stop.wait()
-            executor_task.cancel()
+        executor = make_executor(config, store)
+        executor.recover()  # before the socket opens: no client sees an orphan "in progress"
+        app = create_app(config, store, executor)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, config.host, config.port)
+            await site.start()
+            port = runner.addresses[0][1]
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop.set)
+            async with asyncio.TaskGroup() as group:
+                executor_task = group.create_task(executor.run())
+                log.info("platform ready", host=config.host, port=port, db=str(config.db_path))
+                on_ready(f"http://{config.host}:{port}{GRAPHQL_PATH}")
+                await stop.wait()
+                executor_task.cancel()
+        finally:
+            await runner.cleanup()
     finally:
-        await runner.cleanup()
         store.close()

@@ -8,66 +8,62 @@ request) into one commit; never hold one across an ``await``. WAL with
 ``synchronous=NORMAL`` survives SIGKILL of the server: a committed transaction is in the WAL
 file before ``commit`` returns.
 
-Rules every writer obeys (enforced here, not by callers):
+Rules every writer obeys (enforced by the store, not by callers):
 
 - a final status (done, failed, cancelled, timed out) is never rewritten;
 - moving a job to a final status sets ``completionTime`` and ``duration`` (seconds since
   ``startTime``, when it started).
 
-Reads are in :mod:`orchestrator.platform.store_reads`; sessions live in
-:mod:`orchestrator.platform.session_store` on the same connection. ``docs/platform.md``
-lists the API the executors use (claim_pending, finish, requeue, spawn_run, ...).
+Three layers, one class: reads in :mod:`orchestrator.platform.store_reads`, transactions and
+the API's writes in :mod:`orchestrator.platform.store_writes`, and here opening plus the job
+lifecycle the executors drive (claim, finish one or many, requeue, expire, spawn cron runs).
+Sessions live in :mod:`orchestrator.platform.session_store` on the same connection.
+``docs/platform.md`` lists the API.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from orchestrator.platform.job_rows import duration_since_start
 from orchestrator.platform.model import (
-    FINAL_STATUSES,
-    UPDATABLE_COLUMNS,
-    FinalStatusError,
+    SCHEDULED_JOB_ID,
+    SCHEDULED_RUN_TIME,
+    Finish,
     JobChanges,
     JobRow,
     JobSpecInput,
     JobStatus,
     NotFoundError,
-    ParameterRow,
 )
 from orchestrator.platform.schema_sql import SCHEMA, SCHEMA_VERSION
-from orchestrator.platform.store_reads import CHUNK, JobReads
-from orchestrator.platform.timestamps import Clock, to_db, utc_now
+from orchestrator.platform.store_writes import DURATION_SQL, FINAL_SQL, JobWrites, new_id
+from orchestrator.platform.timestamps import Clock, to_api, to_db, utc_now
 
-_FINAL_SQL = ",".join(f"'{s.value}'" for s in sorted(FINAL_STATUSES))
-__all__ = ["JobChanges", "Store", "StoreError", "new_id"]  # JobChanges is re-exported for callers
+# JobChanges, Finish and new_id are re-exported for callers.
+__all__ = ["Finish", "JobChanges", "Store", "StoreError", "new_id"]
+
+_FINISH_SQL = (  # built from constants only
+    "UPDATE pipeline_job SET status = ?, status_reason = ?, output = COALESCE(?, output),"  # noqa: S608
+    f" completion_time = ?, duration = {DURATION_SQL}"
+    f" WHERE id = ? AND status NOT IN ({FINAL_SQL})"
+)
+_LINKS = frozenset({SCHEDULED_JOB_ID, SCHEDULED_RUN_TIME})
 
 
 class StoreError(Exception):
     """The database file cannot be used (not a database, or from a newer schema)."""
 
 
-def new_id() -> str:
-    """Ids are random UUIDs (text), as the hosted platform's are."""
-    return str(uuid.uuid4())
-
-
-class Store(JobReads):
+class Store(JobWrites):
     """Jobs and parameters on one SQLite connection. Create with :meth:`open`.
 
-    Reads are in :class:`~orchestrator.platform.store_reads.JobReads`; this class adds
-    opening, transactions and every write.
+    Reads come from :class:`~orchestrator.platform.store_reads.JobReads`, transactions and
+    the API's writes from :class:`~orchestrator.platform.store_writes.JobWrites`; this class
+    adds opening and the job lifecycle.
     """
-
-    def __init__(self, connection: sqlite3.Connection, clock: Clock = utc_now) -> None:
-        super().__init__(connection, clock)
-        self._depth = 0  # transaction nesting
 
     @classmethod
     def open(cls, path: str | Path, clock: Clock = utc_now) -> Store:
@@ -102,135 +98,15 @@ class Store(JobReads):
         """Close the connection (committed data is already durable)."""
         self.connection.close()
 
-    @contextmanager
-    def transaction(self, *, savepoint: bool = True) -> Iterator[None]:
-        """One atomic commit for everything inside.
-
-        Nested use makes a savepoint: a failing inner block (say, one aliased update of a
-        request) is rolled back alone, and only the outermost block commits. With
-        ``savepoint=False`` a nested block just joins the outer transaction (cheaper; for
-        callers whose failure discards the whole outer transaction anyway).
-        """
-        if self._depth and not savepoint:
-            yield
-            return
-        if self._depth:
-            self._depth += 1
-            name = f"sp{self._depth}"
-            self.connection.execute(f"SAVEPOINT {name}")
-            try:
-                yield
-            except BaseException:
-                self.connection.execute(f"ROLLBACK TO {name}")
-                self.connection.execute(f"RELEASE {name}")
-                raise
-            else:
-                self.connection.execute(f"RELEASE {name}")
-            finally:
-                self._depth -= 1
-            return
-        self.connection.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        try:
-            yield
-        except BaseException:
-            self._depth = 0
-            self.connection.execute("ROLLBACK")
-            raise
-        self._depth = 0
-        self.connection.execute("COMMIT")
-
-    # -- creating ---------------------------------------------------------------------------
-
-    def create_job(self, spec: JobSpecInput) -> JobRow:
-        """Store a new job: "scheduled" when it has a cron ``schedule``, else "pending"."""
-        return self.create_jobs([spec])[0]
-
-    def create_jobs(self, specs: Sequence[JobSpecInput]) -> list[JobRow]:
-        """Store many new jobs in one transaction, in order; returns them as stored."""
-        now = self.now()
-        created = to_db(now)
-        jobs: list[JobRow] = []
-        # No savepoint: a failed create nulls the request's whole ``data`` (the field is
-        # non-null), and the server then rolls back the whole request.
-        with self.transaction(savepoint=False):
-            for spec in specs:
-                job_id, run_id = new_id(), new_id()
-                status = JobStatus.SCHEDULED if spec.schedule else JobStatus.PENDING
-                cursor = self.connection.execute(
-                    "INSERT INTO pipeline_job (id, run_id, job_type, pipeline_yaml_path, timeout,"
-                    " active_timeout, max_retries, exposed_port, schedule, pinned, debuggable,"
-                    " branch_name, commit_id, owner, department, status, created_at,"
-                    " scheduled_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        job_id,
-                        run_id,
-                        spec.job_type,
-                        spec.pipeline_yaml_path,
-                        spec.timeout,
-                        spec.active_timeout,
-                        spec.max_retries,
-                        spec.exposed_port,
-                        spec.schedule,
-                        int(spec.pinned),
-                        int(spec.debuggable),
-                        spec.branch_name,
-                        spec.commit_id,
-                        spec.owner,
-                        spec.department,
-                        status.value,
-                        created,
-                        spec.scheduled_from,
-                    ),
-                )
-                parameters = self._insert_parameters(job_id, spec.parameters)
-                seq = cursor.lastrowid
-                assert seq is not None
-                # Built from what was written (the row is not read back): creates are hot.
-                jobs.append(JobRow(job_id, seq, run_id, status, spec, now, parameters=parameters))
-        return jobs
-
-    def spawn_run(self, parent_id: str) -> JobRow:
-        """A new "pending" run of a cron job: same spec and parameters, no schedule.
-
-        The run's ``scheduled_from`` names the parent (API filter
-        ``{scheduledFrom: {equals: parentId}}``), and it keeps the parent's parameters, so
-        runs can also be found by the parent's labels.
-        """
-        parent = self.get_job(parent_id)
-        if parent is None:
-            raise NotFoundError(f"no pipeline job with id {parent_id!r}")
-        spec = parent.spec
-        run = JobSpecInput(
-            **{
-                name: getattr(spec, name)
-                for name in JobSpecInput.__slots__
-                if name not in ("schedule", "parameters", "scheduled_from")
-            },
-            parameters=tuple((p.key, p.value) for p in parent.parameters),
-            scheduled_from=parent_id,
-        )
-        return self.create_job(run)
-
-    def _insert_parameters(
-        self, job_id: str, pairs: Sequence[tuple[str, str]]
-    ) -> tuple[ParameterRow, ...]:
-        rows = tuple(ParameterRow(new_id(), key, value, job_id) for key, value in pairs)
-        if rows:
-            self.connection.executemany(
-                "INSERT INTO parameter (id, pipeline_job_id, key, value) VALUES (?,?,?,?)",
-                [(p.id, job_id, p.key, p.value) for p in rows],
-            )
-        return rows
-
-    # -- changing ---------------------------------------------------------------------------
+    # -- the job lifecycle (what the executors drive) ---------------------------------------
 
     def claim_pending(self, limit: int) -> list[JobRow]:
         """Mark up to ``limit`` pending jobs "in progress" (oldest first), ``startTime`` = now.
 
-        For the executor: the returned rows already show the new status.
+        For the executor: the returned rows already show the new status. With nothing
+        pending (an idle executor polls often) no write transaction is opened.
         """
-        if limit <= 0:
+        if limit <= 0 or not self._any_with_status(JobStatus.PENDING):
             return []
         now = to_db(self.now())
         with self.transaction():
@@ -249,21 +125,36 @@ class Store(JobReads):
     ) -> bool:
         """End a job with a final ``status``; ``False`` (nothing changed) if already final.
 
-        Sets ``completionTime`` and ``duration``; ``output`` is kept when ``None``.
+        Sets ``completionTime`` and ``duration``; ``output`` is kept when ``None``. Raises
+        :class:`NotFoundError` for an unknown id. :meth:`finish_many` for many at once.
         """
-        if not status.is_final:
-            raise ValueError(f"finish() needs a final status, not {status.value!r}")
-        now = self.now()
+        if self.finish_many([Finish(job_id, status, reason, output)]):
+            return True
+        if not self.statuses([job_id]):
+            raise NotFoundError(f"no pipeline job with id {job_id!r}")
+        return False
+
+    def finish_many(self, ends: Sequence[Finish], *, only_from: JobStatus | None = None) -> int:
+        """End many jobs in one transaction and one statement; how many changed.
+
+        The rules of :meth:`finish`: a job already final keeps its status (and is not
+        counted), ``completionTime`` is now, ``duration`` runs from ``startTime``, ``output``
+        is kept when ``None``. With ``only_from``, a job is changed only while it still has
+        that status (the executor ends "in progress" jobs; one cancelled meanwhile stays
+        cancelled, one put back to "pending" by a user is left alone). Unknown ids are skipped.
+        """
+        for end in ends:
+            if not end.status.is_final:
+                raise ValueError(f"finish needs a final status, not {end.status.value!r}")
+        if not ends:
+            return 0
+        now = to_db(self.now())
+        sql = _FINISH_SQL if only_from is None else _FINISH_SQL + " AND status = ?"
+        extra = () if only_from is None else (only_from.value,)
+        rows = [(e.status.value, e.reason, e.output, now, now, e.job_id, *extra) for e in ends]
         with self.transaction():
-            job = self._status_row(job_id)
-            if JobStatus(job["status"]) in FINAL_STATUSES:
-                return False
-            self.connection.execute(
-                "UPDATE pipeline_job SET status = ?, status_reason = ?,"
-                " output = COALESCE(?, output), completion_time = ?, duration = ? WHERE id = ?",
-                (status.value, reason, output, to_db(now), duration_since_start(job, now), job_id),
-            )
-        return True
+            cursor = self.connection.executemany(sql, rows)
+        return cursor.rowcount
 
     def set_status(self, job_id: str, status: JobStatus, reason: str | None = None) -> JobRow:
         """Move a job to any status; raises :class:`FinalStatusError` if it already finished.
@@ -288,150 +179,62 @@ class Store(JobReads):
         )
         return cursor.rowcount == 1
 
-    def update_job(self, job_id: str, changes: JobChanges, *, reason: str | None = None) -> JobRow:
-        """``updatePipelineJob``: apply ``changes`` to one job, all or nothing.
+    def expire_pending(self, now: datetime) -> int:
+        """Pending jobs whose ``timeout`` (seconds from submission) ran out end "timed out".
 
-        Raises :class:`NotFoundError` for an unknown id (or parameter id) and
-        :class:`FinalStatusError` when the status of a finished job would change.
+        Returns how many. (julianday arithmetic is a float: a millisecond of slack absorbs
+        its rounding.) Nothing to expire opens no write transaction.
         """
-        with self.transaction():
-            job = self._status_row(job_id)
-            assignments, params = self._assignments(job, changes, reason)
-            if assignments:
-                self.connection.execute(
-                    f"UPDATE pipeline_job SET {', '.join(assignments)} WHERE id = ?",  # noqa: S608
-                    (*params, job_id),
-                )
-            for parameter_id in changes.disconnect_parameters:
-                cursor = self.connection.execute(
-                    "UPDATE parameter SET pipeline_job_id = NULL"
-                    " WHERE id = ? AND pipeline_job_id = ?",
-                    (parameter_id, job_id),
-                )
-                if cursor.rowcount != 1:
-                    raise NotFoundError(
-                        f"parameter {parameter_id!r} is not connected to pipeline job {job_id!r}"
-                    )
-            self._insert_parameters(job_id, changes.create_parameters)
-        updated = self.get_job(job_id)
-        assert updated is not None
-        return updated
-
-    def update_many(self, where: Mapping[str, Any] | None, changes: JobChanges) -> int:
-        """``updateManyPipelineJob``: apply ``changes`` to matching jobs; returns how many changed.
-
-        With a status change, finished jobs are skipped (never touched, not counted), and so
-        are jobs that already have that status: the count is the number of jobs changed.
-        One set-based UPDATE, so cancelling 100,000 jobs does not stall the event loop.
-        """
-        if changes.disconnect_parameters or changes.create_parameters:
-            raise ValueError("updateManyPipelineJob cannot change parameters")
-        condition = self._job_condition(where)
-        select = f"SELECT j.seq FROM pipeline_job j WHERE {condition.sql}"  # noqa: S608
-        select_params: list[Any] = list(condition.params)
-        assignments: list[str] = []
-        params: list[Any] = []
-        target = changes.status
-        if target is not None:
-            select += f" AND j.status NOT IN ({_FINAL_SQL}) AND j.status != ?"
-            select_params.append(target.value)
-            now = to_db(self.now())
-            assignments.append("status = ?")
-            params.append(target.value)
-            if target.is_final:
-                assignments += [
-                    "completion_time = ?",
-                    "duration = CASE WHEN start_time IS NULL THEN NULL ELSE"
-                    " ROUND(MAX(0.0, (julianday(?) - julianday(start_time)) * 86400.0), 3) END",
-                ]
-                params += [now, now]
-            elif target is JobStatus.IN_PROGRESS:
-                assignments.append("start_time = ?")
-                params.append(now)
-        column_sql, column_params = _column_assignments(changes)
-        assignments += column_sql
-        params += column_params
-        if not assignments:
-            return self.count_jobs(where)
-        sql = f"UPDATE pipeline_job SET {', '.join(assignments)} WHERE seq IN ({select})"  # noqa: S608
-        with self.transaction():
-            cursor = self.connection.execute(sql, (*params, *select_params))
-        return cursor.rowcount
-
-    def update_parameter(
-        self, parameter_id: str, key: str | None = None, value: str | None = None
-    ) -> ParameterRow:
-        """``updateParameter``: set key and/or value (``None`` keeps the old one)."""
-        with self.transaction():
-            cursor = self.connection.execute(
-                "UPDATE parameter SET key = COALESCE(?, key), value = COALESCE(?, value)"
-                " WHERE id = ?",
-                (key, value, parameter_id),
+        rows = self.connection.execute(
+            "SELECT id, timeout FROM pipeline_job WHERE status = ? AND timeout > 0"
+            " AND (julianday(?) - julianday(created_at)) * 86400.0 >= timeout - 0.001",
+            (JobStatus.PENDING.value, to_db(now)),
+        ).fetchall()
+        ends = [
+            Finish(
+                job_id,
+                JobStatus.TIMED_OUT,
+                f"timed out: timeout of {timeout} s since submission ran out (pending)",
             )
-            if cursor.rowcount != 1:
-                raise NotFoundError(f"no parameter with id {parameter_id!r}")
-        parameter = self.get_parameter(parameter_id)
-        assert parameter is not None
-        return parameter
+            for job_id, timeout in rows
+        ]
+        return self.finish_many(ends, only_from=JobStatus.PENDING)
 
-    # -- internals --------------------------------------------------------------------------
+    def spawn_run(self, cron_job_id: str, due: datetime) -> JobRow | None:
+        """A new "pending" run of a cron job for its due time ``due``; ``None`` when the cron
+        job is not "scheduled" any more (cancelled meanwhile). Raises :class:`NotFoundError`
+        for an unknown id.
 
-    def _status_row(self, job_id: str) -> sqlite3.Row:
-        row: sqlite3.Row | None = self.connection.execute(
-            "SELECT id, status, start_time FROM pipeline_job WHERE id = ?", (job_id,)
-        ).fetchone()
-        if row is None:
-            raise NotFoundError(f"no pipeline job with id {job_id!r}")
-        return row
+        The run has the cron job's spec without ``schedule`` (so it is never "scheduled"
+        itself: only the cron job is), ``scheduledFrom`` = the cron job's id, and the cron
+        job's parameters (its labels, ``ORCHESTRATOR_*`` included) followed by the links
+        ``SCHEDULED_JOB_ID`` and ``SCHEDULED_RUN_TIME`` (the due time). Same-named links the
+        cron job itself carried are not copied: a run's links always name its own origin.
+        """
+        with self.transaction():
+            parent = self.get_job(cron_job_id)
+            if parent is None:
+                raise NotFoundError(f"no pipeline job with id {cron_job_id!r}")
+            if parent.status is not JobStatus.SCHEDULED:
+                return None
+            spec = parent.spec
+            copied = tuple((p.key, p.value) for p in parent.parameters if p.key not in _LINKS)
+            links = ((SCHEDULED_JOB_ID, cron_job_id), (SCHEDULED_RUN_TIME, str(to_api(due))))
+            run = JobSpecInput(
+                **{
+                    name: getattr(spec, name)
+                    for name in JobSpecInput.__slots__
+                    if name not in ("schedule", "parameters", "scheduled_from")
+                },
+                parameters=copied + links,
+                scheduled_from=cron_job_id,
+            )
+            return self.create_job(run)
 
-    def _assignments(
-        self,
-        job: sqlite3.Row,
-        changes: JobChanges,
-        reason: str | None,
-        now: datetime | None = None,
-    ) -> tuple[list[str], list[Any]]:
-        """SET clauses for one job; refuses to rewrite a final status."""
-        assignments: list[str] = []
-        params: list[Any] = []
-        current = JobStatus(job["status"])
-        target = changes.status
-        if target is not None and target != current:
-            if current.is_final:
-                raise FinalStatusError(job["id"], current)
-            moment = now or self.now()
-            assignments.append("status = ?")
-            params.append(target.value)
-            if reason is not None:
-                assignments.append("status_reason = ?")
-                params.append(reason)
-            if target.is_final:
-                assignments += ["completion_time = ?", "duration = ?"]
-                params += [to_db(moment), duration_since_start(job, moment)]
-            elif target is JobStatus.IN_PROGRESS:
-                assignments.append("start_time = ?")
-                params.append(to_db(moment))
-        column_sql, column_params = _column_assignments(changes)
-        return assignments + column_sql, params + column_params
-
-    def _update_ids(self, ids: Sequence[str], assignments: str, params: tuple[Any, ...]) -> None:
-        for start in range(0, len(ids), CHUNK):
-            chunk = list(ids[start : start + CHUNK])
-            marks = ",".join("?" * len(chunk))
+    def _any_with_status(self, status: JobStatus) -> bool:
+        return (
             self.connection.execute(
-                f"UPDATE pipeline_job SET {assignments} WHERE id IN ({marks})",  # noqa: S608
-                (*params, *chunk),
-            )
-
-
-def _column_assignments(changes: JobChanges) -> tuple[list[str], list[Any]]:
-    """SET clauses for the plain columns of ``changes`` (names checked against a fixed map)."""
-    assignments: list[str] = []
-    params: list[Any] = []
-    for name, value in changes.columns:
-        column = UPDATABLE_COLUMNS.get(name)
-        if column is None:
-            raise ValueError(f"field {name!r} cannot be updated")
-        assignments.append(f"{column} = ?")
-        params.append(int(value) if isinstance(value, bool) else value)
-    return assignments, params
+                "SELECT 1 FROM pipeline_job WHERE status = ? LIMIT 1", (status.value,)
+            ).fetchone()
+            is not None
+        )

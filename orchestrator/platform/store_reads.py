@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from orchestrator.platform.job_rows import row_to_job, row_to_parameter
-from orchestrator.platform.model import JobRow, JobStatus, ParameterRow
-from orchestrator.platform.timestamps import Clock, to_db, utc_now
+from orchestrator.platform.model import SCHEDULED_RUN_TIME, JobRow, JobStatus, ParameterRow
+from orchestrator.platform.timestamps import Clock, parse_api, to_db, utc_now
 from orchestrator.platform.where import (
     JOB_SHAPE,
     OrderBy,
@@ -102,6 +102,29 @@ class JobReads:
             )
         )
         return self._jobs_from_rows(rows, True)
+
+    def statuses(self, ids: Sequence[str]) -> dict[str, JobStatus]:
+        """The status of each known id; unknown ids are absent (a narrow read, polled often)."""
+        found: dict[str, JobStatus] = {}
+        for start in range(0, len(ids), CHUNK):
+            chunk = list(ids[start : start + CHUNK])
+            marks = ",".join("?" * len(chunk))
+            rows = self.connection.execute(
+                f"SELECT id, status FROM pipeline_job WHERE id IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            found.update((row[0], JobStatus(row[1])) for row in rows)
+        return found
+
+    def last_spawned_run_time(self, cron_job_id: str) -> datetime | None:
+        """The latest due time a run of this cron job was spawned for (``SCHEDULED_RUN_TIME``)."""
+        row = self.connection.execute(
+            "SELECT MAX(p.value) FROM pipeline_job j JOIN parameter p"
+            " ON p.pipeline_job_id = j.id AND p.key = ?"
+            " WHERE j.scheduled_from = ?",
+            (SCHEDULED_RUN_TIME, cron_job_id),
+        ).fetchone()
+        return parse_api(row[0]) if row and row[0] else None
 
     def count_by_status(self) -> dict[JobStatus, int]:
         """Number of jobs per status (statuses with no job are absent)."""

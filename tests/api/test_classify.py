@@ -19,6 +19,7 @@ from orchestrator.api.classify import (
     graphql_message,
     never_reached_server,
     parse_retry_after,
+    rolled_back,
 )
 
 
@@ -85,6 +86,20 @@ def test_status_codes_map_to_kinds(status: int, kind: FailureKind | None) -> Non
         (
             {"message": "operation Q nests 20 levels deep; the limit is 12"},
             FailureKind.PERMANENT,
+        ),
+        ({"message": "x", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}, FailureKind.TRANSIENT),
+        ({"message": "x", "extensions": {"code": "TOO_MANY_TOKENS"}}, FailureKind.TOO_LARGE),
+        ({"message": "x", "extensions": {"code": "TOO_DEEP"}}, FailureKind.PERMANENT),
+        ({"message": "x", "extensions": {"code": "NOT_FOUND"}}, FailureKind.PERMANENT),
+        ({"message": "x", "extensions": {"code": "FINAL_STATUS"}}, FailureKind.PERMANENT),
+        # A known code decides; the message is read only without one (other servers).
+        (
+            {"message": "too many root fields", "extensions": {"code": "BAD_USER_INPUT"}},
+            FailureKind.PERMANENT,
+        ),
+        (
+            {"message": "too many root fields", "extensions": {"code": "SOMETHING_ELSE"}},
+            FailureKind.TOO_LARGE,
         ),
     ],
 )
@@ -177,6 +192,36 @@ def test_server_error_with_body_is_transient_and_may_have_executed() -> None:
     failure = classify(Reply(status=503, errors=({"message": "injected failure"},)))
     assert failure is not None
     assert failure.kind is FailureKind.TRANSIENT and failure.executed_possibly
+
+
+INTERNAL = {"message": "internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+ROLLED_BACK = {
+    "message": "internal server error; its changes were rolled back",
+    "extensions": {"code": "INTERNAL_SERVER_ERROR", "rolledBack": True},
+}
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_an_internal_error_is_transient_and_may_have_executed(status: int) -> None:
+    failure = classify(Reply(status=status, errors=(INTERNAL,)))
+    assert failure is not None
+    assert failure.kind is FailureKind.TRANSIENT and failure.retryable
+    assert failure.executed_possibly  # a create's outcome is unknown
+
+
+def test_an_internal_error_the_server_rolled_back_certainly_did_not_execute() -> None:
+    failure = classify(Reply(status=500, errors=(ROLLED_BACK,)))
+    assert failure is not None
+    assert failure.kind is FailureKind.TRANSIENT and failure.retryable
+    assert not failure.executed_possibly  # a create may be sent again
+    assert rolled_back([ROLLED_BACK]) and not rolled_back([INTERNAL])
+
+
+def test_only_an_internal_error_can_claim_a_rollback() -> None:
+    claim = {"message": "x", "extensions": {"code": "TIMEOUT", "rolledBack": True}}
+    assert not rolled_back([claim])
+    failure = classify(Reply(status=200, errors=(claim,)))
+    assert failure is not None and failure.executed_possibly
 
 
 def test_unauthorised_status_wins_over_body() -> None:

@@ -40,6 +40,9 @@ class RecordingExecutor:
     def __init__(self) -> None:
         self.notified = 0
 
+    def recover(self) -> None:
+        """Not called by these tests."""
+
     async def run(self) -> None:
         """Not run by these tests."""
 

@@ -66,7 +66,8 @@ def seed_jobs(api: Api) -> None:
     store = api.store
     jobs = store.create_jobs([JobSpecInput("p.yaml") for _ in range(7)])
     cron = store.create_job(JobSpecInput("p.yaml", schedule="0 * * * *"))
-    run = store.spawn_run(cron.id)
+    run = store.spawn_run(cron.id, store.now())
+    assert run is not None
     store.claim_pending(5)
     store.finish(jobs[0].id, JobStatus.DONE, None)
     store.finish(jobs[1].id, JobStatus.DONE, None)

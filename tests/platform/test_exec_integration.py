@@ -35,6 +35,10 @@ RUNS_OF = f"""query ($id: String!) {{
   pipelineJobs(where: {{parameters: {{some: {{key: {{equals: "SCHEDULED_JOB_ID"}},
     value: {{equals: $id}}}}}}}}, orderBy: [{{createdAt: asc}}]) {{ {JOB_FIELDS} }} }}"""
 
+BY_LABEL = f"""query ($key: String!, $value: String!) {{
+  pipelineJobs(where: {{parameters: {{some: {{key: {{equals: $key}},
+    value: {{equals: $value}}}}}}}}) {{ {JOB_FIELDS} }} }}"""
+
 FINAL = {"done", "failed", "cancelled", "timed out"}
 
 
@@ -306,7 +310,14 @@ def test_cron_job_spawns_runs_as_the_clock_moves(
     clock.write_text("2025-03-01T10:00:30Z")
     monkeypatch.setenv(CLOCK_FILE_VARIABLE, str(clock))
     api = Api(platform_factory(sim_duration="0:0"))
-    cron_id = api.create("nightly.yaml", {"SIM_OUTCOME": "done"}.items(), schedule="* * * * *")
+    labels = {
+        "ORCHESTRATOR_RUN": "r-cron",
+        "ORCHESTRATOR_JOB": "nightly",
+        "ORCHESTRATOR_ATTEMPT": "1",
+    }
+    cron_id = api.create(
+        "nightly.yaml", {"SIM_OUTCOME": "done", **labels}.items(), schedule="* * * * *"
+    )
     witness_id = api.create("witness.yaml", schedule="* * * * *")
     assert api.job(cron_id)["status"] == "scheduled"
 
@@ -329,6 +340,15 @@ def test_cron_job_spawns_runs_as_the_clock_moves(
     assert first["scheduledFrom"] == cron_id
     assert {p["key"]: p["value"] for p in first["parameters"]}["SIM_OUTCOME"] == "done"
     assert api.final(first["id"])["status"] == "done"
+    # Runs share the cron job's identity labels; scheduledFrom tells them apart, and only
+    # the cron job itself is "scheduled".
+    same_run = api.call(BY_LABEL, {"key": "ORCHESTRATOR_RUN", "value": "r-cron"})["pipelineJobs"]
+    assert len(same_run) == 3
+    for job in same_run:
+        assert {p["key"]: p["value"] for p in job["parameters"]}.items() >= labels.items()
+        is_cron_job = job["id"] == cron_id
+        assert (job["status"] == "scheduled") is is_cron_job
+        assert job["scheduledFrom"] == (None if is_cron_job else cron_id)
 
     api.call(CANCEL, {"id": cron_id})
     clock.write_text("2025-03-01T10:03:00Z")

@@ -29,6 +29,7 @@ async def test_requests_without_the_token_get_401_and_no_data(api: Api, token: s
     status, body = await api.post({"query": COUNT}, token=token)
     assert status == 401
     assert "data" not in body
+    assert body["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED"}
     assert TOKEN not in str(body)
 
 
@@ -36,6 +37,7 @@ async def test_malformed_json_gets_400_with_a_message(api: Api) -> None:
     status, body = await api.post(None, raw=b'{"query": ')
     assert status == 400
     assert "not valid JSON" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"] == {"code": "BAD_REQUEST"}
 
 
 @pytest.mark.parametrize(
@@ -52,6 +54,7 @@ async def test_bodies_that_are_not_graphql_requests_get_400(
     status, body = await api.post(None, raw=payload)
     assert status == 400
     assert message in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"] == {"code": "BAD_REQUEST"}
 
 
 @pytest.fixture
@@ -67,11 +70,13 @@ async def test_bodies_over_the_limit_get_413(small_api: Api) -> None:
     status, body = await small_api.post({"query": query})
     assert status == 413
     assert "over 10000 bytes" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"] == {"code": "PAYLOAD_TOO_LARGE"}
 
 
 async def test_too_many_root_fields_are_refused_before_execution(small_api: Api) -> None:
     body = await small_api.errors(aliased_creates(51))
     assert "51 root fields" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"] == {"code": "TOO_MANY_ROOT_FIELDS"}
     assert small_api.store.count_jobs() == 0
 
 
@@ -84,44 +89,84 @@ async def test_too_deep_documents_are_refused(small_api: Api) -> None:
     )
     body = await small_api.errors(fragment)
     assert "levels deep" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"] == {"code": "TOO_DEEP"}
 
 
 @pytest.mark.parametrize(
-    ("document", "variables", "message"),
+    ("document", "variables", "message", "code"),
     [
-        ("query { pipelineJobs { nope } }", {}, "Cannot query field 'nope'"),
-        ('query { pipelineJobs(take: "x") { id } }', {}, "Int cannot represent"),
-        ("query ($t: Int!) { pipelineJobs(take: $t) { id } }", {"t": "x"}, "Int cannot represent"),
-        ("query ($t: Int!) { pipelineJobs(take: $t) { id } }", {}, "to be provided"),
-        ("query { pipelineJobs(", {}, "Syntax Error"),
+        (
+            "query { pipelineJobs { nope } }",
+            {},
+            "Cannot query field 'nope'",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            'query { pipelineJobs(take: "x") { id } }',
+            {},
+            "Int cannot represent",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            "query ($t: Int!) { pipelineJobs(take: $t) { id } }",
+            {"t": "x"},
+            "Int cannot represent",
+            "BAD_USER_INPUT",
+        ),
+        (
+            "query ($t: Int!) { pipelineJobs(take: $t) { id } }",
+            {},
+            "to be provided",
+            "BAD_USER_INPUT",
+        ),
+        ("query { pipelineJobs(", {}, "Syntax Error", "GRAPHQL_PARSE_FAILED"),
+        ("query { pipelineJobs(skip: -1) { id } }", {}, "skip must not be", "BAD_USER_INPUT"),
         (
             'mutation { updatePipelineJob(where: {id: "x"}, data: {status: {set: "finished"}})'
             " { id } }",
             {},
             "unknown status 'finished'",
+            "BAD_USER_INPUT",
+        ),
+        (
+            'mutation { updatePipelineJob(where: {id: "x"}, data: {status: {set: "done"}})'
+            " { id } }",
+            {},
+            "no pipeline job with id 'x'",
+            "NOT_FOUND",
         ),
         (
             'mutation { updateParameter(where: {id: "nope"}, data: {key: {set: "k"}}) { id } }',
             {},
             "no parameter with id 'nope'",
+            "NOT_FOUND",
         ),
         (
             'mutation { updateHyperHubSession(where: {id: "nope"}, data: {}) { id } }',
             {},
             "no session with id 'nope'",
+            "NOT_FOUND",
         ),
         (
             'query { pipelineJobs(where: {startTime: {gt: "yesterday"}}) { id } }',
             {},
             "not an ISO-8601 DateTime",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            "query ($w: PipelineJobWhereInput) { pipelineJobs(where: $w) { id } }",
+            {"w": {"startTime": {"gt": "yesterday"}}},
+            "expected a DateTime",
+            "BAD_USER_INPUT",
         ),
     ],
 )
-async def test_bad_documents_get_graphql_errors_that_say_what_was_wrong(
-    api: Api, document: str, variables: dict[str, object], message: str
+async def test_bad_documents_get_coded_graphql_errors_that_say_what_was_wrong(
+    api: Api, document: str, variables: dict[str, object], message: str, code: str
 ) -> None:
     body = await api.errors(document, variables)
     assert message in body["errors"][0]["message"]
+    assert [error["extensions"]["code"] for error in body["errors"]] == [code]
 
 
 async def test_parsed_documents_are_cached_by_text(api: Api) -> None:
@@ -173,8 +218,18 @@ async def test_partial_update_results_match_what_was_committed(api: Api) -> None
     }"""
     body = await api.errors(doc, {"a": first, "b": second})
     assert body["data"] == {"a": None, "b": {"id": second}}
+    assert body["errors"][0]["extensions"] == {"code": "FINAL_STATUS"}
     assert api.store.get_job(first).status is JobStatus.CANCELLED  # type: ignore[union-attr]
     assert api.store.get_job(second).status is JobStatus.CANCELLED  # type: ignore[union-attr]
+
+
+async def test_a_job_without_a_schedule_cannot_be_set_scheduled(api: Api) -> None:
+    job_id = (await api.query(aliased_creates(1)))["c0"]["id"]
+    doc = """mutation ($id: String!) {
+      updatePipelineJob(where: {id: $id}, data: {status: {set: "scheduled"}}) { id } }"""
+    body = await api.errors(doc, {"id": job_id})
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert "cannot be 'scheduled'" in body["errors"][0]["message"]
 
 
 async def test_update_many_with_label_filter_and_statuses(api: Api) -> None:

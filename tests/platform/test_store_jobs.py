@@ -54,11 +54,15 @@ def test_scheduled_job_starts_scheduled_and_spawns_runs(store: Store) -> None:
         JobSpecInput("pipe.yaml", schedule="*/5 * * * *", parameters=(("A", "1"),))
     )
     assert cron.status is JobStatus.SCHEDULED
-    run = store.spawn_run(cron.id)
-    assert run.status is JobStatus.PENDING
+    run = store.spawn_run(cron.id, store.now())
+    assert run is not None and run.status is JobStatus.PENDING
     assert run.spec.scheduled_from == cron.id
     assert run.spec.schedule is None
-    assert run.parameter_map() == {"A": "1"}
+    assert run.parameter_map() == {
+        "A": "1",
+        "SCHEDULED_JOB_ID": cron.id,
+        "SCHEDULED_RUN_TIME": "2026-01-01T00:00:00.000Z",
+    }
     assert store.job_stat(None, None, scheduled_only=True) == 2
 
 
@@ -141,13 +145,15 @@ def test_committed_jobs_survive_reopening(tmp_path: Path) -> None:
 
 def test_spawned_runs_are_found_by_their_cron_job(store: Store, clock: ManualClock) -> None:
     cron = store.create_job(JobSpecInput("pipe.yaml", schedule="* * * * *"))
-    first = store.spawn_run(cron.id)
+    first = store.spawn_run(cron.id, clock.now)
     clock.now += timedelta(minutes=1)
-    second = store.spawn_run(cron.id)
+    second = store.spawn_run(cron.id, clock.now)
+    assert first is not None and second is not None
     where = {"scheduledFrom": {"equals": cron.id}}
     latest = store.find_jobs(where, order_by={"createdAt": "desc"}, take=1)
     assert [j.id for j in latest] == [second.id]
     assert store.count_jobs(where) == 2 and first.id != second.id
+    assert store.last_spawned_run_time(cron.id) == clock.now
 
 
 def test_update_many_sets_completion_and_duration_and_leaves_final_rows_whole(

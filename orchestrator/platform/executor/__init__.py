@@ -1,7 +1,8 @@
 """Executors run the jobs of the local platform.
 
 This module is the hook the server calls: :func:`make_executor` returns an :class:`Executor`
-whose :meth:`Executor.run` the server runs in its task group for its whole life, and whose
+whose :meth:`Executor.recover` the server calls once before it accepts requests, whose
+:meth:`Executor.run` it runs in its task group for its whole life, and whose
 :meth:`Executor.notify` it calls after every mutation (jobs created, statuses changed) so the
 executor can react at once. See ``docs/platform-executor.md``.
 """
@@ -26,6 +27,9 @@ __all__ = ["Executor", "make_executor"]
 
 class Executor(Protocol):
     """What the server needs from an executor."""
+
+    def recover(self) -> None:
+        """Resolve what a previous platform left behind (before any request is answered)."""
 
     async def run(self) -> None:
         """Run jobs until cancelled."""

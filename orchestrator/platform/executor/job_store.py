@@ -1,10 +1,9 @@
-"""The executor's view of the platform store: a few job operations the executors need.
+"""The executor's view of the platform store: the job operations the executors need.
 
-Writes go through :class:`orchestrator.platform.store.Store` where it has the operation, so
-its rules hold (a final status is never rewritten, completionTime and duration are set). The
-SQL here is what it lacks: a batched finish (same rules, one statement for thousands of jobs),
-a narrow status read, and look-ups its filters cannot express (time arithmetic, a max over a
-label). Each method is one transaction.
+Every operation is a :class:`orchestrator.platform.store.Store` method, so the store's rules
+hold (a final status is never rewritten, completionTime and duration are set) and there is
+one way to do each thing; this module only speaks the executors' language (finish these,
+rerun those) and groups what must commit together.
 """
 
 from __future__ import annotations
@@ -13,24 +12,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from orchestrator.platform.model import JobRow, JobStatus
+from orchestrator.platform.model import (
+    SCHEDULED_JOB_ID,
+    SCHEDULED_RUN_TIME,
+    Finish,
+    JobRow,
+    JobStatus,
+)
 from orchestrator.platform.store import JobChanges, Store
-from orchestrator.platform.timestamps import parse_api, to_api, to_db
 
-_IN_PROGRESS = JobStatus.IN_PROGRESS.value
-_CHUNK = 500  # ids per IN (...) list
-
-SCHEDULED_JOB_ID = "SCHEDULED_JOB_ID"  # parameter on every spawned run: the cron job's id
-SCHEDULED_RUN_TIME = "SCHEDULED_RUN_TIME"  # parameter on every spawned run: its due time
-
-
-@dataclass(frozen=True, slots=True)
-class Finish:
-    """End an in-progress job with a final ``status`` and ``reason``."""
-
-    job_id: str
-    status: JobStatus
-    reason: str | None = None
+__all__ = ["SCHEDULED_JOB_ID", "SCHEDULED_RUN_TIME", "Finish", "JobStore", "Rerun"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,26 +46,13 @@ class JobStore:
         """End or requeue jobs still in progress, in one transaction; how many changed.
 
         A job no longer in progress (cancelled meanwhile) keeps its status. Finishing is one
-        batched UPDATE (the simulate executor ends thousands of jobs per call); it applies
-        the store's rule for final statuses: completionTime now, duration since startTime.
+        batched statement (the simulate executor ends thousands of jobs per call).
         """
-        now = to_db(self.store.now())
-        before = self.store.connection.total_changes
         with self.store.transaction():
-            self.store.connection.executemany(
-                "UPDATE pipeline_job SET status = ?, status_reason = ?, completion_time = ?,"
-                " duration = CASE WHEN start_time IS NULL THEN NULL"
-                " ELSE max(0.0, (julianday(?) - julianday(start_time)) * 86400.0) END"
-                " WHERE id = ? AND status = ?",
-                [
-                    (item.status.value, item.reason, now, now, item.job_id, _IN_PROGRESS)
-                    for item in finishes
-                    if item.status.is_final
-                ],
-            )
+            changed = self.store.finish_many(finishes, only_from=JobStatus.IN_PROGRESS)
             for rerun in reruns:
-                self.store.requeue(rerun.job_id, rerun.reason)
-        return self.store.connection.total_changes - before
+                changed += self.store.requeue(rerun.job_id, rerun.reason)
+        return changed
 
     def set_output(self, job_id: str, output: str) -> None:
         """Record where the job's log is (the job's ``output`` field)."""
@@ -82,40 +60,17 @@ class JobStore:
 
     def statuses(self, job_ids: Sequence[str]) -> Mapping[str, JobStatus]:
         """Current status of each known id (a narrow read: the executor polls this often)."""
-        found: dict[str, JobStatus] = {}
-        for start in range(0, len(job_ids), _CHUNK):
-            chunk = list(job_ids[start : start + _CHUNK])
-            marks = ",".join("?" * len(chunk))
-            rows = self.store.connection.execute(
-                f"SELECT id, status FROM pipeline_job WHERE id IN ({marks})",  # noqa: S608
-                chunk,
-            )
-            found.update((row[0], JobStatus(row[1])) for row in rows)
-        return found
+        return self.store.statuses(job_ids)
 
     def expire_pending(self, now: datetime) -> int:
-        """Pending jobs whose ``timeout`` (seconds from submission) ran out end "timed out".
-
-        (julianday arithmetic is a float: a millisecond of slack absorbs its rounding.)
-        """
-        rows = self.store.connection.execute(
-            "SELECT id, timeout FROM pipeline_job WHERE status = ? AND timeout > 0"
-            " AND (julianday(?) - julianday(created_at)) * 86400.0 >= timeout - 0.001",
-            (JobStatus.PENDING.value, to_db(now)),
-        ).fetchall()
-        expired = 0
-        with self.store.transaction():
-            for job_id, timeout in rows:
-                reason = f"timed out: timeout of {timeout} s since submission ran out (pending)"
-                expired += self.store.finish(job_id, JobStatus.TIMED_OUT, reason)
-        return expired
+        """Pending jobs whose ``timeout`` (seconds from submission) ran out end "timed out"."""
+        return self.store.expire_pending(now)
 
     def fail_in_progress(self, reason: str) -> list[str]:
         """Every job still "in progress" ends "failed" with ``reason``; their ids."""
         jobs = self.store.jobs_with_status(JobStatus.IN_PROGRESS)
-        with self.store.transaction():
-            for job in jobs:
-                self.store.finish(job.id, JobStatus.FAILED, reason)
+        ends = [Finish(job.id, JobStatus.FAILED, reason) for job in jobs]
+        self.store.finish_many(ends, only_from=JobStatus.IN_PROGRESS)
         return [job.id for job in jobs]
 
     def scheduled_jobs(self) -> list[JobRow]:
@@ -124,24 +79,12 @@ class JobStore:
 
     def last_run_time(self, scheduled_job_id: str) -> datetime | None:
         """The latest due time a run of this cron job was spawned for."""
-        row = self.store.connection.execute(
-            "SELECT MAX(p.value) FROM pipeline_job j JOIN parameter p"
-            " ON p.pipeline_job_id = j.id AND p.key = ?"
-            " WHERE j.scheduled_from = ?",
-            (SCHEDULED_RUN_TIME, scheduled_job_id),
-        ).fetchone()
-        return parse_api(row[0]) if row and row[0] else None
+        return self.store.last_spawned_run_time(scheduled_job_id)
 
     def spawn_run(self, scheduled_job_id: str, due: datetime) -> JobRow | None:
         """A new pending run of a cron job that is still "scheduled", labelled with the
         link parameters; None when the cron job was cancelled meanwhile."""
-        with self.store.transaction():
-            parent = self.store.get_job(scheduled_job_id)
-            if parent is None or parent.status is not JobStatus.SCHEDULED:
-                return None
-            run = self.store.spawn_run(scheduled_job_id)
-            links = ((SCHEDULED_JOB_ID, scheduled_job_id), (SCHEDULED_RUN_TIME, str(to_api(due))))
-            return self.store.update_job(run.id, JobChanges(create_parameters=links))
+        return self.store.spawn_run(scheduled_job_id, due)
 
     def fail_scheduled(self, scheduled_job_id: str, reason: str) -> None:
         """A cron job whose schedule cannot be used ends "failed" with ``reason``."""

@@ -1,5 +1,5 @@
-"""The executor the server runs: restart recovery first, then the job runner and the cron
-scheduler side by side, both woken by every ``notify()``."""
+"""The executor the server runs: restart recovery first (before the server accepts requests),
+then the job runner and the cron scheduler side by side, both woken by every ``notify()``."""
 
 from __future__ import annotations
 
@@ -44,9 +44,16 @@ class ExecutorService:
         self.runner.notify()
         self.scheduler.notify()
 
-    async def run(self) -> None:
-        """Resolve what a dead platform left in progress, then run until cancelled."""
+    def recover(self) -> None:
+        """Kill what a dead platform left running and fail its orphaned jobs.
+
+        The server calls this before its socket accepts requests, so no client ever sees a
+        job "in progress" that nothing runs any more.
+        """
         recover(self.jobs, self.registry)
+
+    async def run(self) -> None:
+        """Run jobs and cron schedules until cancelled (after :meth:`recover`)."""
         async with asyncio.TaskGroup() as group:
             group.create_task(self.runner.run(), name="executor.runner")
             group.create_task(self.scheduler.run(), name="executor.scheduler")
