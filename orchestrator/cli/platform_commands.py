@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 from pathlib import Path
 
 import click
-import structlog
 
+from orchestrator.cli.logs import configure_logging
 from orchestrator.platform.chaos import ChaosSpec
 from orchestrator.platform.config import (
     DEFAULT_STATE_DIR,
@@ -122,10 +121,7 @@ def serve(
     chaos: str | None,
 ) -> None:
     """Serve the GraphQL API at http://HOST:PORT/graphql until interrupted."""
-    structlog.configure(
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-    )
+    configure_logging("info")
     config = PlatformConfig(
         host=host,
         port=port,

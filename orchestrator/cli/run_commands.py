@@ -19,6 +19,7 @@ import anyio
 import click
 from rich.console import Console
 
+from orchestrator.cli.logs import configure_logging
 from orchestrator.cli.run_cancel import cancel_command
 from orchestrator.cli.run_display import (
     LiveProgress,
@@ -30,7 +31,6 @@ from orchestrator.cli.run_display import (
 from orchestrator.cli.run_inspect import runs_command, status_command, watch_command
 from orchestrator.cli.run_options import (
     EXIT_INTERRUPTED,
-    configure_logging,
     connection_options,
     drive_options,
     usage_errors,

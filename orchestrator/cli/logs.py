@@ -1,0 +1,37 @@
+"""Log configuration for every command: structlog to stderr, console or JSON lines.
+
+Library code only asks structlog for loggers; how they render is chosen here, once, by the
+command that runs. ``ORCHESTRATOR_LOG_FORMAT=json`` makes every command (the CLI, a detached
+run, the local platform) write one JSON object per log line, for log shippers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import structlog
+
+LOG_FORMAT_VARIABLE = "ORCHESTRATOR_LOG_FORMAT"
+LOG_FORMATS = ("console", "json")
+
+
+def configure_logging(level: str) -> None:
+    """Send structlog events at ``level`` or above to stderr, rendered as the env asks."""
+    log_format = os.environ.get(LOG_FORMAT_VARIABLE, "console").strip().lower()
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer()
+        if log_format == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            renderer,
+        ],
+        cache_logger_on_first_use=False,
+    )
