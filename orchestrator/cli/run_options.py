@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from orchestrator.api.errors import PermanentError
+from orchestrator.cli.manifest_commands import ManifestProblem
 from orchestrator.engine.connection import EndpointError
 from orchestrator.engine.runs import ResumeError
 from orchestrator.ledger import RunLockedError, RunNotFoundError
@@ -96,8 +97,10 @@ def usage_errors() -> Iterator[None]:
     """Problems the user must fix: message on stderr, exit 2."""
     try:
         yield
+    except ManifestError as exc:  # every issue on its own line, as `plan` shows them
+        ManifestProblem(exc).show()
+        sys.exit(EXIT_USAGE)
     except (
-        ManifestError,
         RunNotFoundError,
         RunLockedError,
         ResumeError,

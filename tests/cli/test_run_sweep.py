@@ -145,6 +145,8 @@ def test_bad_manifest_exits_two_with_located_message(tmp_path: Path) -> None:
     result = cli("run", manifest, "--state-dir", tmp_path / "state")
     assert result.returncode == 2
     assert "m.yaml:" in result.stderr
+    assert result.stderr.rstrip().endswith("1 problem found")
+    assert "Traceback" not in result.stderr
 
 
 def test_unknown_run_and_missing_token_exit_two(tmp_path: Path) -> None:
