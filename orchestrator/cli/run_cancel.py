@@ -20,8 +20,8 @@ from orchestrator.engine.bulk import (
     cancel_selected,
     count_selected,
     parse_where,
-    run_selector,
     settle_cancelled_run,
+    unfinished_attempts,
 )
 from orchestrator.engine.connection import connect, open_client
 from orchestrator.engine.identity import RUN_LABEL
@@ -141,19 +141,18 @@ async def _cancel_run(
             ) as ep,
             open_client(ep, run.policy) as client,
         ):
-            selector = run_selector(run.id)
-            matched = await count_selected(client, selector)
+            ids = await unfinished_attempts(ledger, run, client)
             result: dict[str, object] = {
                 "run": run.id,
-                "matched": matched,
+                "matched": len(ids),
                 "cancelled": 0,
                 "dry_run": dry_run,
             }
-            if dry_run or not _confirm(matched, f"run {run.id}", yes, allow_zero=True):
+            if dry_run or not _confirm(len(ids), f"run {run.id}", yes, allow_zero=True):
                 return result
             with ledger.lock(run.id):
                 ledger.request_cancel(run.id)
-                result["cancelled"] = await cancel_selected(client, selector)
+                result["cancelled"] = await client.cancel_jobs(ids)
                 await settle_cancelled_run(ledger, run, client)
             return result
 

@@ -350,6 +350,15 @@ class Ledger:
         rows = self._db.execute("SELECT key FROM jobs WHERE run_id = ?", (run_id,))
         return {r[0] for r in rows}
 
+    def cron_keys(self, run_id: str) -> set[str]:
+        """Keys of the run's jobs with a cron ``schedule`` (their spawned runs share labels)."""
+        rows = self._db.execute(
+            "SELECT key FROM jobs WHERE run_id = ?"
+            " AND COALESCE(json_extract(spec, '$.fields.schedule'), '') != ''",
+            (run_id,),
+        )
+        return {r[0] for r in rows}
+
     def counts(self, run_id: str) -> RunCounts:
         """The run's tally from the ledger alone."""
         outcomes = dict(
