@@ -34,13 +34,16 @@ def cli(
     env: dict[str, str] | None = None,
     timeout: float = 90,
     input: str | None = None,
+    merge_stderr: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """``orchestrator ARGS`` in a fresh process (signals and SIGKILL behave for real)."""
+    """``orchestrator ARGS`` in a fresh process (signals and SIGKILL behave for real);
+    ``merge_stderr`` interleaves stderr into stdout as a terminal would show them."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("ORCHESTRATOR_")}
     full_env = {**inherited, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "orchestrator", *map(str, args)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
         text=True,
         env=full_env,
         timeout=timeout,

@@ -99,6 +99,18 @@ def test_all_done_exits_zero_and_jsonl_streams_events(platform: Any, tmp_path: P
     assert platform.token not in result.stdout + result.stderr
 
 
+def test_text_output_puts_the_summary_on_a_line_of_its_own(platform: Any, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, SWEEP.replace("[1, 2, 3, 4]", "[1]"))
+    connection = ["--endpoint", platform.url, "--token", platform.token]
+    result = cli("run", manifest, *connection, "--state-dir", tmp_path / "s", merge_stderr=True)
+    assert result.returncode == 1, result.stdout
+    lines = result.stdout.splitlines()
+    (verdict,) = [i for i, line in enumerate(lines) if "Run " in line]
+    assert lines[verdict].startswith("Run "), lines[verdict]  # progress (stderr) ended its line
+    assert lines[verdict - 1].rstrip().endswith("jobs/s")
+    assert result.stdout.endswith("\n")
+
+
 def test_deadline_cancels_what_is_not_final(platform: Any, tmp_path: Path) -> None:
     body = """\
 version: 1
