@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,20 @@ def drive_options(func: Callable[..., Any]) -> Callable[..., Any]:
     ):
         func = option(func)
     return func
+
+
+@dataclass(frozen=True, slots=True)
+class DriveSettings:
+    """What :func:`connection_options` and :func:`drive_options` collect, in one value."""
+
+    endpoint: str | None
+    token: str | None
+    state_dir: Path
+    executor: str
+    log_level: str
+    output: str
+    cancel_on_interrupt: bool
+    detach: bool
 
 
 def configure_logging(level: str) -> None:
