@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
 import click
 
+from orchestrator.api import PlatformClient
 from orchestrator.api.model import JobStatus
 from orchestrator.cli.run_options import EXIT_USAGE, connection_options, usage_errors
 from orchestrator.engine.bulk import (
@@ -93,16 +96,7 @@ async def _cancel_selected(
     yes: bool,
     dry_run: bool,
 ) -> dict[str, object]:
-    async with (
-        connect(
-            endpoint=endpoint,
-            token=token,
-            state_dir=state_dir,
-            workspace=Path.cwd(),
-            executor=executor,
-        ) as ep,
-        open_client(ep, Policy()) as client,
-    ):
+    async with _client(endpoint, token, state_dir, Path.cwd(), executor, Policy()) as client:
         matched = await count_selected(client, selector)
         result: dict[str, object] = {
             "selector": selector.describe(),
@@ -131,16 +125,9 @@ async def _cancel_run(
         if ledger.run_is_driven(run.id):
             return _request_stop(ledger, run, yes, dry_run)
         workspace = Path(run.manifest_path).parent if run.manifest_path else Path.cwd()
-        async with (
-            connect(
-                endpoint=endpoint or run.endpoint,
-                token=token,
-                state_dir=state_dir,
-                workspace=workspace,
-                executor=executor,
-            ) as ep,
-            open_client(ep, run.policy) as client,
-        ):
+        async with _client(
+            endpoint or run.endpoint, token, state_dir, workspace, executor, run.policy
+        ) as client:
             ids = await unfinished_attempts(ledger, run, client)
             result: dict[str, object] = {
                 "run": run.id,
@@ -155,6 +142,29 @@ async def _cancel_run(
                 result["cancelled"] = await client.cancel_jobs(ids)
                 await settle_cancelled_run(ledger, run, client)
             return result
+
+
+@asynccontextmanager
+async def _client(
+    endpoint: str | None,
+    token: str | None,
+    state_dir: Path,
+    workspace: Path,
+    executor: str,
+    policy: Policy,
+) -> AsyncIterator[PlatformClient]:
+    """A client of the endpoint, or of the embedded platform started for the command."""
+    async with (
+        connect(
+            endpoint=endpoint,
+            token=token,
+            state_dir=state_dir,
+            workspace=workspace,
+            executor=executor,
+        ) as ep,
+        open_client(ep, policy) as client,
+    ):
+        yield client
 
 
 def _request_stop(ledger: Ledger, run: RunRecord, yes: bool, dry_run: bool) -> dict[str, object]:

@@ -23,6 +23,22 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
+STATE_DIR_OPTION = click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".orchestrator"),
+    envvar="ORCHESTRATOR_STATE_DIR",
+    show_default=True,
+    help="Where the ledger (and the embedded platform's state) lives.",
+)
+
+
+def inspect_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--state-dir and --output text|json: the commands that only read the ledger."""
+    output = click.option("--output", type=click.Choice(["text", "json"]), default="text")
+    return STATE_DIR_OPTION(output(func))
+
+
 def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--endpoint/--token (or their env vars), --state-dir, --executor, --log-level."""
     for option in reversed(
@@ -38,14 +54,7 @@ def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 envvar="ORCHESTRATOR_TOKEN",
                 help="API token [env ORCHESTRATOR_TOKEN]. Never printed.",
             ),
-            click.option(
-                "--state-dir",
-                type=click.Path(file_okay=False, path_type=Path),
-                default=Path(".orchestrator"),
-                envvar="ORCHESTRATOR_STATE_DIR",
-                show_default=True,
-                help="Where the ledger (and the embedded platform's state) lives.",
-            ),
+            STATE_DIR_OPTION,
             click.option(
                 "--executor",
                 type=click.Choice(["local", "simulate"]),

@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from run_helpers import cli, last_json, only_run_id, server_jobs, wait_for, write_manifest
+from run_helpers import (
+    cli,
+    connection,
+    last_json,
+    only_run_id,
+    server_jobs,
+    wait_for,
+    write_manifest,
+)
 
 from orchestrator.api.model import JobState, JobStatus
 from orchestrator.engine.identity import JOB_LABEL
@@ -39,9 +47,9 @@ def test_a_reconciled_cron_job_stays_scheduled_and_its_runs_are_left_alone(
     platform = platform_factory()
     manifest = write_manifest(tmp_path, MANIFEST)
     state = tmp_path / "state"
-    connection = ["--endpoint", platform.url, "--token", platform.token, "--state-dir", state]
+    options = connection(platform, state)
 
-    crashed = cli("run", manifest, *connection, env={"ORCHESTRATOR_TEST_CRASH_AT": "after_create"})
+    crashed = cli("run", manifest, *options, env={"ORCHESTRATOR_TEST_CRASH_AT": "after_create"})
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     run_id = only_run_id(state)
     with Ledger(state) as ledger:
@@ -58,7 +66,7 @@ def test_a_reconciled_cron_job_stays_scheduled_and_its_runs_are_left_alone(
         clock.write_text(f"2025-03-01T10:0{minute}:00Z")
         wait_for(lambda n=minute: len(cron_jobs()) == n + 1, what=f"{minute} spawned run(s)")
 
-    resumed = cli("resume", run_id, *connection, "--output", "json")
+    resumed = cli("resume", run_id, *options, "--output", "json")
     assert resumed.returncode == 0, resumed.stderr
     assert last_json(resumed.stdout)["cancelled"] == 0
     statuses = {j.id: j.status for j in cron_jobs()}
@@ -67,9 +75,9 @@ def test_a_reconciled_cron_job_stays_scheduled_and_its_runs_are_left_alone(
     with Ledger(state) as ledger:
         assert [a.job_id for a in ledger.attempts(run_id, cron_key)] == [cron.id]
 
-    dry = cli("cancel", run_id, *connection, "--dry-run", "--output", "json")
+    dry = cli("cancel", run_id, *options, "--dry-run", "--output", "json")
     assert json.loads(dry.stdout)["matched"] == 1, dry.stderr  # the cron job, not its runs
-    cancelled = cli("cancel", run_id, *connection, "--yes", "--output", "json")
+    cancelled = cli("cancel", run_id, *options, "--yes", "--output", "json")
     assert json.loads(cancelled.stdout)["cancelled"] == 1, cancelled.stderr
     after = {j.id: j.status for j in cron_jobs()}
     assert after.pop(cron.id) is JobStatus.CANCELLED

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from run_helpers import cli, last_json, only_run_id, server_jobs, wait_for, write_manifest
+from run_helpers import (
+    cli,
+    connection,
+    last_json,
+    only_run_id,
+    server_jobs,
+    spawn_cli,
+    wait_for,
+    write_manifest,
+)
 
 import orchestrator
 from orchestrator.api.model import JobStatus
@@ -74,26 +81,7 @@ def test_ctrl_c_stops_submitting_and_leaves_running_jobs(platform: Any, tmp_path
     body = QUICK.replace('"0.02"', '"120"').replace("[1, 2, 3]", "[1, 2, 3, 4, 5, 6]")
     manifest = write_manifest(tmp_path, body + "policy: {maxInFlight: 2}\n")
     state = tmp_path / "state"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "orchestrator",
-            "run",
-            str(manifest),
-            "--endpoint",
-            platform.url,
-            "--token",
-            platform.token,
-            "--state-dir",
-            str(state),
-            "--output",
-            "json",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = spawn_cli("run", manifest, *connection(platform, state), "--output", "json")
 
     def two_running() -> bool:
         if not (state / "ledger.db").exists():
@@ -115,19 +103,7 @@ def test_ctrl_c_stops_submitting_and_leaves_running_jobs(platform: Any, tmp_path
     jobs = server_jobs(platform.url, platform.token, run_id)
     assert len(jobs) == 2
     assert {j.status for j in jobs} == {JobStatus.IN_PROGRESS}
-    cancelled = cli(
-        "cancel",
-        run_id,
-        "--endpoint",
-        platform.url,
-        "--token",
-        platform.token,
-        "--state-dir",
-        state,
-        "--yes",
-        "--output",
-        "json",
-    )
+    cancelled = cli("cancel", run_id, *connection(platform, state), "--yes", "--output", "json")
     assert last_json(cancelled.stdout)["cancelled"] == 2
 
 
