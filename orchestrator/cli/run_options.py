@@ -104,14 +104,20 @@ def drive_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class DriveSettings:
-    """What :func:`connection_options` and :func:`drive_options` collect, in one value."""
+class ConnectionSettings:
+    """What :func:`connection_options` collects, in one value."""
 
     endpoint: str | None
     token: str | None
     state_dir: Path
     executor: str
     log_level: str
+
+
+@dataclass(frozen=True, slots=True)
+class DriveSettings(ConnectionSettings):
+    """What :func:`connection_options` and :func:`drive_options` collect, in one value."""
+
     output: str
     cancel_on_interrupt: bool
     detach: bool
