@@ -8,20 +8,30 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio
 import click
 
+from orchestrator.api import PlatformClient
 from orchestrator.api.model import JobStatus
-from orchestrator.cli.run_options import EXIT_USAGE, connection_options, usage_errors
+from orchestrator.cli.logs import configure_logging
+from orchestrator.cli.run_options import (
+    EXIT_USAGE,
+    ConnectionSettings,
+    connection_options,
+    usage_errors,
+)
 from orchestrator.engine.bulk import (
     Selector,
     cancel_selected,
     count_selected,
     parse_where,
-    run_selector,
     settle_cancelled_run,
+    unfinished_attempts,
 )
 from orchestrator.engine.connection import connect, open_client
 from orchestrator.engine.identity import RUN_LABEL
@@ -51,21 +61,17 @@ def cancel_command(
     yes: bool,
     dry_run: bool,
     output: str,
-    endpoint: str | None,
-    token: str | None,
-    state_dir: Path,
-    executor: str,
-    log_level: str,
+    **options: Any,
 ) -> None:
     """Cancel RUN, or --scheduled jobs, or jobs --where KEY=VALUE, in bulk."""
+    settings = ConnectionSettings(**options)
+    configure_logging(settings.log_level)
     forms = sum([run_id is not None, scheduled, bool(where)])
     if forms != 1:
         raise click.UsageError("give exactly one of RUN, --scheduled or --where KEY=VALUE")
     with usage_errors():
         if run_id is not None:
-            result = anyio.run(
-                _cancel_run, run_id, endpoint, token, state_dir, executor, yes, dry_run, output
-            )
+            result = anyio.run(_cancel_run, run_id, settings, yes, dry_run)
         else:
             try:
                 selector = (
@@ -78,31 +84,14 @@ def cancel_command(
                 sys.exit(EXIT_USAGE)
             if scope_run:
                 selector = Selector({**selector.labels, RUN_LABEL: scope_run}, selector.statuses)
-            result = anyio.run(
-                _cancel_selected, selector, endpoint, token, state_dir, executor, yes, dry_run
-            )
+            result = anyio.run(_cancel_selected, selector, settings, yes, dry_run)
     _report(result, output)
 
 
 async def _cancel_selected(
-    selector: Selector,
-    endpoint: str | None,
-    token: str | None,
-    state_dir: Path,
-    executor: str,
-    yes: bool,
-    dry_run: bool,
+    selector: Selector, settings: ConnectionSettings, yes: bool, dry_run: bool
 ) -> dict[str, object]:
-    async with (
-        connect(
-            endpoint=endpoint,
-            token=token,
-            state_dir=state_dir,
-            workspace=Path.cwd(),
-            executor=executor,
-        ) as ep,
-        open_client(ep, Policy()) as client,
-    ):
+    async with _client(settings, settings.endpoint, Path.cwd(), Policy()) as client:
         matched = await count_selected(client, selector)
         result: dict[str, object] = {
             "selector": selector.describe(),
@@ -117,45 +106,47 @@ async def _cancel_selected(
 
 
 async def _cancel_run(
-    run_id: str,
-    endpoint: str | None,
-    token: str | None,
-    state_dir: Path,
-    executor: str,
-    yes: bool,
-    dry_run: bool,
-    output: str,
+    run_id: str, settings: ConnectionSettings, yes: bool, dry_run: bool
 ) -> dict[str, object]:
-    with Ledger(state_dir) as ledger:
+    with Ledger(settings.state_dir) as ledger:
         run = ledger.get_run(run_id)
         if ledger.run_is_driven(run.id):
             return _request_stop(ledger, run, yes, dry_run)
         workspace = Path(run.manifest_path).parent if run.manifest_path else Path.cwd()
-        async with (
-            connect(
-                endpoint=endpoint or run.endpoint,
-                token=token,
-                state_dir=state_dir,
-                workspace=workspace,
-                executor=executor,
-            ) as ep,
-            open_client(ep, run.policy) as client,
-        ):
-            selector = run_selector(run.id)
-            matched = await count_selected(client, selector)
+        endpoint = settings.endpoint or run.endpoint
+        async with _client(settings, endpoint, workspace, run.policy) as client:
+            ids = await unfinished_attempts(ledger, run, client)
             result: dict[str, object] = {
                 "run": run.id,
-                "matched": matched,
+                "matched": len(ids),
                 "cancelled": 0,
                 "dry_run": dry_run,
             }
-            if dry_run or not _confirm(matched, f"run {run.id}", yes, allow_zero=True):
+            if dry_run or not _confirm(len(ids), f"run {run.id}", yes, allow_zero=True):
                 return result
             with ledger.lock(run.id):
                 ledger.request_cancel(run.id)
-                result["cancelled"] = await cancel_selected(client, selector)
+                result["cancelled"] = await client.cancel_jobs(ids)
                 await settle_cancelled_run(ledger, run, client)
             return result
+
+
+@asynccontextmanager
+async def _client(
+    settings: ConnectionSettings, endpoint: str | None, workspace: Path, policy: Policy
+) -> AsyncIterator[PlatformClient]:
+    """A client of ``endpoint``, or of the embedded platform started for the command."""
+    async with (
+        connect(
+            endpoint=endpoint,
+            token=settings.token,
+            state_dir=settings.state_dir,
+            workspace=workspace,
+            executor=settings.executor,
+        ) as ep,
+        open_client(ep, policy) as client,
+    ):
+        yield client
 
 
 def _request_stop(ledger: Ledger, run: RunRecord, yes: bool, dry_run: bool) -> dict[str, object]:

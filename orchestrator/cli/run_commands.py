@@ -31,6 +31,7 @@ from orchestrator.cli.run_display import (
 from orchestrator.cli.run_inspect import runs_command, status_command, watch_command
 from orchestrator.cli.run_options import (
     EXIT_INTERRUPTED,
+    DriveSettings,
     connection_options,
     drive_options,
     usage_errors,
@@ -39,6 +40,7 @@ from orchestrator.engine import EngineOptions, EventCallback, RunSummary
 from orchestrator.engine.control import RunControl
 from orchestrator.engine.runs import (
     record_manifest_run,
+    reopen_failed,
     resume_run,
     retry_run,
     run_manifest,
@@ -49,166 +51,75 @@ from orchestrator.ledger import (
 )
 from orchestrator.manifest import load_manifest
 
-Starter = Callable[[EngineOptions, EventCallback | None, RunControl], Awaitable[RunSummary]]
-
 
 @click.command("run")
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
 @connection_options
 @drive_options
-def run_command(
-    manifest: Path,
-    endpoint: str | None,
-    token: str | None,
-    state_dir: Path,
-    executor: str,
-    log_level: str,
-    output: str,
-    cancel_on_interrupt: bool,
-    detach: bool,
-) -> None:
+def run_command(manifest: Path, **options: Any) -> None:
     """Run every job of MANIFEST to the end (submit, poll, retry), with live progress."""
-    configure_logging(log_level)
+    settings = DriveSettings(**options)
+    configure_logging(settings.log_level)
     with usage_errors():
         loaded = load_manifest(manifest)
-        if detach:
-            with Ledger(state_dir) as ledger:
-                run = record_manifest_run(ledger, loaded, endpoint=endpoint or None)
-                _spawn_detached(ledger, run.id, state_dir, endpoint, token, executor, output)
+        if settings.detach:
+            with Ledger(settings.state_dir) as ledger:
+                run = record_manifest_run(ledger, loaded, endpoint=settings.endpoint or None)
+                _spawn_detached(ledger, run.id, settings)
             return
-        _say_embedded(endpoint, state_dir, loaded.source_path.resolve().parent)
-
-        def start(opts: EngineOptions, cb: EventCallback | None, ctl: RunControl) -> Any:
-            return run_manifest(
-                loaded,
-                endpoint=endpoint,
-                token=token,
-                state_dir=state_dir,
-                options=opts,
-                on_event=cb,
-                control=ctl,
-                executor=executor,
-            )
-
-        _drive(start, output, loaded.name, loaded.count(), state_dir, cancel_on_interrupt)
+        _say_embedded(settings.endpoint, settings.state_dir, loaded.source_path.resolve().parent)
+        _drive(run_manifest, loaded, settings, loaded.name, loaded.count())
 
 
 @click.command("resume")
 @click.argument("run_id")
 @connection_options
 @drive_options
-def resume_command(
-    run_id: str,
-    endpoint: str | None,
-    token: str | None,
-    state_dir: Path,
-    executor: str,
-    log_level: str,
-    output: str,
-    cancel_on_interrupt: bool,
-    detach: bool,
-) -> None:
+def resume_command(run_id: str, **options: Any) -> None:
     """Continue an interrupted run: reconcile with the server, submit only what is missing."""
-    configure_logging(log_level)
-    _continue(
-        resume_run,
-        run_id,
-        endpoint,
-        token,
-        state_dir,
-        executor,
-        output,
-        cancel_on_interrupt,
-        detach,
-    )
+    _continue(resume_run, run_id, DriveSettings(**options))
 
 
 @click.command("retry")
 @click.argument("run_id")
 @connection_options
 @drive_options
-def retry_command(
-    run_id: str,
-    endpoint: str | None,
-    token: str | None,
-    state_dir: Path,
-    executor: str,
-    log_level: str,
-    output: str,
-    cancel_on_interrupt: bool,
-    detach: bool,
-) -> None:
+def retry_command(run_id: str, **options: Any) -> None:
     """Resubmit the jobs of a run that ended failed or timed out, and drive them to the end."""
-    configure_logging(log_level)
-    if detach:
-        with usage_errors(), Ledger(state_dir) as ledger:
-            run = ledger.get_run(run_id)
-            with ledger.lock(run.id):
-                from orchestrator.api.model import JobStatus
-
-                ledger.reopen(run.id, [JobStatus.FAILED, JobStatus.TIMED_OUT])
-    _continue(
-        resume_run if detach else retry_run,
-        run_id,
-        endpoint,
-        token,
-        state_dir,
-        executor,
-        output,
-        cancel_on_interrupt,
-        detach,
-    )
+    settings = DriveSettings(**options)
+    if settings.detach:  # the background process resumes: reopen the jobs here, first
+        with usage_errors(), Ledger(settings.state_dir) as ledger:
+            reopen_failed(ledger, ledger.get_run(run_id).id)
+    _continue(resume_run if settings.detach else retry_run, run_id, settings)
 
 
-def _continue(
-    func: Callable[..., Awaitable[RunSummary]],
-    run_id: str,
-    endpoint: str | None,
-    token: str | None,
-    state_dir: Path,
-    executor: str,
-    output: str,
-    cancel_on_interrupt: bool,
-    detach: bool,
-) -> None:
+def _continue(func: Callable[..., Awaitable[RunSummary]], run_id: str, s: DriveSettings) -> None:
+    configure_logging(s.log_level)
     with usage_errors():
-        with Ledger(state_dir) as ledger:
+        with Ledger(s.state_dir) as ledger:
             run = ledger.get_run(run_id)
-            if detach:
-                _spawn_detached(ledger, run.id, state_dir, endpoint, token, executor, output)
+            if s.detach:
+                _spawn_detached(ledger, run.id, s)
                 return
-        _say_embedded(endpoint or run.endpoint, state_dir, None)
-
-        def start(opts: EngineOptions, cb: EventCallback | None, ctl: RunControl) -> Any:
-            return func(
-                run.id,
-                endpoint=endpoint,
-                token=token,
-                state_dir=state_dir,
-                options=opts,
-                on_event=cb,
-                control=ctl,
-                executor=executor,
-            )
-
-        _drive(start, output, run.name, run.total_jobs, state_dir, cancel_on_interrupt)
+        _say_embedded(s.endpoint or run.endpoint, s.state_dir, None)
+        _drive(func, run.id, s, run.name, run.total_jobs)
 
 
 def _drive(
-    start: Starter,
-    output: str,
+    func: Callable[..., Awaitable[RunSummary]],
+    target: object,
+    s: DriveSettings,
     title: str,
     total: int | None,
-    state_dir: Path,
-    cancel_on_interrupt: bool,
 ) -> NoReturn:
-    """Run ``start`` under signal handling and a renderer; exit with the run's code."""
+    """Run ``func(target, ...)`` (a manifest or a run id) under signal handling and a
+    renderer; exit with the run's code."""
     control = RunControl()
-    options = EngineOptions(cancel_on_interrupt=cancel_on_interrupt)
+    options = EngineOptions(cancel_on_interrupt=s.cancel_on_interrupt)
     stderr = Console(stderr=True)
     tally = Tally(total)
     callback: EventCallback | None = None
-    if output == "jsonl":
+    if s.output == "jsonl":
         callback = jsonl_printer()
 
     async def main(cb: EventCallback | None) -> RunSummary:
@@ -217,7 +128,16 @@ def _drive(
         async with anyio.create_task_group() as tg:
             tg.start_soon(_forward_signals, control, tg.cancel_scope, stderr)
             try:
-                summary = await start(options, cb, control)
+                summary = await func(
+                    target,
+                    endpoint=s.endpoint,
+                    token=s.token,
+                    state_dir=s.state_dir,
+                    options=options,
+                    on_event=cb,
+                    control=control,
+                    executor=s.executor,
+                )
             except Exception as exc:  # re-raised below, outside the task group
                 failure = exc
             tg.cancel_scope.cancel()
@@ -228,17 +148,17 @@ def _drive(
         return summary
 
     try:
-        if output == "text":
+        if s.output == "text":
             with LiveProgress(tally, title, stderr) as live:
                 summary = anyio.run(main, live.on_event)
         else:
             summary = anyio.run(main, callback)
     except KeyboardInterrupt:
-        print_interrupted(control.run_id, state_dir)
+        print_interrupted(control.run_id, s.state_dir)
         sys.exit(EXIT_INTERRUPTED)
-    print_result(summary, output)
+    print_result(summary, s.output)
     if summary.interrupted:
-        print_interrupted(summary.run, state_dir)
+        print_interrupted(summary.run, s.state_dir)
     sys.exit(summary.exit_code)
 
 
@@ -263,24 +183,16 @@ def _say_embedded(endpoint: str | None, state_dir: Path, workspace: Path | None)
         )
 
 
-def _spawn_detached(
-    ledger: Ledger,
-    run_id: str,
-    state_dir: Path,
-    endpoint: str | None,
-    token: str | None,
-    executor: str,
-    output: str,
-) -> None:
+def _spawn_detached(ledger: Ledger, run_id: str, s: DriveSettings) -> None:
     """Hand the run to a background ``resume`` that inherits the run's lock."""
-    log_path = state_dir / "logs" / f"{run_id}.log"
+    log_path = s.state_dir / "logs" / f"{run_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     lock = ledger.lock(run_id)
     lock.acquire()
     fd = lock.detach_fd()
     env = {**os.environ, INHERITED_LOCK_ENV: f"{run_id}:{fd}"}
-    if token:
-        env["ORCHESTRATOR_TOKEN"] = token  # the environment, not argv: ps shows argv
+    if s.token:
+        env["ORCHESTRATOR_TOKEN"] = s.token  # the environment, not argv: ps shows argv
     args = [
         sys.executable,
         "-m",
@@ -288,16 +200,16 @@ def _spawn_detached(
         "resume",
         run_id,
         "--state-dir",
-        str(state_dir),
+        str(s.state_dir),
         "--executor",
-        executor,
+        s.executor,
         "--output",
         "jsonl",
         "--log-level",
         "info",
     ]
-    if endpoint:
-        args += ["--endpoint", endpoint]
+    if s.endpoint:
+        args += ["--endpoint", s.endpoint]
     try:
         with open(log_path, "ab") as log:
             subprocess.Popen(
@@ -311,7 +223,7 @@ def _spawn_detached(
             )
     finally:
         os.close(fd)
-    if output == "json":
+    if s.output == "json":
         click.echo(json.dumps({"run": run_id, "log": str(log_path)}))
     else:
         click.echo(run_id)

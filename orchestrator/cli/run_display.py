@@ -111,7 +111,12 @@ class Tally:
 
 
 class LiveProgress:
-    """A rich progress bar plus a status line on stderr, refreshed a few times a second."""
+    """A rich progress bar plus a status line on stderr, refreshed a few times a second.
+
+    On a terminal it redraws in place; otherwise (a pipe, a file, ``make run`` in CI) it
+    prints the final bar and line once at the end, each ending its line, so the summary on
+    stdout always starts on a line of its own.
+    """
 
     def __init__(self, tally: Tally, title: str, console: Console | None = None) -> None:
         self.tally = tally
@@ -131,20 +136,26 @@ class LiveProgress:
         return Group(self._progress, self.tally.describe())
 
     def refresh(self) -> None:
-        """Redraw now with the tally's current numbers."""
-        self._live.refresh()
+        """Redraw now with the tally's current numbers (on a terminal)."""
+        if self._live.is_started:
+            self._live.refresh()
 
     def on_event(self, event: Event) -> None:
         """Engine callback: fold the event in (the next refresh shows it)."""
         self.tally.apply(event)
 
     def __enter__(self) -> LiveProgress:
-        self._live.__enter__()
+        # Not on a terminal, rich's Live leaves its last line unterminated: print it ourselves.
+        if self.console.is_terminal:
+            self._live.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.refresh()
-        self._live.__exit__(None, None, None)
+        if self._live.is_started:
+            self.refresh()
+            self._live.__exit__(None, None, None)
+        else:
+            self.console.print(self._render())
 
 
 def jsonl_printer(out: TextIO = sys.stdout) -> Any:

@@ -18,20 +18,14 @@ from orchestrator.cli.run_display import (
     run_json,
     runs_table,
 )
-from orchestrator.cli.run_options import EXIT_INTERRUPTED, usage_errors
+from orchestrator.cli.run_options import EXIT_INTERRUPTED, inspect_options, usage_errors
 from orchestrator.engine import RunSummary
 from orchestrator.ledger import LEDGER_FILE, Ledger, RunState
 
 
 @click.command("watch")
 @click.argument("run_id")
-@click.option(
-    "--state-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(".orchestrator"),
-    envvar="ORCHESTRATOR_STATE_DIR",
-)
-@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+@inspect_options
 @click.option(
     "--interval",
     type=float,
@@ -68,13 +62,7 @@ def watch_command(run_id: str, state_dir: Path, output: str, interval: float) ->
 
 @click.command("status")
 @click.argument("run_id")
-@click.option(
-    "--state-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(".orchestrator"),
-    envvar="ORCHESTRATOR_STATE_DIR",
-)
-@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+@inspect_options
 def status_command(run_id: str, state_dir: Path, output: str) -> None:
     """Show a run's state and counts from the ledger."""
     with usage_errors(), Ledger(state_dir) as ledger:
@@ -95,13 +83,7 @@ def status_command(run_id: str, state_dir: Path, output: str) -> None:
 
 
 @click.command("runs")
-@click.option(
-    "--state-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(".orchestrator"),
-    envvar="ORCHESTRATOR_STATE_DIR",
-)
-@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+@inspect_options
 def runs_command(state_dir: Path, output: str) -> None:
     """List the runs of a state dir, newest first."""
     rows = []

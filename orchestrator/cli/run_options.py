@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,22 @@ from orchestrator.manifest import ManifestError
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+
+STATE_DIR_OPTION = click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".orchestrator"),
+    envvar="ORCHESTRATOR_STATE_DIR",
+    show_default=True,
+    help="Where the ledger (and the embedded platform's state) lives.",
+)
+
+
+def inspect_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--state-dir and --output text|json: the commands that only read the ledger."""
+    output = click.option("--output", type=click.Choice(["text", "json"]), default="text")
+    return STATE_DIR_OPTION(output(func))
 
 
 def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -36,14 +53,7 @@ def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 envvar="ORCHESTRATOR_TOKEN",
                 help="API token [env ORCHESTRATOR_TOKEN]. Never printed.",
             ),
-            click.option(
-                "--state-dir",
-                type=click.Path(file_okay=False, path_type=Path),
-                default=Path(".orchestrator"),
-                envvar="ORCHESTRATOR_STATE_DIR",
-                show_default=True,
-                help="Where the ledger (and the embedded platform's state) lives.",
-            ),
+            STATE_DIR_OPTION,
             click.option(
                 "--executor",
                 type=click.Choice(["local", "simulate"]),
@@ -90,6 +100,26 @@ def drive_options(func: Callable[..., Any]) -> Callable[..., Any]:
     ):
         func = option(func)
     return func
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionSettings:
+    """What :func:`connection_options` collects, in one value."""
+
+    endpoint: str | None
+    token: str | None
+    state_dir: Path
+    executor: str
+    log_level: str
+
+
+@dataclass(frozen=True, slots=True)
+class DriveSettings(ConnectionSettings):
+    """What :func:`connection_options` and :func:`drive_options` collect, in one value."""
+
+    output: str
+    cancel_on_interrupt: bool
+    detach: bool
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from orchestrator.api import PlatformClient
 from orchestrator.api.model import FINAL_STATUSES, JobStatus
-from orchestrator.engine.identity import RUN_LABEL
+from orchestrator.engine.identity import JOB_LABEL, RUN_LABEL, made_by_create
 from orchestrator.ledger import AttemptStatus, Ledger, RunRecord, RunState
 
 NON_FINAL_STATUSES = frozenset(s for s in JobStatus if s not in FINAL_STATUSES)
@@ -66,9 +66,22 @@ async def cancel_selected(client: PlatformClient, selector: Selector) -> int:
     return await client.cancel_where(selector.labels or None, selector.statuses)
 
 
-def run_selector(run_id: str) -> Selector:
-    """Every unfinished job of a run."""
-    return Selector(labels={RUN_LABEL: run_id})
+async def unfinished_attempts(ledger: Ledger, run: RunRecord, client: PlatformClient) -> list[str]:
+    """Ids of a run's unfinished attempts on the server, found by the run label.
+
+    Runs the platform spawned from one of the run's cron jobs carry the same labels but are
+    not attempts: they are left out (they belong to the cron job, not to the run).
+    """
+    found = await client.find_jobs({RUN_LABEL: run.id}, NON_FINAL_STATUSES)
+    cron_keys = ledger.cron_keys(run.id)
+    if not cron_keys:
+        return [s.id for s in found]
+    known = {a.job_id for key in cron_keys for a in ledger.attempts(run.id, key) if a.job_id}
+    return [
+        s.id
+        for s in found
+        if s.id in known or made_by_create((s.parameters or {}).get(JOB_LABEL) in cron_keys, s)
+    ]
 
 
 async def settle_cancelled_run(ledger: Ledger, run: RunRecord, client: PlatformClient) -> None:

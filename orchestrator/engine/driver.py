@@ -279,20 +279,11 @@ class Engine:
                 delay=delay,
             )
             self._schedule_retry(spec, attempt + 1, delay)
-        elif retryable and not self._abandoning:
+            return
+        if retryable and not self._abandoning:
             self._release()  # interrupted: resume schedules the retry
-        else:
-            self._settle(spec, attempt, status, reason, job_id)
-
-    def _settle(
-        self,
-        spec: JobSpec,
-        attempt: int,
-        status: JobStatus,
-        reason: str | None,
-        job_id: str | None,
-    ) -> None:
-        self._settles.append((spec.key, status))
+            return
+        self._settles.append((spec.key, status))  # settled: written at the next flush
         self._emit(
             EventKind.FINISHED, Tracked(spec, attempt), job_id=job_id, status=status, reason=reason
         )

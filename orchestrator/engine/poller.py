@@ -11,6 +11,7 @@ import structlog
 from orchestrator.api.errors import TransientError
 from orchestrator.api.model import JobState, JobStatus
 from orchestrator.engine.hooks import crash_point
+from orchestrator.engine.identity import is_cron
 from orchestrator.engine.port import JobPlatform
 from orchestrator.ledger import AttemptStatus, Ledger
 from orchestrator.manifest.model import JobSpec
@@ -121,4 +122,4 @@ class Poller:
 
 def _is_scheduled(spec: JobSpec, status: JobStatus) -> bool:
     """A cron job reaching "scheduled" is handed over to the platform: it settles there."""
-    return status is JobStatus.SCHEDULED and bool(spec.fields.get("schedule"))
+    return status is JobStatus.SCHEDULED and is_cron(spec.fields)

@@ -7,6 +7,7 @@ inside an already running event loop (``await orchestrator.run_manifest(...)`` i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -110,15 +111,20 @@ async def resume_run(
     on_event: EventCallback | None = None,
     control: RunControl | None = None,
     executor: str = "local",
+    retry_failed: bool = False,
 ) -> RunSummary:
     """Continue a run from its ledger: reconcile, then submit whatever is left, exactly once.
 
     ``specs`` defaults to the run's manifest, which must be unchanged (same digest). The
     endpoint defaults to the one recorded; a run started on the embedded platform restarts it.
+    With ``retry_failed`` the jobs that ended failed or timed out are resubmitted first
+    (:func:`reopen_failed`).
     """
     state = Path(state_dir)
     with Ledger(state) as ledger:
         run = ledger.get_run(run_id)
+        if retry_failed:
+            reopen_failed(ledger, run.id)
         stream = specs if specs is not None else _manifest_specs(run)
         workspace = Path(run.manifest_path).parent if run.manifest_path else Path.cwd()
         async with connect(
@@ -131,34 +137,15 @@ async def resume_run(
             return await _drive(ledger, run, stream, ep, options, on_event, control)
 
 
-async def retry_run(
-    run_id: str,
-    *,
-    endpoint: str | None = None,
-    token: str | None = None,
-    state_dir: str | Path = DEFAULT_STATE_DIR,
-    specs: Iterable[JobSpec] | None = None,
-    options: EngineOptions | None = None,
-    on_event: EventCallback | None = None,
-    control: RunControl | None = None,
-    executor: str = "local",
-) -> RunSummary:
-    """Resubmit the jobs of a run that ended failed or timed out (fresh retry budget each)."""
-    with Ledger(Path(state_dir)) as ledger:
-        run = ledger.get_run(run_id)
-        with ledger.lock(run.id):  # refuse while another process drives it
-            ledger.reopen(run.id, [JobStatus.FAILED, JobStatus.TIMED_OUT])
-    return await resume_run(
-        run.id,
-        endpoint=endpoint,
-        token=token,
-        state_dir=state_dir,
-        specs=specs,
-        options=options,
-        on_event=on_event,
-        control=control,
-        executor=executor,
-    )
+retry_run = functools.partial(resume_run, retry_failed=True)
+"""``orchestrator retry`` as a coroutine: :func:`resume_run` with ``retry_failed=True``."""
+
+
+def reopen_failed(ledger: Ledger, run_id: str) -> int:
+    """Reopen the jobs of a run that ended failed or timed out: each gets a new attempt and a
+    fresh retry budget. Refused (RunLockedError) while another process drives the run."""
+    with ledger.lock(run_id):
+        return ledger.reopen(run_id, [JobStatus.FAILED, JobStatus.TIMED_OUT])
 
 
 def _manifest_specs(run: RunRecord) -> Iterable[JobSpec]:

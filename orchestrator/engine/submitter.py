@@ -18,7 +18,13 @@ from orchestrator.api.errors import PermanentError, TransientError
 from orchestrator.api.model import JobState
 from orchestrator.engine.backoff import transient_delay
 from orchestrator.engine.hooks import crash_point
-from orchestrator.engine.identity import attempt_create, attempt_labels
+from orchestrator.engine.identity import (
+    attempt_create,
+    attempt_labels,
+    is_cron,
+    made_by_create,
+    pick_attempt,
+)
 from orchestrator.engine.port import JobPlatform
 from orchestrator.ledger import Ledger
 from orchestrator.manifest.model import JobSpec
@@ -159,8 +165,10 @@ class Submitter:
         extras: list[str] = []
         for sub, kept in items:
             labels = attempt_labels(self._run_id, sub.spec.key, sub.attempt)
+            cron = is_cron(sub.spec.fields)  # its spawned runs carry its labels: not copies
             try:
-                extras.extend(j.id for j in await self._platform.find_jobs(labels) if j.id != kept)
+                matches = await self._platform.find_jobs(labels)
+                extras.extend(j.id for j in matches if j.id != kept and made_by_create(cron, j))
             except TransientError as exc:
                 self._log.warning("verify.failed", error=str(exc))
         if extras:
@@ -207,12 +215,12 @@ class Submitter:
         missing: list[Submission] = []
         extras: list[str] = []
         for index, sub in enumerate(pending):
-            matches = sorted(found[index], key=lambda s: s.id)
-            if not matches:
+            match = pick_attempt(attempt_create(sub.spec, self._run_id, sub.attempt), found[index])
+            if match.attempt is None:
                 missing.append(sub)
                 continue
-            present.append((sub, matches[0]))
-            extras.extend(m.id for m in matches[1:])
+            present.append((sub, match.attempt))
+            extras.extend(match.duplicates)
         if extras:
             # Only a create still executing when we looked can cause this; keep one.
             self._log.error("reconcile.duplicates", ids=extras)

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 
 from orchestrator.api.model import JobStatus
 from orchestrator.ledger.codec import (
@@ -83,12 +82,7 @@ class Ledger:
     def __enter__(self) -> Ledger:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def _tx(self) -> Transaction:
@@ -348,6 +342,15 @@ class Ledger:
     def known_keys(self, run_id: str) -> set[str]:
         """Keys of every job recorded for the run (resume skips them in the stream)."""
         rows = self._db.execute("SELECT key FROM jobs WHERE run_id = ?", (run_id,))
+        return {r[0] for r in rows}
+
+    def cron_keys(self, run_id: str) -> set[str]:
+        """Keys of the run's jobs with a cron ``schedule`` (their spawned runs share labels)."""
+        rows = self._db.execute(
+            "SELECT key FROM jobs WHERE run_id = ?"
+            " AND COALESCE(json_extract(spec, '$.fields.schedule'), '') != ''",
+            (run_id,),
+        )
         return {r[0] for r in rows}
 
     def counts(self, run_id: str) -> RunCounts:

@@ -4,6 +4,11 @@ Used by the tests and by the embedded mode of ``orchestrator run``::
 
     with LocalPlatform(state_dir=tmp, executor="simulate") as platform:
         client = PlatformClient(platform.url, platform.token)
+
+The platform lives no longer than the process that started it: its stdin is a pipe from
+that process, and it shuts down (as on SIGTERM) when the pipe reaches end of file, which the
+kernel brings about however the starter ends, SIGKILL included. It runs in a session (process
+group) of its own, so a Ctrl-C in the terminal reaches only the starter, which stops it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -24,6 +30,11 @@ from orchestrator.platform.credentials import TOKEN_ENV, read_token
 
 READY_PATTERN = re.compile(r"^Local platform ready at (\S+)$")
 LOG_FILE = "platform.log"
+# The child's ``-c`` program: watch stdin, then run ``python -m orchestrator ARGS`` in-process.
+_BOOTSTRAP = (
+    "import runpy; from orchestrator.platform.launcher import exit_with_parent;"
+    " exit_with_parent(); runpy.run_module('orchestrator', run_name='__main__', alter_sys=True)"
+)
 
 
 class PlatformStartError(RuntimeError):
@@ -74,8 +85,9 @@ class LocalPlatform:
         self._log: IO[bytes] | None = None
 
     def command(self) -> list[str]:
-        """The serve command line (the token is passed in the environment, not argv)."""
-        args = [sys.executable, "-m", "orchestrator", "platform", "serve"]
+        """The serve command line (the token is passed in the environment, not argv): ``python
+        -m orchestrator platform serve ...``, behind a bootstrap that watches the parent."""
+        args = [sys.executable, "-c", _BOOTSTRAP, "platform", "serve"]
         args += ["--host", self.host, "--port", str(self.port)]
         options: dict[str, object | None] = {
             "--db": self.db,
@@ -115,9 +127,10 @@ class LocalPlatform:
             self.command(),
             stdout=subprocess.PIPE,
             stderr=self._log,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,  # never written: its end of file says we are gone
             text=True,
             env=env,
+            start_new_session=True,  # a terminal's Ctrl-C is ours to handle, not the server's
         )
         try:
             self.url = self._wait_ready(self.process, log_path)
@@ -173,8 +186,10 @@ class LocalPlatform:
         self._close()
 
     def _close(self) -> None:
-        if self.process is not None and self.process.stdout is not None:
-            self.process.stdout.close()
+        if self.process is not None:
+            for pipe in (self.process.stdin, self.process.stdout):
+                if pipe is not None:
+                    pipe.close()
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -192,6 +207,25 @@ class LocalPlatform:
 
     def __repr__(self) -> str:
         return f"LocalPlatform(url={self.url!r}, db={self.db!r}, token=<hidden>)"
+
+
+def exit_with_parent() -> None:
+    """In the platform process: shut down as on SIGTERM once stdin, a pipe from the process
+    that started it, reaches end of file (that process ended, however it ended)."""
+
+    fd = sys.stdin.fileno()
+
+    def watch() -> None:
+        # os.read, not sys.stdin: a daemon thread blocked in a buffered read holds its lock,
+        # which aborts the interpreter at shutdown.
+        try:
+            while os.read(fd, 4096):
+                pass
+        except OSError:
+            pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _tail(path: Path, lines: int = 20) -> str:

@@ -29,18 +29,40 @@ def write_manifest(directory: Path, body: str, name: str = "m.yaml") -> Path:
     return path
 
 
+def connection(platform: Any, state: Path) -> list[str]:
+    """The options that point a command at ``platform`` with ``state`` as its state dir."""
+    return ["--endpoint", platform.url, "--token", platform.token, "--state-dir", str(state)]
+
+
+def _command(
+    args: tuple[str | Path, ...], env: dict[str, str] | None
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and its environment (without the caller's ORCHESTRATOR_ settings)."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ORCHESTRATOR_")}
+    return [sys.executable, "-m", "orchestrator", *map(str, args)], {**inherited, **(env or {})}
+
+
+def spawn_cli(*args: str | Path, quiet: bool = False) -> subprocess.Popen[str]:
+    """``orchestrator ARGS`` started in the background (stdout/stderr piped, or dropped)."""
+    argv, full_env = _command(args, None)
+    pipe = subprocess.DEVNULL if quiet else subprocess.PIPE
+    return subprocess.Popen(argv, stdout=pipe, stderr=pipe, text=True, env=full_env)
+
+
 def cli(
     *args: str | Path,
     env: dict[str, str] | None = None,
     timeout: float = 90,
     input: str | None = None,
+    merge_stderr: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """``orchestrator ARGS`` in a fresh process (signals and SIGKILL behave for real)."""
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ORCHESTRATOR_")}
-    full_env = {**inherited, **(env or {})}
+    """``orchestrator ARGS`` in a fresh process (signals and SIGKILL behave for real);
+    ``merge_stderr`` interleaves stderr into stdout as a terminal would show them."""
+    argv, full_env = _command(args, env)
     return subprocess.run(
-        [sys.executable, "-m", "orchestrator", *map(str, args)],
-        capture_output=True,
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
         text=True,
         env=full_env,
         timeout=timeout,

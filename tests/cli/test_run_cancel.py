@@ -4,12 +4,19 @@ undriven run, every scheduled job, jobs by parameter; finished jobs are never to
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from run_helpers import cli, last_json, only_run_id, server_jobs, wait_for, write_manifest
+from run_helpers import (
+    cli,
+    connection,
+    last_json,
+    only_run_id,
+    server_jobs,
+    spawn_cli,
+    wait_for,
+    write_manifest,
+)
 
 from orchestrator.api.model import JobStatus
 from orchestrator.engine.identity import JOB_LABEL
@@ -40,10 +47,6 @@ jobs:
     parameters: {TEAM: "{{ team }}"}
     items: [{team: TEAM_VALUE}]
 """
-
-
-def connection(platform: Any, state: Path) -> list[str]:
-    return ["--endpoint", platform.url, "--token", platform.token, "--state-dir", str(state)]
 
 
 def quick_done_long_running(state: Path, run_id: str) -> bool:
@@ -84,20 +87,7 @@ def test_detach_watch_and_cancel_a_driven_run(platform: Any, tmp_path: Path) -> 
 def test_cancel_an_undriven_run_after_its_driver_died(platform: Any, tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, MIXED)
     state = tmp_path / "state"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "orchestrator",
-            "run",
-            str(manifest),
-            *connection(platform, state),
-            "--output",
-            "json",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = spawn_cli("run", manifest, *connection(platform, state), "--output", "json", quiet=True)
     try:
         wait_for(lambda: (state / "ledger.db").exists(), timeout=30, what="ledger")
         wait_for(lambda: bool(only_run_id(state)), timeout=30, what="run")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from run_helpers import attempt_counts, cli, last_json, server_jobs, write_manifest
+from run_helpers import attempt_counts, cli, connection, last_json, server_jobs, write_manifest
 
 MANIFEST = """\
 version: 1
@@ -36,12 +36,7 @@ def test_chaos_neither_duplicates_attempts_nor_spends_retries(
     result = cli(
         "run",
         manifest,
-        "--endpoint",
-        platform.url,
-        "--token",
-        platform.token,
-        "--state-dir",
-        tmp_path / "state",
+        *connection(platform, tmp_path / "state"),
         "--log-level",
         "info",
         "--output",

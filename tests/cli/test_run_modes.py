@@ -5,18 +5,26 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from run_helpers import cli, last_json, only_run_id, server_jobs, wait_for, write_manifest
+from run_helpers import (
+    cli,
+    connection,
+    last_json,
+    only_run_id,
+    server_jobs,
+    spawn_cli,
+    wait_for,
+    write_manifest,
+)
 
 import orchestrator
 from orchestrator.api.model import JobStatus
 from orchestrator.engine.connection import process_running
 from orchestrator.ledger import Ledger
 from orchestrator.manifest import JobSpec, Policy
+from orchestrator.platform.launcher import LocalPlatform
 
 QUICK = """\
 version: 1
@@ -73,26 +81,7 @@ def test_ctrl_c_stops_submitting_and_leaves_running_jobs(platform: Any, tmp_path
     body = QUICK.replace('"0.02"', '"120"').replace("[1, 2, 3]", "[1, 2, 3, 4, 5, 6]")
     manifest = write_manifest(tmp_path, body + "policy: {maxInFlight: 2}\n")
     state = tmp_path / "state"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "orchestrator",
-            "run",
-            str(manifest),
-            "--endpoint",
-            platform.url,
-            "--token",
-            platform.token,
-            "--state-dir",
-            str(state),
-            "--output",
-            "json",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = spawn_cli("run", manifest, *connection(platform, state), "--output", "json")
 
     def two_running() -> bool:
         if not (state / "ledger.db").exists():
@@ -114,24 +103,13 @@ def test_ctrl_c_stops_submitting_and_leaves_running_jobs(platform: Any, tmp_path
     jobs = server_jobs(platform.url, platform.token, run_id)
     assert len(jobs) == 2
     assert {j.status for j in jobs} == {JobStatus.IN_PROGRESS}
-    cancelled = cli(
-        "cancel",
-        run_id,
-        "--endpoint",
-        platform.url,
-        "--token",
-        platform.token,
-        "--state-dir",
-        state,
-        "--yes",
-        "--output",
-        "json",
-    )
+    cancelled = cli("cancel", run_id, *connection(platform, state), "--yes", "--output", "json")
     assert last_json(cancelled.stdout)["cancelled"] == 2
 
 
-def test_resume_stops_an_embedded_platform_left_by_a_killed_run(tmp_path: Path) -> None:
-    manifest = write_manifest(tmp_path, QUICK)
+def test_a_killed_run_takes_its_embedded_platform_down(tmp_path: Path) -> None:
+    body = QUICK.replace("parameters:", "maxRetries: 1\n    parameters:")
+    manifest = write_manifest(tmp_path, body)
     state = tmp_path / "state"
     crashed = cli(
         "run",
@@ -143,23 +121,37 @@ def test_resume_stops_an_embedded_platform_left_by_a_killed_run(tmp_path: Path) 
         env={"ORCHESTRATOR_TEST_CRASH_AT": "after_submitted"},
     )
     assert crashed.returncode == -signal.SIGKILL
-    leftover = int((state / "embedded-platform.pid").read_text())
+    embedded = int((state / "embedded-platform.pid").read_text())
     try:
-        assert Path(f"/proc/{leftover}").exists()  # the killed run could not stop it
-        resumed = cli(
-            "resume",
-            only_run_id(state),
-            "--state-dir",
-            state,
-            "--executor",
-            "simulate",
-            "--output",
-            "json",
-        )
-        assert resumed.returncode == 0, resumed.stderr
-        assert last_json(resumed.stdout)["attempts"] == 3
-        assert not process_running(leftover)
-        assert not (state / "embedded-platform.pid").exists()
+        wait_for(lambda: not process_running(embedded), what="the platform to exit")
     finally:
-        if process_running(leftover):
-            os.kill(leftover, signal.SIGKILL)
+        if process_running(embedded):
+            os.kill(embedded, signal.SIGKILL)
+    # Jobs it was running ended failed ("shut down"); resume retries them on a new one.
+    resumed = cli(
+        "resume",
+        only_run_id(state),
+        "--state-dir",
+        state,
+        "--executor",
+        "simulate",
+        "--output",
+        "json",
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert last_json(resumed.stdout)["done"] == 3
+    assert not (state / "embedded-platform.pid").exists()
+
+
+def test_a_leftover_embedded_platform_is_stopped_before_a_new_one_starts(tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, QUICK)
+    state = tmp_path / "state"
+    # A platform on the state dir whose starter (this test) did not stop it: a leftover.
+    with LocalPlatform(state_dir=state, executor="simulate") as leftover:
+        assert leftover.process is not None
+        (state / "embedded-platform.pid").write_text(str(leftover.process.pid))
+        result = cli(
+            "run", manifest, "--state-dir", state, "--executor", "simulate", "--output", "json"
+        )
+        assert result.returncode == 0, result.stderr
+        assert leftover.process.poll() is not None  # stopped by the run, not by us

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +13,11 @@ import pytest
 from run_helpers import (
     attempt_counts,
     cli,
+    connection,
     last_json,
     only_run_id,
     server_jobs,
+    spawn_cli,
     wait_for,
     write_manifest,
 )
@@ -49,10 +49,6 @@ EXPECTED = {
     "attempts": 10,
     "retried": 2,
 }
-
-
-def connection(platform: Any, state: Path) -> list[str]:
-    return ["--endpoint", platform.url, "--token", platform.token, "--state-dir", str(state)]
 
 
 @pytest.mark.parametrize(
@@ -89,20 +85,7 @@ def test_resume_after_sigkill_submits_every_attempt_once(
 def test_resume_after_external_sigkill_mid_run(platform: Any, tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, MANIFEST.replace('"0.05"', '"0.3"'))
     state = tmp_path / "state"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "orchestrator",
-            "run",
-            str(manifest),
-            *connection(platform, state),
-            "--output",
-            "json",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = spawn_cli("run", manifest, *connection(platform, state), "--output", "json", quiet=True)
     try:
 
         def some_done() -> bool:

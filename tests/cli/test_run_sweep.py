@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from run_helpers import attempt_counts, cli, last_json, server_jobs, write_manifest
+from run_helpers import attempt_counts, cli, connection, last_json, server_jobs, write_manifest
 
 from orchestrator.api.model import JobStatus
 
@@ -35,19 +35,7 @@ policy:
 
 
 def run_json(platform: Any, manifest: Path, state: Path, *extra: str) -> tuple[int, dict]:
-    result = cli(
-        "run",
-        manifest,
-        "--endpoint",
-        platform.url,
-        "--token",
-        platform.token,
-        "--state-dir",
-        state,
-        "--output",
-        "json",
-        *extra,
-    )
+    result = cli("run", manifest, *connection(platform, state), "--output", "json", *extra)
     assert result.returncode in (0, 1), result.stderr
     return result.returncode, last_json(result.stdout)
 
@@ -78,18 +66,7 @@ def test_sweep_retries_until_each_budget_is_spent(platform: Any, tmp_path: Path)
 
 def test_all_done_exits_zero_and_jsonl_streams_events(platform: Any, tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, SWEEP.split("  - name: always-fails")[0])
-    result = cli(
-        "run",
-        manifest,
-        "--endpoint",
-        platform.url,
-        "--token",
-        platform.token,
-        "--state-dir",
-        tmp_path / "state",
-        "--output",
-        "jsonl",
-    )
+    result = cli("run", manifest, *connection(platform, tmp_path / "state"), "--output", "jsonl")
     assert result.returncode == 0, result.stderr
     lines = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
     kinds = [last_json(ln)["event"] for ln in lines]
@@ -97,6 +74,17 @@ def test_all_done_exits_zero_and_jsonl_streams_events(platform: Any, tmp_path: P
     assert kinds.count("finished") == 4
     assert kinds[-1] == "summary"
     assert platform.token not in result.stdout + result.stderr
+
+
+def test_text_output_puts_the_summary_on_a_line_of_its_own(platform: Any, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, SWEEP.replace("[1, 2, 3, 4]", "[1]"))
+    result = cli("run", manifest, *connection(platform, tmp_path / "s"), merge_stderr=True)
+    assert result.returncode == 1, result.stdout
+    lines = result.stdout.splitlines()
+    (verdict,) = [i for i, line in enumerate(lines) if "Run " in line]
+    assert lines[verdict].startswith("Run "), lines[verdict]  # progress (stderr) ended its line
+    assert lines[verdict - 1].rstrip().endswith("jobs/s")
+    assert result.stdout.endswith("\n")
 
 
 def test_deadline_cancels_what_is_not_final(platform: Any, tmp_path: Path) -> None:

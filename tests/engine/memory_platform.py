@@ -1,6 +1,7 @@
 """An in-memory platform for engine unit tests (the engine's dependency, not the code under
 test): jobs advance one status step per poll, outcomes are scripted per attempt, and creates
-can be made to fail before or after executing."""
+can be made to fail before or after executing. A job created with a ``schedule`` stays
+"scheduled" and spawns ``spawns`` runs at once that copy its parameters, like a cron job."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class MemoryPlatform:
     lose_replies: int = 0  # next N create calls execute but raise SubmitOutcomeUnknown
     refuse_creates: int = 0  # next N create calls raise TransientError without executing
     late_creates: int = 0  # next N create calls time out; they execute at the first poll
+    spawns: int = 0  # runs each cron job spawns when created (ids sort before created ones)
     _late: list[Sequence[JobCreate]] = field(default_factory=list)  # after a look-up
     _looked_up: bool = False
     hold: Callable[[str], bool] = lambda key: False  # keys that stay in progress forever
@@ -63,6 +65,14 @@ class MemoryPlatform:
             stored = StoredJob(job_id, job.fields, job.parameters, self.outcome(key, attempt))
             stored.steps_left = self.steps
             self.jobs[job_id] = stored
+            if job.fields.get("schedule"):
+                stored.status = JobStatus.SCHEDULED
+                for _ in range(self.spawns):
+                    spawned_id = f"a-spawn-{next(self._ids)}"
+                    spawned = StoredJob(
+                        spawned_id, {}, {**job.parameters, "SPAWNED": "1"}, stored.final
+                    )
+                    self.jobs[spawned_id] = spawned
             states.append(JobState(id=job_id, status=stored.status))
         active = sum(1 for j in self.jobs.values() if not j.status.is_final)
         self.max_active = max(self.max_active, active)
@@ -86,7 +96,7 @@ class MemoryPlatform:
         return out
 
     def _advance(self, job: StoredJob) -> None:
-        if job.status.is_final:
+        if job.status.is_final or job.status is JobStatus.SCHEDULED:
             return
         if job.steps_left > 1 or self.hold(job.parameters[JOB_LABEL]):
             job.steps_left -= 1

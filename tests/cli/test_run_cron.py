@@ -1,0 +1,84 @@
+"""A cron job on the real local platform: its spawned runs copy every parameter, identity
+labels included. A reconcile after SIGKILL must adopt the cron job (left scheduled) and cancel
+nothing; `cancel RUN` must count and cancel the cron job, not its runs."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from run_helpers import (
+    cli,
+    connection,
+    last_json,
+    only_run_id,
+    server_jobs,
+    wait_for,
+    write_manifest,
+)
+
+from orchestrator.api.model import JobState, JobStatus
+from orchestrator.engine.identity import JOB_LABEL
+from orchestrator.ledger import Ledger
+from orchestrator.platform.executor.clock import CLOCK_FILE_VARIABLE
+
+MANIFEST = """\
+version: 1
+name: cron
+defaults: {pipelineYamlPath: p.yaml}
+jobs:
+  - name: nightly
+    schedule: "* * * * *"
+    parameters: {SIM_OUTCOME: done, SIM_DURATION: "120"}
+  - name: plain
+    parameters: {SIM_OUTCOME: done, SIM_DURATION: "0.05"}
+"""
+
+
+def test_a_reconciled_cron_job_stays_scheduled_and_its_runs_are_left_alone(
+    platform_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = tmp_path / "clock"
+    clock.write_text("2025-03-01T10:00:30Z")
+    monkeypatch.setenv(CLOCK_FILE_VARIABLE, str(clock))
+    platform = platform_factory()
+    manifest = write_manifest(tmp_path, MANIFEST)
+    state = tmp_path / "state"
+    options = connection(platform, state)
+
+    crashed = cli("run", manifest, *options, env={"ORCHESTRATOR_TEST_CRASH_AT": "after_create"})
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    run_id = only_run_id(state)
+    with Ledger(state) as ledger:
+        (intent,) = [a for a in ledger.open_intents(run_id) if a.key.startswith("nightly")]
+        cron_key = intent.key
+
+    def cron_jobs() -> list[JobState]:
+        jobs = server_jobs(platform.url, platform.token, run_id)
+        return [j for j in jobs if j.parameters and j.parameters[JOB_LABEL] == cron_key]
+
+    (cron,) = cron_jobs()
+    assert cron.status is JobStatus.SCHEDULED
+    for minute in (1, 2):  # each due time spawns a run carrying the cron job's labels
+        clock.write_text(f"2025-03-01T10:0{minute}:00Z")
+        wait_for(lambda n=minute: len(cron_jobs()) == n + 1, what=f"{minute} spawned run(s)")
+
+    resumed = cli("resume", run_id, *options, "--output", "json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert last_json(resumed.stdout)["cancelled"] == 0
+    statuses = {j.id: j.status for j in cron_jobs()}
+    assert statuses.pop(cron.id) is JobStatus.SCHEDULED
+    assert len(statuses) == 2 and JobStatus.CANCELLED not in statuses.values()
+    with Ledger(state) as ledger:
+        assert [a.job_id for a in ledger.attempts(run_id, cron_key)] == [cron.id]
+
+    dry = cli("cancel", run_id, *options, "--dry-run", "--output", "json")
+    assert json.loads(dry.stdout)["matched"] == 1, dry.stderr  # the cron job, not its runs
+    cancelled = cli("cancel", run_id, *options, "--yes", "--output", "json")
+    assert json.loads(cancelled.stdout)["cancelled"] == 1, cancelled.stderr
+    after = {j.id: j.status for j in cron_jobs()}
+    assert after.pop(cron.id) is JobStatus.CANCELLED
+    assert JobStatus.CANCELLED not in after.values()
