@@ -1,12 +1,15 @@
-"""Fixtures for the platform API tests (the harness itself is in api_harness.py)."""
+"""Fixtures for the platform tests (harnesses: api_harness.py, store_harness.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from api_harness import Api, seed_documents, start_api
+from store_harness import ManualClock
+
+from orchestrator.platform.store import Store
 
 
 @pytest.fixture
@@ -22,3 +25,17 @@ def seed() -> dict[str, str]:
     documents = seed_documents()
     assert len(documents) == 16, sorted(documents)
     return documents
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """The store's clock, moved by hand."""
+    return ManualClock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: ManualClock) -> Iterator[Store]:
+    """A store on a temporary file, on the manual clock."""
+    opened = Store.open(tmp_path / "platform.db", clock=clock)
+    yield opened
+    opened.close()

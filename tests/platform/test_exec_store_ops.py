@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
+from store_harness import T0, ManualClock
 
 from orchestrator.platform.executor.job_store import (
     SCHEDULED_JOB_ID,
@@ -19,30 +18,6 @@ from orchestrator.platform.executor.sim_plan import SimPlanner, SimSettings
 from orchestrator.platform.executor.simulate import SimulateExecutor
 from orchestrator.platform.model import JobSpecInput, JobStatus
 from orchestrator.platform.store import Store
-
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-class ManualClock:
-    """A clock the test moves by hand (in the past, so simulated due times have passed)."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: ManualClock) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "platform.db", clock=clock)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

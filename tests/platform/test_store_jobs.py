@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from store_harness import ManualClock
 
 from orchestrator.platform.model import FinalStatusError, JobSpecInput, JobStatus, NotFoundError
 from orchestrator.platform.store import JobChanges, Store, StoreError
-
-
-class ManualClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: ManualClock) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "platform.db", clock=clock)
-    yield opened
-    opened.close()
 
 
 def spec(index: int = 0, **labels: str) -> JobSpecInput:

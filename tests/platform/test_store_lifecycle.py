@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from store_harness import T0, ManualClock
 
 from orchestrator.platform.model import (
     SCHEDULED_JOB_ID,
@@ -19,30 +19,6 @@ from orchestrator.platform.model import (
     ScheduledStatusError,
 )
 from orchestrator.platform.store import JobChanges, Store
-
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-class ManualClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: ManualClock) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "platform.db", clock=clock)
-    yield opened
-    opened.close()
 
 
 def test_finish_many_follows_the_rules_of_finish(store: Store, clock: ManualClock) -> None:
