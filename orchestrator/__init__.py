@@ -4,7 +4,7 @@ The Python API (coroutines, so they also run inside a notebook's event loop)::
 
     import orchestrator
     summary = await orchestrator.run_manifest("manifests/sweep.yaml")
-    print(summary.to_json())
+    summary.done, summary.failed, summary.to_json()
 
 Names are imported lazily so that ``python -m orchestrator platform serve`` does not pay for
 the engine's imports.
