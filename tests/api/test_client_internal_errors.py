@@ -7,12 +7,8 @@ answers ``INTERNAL_SERVER_ERROR`` with HTTP 500; for a mutation it says it rolle
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
 import pytest
+from sqlite_faults import parameter_table_missing
 
 from orchestrator.api import (
     BackoffPolicy,
@@ -27,18 +23,6 @@ pytestmark = pytest.mark.integration
 
 FAST_BACKOFF = BackoffPolicy(attempts=3, base_seconds=0.01, max_seconds=0.05)
 RUN = "internal-errors"
-
-
-@contextmanager
-def parameter_table_missing(db: Path) -> Iterator[None]:
-    """Another connection renames the ``parameter`` table away, and back afterwards."""
-    other = sqlite3.connect(db, isolation_level=None)
-    try:
-        other.execute("ALTER TABLE parameter RENAME TO parameter_away")
-        yield
-    finally:
-        other.execute("ALTER TABLE parameter_away RENAME TO parameter")
-        other.close()
 
 
 def jobs(count: int) -> list[JobCreate]:

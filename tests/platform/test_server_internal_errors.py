@@ -7,13 +7,11 @@ connection renames a table the server needs (every statement on it fails with
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from api_harness import TOKEN, Api
+from sqlite_faults import exclusive_lock, parameter_table_missing
 
 from orchestrator.platform.model import JobStatus
 
@@ -24,30 +22,6 @@ CREATE_AND_LABEL = """mutation ($id: String!) {
   b: updatePipelineJob(where: {id: $id},
                        data: {parameters: {create: [{key: "I", value: "1"}]}}) { id }
 }"""
-
-
-@contextmanager
-def parameter_table_missing(db: Path) -> Iterator[None]:
-    """Another connection renames the ``parameter`` table away, and back afterwards."""
-    other = sqlite3.connect(db, isolation_level=None)
-    try:
-        other.execute("ALTER TABLE parameter RENAME TO parameter_away")
-        yield
-    finally:
-        other.execute("ALTER TABLE parameter_away RENAME TO parameter")
-        other.close()
-
-
-@contextmanager
-def exclusive_lock(db: Path) -> Iterator[None]:
-    """Another connection holds the write lock for the duration."""
-    other = sqlite3.connect(db, isolation_level=None)
-    try:
-        other.execute("BEGIN EXCLUSIVE")
-        yield
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
 
 
 def assert_internal(body: Any, *, rolled_back: bool) -> None:
