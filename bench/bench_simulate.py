@@ -29,8 +29,8 @@ from orchestrator.platform.config import SimDuration
 from orchestrator.platform.executor.job_store import Finish, JobStore
 from orchestrator.platform.executor.sim_plan import SimPlanner, SimSettings
 from orchestrator.platform.executor.simulate import SimulateExecutor
-from orchestrator.platform.model import JobSpecInput, JobStatus
-from orchestrator.platform.store import Store
+from orchestrator.platform.store.model import JobSpecInput, JobStatus
+from orchestrator.platform.store.store import Store
 
 CREATE_BATCH = 5_000
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from orchestrator.cli.logs import configure_logging
-from orchestrator.platform.chaos import ChaosSpec
 from orchestrator.platform.config import (
     DEFAULT_STATE_DIR,
     ExecutorKind,
@@ -18,8 +17,9 @@ from orchestrator.platform.config import (
     SimDuration,
 )
 from orchestrator.platform.credentials import TOKEN_ENV, resolve_token
-from orchestrator.platform.server import serve as serve_platform
-from orchestrator.platform.store import StoreError
+from orchestrator.platform.server.app import serve as serve_platform
+from orchestrator.platform.server.chaos import ChaosSpec
+from orchestrator.platform.store.store import StoreError
 
 
 def _sim_duration(_ctx: click.Context, _param: click.Parameter, value: str) -> SimDuration:

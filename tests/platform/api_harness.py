@@ -17,8 +17,8 @@ import aiohttp
 from aiohttp import web
 
 from orchestrator.platform.config import PlatformConfig
-from orchestrator.platform.server import ENDPOINT_KEY, GraphQLEndpoint, create_app
-from orchestrator.platform.store import Store
+from orchestrator.platform.server.app import ENDPOINT_KEY, GraphQLEndpoint, create_app
+from orchestrator.platform.store.store import Store
 
 SEED_COPY = Path(__file__).resolve().parents[2] / "docs" / "platform-graphql-api.md"
 TOKEN = "test-token-not-secret"

@@ -9,7 +9,7 @@ import pytest
 from api_harness import Api, seed_documents, start_api
 from store_harness import ManualClock
 
-from orchestrator.platform.store import Store
+from orchestrator.platform.store.store import Store
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from typing import Any
 
 from api_harness import Api
 
-from orchestrator.platform.model import JobStatus
-from orchestrator.platform.store import JobChanges
+from orchestrator.platform.store.model import JobStatus
+from orchestrator.platform.store.store import JobChanges
 
 CREATE_VARIABLES: dict[str, Any] = {
     "type": "basic",

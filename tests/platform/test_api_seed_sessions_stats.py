@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from api_harness import Api
 
-from orchestrator.platform.model import JobSpecInput, JobStatus
+from orchestrator.platform.store.model import JobSpecInput, JobStatus
 
 CREATE_SESSION = """
 mutation ($email: String, $imageType: String) {

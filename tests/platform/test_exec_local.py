@@ -13,8 +13,8 @@ import pytest
 
 from orchestrator.platform.executor.job_store import JobStore
 from orchestrator.platform.executor.local import SHUTDOWN_REASON, LocalExecutor
-from orchestrator.platform.model import JobRow, JobSpecInput, JobStatus
-from orchestrator.platform.store import Store
+from orchestrator.platform.store.model import JobRow, JobSpecInput, JobStatus
+from orchestrator.platform.store.store import Store
 
 
 @dataclass

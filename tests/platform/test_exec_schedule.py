@@ -16,7 +16,7 @@ from orchestrator.platform.executor.clock import (
 )
 from orchestrator.platform.executor.cron import CronSchedule, ScheduleError
 from orchestrator.platform.executor.deadlines import job_deadline, pending_deadline
-from orchestrator.platform.timestamps import utc_now
+from orchestrator.platform.store.timestamps import utc_now
 
 T0 = datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
 

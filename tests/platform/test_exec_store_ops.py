@@ -16,8 +16,8 @@ from orchestrator.platform.executor.recovery import ORPHAN_REASON, recover
 from orchestrator.platform.executor.scheduler import CronScheduler
 from orchestrator.platform.executor.sim_plan import SimPlanner, SimSettings
 from orchestrator.platform.executor.simulate import SimulateExecutor
-from orchestrator.platform.model import JobSpecInput, JobStatus
-from orchestrator.platform.store import Store
+from orchestrator.platform.store.model import JobSpecInput, JobStatus
+from orchestrator.platform.store.store import Store
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from orchestrator.platform.config import ExecutorKind, PlatformConfig
 from orchestrator.platform.executor.recovery import ORPHAN_REASON
-from orchestrator.platform.model import JobSpecInput, JobStatus
-from orchestrator.platform.server import serve
-from orchestrator.platform.store import Store
+from orchestrator.platform.server.app import serve
+from orchestrator.platform.store.model import JobSpecInput, JobStatus
+from orchestrator.platform.store.store import Store
 
 
 def status_in_file(db: Path, job_id: str) -> tuple[str, str | None]:

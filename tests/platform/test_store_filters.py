@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orchestrator.platform.model import JobSpecInput
-from orchestrator.platform.store import Store
+from orchestrator.platform.store.model import JobSpecInput
+from orchestrator.platform.store.store import Store
 
 OWNERS = [None, "ada", "Ada", "bob", "a_b", "a%b", "", "éa"]
 TIMEOUTS = [None, -1, 0, 5, 60]

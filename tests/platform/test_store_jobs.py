@@ -8,8 +8,13 @@ from pathlib import Path
 import pytest
 from store_harness import ManualClock
 
-from orchestrator.platform.model import FinalStatusError, JobSpecInput, JobStatus, NotFoundError
-from orchestrator.platform.store import JobChanges, Store, StoreError
+from orchestrator.platform.store.model import (
+    FinalStatusError,
+    JobSpecInput,
+    JobStatus,
+    NotFoundError,
+)
+from orchestrator.platform.store.store import JobChanges, Store, StoreError
 
 
 def spec(index: int = 0, **labels: str) -> JobSpecInput:

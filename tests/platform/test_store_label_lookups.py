@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from orchestrator.platform.model import JobChanges, JobSpecInput, JobStatus
-from orchestrator.platform.store import Store
+from orchestrator.platform.store.model import JobChanges, JobSpecInput, JobStatus
+from orchestrator.platform.store.store import Store
 
 RUN_SIZE = 1100  # more jobs than the store's "selective label" threshold
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from store_harness import T0, ManualClock
 
-from orchestrator.platform.model import (
+from orchestrator.platform.store.model import (
     SCHEDULED_JOB_ID,
     SCHEDULED_RUN_TIME,
     Finish,
@@ -18,7 +18,7 @@ from orchestrator.platform.model import (
     NotFoundError,
     ScheduledStatusError,
 )
-from orchestrator.platform.store import JobChanges, Store
+from orchestrator.platform.store.store import JobChanges, Store
 
 
 def test_finish_many_follows_the_rules_of_finish(store: Store, clock: ManualClock) -> None:

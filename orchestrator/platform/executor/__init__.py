@@ -20,7 +20,7 @@ from orchestrator.platform.executor.scheduler import CronScheduler
 from orchestrator.platform.executor.service import ExecutorService, JobRunner
 from orchestrator.platform.executor.sim_plan import SimPlanner, SimSettings
 from orchestrator.platform.executor.simulate import SimulateExecutor
-from orchestrator.platform.store import Store
+from orchestrator.platform.store.store import Store
 
 __all__ = ["Executor", "make_executor"]
 

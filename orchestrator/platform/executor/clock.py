@@ -1,6 +1,6 @@
 """The cron scheduler's clock, which tests can move instead of waiting a minute.
 
-A clock is the store's :data:`orchestrator.platform.timestamps.Clock` (a callable returning
+A clock is the store's :data:`orchestrator.platform.store.timestamps.Clock` (a callable returning
 an aware datetime). :class:`FileClock` reads an ISO-8601 instant from a file that a test
 rewrites to step time forward; the platform uses it only when the environment variable
 :data:`CLOCK_FILE_VARIABLE` is set (a documented testing hook), and only for cron.
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from orchestrator.platform.timestamps import Clock, utc_now
+from orchestrator.platform.store.timestamps import Clock, utc_now
 
 CLOCK_FILE_VARIABLE = "ORCHESTRATOR_PLATFORM_CLOCK_FILE"
 

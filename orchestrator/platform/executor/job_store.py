@@ -1,6 +1,6 @@
 """The executor's view of the platform store: the job operations the executors need.
 
-Every operation is a :class:`orchestrator.platform.store.Store` method, so the store's rules
+Every operation is a :class:`orchestrator.platform.store.store.Store` method, so the store's rules
 hold (a final status is never rewritten, completionTime and duration are set) and there is
 one way to do each thing; this module only speaks the executors' language (finish these,
 rerun those) and groups what must commit together.
@@ -12,14 +12,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from orchestrator.platform.model import (
+from orchestrator.platform.store.model import (
     SCHEDULED_JOB_ID,
     SCHEDULED_RUN_TIME,
     Finish,
     JobRow,
     JobStatus,
 )
-from orchestrator.platform.store import JobChanges, Store
+from orchestrator.platform.store.store import JobChanges, Store
 
 __all__ = ["SCHEDULED_JOB_ID", "SCHEDULED_RUN_TIME", "Finish", "JobStore", "Rerun"]
 

@@ -23,7 +23,7 @@ from orchestrator.platform.executor.pipeline import PipelineError, load_pipeline
 from orchestrator.platform.executor.process_registry import ProcessRegistry
 from orchestrator.platform.executor.task_runner import JobContext, append_note, run_pipeline
 from orchestrator.platform.executor.wakeup import Wakeup
-from orchestrator.platform.model import JobRow, JobStatus
+from orchestrator.platform.store.model import JobRow, JobStatus
 
 log = structlog.get_logger(__name__)
 

@@ -16,7 +16,7 @@ import structlog
 from orchestrator.platform.executor.cron import CronSchedule, ScheduleError
 from orchestrator.platform.executor.job_store import JobStore
 from orchestrator.platform.executor.wakeup import Wakeup
-from orchestrator.platform.timestamps import Clock
+from orchestrator.platform.store.timestamps import Clock
 
 log = structlog.get_logger(__name__)
 

@@ -18,7 +18,7 @@ from orchestrator.platform.executor.deadlines import job_deadline
 from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun
 from orchestrator.platform.executor.sim_plan import DueQueue, SimAttempt, SimOutcome, SimPlanner
 from orchestrator.platform.executor.wakeup import Wakeup
-from orchestrator.platform.model import JobRow, JobStatus
+from orchestrator.platform.store.model import JobRow, JobStatus
 
 log = structlog.get_logger(__name__)
 

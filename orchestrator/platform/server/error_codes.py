@@ -15,8 +15,8 @@ from enum import StrEnum
 
 from graphql import GraphQLError
 
-from orchestrator.platform.model import FinalStatusError, NotFoundError, ScheduledStatusError
-from orchestrator.platform.where import FilterError
+from orchestrator.platform.store.model import FinalStatusError, NotFoundError, ScheduledStatusError
+from orchestrator.platform.store.where import FilterError
 
 
 class ErrorCode(StrEnum):

@@ -1,8 +1,8 @@
 """The API's writes to the store: creating jobs, ``updatePipelineJob``, ``updateManyPipelineJob``,
 ``updateParameter``, and the transactions they run in.
 
-:class:`JobWrites` is the middle layer of :class:`orchestrator.platform.store.Store` (reads
-below it in :mod:`orchestrator.platform.store_reads`, opening and the job lifecycle the
+:class:`JobWrites` is the middle layer of :class:`orchestrator.platform.store.store.Store` (reads
+below it in :mod:`orchestrator.platform.store.reads`, opening and the job lifecycle the
 executors drive above it); use ``Store``, not this class, directly.
 
 Rules every writer obeys (enforced here and in ``Store``, not by callers):
@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from orchestrator.platform.model import (
+from orchestrator.platform.store.model import (
     FINAL_STATUSES,
     UPDATABLE_COLUMNS,
     FinalStatusError,
@@ -33,8 +33,8 @@ from orchestrator.platform.model import (
     ParameterRow,
     ScheduledStatusError,
 )
-from orchestrator.platform.store_reads import CHUNK, JobReads
-from orchestrator.platform.timestamps import Clock, to_db, utc_now
+from orchestrator.platform.store.reads import CHUNK, JobReads
+from orchestrator.platform.store.timestamps import Clock, to_db, utc_now
 
 _KEEP = object()  # "not set by this update"
 

@@ -5,7 +5,7 @@ JSON shape (400), then the cached parse/limits/validation (GraphQL errors, nothi
 then execution. A mutation document runs in one store transaction: its aliased creates commit
 together, and when an error nulls the whole ``data`` nothing of the request is kept, so the
 answer always tells what was committed. Every error carries ``extensions.code``
-(:mod:`orchestrator.platform.error_codes`); an unexpected failure is answered with HTTP 500
+(:mod:`orchestrator.platform.server.error_codes`); an unexpected failure is answered with HTTP 500
 and generic words, after rolling a mutation back whole.
 """
 
@@ -31,14 +31,19 @@ from graphql import (
     get_operation_ast,
 )
 
-from orchestrator.platform.chaos import Chaos, ChaosSpec
 from orchestrator.platform.config import PlatformConfig
-from orchestrator.platform.documents import DocumentCache, DocumentLimits
-from orchestrator.platform.error_codes import ErrorCode, execution_code, internal_error, with_code
 from orchestrator.platform.executor import Executor, make_executor
-from orchestrator.platform.resolvers import RequestContext, load_schema
-from orchestrator.platform.session_store import SessionStore
-from orchestrator.platform.store import Store
+from orchestrator.platform.server.chaos import Chaos, ChaosSpec
+from orchestrator.platform.server.documents import DocumentCache, DocumentLimits
+from orchestrator.platform.server.error_codes import (
+    ErrorCode,
+    execution_code,
+    internal_error,
+    with_code,
+)
+from orchestrator.platform.server.resolvers import RequestContext, load_schema
+from orchestrator.platform.store.sessions import SessionStore
+from orchestrator.platform.store.store import Store
 
 log = structlog.get_logger(__name__)
 

@@ -1,6 +1,6 @@
 """Reading jobs and parameters: look-ups by id, Prisma-style filters, counts, statistics.
 
-:class:`JobReads` is the read half of :class:`orchestrator.platform.store.Store` (which adds
+:class:`JobReads` is the read half of :class:`orchestrator.platform.store.store.Store` (which adds
 opening, transactions and writes); use ``Store``, not this class, directly.
 """
 
@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from orchestrator.platform.job_rows import row_to_job, row_to_parameter
-from orchestrator.platform.model import SCHEDULED_RUN_TIME, JobRow, JobStatus, ParameterRow
-from orchestrator.platform.timestamps import Clock, parse_api, to_db, utc_now
-from orchestrator.platform.where import (
+from orchestrator.platform.store.model import SCHEDULED_RUN_TIME, JobRow, JobStatus, ParameterRow
+from orchestrator.platform.store.rows import row_to_job, row_to_parameter
+from orchestrator.platform.store.timestamps import Clock, parse_api, to_db, utc_now
+from orchestrator.platform.store.where import (
     JOB_SHAPE,
     OrderBy,
     SqlFragment,
@@ -31,7 +31,7 @@ _SELECTIVE = 1000  # a label carried by at most this many jobs drives a look-up
 
 
 class JobReads:
-    """Read-only job queries on one connection (see :class:`~orchestrator.platform.store.Store`)."""
+    """Read-only job queries on one connection (see :class:`.store.Store`)."""
 
     def __init__(self, connection: sqlite3.Connection, clock: Clock = utc_now) -> None:
         self.connection = connection

@@ -1,7 +1,7 @@
 """Resolvers of the root fields, bound onto the schema read from ``schema.graphql``.
 
 Each resolver is a plain function (the store is synchronous and fast); object fields resolve
-from the dicts built in :mod:`orchestrator.platform.api_values`.
+from the dicts built in :mod:`orchestrator.platform.server.values`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from graphql import (
     build_schema,
 )
 
-from orchestrator.platform.api_values import (
+from orchestrator.platform.server.values import (
     job_changes_from_input,
     job_spec_from_input,
     job_to_api,
@@ -34,10 +34,10 @@ from orchestrator.platform.api_values import (
     session_to_api,
     unique_id,
 )
-from orchestrator.platform.model import JobStatus, NotFoundError
-from orchestrator.platform.session_store import SessionStore
-from orchestrator.platform.store import Store
-from orchestrator.platform.timestamps import parse_api
+from orchestrator.platform.store.model import JobStatus, NotFoundError
+from orchestrator.platform.store.sessions import SessionStore
+from orchestrator.platform.store.store import Store
+from orchestrator.platform.store.timestamps import parse_api
 
 Source = dict[str, Any]
 
@@ -255,7 +255,9 @@ def _parse_datetime(value: Any) -> Any:
 
 def load_schema() -> GraphQLSchema:
     """The schema from the packaged SDL, with resolvers and the DateTime scalar bound."""
-    sdl = files("orchestrator.platform").joinpath("schema.graphql").read_text(encoding="utf-8")
+    sdl = (
+        files("orchestrator.platform.server").joinpath("schema.graphql").read_text(encoding="utf-8")
+    )
     schema = build_schema(sdl)
     for type_name, resolvers in (("Query", QUERY_RESOLVERS), ("Mutation", MUTATION_RESOLVERS)):
         object_type = schema.get_type(type_name)

@@ -28,7 +28,7 @@ from graphql import (
 )
 from graphql.validation import NoUnusedVariablesRule
 
-from orchestrator.platform.error_codes import ErrorCode, with_code
+from orchestrator.platform.server.error_codes import ErrorCode, with_code
 
 RULES = tuple(rule for rule in specified_rules if rule is not NoUnusedVariablesRule)
 

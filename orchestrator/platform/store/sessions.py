@@ -11,10 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.platform.model import FinalStatusError, JobStatus, NotFoundError, SessionRow
-from orchestrator.platform.store import Store, new_id
-from orchestrator.platform.timestamps import from_db, to_db
-from orchestrator.platform.where import SESSION_SHAPE, OrderBy, compile_order_by, compile_where
+from orchestrator.platform.store.model import FinalStatusError, JobStatus, NotFoundError, SessionRow
+from orchestrator.platform.store.store import Store, new_id
+from orchestrator.platform.store.timestamps import from_db, to_db
+from orchestrator.platform.store.where import (
+    SESSION_SHAPE,
+    OrderBy,
+    compile_order_by,
+    compile_where,
+)
 
 SESSION_CREATE_COLUMNS: Mapping[str, str] = {
     "hyperplaneUserEmail": "hyperplane_user_email",

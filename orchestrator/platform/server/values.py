@@ -12,7 +12,7 @@ from typing import Any
 from croniter import croniter
 from graphql import GraphQLError
 
-from orchestrator.platform.model import (
+from orchestrator.platform.store.model import (
     UPDATABLE_COLUMNS,
     JobChanges,
     JobRow,
@@ -21,8 +21,8 @@ from orchestrator.platform.model import (
     ParameterRow,
     SessionRow,
 )
-from orchestrator.platform.session_store import SESSION_UPDATE_COLUMNS, SessionChanges
-from orchestrator.platform.timestamps import to_api
+from orchestrator.platform.store.sessions import SESSION_UPDATE_COLUMNS, SessionChanges
+from orchestrator.platform.store.timestamps import to_api
 
 _STATUS_CHOICES = ", ".join(repr(s.value) for s in JobStatus)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from orchestrator.platform.model import JobRow, JobSpecInput, JobStatus, ParameterRow
-from orchestrator.platform.timestamps import from_db
+from orchestrator.platform.store.model import JobRow, JobSpecInput, JobStatus, ParameterRow
+from orchestrator.platform.store.timestamps import from_db
 
 
 def duration_since_start(job: sqlite3.Row, now: datetime) -> float | None:

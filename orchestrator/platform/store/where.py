@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from orchestrator.platform.timestamps import to_db
+from orchestrator.platform.store.timestamps import to_db
 
 
 class Kind(Enum):

@@ -14,10 +14,10 @@ Rules every writer obeys (enforced by the store, not by callers):
 - moving a job to a final status sets ``completionTime`` and ``duration`` (seconds since
   ``startTime``, when it started).
 
-Three layers, one class: reads in :mod:`orchestrator.platform.store_reads`, transactions and
-the API's writes in :mod:`orchestrator.platform.store_writes`, and here opening plus the job
+Three layers, one class: reads in :mod:`orchestrator.platform.store.reads`, transactions and
+the API's writes in :mod:`orchestrator.platform.store.writes`, and here opening plus the job
 lifecycle the executors drive (claim, finish one or many, requeue, expire, spawn cron runs).
-Sessions live in :mod:`orchestrator.platform.session_store` on the same connection.
+Sessions live in :mod:`orchestrator.platform.store.sessions` on the same connection.
 ``docs/platform.md`` lists the API.
 """
 
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from orchestrator.platform.model import (
+from orchestrator.platform.store.model import (
     SCHEDULED_JOB_ID,
     SCHEDULED_RUN_TIME,
     Finish,
@@ -38,9 +38,9 @@ from orchestrator.platform.model import (
     JobStatus,
     NotFoundError,
 )
-from orchestrator.platform.schema_sql import SCHEMA, SCHEMA_VERSION
-from orchestrator.platform.store_writes import DURATION_SQL, FINAL_SQL, JobWrites, new_id
-from orchestrator.platform.timestamps import Clock, to_api, to_db, utc_now
+from orchestrator.platform.store.schema_sql import SCHEMA, SCHEMA_VERSION
+from orchestrator.platform.store.timestamps import Clock, to_api, to_db, utc_now
+from orchestrator.platform.store.writes import DURATION_SQL, FINAL_SQL, JobWrites, new_id
 
 # JobChanges, Finish and new_id are re-exported for callers.
 __all__ = ["Finish", "JobChanges", "Store", "StoreError", "new_id"]
@@ -60,8 +60,8 @@ class StoreError(Exception):
 class Store(JobWrites):
     """Jobs and parameters on one SQLite connection. Create with :meth:`open`.
 
-    Reads come from :class:`~orchestrator.platform.store_reads.JobReads`, transactions and
-    the API's writes from :class:`~orchestrator.platform.store_writes.JobWrites`; this class
+    Reads come from :class:`~orchestrator.platform.store.reads.JobReads`, transactions and
+    the API's writes from :class:`~orchestrator.platform.store.writes.JobWrites`; this class
     adds opening and the job lifecycle.
     """
 

@@ -1,0 +1,6 @@
+"""The local platform's GraphQL face: HTTP app, schema, document checks, resolvers, error codes.
+
+``app`` serves ``/graphql`` (auth, body limits, chaos, execution); ``documents`` parses, limits
+and validates each document once; ``resolvers`` binds the root fields of ``schema.graphql`` onto
+the store; ``values`` translates between store records and API values.
+"""
