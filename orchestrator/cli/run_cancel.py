@@ -20,7 +20,6 @@ from orchestrator.api import PlatformClient
 from orchestrator.api.model import JobStatus
 from orchestrator.cli.logs import configure_logging
 from orchestrator.cli.run_options import (
-    EXIT_USAGE,
     ConnectionSettings,
     connection_options,
     usage_errors,
@@ -34,6 +33,7 @@ from orchestrator.engine.bulk import (
     unfinished_attempts,
 )
 from orchestrator.engine.connection import connect, open_client
+from orchestrator.engine.events import EXIT_USAGE
 from orchestrator.engine.identity import RUN_LABEL
 from orchestrator.ledger import Ledger, RunRecord
 from orchestrator.manifest import Policy

@@ -30,7 +30,6 @@ from orchestrator.cli.run_display import (
 )
 from orchestrator.cli.run_inspect import runs_command, status_command, watch_command
 from orchestrator.cli.run_options import (
-    EXIT_INTERRUPTED,
     DriveSettings,
     connection_options,
     drive_options,
@@ -38,6 +37,7 @@ from orchestrator.cli.run_options import (
 )
 from orchestrator.engine import EngineOptions, EventCallback, RunSummary
 from orchestrator.engine.control import RunControl
+from orchestrator.engine.events import EXIT_INTERRUPTED
 from orchestrator.engine.runs import (
     record_manifest_run,
     reopen_failed,

@@ -18,8 +18,9 @@ from orchestrator.cli.run_display import (
     run_json,
     runs_table,
 )
-from orchestrator.cli.run_options import EXIT_INTERRUPTED, inspect_options, usage_errors
+from orchestrator.cli.run_options import inspect_options, usage_errors
 from orchestrator.engine import RunSummary
+from orchestrator.engine.events import EXIT_INTERRUPTED
 from orchestrator.ledger import LEDGER_FILE, Ledger, RunState
 
 

@@ -14,13 +14,10 @@ import click
 from orchestrator.api.errors import PermanentError
 from orchestrator.cli.manifest_commands import ManifestProblem
 from orchestrator.engine.connection import EndpointError
+from orchestrator.engine.events import EXIT_USAGE
 from orchestrator.engine.runs import ResumeError
 from orchestrator.ledger import RunLockedError, RunNotFoundError
 from orchestrator.manifest import ManifestError
-
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
 
 STATE_DIR_OPTION = click.option(
     "--state-dir",

@@ -72,7 +72,19 @@ class StopReason(StrEnum):
     FAIL_FAST = "fail-fast"
     INTERRUPT = "interrupt"
     CANCEL_REQUESTED = "cancel-requested"
-    ERROR = "error"  # a permanent API error (bad input, authentication)
+    ERROR = "error"  # a permanent API error (bad input)
+    OUTAGE = "outage"  # no request succeeded for policy.outage: resumable, exit 3
+    TOKEN_REFUSED = "token-refused"  # noqa: S105 (a reason, not a secret); refused after refresh
+
+
+RESUMABLE_STOPS = frozenset({StopReason.INTERRUPT, StopReason.OUTAGE, StopReason.TOKEN_REFUSED})
+"""Stops that leave the run's jobs as they were, for ``resume`` to continue."""
+
+EXIT_DONE = 0
+EXIT_JOB_FAILED = 1
+EXIT_USAGE = 2
+EXIT_PLATFORM = 3
+EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,16 +125,19 @@ class RunSummary:
     @property
     def interrupted(self) -> bool:
         """The run stopped without settling every job; ``resume`` continues it."""
-        return self.stopped_by is StopReason.INTERRUPT
+        return self.stopped_by in RESUMABLE_STOPS
 
     @property
     def exit_code(self) -> int:
-        """0 all done, 1 some job failed, timed out or was cancelled, 130 interrupted."""
+        """0 all done; 1 some job failed, timed out or was cancelled; 3 the platform was
+        unreachable or refused the token (resumable); 130 interrupted."""
+        if self.stopped_by in (StopReason.OUTAGE, StopReason.TOKEN_REFUSED):
+            return EXIT_PLATFORM
         if self.interrupted:
-            return 130
+            return EXIT_INTERRUPTED
         if self.done + self.scheduled == self.jobs and self.unfinished == 0:
-            return 0
-        return 1
+            return EXIT_DONE
+        return EXIT_JOB_FAILED
 
     def to_json(self) -> dict[str, Any]:
         """The ``--output json`` object."""
