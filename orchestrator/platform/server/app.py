@@ -16,13 +16,15 @@ import hmac
 import json
 import signal
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLSchema,
@@ -33,6 +35,7 @@ from graphql import (
 
 from orchestrator.platform.config import PlatformConfig
 from orchestrator.platform.executor import Executor, make_executor
+from orchestrator.platform.server.budget import Budget, BudgetExceeded
 from orchestrator.platform.server.chaos import Chaos, ChaosSpec
 from orchestrator.platform.server.documents import DocumentCache, DocumentLimits
 from orchestrator.platform.server.error_codes import (
@@ -42,12 +45,15 @@ from orchestrator.platform.server.error_codes import (
     with_code,
 )
 from orchestrator.platform.server.resolvers import RequestContext, load_schema
+from orchestrator.platform.store.readers import ReaderPool
 from orchestrator.platform.store.sessions import SessionStore
 from orchestrator.platform.store.store import Store
 
 log = structlog.get_logger(__name__)
 
 GRAPHQL_PATH = "/graphql"
+MAX_JSON_DEPTH = 100  # nesting levels of a request body's 'variables'
+_T = TypeVar("_T")
 CHAOS_KEY = web.AppKey("chaos", Chaos)
 
 
@@ -78,12 +84,17 @@ class GraphQLEndpoint:
         executor: Executor,
         token: str,
         limits: DocumentLimits,
+        budget_seconds: float = 20.0,
+        workers: int = 4,
     ) -> None:
         self.schema = schema
         self.store = store
         self.sessions = SessionStore(store)
         self.executor = executor
         self.documents = DocumentCache(schema, limits)
+        self.budget_seconds = budget_seconds
+        self.readers = ReaderPool(store)
+        self.workers = ThreadPoolExecutor(workers, thread_name_prefix="graphql")
         self._expected = f"Bearer {token}".encode()
 
     def authorized(self, request: web.Request) -> bool:
@@ -110,6 +121,12 @@ class GraphQLEndpoint:
             )
         try:
             payload = json.loads(body)
+        except RecursionError:
+            return _json_error(
+                400,
+                ErrorCode.BAD_REQUEST,
+                f"request body nests too deeply; the limit is {MAX_JSON_DEPTH} levels",
+            )
         except (ValueError, UnicodeDecodeError) as error:
             return _json_error(
                 400, ErrorCode.BAD_REQUEST, f"request body is not valid JSON: {error}"
@@ -117,50 +134,105 @@ class GraphQLEndpoint:
         problem = _payload_problem(payload)
         if problem:
             return _json_error(400, ErrorCode.BAD_REQUEST, problem)
-        answer = self.run(payload["query"], payload.get("variables"), payload.get("operationName"))
+        answer = await self.run(
+            payload["query"], payload.get("variables"), payload.get("operationName")
+        )
         return web.json_response(answer.body, status=answer.status)
 
-    def run(
+    async def run(
         self, query: str, variables: dict[str, Any] | None, operation_name: str | None
     ) -> Answer:
-        """Check (cached) and execute one document.
+        """Check (cached) and execute one document within the request time budget.
 
-        A mutation runs in one transaction. It is rolled back whole when an error nulls
-        ``data`` (a failed create) or when anything unexpected fails (an internal error:
-        HTTP 500, ``data`` null, the error says ``rolledBack``); then nothing of it is kept.
+        A cache miss is parsed and validated in a worker thread; a query executes in a
+        worker thread on a read-only connection; a mutation executes on the event loop (the
+        store's connection lives there) in one transaction. It is rolled back whole when an
+        error nulls ``data`` (a failed create), when the budget runs out (``TIMEOUT``), or
+        when anything unexpected fails (an internal error: HTTP 500, ``data`` null, the error
+        says ``rolledBack``); then nothing of it is kept.
         """
-        checked = self.documents.get(query)
+        budget = Budget(self.budget_seconds)
+        checked = self.documents.lookup(query)
+        if checked is None:
+            try:
+                checked = await self._off_loop(self.documents.check, query, budget)
+            except BudgetExceeded:
+                return _timeout(budget, rolled_back=False)
+            self.documents.remember(query, checked)
         if checked.document is None:
             return Answer(ExecutionResult(None, list(checked.errors)).formatted)
         operation = get_operation_ast(checked.document, operation_name)
-        context = RequestContext(self.store, self.sessions)
-        mutation = operation is not None and operation.operation is OperationType.MUTATION
+        if operation is None or operation.operation is not OperationType.MUTATION:
+            return await self._off_loop(
+                self._query, checked.document, variables, operation_name, budget
+            )
+        return self._mutate(checked.document, variables, operation_name, budget)
+
+    async def _off_loop(self, work: Callable[..., _T], *args: Any) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self.workers, work, *args)
+
+    def _query(
+        self,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        budget: Budget,
+    ) -> Answer:
+        """Execute a query (in a worker thread, on this thread's read-only store)."""
+        reader = self.readers.reader()
+        context = RequestContext(reader, SessionStore(reader))
         try:
-            if not mutation:
-                return _answer(self._execute(checked.document, variables, operation_name, context))
-            result: ExecutionResult | None = None
+            with budget.interrupting(reader.connection):
+                result = self._execute(document, variables, operation_name, context, budget)
+        except Exception as error:  # a bug, or the database failing
+            log.warning("request failed", error=repr(error), mutation=False)
+            body = ExecutionResult(None, [internal_error(None, rolled_back=False)]).formatted
+            return Answer(body, 500)
+        if budget.expired:
+            return _timeout(budget, rolled_back=False)
+        return _answer(result)
+
+    def _mutate(
+        self,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        budget: Budget,
+    ) -> Answer:
+        """Execute a mutation on the event loop, in one transaction of the store."""
+        context = RequestContext(self.store, self.sessions)
+        result: ExecutionResult | None = None
+        try:
             try:
                 with self.store.transaction():
-                    result = self._execute(checked.document, variables, operation_name, context)
-                    if result.errors and (result.data is None or _has_internal(result.errors)):
+                    with budget.interrupting(self.store.connection):  # not around COMMIT
+                        result = self._execute(document, variables, operation_name, context, budget)
+                    if budget.expired or (
+                        result.errors and (result.data is None or _has_internal(result.errors))
+                    ):
                         raise _DiscardRequest
             except _DiscardRequest:
                 context.jobs_changed = False
             assert result is not None
         except Exception as error:  # BEGIN/COMMIT failed ("database is locked"), or a bug
-            log.warning("request failed", error=repr(error), mutation=mutation)
-            body = ExecutionResult(None, [internal_error(None, rolled_back=mutation)]).formatted
+            if budget.expired:  # SQLite may roll back an interrupted transaction by itself
+                return _timeout(budget, rolled_back=True)
+            log.warning("request failed", error=repr(error), mutation=True)
+            body = ExecutionResult(None, [internal_error(None, rolled_back=True)]).formatted
             return Answer(body, 500)
+        if budget.expired:
+            return _timeout(budget, rolled_back=True)
         if context.jobs_changed:
             self.executor.notify()
         return _answer(result, mutation=True)
 
     def _execute(
         self,
-        document: Any,
+        document: DocumentNode,
         variables: dict[str, Any] | None,
         operation_name: str | None,
         context: RequestContext,
+        budget: Budget,
     ) -> ExecutionResult:
         result = execute(
             self.schema,
@@ -168,10 +240,29 @@ class GraphQLEndpoint:
             variable_values=variables,
             operation_name=operation_name,
             context_value=context,
+            middleware=[budget.middleware],
         )
         if not isinstance(result, ExecutionResult):  # resolvers are synchronous
             raise TypeError("unexpected asynchronous execution result")
         return result
+
+    def close(self) -> None:
+        """Stop the worker threads and close their connections (at application cleanup)."""
+        self.workers.shutdown(wait=True, cancel_futures=True)
+        self.readers.close()
+
+
+def _timeout(budget: Budget, *, rolled_back: bool) -> Answer:
+    """The answer to a request stopped at its time budget: nothing of it was kept."""
+    message = (
+        f"the request ran over the time budget of {budget.seconds:g} s and was stopped"
+        + ("; its changes were rolled back (nothing was kept)" if rolled_back else "")
+        + "; send a smaller request or try again later"
+    )
+    extensions: dict[str, object] = {"code": ErrorCode.TIMEOUT.value}
+    if rolled_back:
+        extensions["rolledBack"] = True
+    return Answer(ExecutionResult(None, [GraphQLError(message, extensions=extensions)]).formatted)
 
 
 def _has_internal(errors: Sequence[GraphQLError]) -> bool:
@@ -211,10 +302,32 @@ def _payload_problem(payload: Any) -> str | None:
         return "request needs a 'query' string"
     if not isinstance(payload.get("variables") or {}, dict):
         return "'variables' must be a JSON object"
+    if _nests_deeper(payload.get("variables"), MAX_JSON_DEPTH):
+        return f"'variables' nest too deeply; the limit is {MAX_JSON_DEPTH} levels"
     name = payload.get("operationName")
     if name is not None and not isinstance(name, str):
         return "'operationName' must be a string"
     return None
+
+
+def _nests_deeper(value: Any, limit: int) -> bool:
+    """Whether a decoded JSON value nests more than ``limit`` levels (checked without recursion).
+
+    Deeper values would overflow the recursion of GraphQL's input coercion later.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if level > limit:
+            return True
+        stack.extend((child, level + 1) for child in children)
+    return False
 
 
 def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.Application:
@@ -226,8 +339,15 @@ def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.
         middlewares.append(chaos.middleware())
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=middlewares)
     limits = DocumentLimits(max_root_fields=config.max_root_fields, max_depth=config.max_depth)
-    endpoint = GraphQLEndpoint(load_schema(), store, executor, config.token, limits)
+    endpoint = GraphQLEndpoint(
+        load_schema(), store, executor, config.token, limits, config.request_budget
+    )
     app[ENDPOINT_KEY] = endpoint
+
+    async def close_endpoint(_: web.Application) -> None:
+        endpoint.close()
+
+    app.on_cleanup.append(close_endpoint)
     if chaos is not None:
         app[CHAOS_KEY] = chaos
     app.router.add_post(GRAPHQL_PATH, endpoint.handle)

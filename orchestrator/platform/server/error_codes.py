@@ -28,12 +28,14 @@ class ErrorCode(StrEnum):
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"  # the document is not GraphQL
     TOO_MANY_TOKENS = "TOO_MANY_TOKENS"  # the document is too long to parse: send less
     TOO_MANY_ROOT_FIELDS = "TOO_MANY_ROOT_FIELDS"  # aliases count: split into smaller requests
-    TOO_DEEP = "TOO_DEEP"  # selections nested over the depth limit
+    TOO_DEEP = "TOO_DEEP"  # selections (or argument values) nested over the depth limit
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"  # too many fields, spreads or repeats: send less
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"  # unknown field, wrong type, ...
     BAD_USER_INPUT = "BAD_USER_INPUT"  # a variable or argument value the platform refuses
     NOT_FOUND = "NOT_FOUND"  # an id that does not exist
     FINAL_STATUS = "FINAL_STATUS"  # a finished job's status cannot change
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"  # the platform failed: retry later
+    TIMEOUT = "TIMEOUT"  # over the request time budget: stopped, nothing kept; retry later
 
 
 CODE = "code"
