@@ -42,6 +42,8 @@ from orchestrator.platform.server.error_codes import (
     ErrorCode,
     execution_code,
     internal_error,
+    sql_too_complex,
+    too_complex_filter,
     with_code,
 )
 from orchestrator.platform.server.resolvers import RequestContext, load_schema
@@ -240,7 +242,7 @@ class GraphQLEndpoint:
             variable_values=variables,
             operation_name=operation_name,
             context_value=context,
-            middleware=[budget.middleware],
+            middleware=[budget],
         )
         if not isinstance(result, ExecutionResult):  # resolvers are synchronous
             raise TypeError("unexpected asynchronous execution result")
@@ -285,6 +287,8 @@ def _answer(result: ExecutionResult, *, mutation: bool = False) -> Answer:
                 "unexpected resolver error", error=repr(error.original_error), path=error.path
             )
             errors.append(internal_error(error, rolled_back=mutation))
+        elif sql_too_complex(error.original_error):
+            errors.append(too_complex_filter(error))
         else:
             errors.append(with_code(error, code))
     data = None if internal and mutation else result.data

@@ -34,7 +34,7 @@ class Budget:
 
     def over(self) -> bool:
         """True (and remembered) once the deadline has passed."""
-        if not self.expired and time.monotonic() > self.deadline:
+        if not self.expired and time.monotonic() >= self.deadline:
             self.expired = True
         return self.expired
 
@@ -43,12 +43,12 @@ class Budget:
         if self.over():
             raise BudgetExceeded(f"over the request time budget of {self.seconds:g} s")
 
-    def middleware(
-        self, resolve: Callable[..., Any], root: Any, info: GraphQLResolveInfo, **args: Any
+    def resolve(
+        self, next_: Callable[..., Any], root: Any, info: GraphQLResolveInfo[Any], **args: Any
     ) -> Any:
-        """GraphQL middleware: every field resolution first looks at the clock."""
+        """As GraphQL middleware (pass the budget itself): every field first looks at the clock."""
         self.check()
-        return resolve(root, info, **args)
+        return next_(root, info, **args)
 
     def validation_rule(self) -> type[ASTValidationRule]:
         """A validation rule that stops validation once the deadline has passed."""

@@ -13,7 +13,8 @@ The figures, each compared with a :class:`DocumentLimits` field:
   are ``TOO_DEEP`` as well;
 - fields in the expanded tree, fragment spreads in it, and the most times one response name
   is selected in one (merged) selection set: ``QUERY_TOO_COMPLEX``. The last bounds the
-  standard "fields can merge" validation, which compares such repeats pairwise.
+  standard "fields can merge" validation, which compares such repeats pairwise; and
+  ``__schema``/``__type`` fields in one selection set (each answers the whole schema).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class DocumentLimits:
     max_spreads: int = 5_000
     max_repeats: int = 100
     max_value_depth: int = 64
+    max_introspection: int = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,10 @@ class _Measure:
     depth: int  # field nesting depth
     repeats: int  # most selections of one response name in one merged selection set below
     names: Counter[str]  # response names selected at this level (merged), with multiplicity
+    introspection: int  # ``__schema`` and ``__type`` fields selected at this level
+
+
+_INTROSPECTION = frozenset({"__schema", "__type"})
 
 
 class _TooComplex(Exception):
@@ -100,7 +106,7 @@ class _Measurer:
 
     def selection_set(self, selection_set: SelectionSetNode | None) -> _Measure:
         limits = self.limits
-        fields = spreads = depth = repeats = 0
+        fields = spreads = depth = repeats = introspection = 0
         names: Counter[str] = Counter()
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
@@ -112,6 +118,7 @@ class _Measurer:
                 depth = max(depth, 1 + inner.depth)
                 repeats = max(repeats, inner.repeats)
                 names[(selection.alias or selection.name).value] += 1
+                introspection += selection.name.value in _INTROSPECTION
                 continue
             if isinstance(selection, InlineFragmentNode):
                 inner = self.selection_set(selection.selection_set)
@@ -128,6 +135,7 @@ class _Measurer:
             depth = max(depth, inner.depth)
             repeats = max(repeats, inner.repeats)
             names.update(inner.names)
+            introspection += inner.introspection
             if len(names) > limits.max_fields:
                 break  # the field count is over its limit too
         if names:
@@ -138,6 +146,7 @@ class _Measurer:
             depth,
             self.cap(repeats, limits.max_repeats),
             Counter({k: self.cap(v, limits.max_repeats) for k, v in names.items()}),
+            self.cap(introspection, limits.max_introspection),
         )
         self.check(measured)
         return measured
@@ -150,6 +159,10 @@ class _Measurer:
         if measured.spreads > limits.max_spreads:
             raise _TooComplex(
                 _complex(f"expands to more than {limits.max_spreads} fragment spreads")
+            )
+        if measured.introspection > limits.max_introspection:
+            raise _TooComplex(
+                _complex(f"asks for the schema more than {limits.max_introspection} times")
             )
         if measured.repeats > limits.max_repeats:
             raise _TooComplex(

@@ -140,8 +140,8 @@ class Strategy(Enum):
     (``+column``): a run's label set drives, not a status index matching most jobs."""
 
 
-MAX_FILTER_TERMS = 500  # conditions in one filter; SQLite's expression tree stops at depth 1000
-MAX_FILTER_DEPTH = 32  # AND/OR/NOT and relation filters nested in one another
+MAX_FILTER_TERMS = 1000  # keys in one filter; SQLite's expression tree stops at depth 1000
+MAX_FILTER_DEPTH = 24  # objects nested in one another; SQLite's parser overflows near 30
 MAX_FILTER_VALUES = 30_000  # values (``in`` lists included); SQLite allows 32,766 per statement
 
 
@@ -184,7 +184,7 @@ def _check_size(where: Mapping[str, Any] | None) -> None:
                 items = [condition] if isinstance(condition, Mapping) else list(condition)
                 stack.extend((item, depth + 1) for item in items)
             elif isinstance(condition, Mapping):
-                stack.extend((inner, depth + 1) for inner in condition.values())
+                stack.append((condition, depth + 1))
 
 
 def _compile_where(
