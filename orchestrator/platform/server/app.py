@@ -7,6 +7,10 @@ together, and when an error nulls the whole ``data`` nothing of the request is k
 answer always tells what was committed. Every error carries ``extensions.code``
 (:mod:`orchestrator.platform.server.error_codes`); an unexpected failure is answered with HTTP 500
 and generic words, after rolling a mutation back whole.
+
+No one request may hold up the others: checking an uncached document and executing a query
+happen in worker threads, and every request has a time budget
+(:mod:`orchestrator.platform.server.budget`) after which it is stopped with ``TIMEOUT``.
 """
 
 from __future__ import annotations
@@ -99,6 +103,7 @@ class GraphQLEndpoint:
         self.budget_seconds = budget_seconds
         self.readers = ReaderPool(store)
         self.workers = ThreadPoolExecutor(workers, thread_name_prefix="graphql")
+        self._running: set[Budget] = set()  # requests in progress, to stop at shutdown
         self._expected = f"Bearer {token}".encode()
 
     def authorized(self, request: web.Request) -> bool:
@@ -156,6 +161,19 @@ class GraphQLEndpoint:
         says ``rolledBack``); then nothing of it is kept.
         """
         budget = Budget(self.budget_seconds)
+        self._running.add(budget)
+        try:
+            return await self._run(query, variables, operation_name, budget)
+        finally:
+            self._running.discard(budget)
+
+    async def _run(
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        budget: Budget,
+    ) -> Answer:
         checked = self.documents.lookup(query)
         if checked is None:
             try:
@@ -251,7 +269,12 @@ class GraphQLEndpoint:
         return result
 
     def close(self) -> None:
-        """Stop the worker threads and close their connections (at application cleanup)."""
+        """Stop the worker threads and close their connections (at application cleanup).
+
+        Requests still in progress run out of budget at once, so the threads end quickly.
+        """
+        for budget in self._running:
+            budget.expire()
         self.workers.shutdown(wait=True, cancel_futures=True)
         self.readers.close()
 

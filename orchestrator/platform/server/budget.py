@@ -38,6 +38,10 @@ class Budget:
             self.expired = True
         return self.expired
 
+    def expire(self) -> None:
+        """End the budget now (server shutdown): the work stops at its next look."""
+        self.deadline = float("-inf")
+
     def check(self) -> None:
         """Raise :class:`BudgetExceeded` once the deadline has passed."""
         if self.over():
