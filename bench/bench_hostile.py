@@ -58,6 +58,10 @@ def hostile_shapes() -> dict[str, bytes]:
         + b"[" * 100_000
         + b"]" * 100_000
         + b"}}",
+        "600,000 ids in variables (7 MB)": _body(
+            "query ($ids: [String!]) { pipelineJobs(where: {id: {in: $ids}}) { id } }",
+            {"ids": [f"j{i:06}" for i in range(600_000)]},
+        ),
         "1,000 aliased job lists (valid, heavy)": _body("query { " + lists + " }"),
     }
 

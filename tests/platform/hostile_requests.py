@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 JOBS_WHERE = "query ($w: PipelineJobWhereInput) { pipelineJobs(where: $w) { id } }"
+IDS_WHERE = "query ($ids: [String!]) { pipelineJobs(where: {id: {in: $ids}}) { id } }"
 UPDATE_WHERE = (
     "mutation ($w: PipelineJobWhereInput) "
     "{ updateManyPipelineJob(where: $w, data: {pinned: {set: true}}) { count } }"
@@ -165,6 +166,12 @@ def hostile_requests() -> list[Hostile]:
         ),
         Hostile("truncated JSON", b'{"query": "{ countPipe', 400, "BAD_REQUEST"),
         Hostile("invalid UTF-8", b'{"query": "\xff\xfe"}', 400, "BAD_REQUEST"),
+        Hostile(
+            "600,000 ids in variables (7 MB)",
+            request(IDS_WHERE, {"ids": [f"j{i:06}" for i in range(600_000)]}),
+            200,
+            "BAD_USER_INPUT",
+        ),
         Hostile(
             "9 MB of variables",
             request("{ countPipelineJobs }", {"big": "x" * (9 * 1024 * 1024)}),

@@ -61,6 +61,7 @@ log = structlog.get_logger(__name__)
 GRAPHQL_PATH = "/graphql"
 MAX_JSON_DEPTH = 100  # nesting levels of a request body's 'variables'
 GIL_SWITCH_SECONDS = 0.001
+INLINE_BODY_BYTES = 64 * 1024  # larger bodies are decoded in a worker thread
 _T = TypeVar("_T")
 CHAOS_KEY = web.AppKey("chaos", Chaos)
 
@@ -75,6 +76,7 @@ class Answer:
 
     body: Mapping[str, object]
     status: int = 200
+    text: str | None = None  # the body already encoded (by a worker thread)
 
 
 def _json_error(status: int, code: ErrorCode, message: str, **headers: str) -> web.Response:
@@ -128,24 +130,19 @@ class GraphQLEndpoint:
                 ErrorCode.PAYLOAD_TOO_LARGE,
                 f"request body over {request.client_max_size} bytes",
             )
-        try:
-            payload = json.loads(body)
-        except RecursionError:
-            return _json_error(
-                400,
-                ErrorCode.BAD_REQUEST,
-                f"request body nests too deeply; the limit is {MAX_JSON_DEPTH} levels",
-            )
-        except (ValueError, UnicodeDecodeError) as error:
-            return _json_error(
-                400, ErrorCode.BAD_REQUEST, f"request body is not valid JSON: {error}"
-            )
-        problem = _payload_problem(payload)
+        if len(body) > INLINE_BODY_BYTES:  # decoding megabytes would hold up the event loop
+            payload, problem = await self._off_loop(_decode, body)
+        else:
+            payload, problem = _decode(body)
         if problem:
             return _json_error(400, ErrorCode.BAD_REQUEST, problem)
         answer = await self.run(
             payload["query"], payload.get("variables"), payload.get("operationName")
         )
+        if answer.text is not None:
+            return web.Response(
+                text=answer.text, status=answer.status, content_type="application/json"
+            )
         return web.json_response(answer.body, status=answer.status)
 
     async def run(
@@ -212,7 +209,8 @@ class GraphQLEndpoint:
             return Answer(body, 500)
         if budget.expired:
             return _timeout(budget, rolled_back=False)
-        return _answer(result)
+        answer = _answer(result)
+        return Answer(answer.body, answer.status, json.dumps(answer.body))  # here, not on the loop
 
     def _mutate(
         self,
@@ -321,6 +319,17 @@ def _answer(result: ExecutionResult, *, mutation: bool = False) -> Answer:
 
 
 ENDPOINT_KEY: web.AppKey[GraphQLEndpoint] = web.AppKey("endpoint")
+
+
+def _decode(body: bytes) -> tuple[Any, str | None]:
+    """The decoded request body, or why it is not a GraphQL request (a 400's message)."""
+    try:
+        payload = json.loads(body)
+    except RecursionError:
+        return None, f"request body nests too deeply; the limit is {MAX_JSON_DEPTH} levels"
+    except (ValueError, UnicodeDecodeError) as error:
+        return None, f"request body is not valid JSON: {error}"
+    return payload, _payload_problem(payload)
 
 
 def _payload_problem(payload: Any) -> str | None:
