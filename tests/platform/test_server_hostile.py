@@ -15,6 +15,8 @@ import pytest
 from api_harness import TOKEN, Api
 from hostile_requests import Hostile, exponential_fragments, hostile_requests, request
 
+from orchestrator.api.classify import FailureKind, Reply, classify
+
 CREATE = 'mutation { createPipelineJob(data: {pipelineYamlPath: "a.yaml"}) { id } }'
 COUNT = "query { countPipelineJobs }"
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
@@ -44,6 +46,16 @@ async def test_each_hostile_request_gets_its_code_and_the_server_answers_the_nex
     assert body.get("data") is None
     assert api.store.count_jobs() == 0  # nothing executed
     await assert_normal_requests_answered(api)
+
+
+@pytest.mark.parametrize("hostile", hostile_requests(), ids=lambda h: h.name)
+def test_the_client_never_retries_a_hostile_request_as_it_is(hostile: Hostile) -> None:
+    """Each answer is permanent (fix the request) or too large (send less), never "retry"."""
+    error = {"message": "refused", "extensions": {"code": hostile.code}}
+    failure = classify(Reply(status=hostile.status, errors=(error,)))
+    assert failure is not None
+    assert failure.kind in (FailureKind.PERMANENT, FailureKind.TOO_LARGE)
+    assert not failure.executed_possibly
 
 
 async def test_a_hostile_mutation_changes_nothing(api: Api) -> None:

@@ -208,9 +208,9 @@ def check_limits(document: DocumentNode, limits: DocumentLimits) -> list[GraphQL
         name = definition.name.value if definition.name else "(anonymous)"
         try:
             measured = measurer.selection_set(definition.selection_set)
-        except _TooComplex as refused:
+        except _TooComplex as refused:  # the walk stopped halfway: refuse the document now
             errors.append(refused.error)
-            continue
+            break
         except RecursionError:
             errors.append(
                 GraphQLError(
@@ -218,7 +218,7 @@ def check_limits(document: DocumentNode, limits: DocumentLimits) -> list[GraphQL
                     extensions={"code": ErrorCode.TOO_DEEP.value},
                 )
             )
-            continue
+            break
         roots = sum(measured.names.values())
         if roots > limits.max_root_fields:
             errors.append(
