@@ -22,7 +22,7 @@ class ReaderPool:
     def __init__(self, store: Store) -> None:
         row = store.connection.execute("PRAGMA database_list").fetchone()
         self.path = str(row[2])
-        self.clock = store.clock
+        self.clock = store.now  # the main store's clock, even when a test swaps it
         self._local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[sqlite3.Connection] = []
