@@ -1,13 +1,15 @@
 """A normal request's answer time while a hostile request is in flight, against an idle server.
 
-One platform (real process, real HTTP on 127.0.0.1, temporary database, 200 jobs) answers a
+One platform (real process, real HTTP on 127.0.0.1, temporary database, 10,000 jobs) answers a
 small cached query again and again. For each hostile shape, one connection keeps that hostile
 request in flight (sending it again as soon as it is answered) while another measures the
 same normal query; the ratios of the median and the 90th
 percentile to those of the idle server, measured just before each shape (the load of a
 shared machine drifts), are what the hostile request costs everyone else. The shapes are
 those of the reliability suite (``tests/platform/hostile_requests.py``), plus a heavy but
-valid query (1,000 aliased job lists) whose cost is execution, not checking.
+valid query (1,000 aliased job lists) and a heavy valid mutation (an ``updateMany`` whose
+filter has 499 ``contains`` terms), whose cost is execution, not checking. A mutation
+executes on the event loop, so it holds every other client up to its budget (5 s).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import aiohttp
 from orchestrator.platform.launcher import LocalPlatform
 
 SAMPLES = 40
+JOBS = 10_000
 NORMAL = {"query": "query { pipelineJobs(take: 20) { id status } countPipelineJobs }"}
 JOBS_WHERE = "query ($w: PipelineJobWhereInput) { pipelineJobs(where: $w) { id } }"
 
@@ -64,6 +67,11 @@ def hostile_shapes() -> dict[str, bytes]:
             {"ids": [f"j{i:06}" for i in range(600_000)]},
         ),
         "1,000 aliased job lists (valid, heavy)": _body("query { " + lists + " }"),
+        "updateMany, 499 contains terms (mutation)": _body(
+            "mutation ($w: PipelineJobWhereInput) "
+            "{ updateManyPipelineJob(where: $w, data: {pinned: {set: true}}) { count } }",
+            {"w": {"OR": [{"owner": {"contains": f"zz{i}"}} for i in range(499)]}},
+        ),
     }
 
 
@@ -100,12 +108,14 @@ async def measure(url: str, token: str) -> None:
         aiohttp.ClientSession(headers=headers, timeout=timeout) as hostile,
     ):
         create = "mutation { " + " ".join(
-            f'c{i}: createPipelineJob(data: {{pipelineYamlPath: "p{i}.yaml"}}) {{ id }}'
-            for i in range(200)
+            f'c{i}: createPipelineJob(data: {{pipelineYamlPath: "p{i}.yaml", owner: "{"o" * 40}"}})'
+            " { id }"
+            for i in range(1000)
         )
-        async with normal.post(url, json={"query": create + " }"}) as response:
-            if response.status != 200:
-                raise RuntimeError(f"seeding failed: {await response.text()}")
+        for _ in range(JOBS // 1000):
+            async with normal.post(url, json={"query": create + " }"}) as response:
+                if response.status != 200:
+                    raise RuntimeError(f"seeding failed: {await response.text()}")
         await _normal_times(normal, url, 10)  # warm up (and cache the document)
         print(f"{'while in flight':42} {'idle':>8} {'median':>8} {'p90':>8} {'answered':>9}")
         for name, body in hostile_shapes().items():

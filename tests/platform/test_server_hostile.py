@@ -105,6 +105,16 @@ async def test_a_mutation_over_the_time_budget_is_rolled_back(api: Api) -> None:
     await assert_normal_requests_answered(api)
 
 
+async def test_mutations_have_their_own_shorter_budget(api: Api) -> None:
+    """A mutation holds the event loop, so its budget is separate (and shorter)."""
+    api.endpoint.mutation_budget_seconds = 0.0
+    status, body = await api.post({"query": CREATE})
+    assert (status, body["data"]) == (200, None)
+    assert body["errors"][0]["extensions"] == {"code": "TIMEOUT", "rolledBack": True}
+    assert api.store.count_jobs() == 0
+    assert await api.query(COUNT) == {"countPipelineJobs": 0}  # queries are not affected
+
+
 async def test_a_query_over_the_time_budget_in_execution_is_stopped(api: Api) -> None:
     query = "query { pipelineJobs { id runId status } }"
     await api.query(CREATE)

@@ -95,6 +95,7 @@ class GraphQLEndpoint:
         token: str,
         limits: DocumentLimits,
         budget_seconds: float = 20.0,
+        mutation_budget_seconds: float = 5.0,
         workers: int = 4,
     ) -> None:
         self.schema = schema
@@ -103,6 +104,7 @@ class GraphQLEndpoint:
         self.executor = executor
         self.documents = DocumentCache(schema, limits)
         self.budget_seconds = budget_seconds
+        self.mutation_budget_seconds = mutation_budget_seconds
         self.readers = ReaderPool(store)
         self.workers = ThreadPoolExecutor(workers, thread_name_prefix="graphql")
         self._running: set[Budget] = set()  # requests in progress, to stop at shutdown
@@ -152,7 +154,8 @@ class GraphQLEndpoint:
 
         A cache miss is parsed and validated in a worker thread; a query executes in a
         worker thread on a read-only connection; a mutation executes on the event loop (the
-        store's connection lives there) in one transaction. It is rolled back whole when an
+        store's connection lives there; its budget is the shorter mutation budget, since
+        every other client waits meanwhile) in one transaction. It is rolled back whole when an
         error nulls ``data`` (a failed create), when the budget runs out (``TIMEOUT``), or
         when anything unexpected fails (an internal error: HTTP 500, ``data`` null, the error
         says ``rolledBack``); then nothing of it is kept.
@@ -185,6 +188,7 @@ class GraphQLEndpoint:
             return await self._off_loop(
                 self._query, checked.document, variables, operation_name, budget
             )
+        budget.narrow(self.mutation_budget_seconds)  # every other client waits meanwhile
         return self._mutate(checked.document, variables, operation_name, budget)
 
     async def _off_loop(self, work: Callable[..., _T], *args: Any) -> _T:
@@ -378,7 +382,13 @@ def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=middlewares)
     limits = DocumentLimits(max_root_fields=config.max_root_fields, max_depth=config.max_depth)
     endpoint = GraphQLEndpoint(
-        load_schema(), store, executor, config.token, limits, config.request_budget
+        load_schema(),
+        store,
+        executor,
+        config.token,
+        limits,
+        config.request_budget,
+        config.mutation_budget,
     )
     app[ENDPOINT_KEY] = endpoint
 

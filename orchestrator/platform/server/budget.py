@@ -38,6 +38,12 @@ class Budget:
             self.expired = True
         return self.expired
 
+    def narrow(self, seconds: float) -> None:
+        """At most ``seconds`` more from now (work on the event loop gets less time)."""
+        deadline = time.monotonic() + seconds
+        if deadline < self.deadline:
+            self.deadline, self.seconds = deadline, seconds
+
     def expire(self) -> None:
         """End the budget now (server shutdown): the work stops at its next look."""
         self.deadline = float("-inf")
