@@ -154,11 +154,11 @@ class GraphQLEndpoint:
 
         A cache miss is parsed and validated in a worker thread; a query executes in a
         worker thread on a read-only connection; a mutation executes on the event loop (the
-        store's connection lives there; its budget is the shorter mutation budget, since
-        every other client waits meanwhile) in one transaction. It is rolled back whole when an
-        error nulls ``data`` (a failed create), when the budget runs out (``TIMEOUT``), or
-        when anything unexpected fails (an internal error: HTTP 500, ``data`` null, the error
-        says ``rolledBack``); then nothing of it is kept.
+        store's connection lives there; as every other client waits meanwhile, it gets the
+        shorter mutation budget) in one transaction. It is rolled back whole when an error
+        nulls ``data`` (a failed create), when the budget runs out (``TIMEOUT``), or when
+        anything unexpected fails (an internal error: HTTP 500, ``data`` null, the error says
+        ``rolledBack``); then nothing of it is kept.
         """
         budget = Budget(self.budget_seconds)
         self._running.add(budget)
@@ -208,6 +208,8 @@ class GraphQLEndpoint:
             with budget.interrupting(reader.connection):
                 result = self._execute(document, variables, operation_name, context, budget)
         except Exception as error:  # a bug, or the database failing
+            if budget.expired:
+                return _timeout(budget, rolled_back=False)
             log.warning("request failed", error=repr(error), mutation=False)
             body = ExecutionResult(None, [internal_error(None, rolled_back=False)]).formatted
             return Answer(body, 500)
