@@ -68,6 +68,8 @@ class PlatformConfig:
     max_body_bytes: int = 8 * 1024 * 1024
     max_root_fields: int = 1000
     max_depth: int = 12
+    request_budget: float = 20.0  # seconds a request may validate and execute
+    mutation_budget: float = 5.0  # seconds a mutation may execute (on the event loop)
 
     @property
     def db_path(self) -> Path:

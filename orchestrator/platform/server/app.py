@@ -7,6 +7,10 @@ together, and when an error nulls the whole ``data`` nothing of the request is k
 answer always tells what was committed. Every error carries ``extensions.code``
 (:mod:`orchestrator.platform.server.error_codes`); an unexpected failure is answered with HTTP 500
 and generic words, after rolling a mutation back whole.
+
+No one request may hold up the others: checking an uncached document and executing a query
+happen in worker threads, and every request has a time budget
+(:mod:`orchestrator.platform.server.budget`) after which it is stopped with ``TIMEOUT``.
 """
 
 from __future__ import annotations
@@ -15,14 +19,17 @@ import asyncio
 import hmac
 import json
 import signal
+import sys
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLSchema,
@@ -33,21 +40,29 @@ from graphql import (
 
 from orchestrator.platform.config import PlatformConfig
 from orchestrator.platform.executor import Executor, make_executor
+from orchestrator.platform.server.budget import Budget, BudgetExceeded
 from orchestrator.platform.server.chaos import Chaos, ChaosSpec
 from orchestrator.platform.server.documents import DocumentCache, DocumentLimits
 from orchestrator.platform.server.error_codes import (
     ErrorCode,
     execution_code,
     internal_error,
+    sql_too_complex,
+    too_complex_filter,
     with_code,
 )
 from orchestrator.platform.server.resolvers import RequestContext, load_schema
+from orchestrator.platform.store.readers import ReaderPool
 from orchestrator.platform.store.sessions import SessionStore
 from orchestrator.platform.store.store import Store
 
 log = structlog.get_logger(__name__)
 
 GRAPHQL_PATH = "/graphql"
+MAX_JSON_DEPTH = 100  # nesting levels of a request body's 'variables'
+GIL_SWITCH_SECONDS = 0.001
+INLINE_BODY_BYTES = 64 * 1024  # larger bodies are decoded in a worker thread
+_T = TypeVar("_T")
 CHAOS_KEY = web.AppKey("chaos", Chaos)
 
 
@@ -61,6 +76,7 @@ class Answer:
 
     body: Mapping[str, object]
     status: int = 200
+    text: str | None = None  # the body already encoded (by a worker thread)
 
 
 def _json_error(status: int, code: ErrorCode, message: str, **headers: str) -> web.Response:
@@ -78,12 +94,20 @@ class GraphQLEndpoint:
         executor: Executor,
         token: str,
         limits: DocumentLimits,
+        budget_seconds: float = 20.0,
+        mutation_budget_seconds: float = 5.0,
+        workers: int = 4,
     ) -> None:
         self.schema = schema
         self.store = store
         self.sessions = SessionStore(store)
         self.executor = executor
         self.documents = DocumentCache(schema, limits)
+        self.budget_seconds = budget_seconds
+        self.mutation_budget_seconds = mutation_budget_seconds
+        self.readers = ReaderPool(store)
+        self.workers = ThreadPoolExecutor(workers, thread_name_prefix="graphql")
+        self._running: set[Budget] = set()  # requests in progress, to stop at shutdown
         self._expected = f"Bearer {token}".encode()
 
     def authorized(self, request: web.Request) -> bool:
@@ -108,59 +132,133 @@ class GraphQLEndpoint:
                 ErrorCode.PAYLOAD_TOO_LARGE,
                 f"request body over {request.client_max_size} bytes",
             )
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as error:
-            return _json_error(
-                400, ErrorCode.BAD_REQUEST, f"request body is not valid JSON: {error}"
-            )
-        problem = _payload_problem(payload)
+        if len(body) > INLINE_BODY_BYTES:  # decoding megabytes would hold up the event loop
+            payload, problem = await self._off_loop(_decode, body)
+        else:
+            payload, problem = _decode(body)
         if problem:
             return _json_error(400, ErrorCode.BAD_REQUEST, problem)
-        answer = self.run(payload["query"], payload.get("variables"), payload.get("operationName"))
+        answer = await self.run(
+            payload["query"], payload.get("variables"), payload.get("operationName")
+        )
+        if answer.text is not None:
+            return web.Response(
+                text=answer.text, status=answer.status, content_type="application/json"
+            )
         return web.json_response(answer.body, status=answer.status)
 
-    def run(
+    async def run(
         self, query: str, variables: dict[str, Any] | None, operation_name: str | None
     ) -> Answer:
-        """Check (cached) and execute one document.
+        """Check (cached) and execute one document within the request time budget.
 
-        A mutation runs in one transaction. It is rolled back whole when an error nulls
-        ``data`` (a failed create) or when anything unexpected fails (an internal error:
-        HTTP 500, ``data`` null, the error says ``rolledBack``); then nothing of it is kept.
+        A cache miss is parsed and validated in a worker thread; a query executes in a
+        worker thread on a read-only connection; a mutation executes on the event loop (the
+        store's connection lives there; as every other client waits meanwhile, it gets the
+        shorter mutation budget) in one transaction. It is rolled back whole when an error
+        nulls ``data`` (a failed create), when the budget runs out (``TIMEOUT``), or when
+        anything unexpected fails (an internal error: HTTP 500, ``data`` null, the error says
+        ``rolledBack``); then nothing of it is kept.
         """
-        checked = self.documents.get(query)
+        budget = Budget(self.budget_seconds)
+        self._running.add(budget)
+        try:
+            return await self._run(query, variables, operation_name, budget)
+        finally:
+            self._running.discard(budget)
+
+    async def _run(
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        budget: Budget,
+    ) -> Answer:
+        checked = self.documents.lookup(query)
+        if checked is None:
+            try:
+                checked = await self._off_loop(self.documents.check, query, budget)
+            except BudgetExceeded:
+                return _timeout(budget, rolled_back=False)
+            self.documents.remember(query, checked)
         if checked.document is None:
             return Answer(ExecutionResult(None, list(checked.errors)).formatted)
         operation = get_operation_ast(checked.document, operation_name)
-        context = RequestContext(self.store, self.sessions)
-        mutation = operation is not None and operation.operation is OperationType.MUTATION
+        if operation is None or operation.operation is not OperationType.MUTATION:
+            return await self._off_loop(
+                self._query, checked.document, variables, operation_name, budget
+            )
+        budget.narrow(self.mutation_budget_seconds)  # every other client waits meanwhile
+        return self._mutate(checked.document, variables, operation_name, budget)
+
+    async def _off_loop(self, work: Callable[..., _T], *args: Any) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self.workers, work, *args)
+
+    def _query(
+        self,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        budget: Budget,
+    ) -> Answer:
+        """Execute a query (in a worker thread, on this thread's read-only store)."""
+        reader = self.readers.reader()
+        context = RequestContext(reader, SessionStore(reader))
         try:
-            if not mutation:
-                return _answer(self._execute(checked.document, variables, operation_name, context))
-            result: ExecutionResult | None = None
+            with budget.interrupting(reader.connection):
+                result = self._execute(document, variables, operation_name, context, budget)
+        except Exception as error:  # a bug, or the database failing
+            if budget.expired:
+                return _timeout(budget, rolled_back=False)
+            log.warning("request failed", error=repr(error), mutation=False)
+            body = ExecutionResult(None, [internal_error(None, rolled_back=False)]).formatted
+            return Answer(body, 500)
+        if budget.expired:
+            return _timeout(budget, rolled_back=False)
+        answer = _answer(result)
+        return Answer(answer.body, answer.status, json.dumps(answer.body))  # here, not on the loop
+
+    def _mutate(
+        self,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        budget: Budget,
+    ) -> Answer:
+        """Execute a mutation on the event loop, in one transaction of the store."""
+        context = RequestContext(self.store, self.sessions)
+        result: ExecutionResult | None = None
+        try:
             try:
                 with self.store.transaction():
-                    result = self._execute(checked.document, variables, operation_name, context)
-                    if result.errors and (result.data is None or _has_internal(result.errors)):
+                    with budget.interrupting(self.store.connection):  # not around COMMIT
+                        result = self._execute(document, variables, operation_name, context, budget)
+                    if budget.expired or (
+                        result.errors and (result.data is None or _has_internal(result.errors))
+                    ):
                         raise _DiscardRequest
             except _DiscardRequest:
                 context.jobs_changed = False
             assert result is not None
         except Exception as error:  # BEGIN/COMMIT failed ("database is locked"), or a bug
-            log.warning("request failed", error=repr(error), mutation=mutation)
-            body = ExecutionResult(None, [internal_error(None, rolled_back=mutation)]).formatted
+            if budget.expired:  # SQLite may roll back an interrupted transaction by itself
+                return _timeout(budget, rolled_back=True)
+            log.warning("request failed", error=repr(error), mutation=True)
+            body = ExecutionResult(None, [internal_error(None, rolled_back=True)]).formatted
             return Answer(body, 500)
+        if budget.expired:
+            return _timeout(budget, rolled_back=True)
         if context.jobs_changed:
             self.executor.notify()
         return _answer(result, mutation=True)
 
     def _execute(
         self,
-        document: Any,
+        document: DocumentNode,
         variables: dict[str, Any] | None,
         operation_name: str | None,
         context: RequestContext,
+        budget: Budget,
     ) -> ExecutionResult:
         result = execute(
             self.schema,
@@ -168,10 +266,34 @@ class GraphQLEndpoint:
             variable_values=variables,
             operation_name=operation_name,
             context_value=context,
+            middleware=[budget],
         )
         if not isinstance(result, ExecutionResult):  # resolvers are synchronous
             raise TypeError("unexpected asynchronous execution result")
         return result
+
+    def close(self) -> None:
+        """Stop the worker threads and close their connections (at application cleanup).
+
+        Requests still in progress run out of budget at once, so the threads end quickly.
+        """
+        for budget in self._running:
+            budget.expire()
+        self.workers.shutdown(wait=True, cancel_futures=True)
+        self.readers.close()
+
+
+def _timeout(budget: Budget, *, rolled_back: bool) -> Answer:
+    """The answer to a request stopped at its time budget: nothing of it was kept."""
+    message = (
+        f"the request ran over the time budget of {budget.seconds:g} s and was stopped"
+        + ("; its changes were rolled back (nothing was kept)" if rolled_back else "")
+        + "; send a smaller request or try again later"
+    )
+    extensions: dict[str, object] = {"code": ErrorCode.TIMEOUT.value}
+    if rolled_back:
+        extensions["rolledBack"] = True
+    return Answer(ExecutionResult(None, [GraphQLError(message, extensions=extensions)]).formatted)
 
 
 def _has_internal(errors: Sequence[GraphQLError]) -> bool:
@@ -194,6 +316,8 @@ def _answer(result: ExecutionResult, *, mutation: bool = False) -> Answer:
                 "unexpected resolver error", error=repr(error.original_error), path=error.path
             )
             errors.append(internal_error(error, rolled_back=mutation))
+        elif sql_too_complex(error.original_error):
+            errors.append(too_complex_filter(error))
         else:
             errors.append(with_code(error, code))
     data = None if internal and mutation else result.data
@@ -201,6 +325,17 @@ def _answer(result: ExecutionResult, *, mutation: bool = False) -> Answer:
 
 
 ENDPOINT_KEY: web.AppKey[GraphQLEndpoint] = web.AppKey("endpoint")
+
+
+def _decode(body: bytes) -> tuple[Any, str | None]:
+    """The decoded request body, or why it is not a GraphQL request (a 400's message)."""
+    try:
+        payload = json.loads(body)
+    except RecursionError:
+        return None, f"request body nests too deeply; the limit is {MAX_JSON_DEPTH} levels"
+    except (ValueError, UnicodeDecodeError) as error:
+        return None, f"request body is not valid JSON: {error}"
+    return payload, _payload_problem(payload)
 
 
 def _payload_problem(payload: Any) -> str | None:
@@ -211,10 +346,32 @@ def _payload_problem(payload: Any) -> str | None:
         return "request needs a 'query' string"
     if not isinstance(payload.get("variables") or {}, dict):
         return "'variables' must be a JSON object"
+    if _nests_deeper(payload.get("variables"), MAX_JSON_DEPTH):
+        return f"'variables' nest too deeply; the limit is {MAX_JSON_DEPTH} levels"
     name = payload.get("operationName")
     if name is not None and not isinstance(name, str):
         return "'operationName' must be a string"
     return None
+
+
+def _nests_deeper(value: Any, limit: int) -> bool:
+    """Whether a decoded JSON value nests more than ``limit`` levels (checked without recursion).
+
+    Deeper values would overflow the recursion of GraphQL's input coercion later.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if level > limit:
+            return True
+        stack.extend((child, level + 1) for child in children)
+    return False
 
 
 def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.Application:
@@ -226,8 +383,21 @@ def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.
         middlewares.append(chaos.middleware())
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=middlewares)
     limits = DocumentLimits(max_root_fields=config.max_root_fields, max_depth=config.max_depth)
-    endpoint = GraphQLEndpoint(load_schema(), store, executor, config.token, limits)
+    endpoint = GraphQLEndpoint(
+        load_schema(),
+        store,
+        executor,
+        config.token,
+        limits,
+        config.request_budget,
+        config.mutation_budget,
+    )
     app[ENDPOINT_KEY] = endpoint
+
+    async def close_endpoint(_: web.Application) -> None:
+        endpoint.close()
+
+    app.on_cleanup.append(close_endpoint)
     if chaos is not None:
         app[CHAOS_KEY] = chaos
     app.router.add_post(GRAPHQL_PATH, endpoint.handle)
@@ -240,6 +410,10 @@ async def serve(config: PlatformConfig, on_ready: Callable[[str], None]) -> None
     Restart recovery (orphaned "in progress" jobs fail, leftover processes die) completes
     before the socket opens; ``on_ready`` gets the GraphQL URL once it accepts requests.
     """
+    # A worker thread checking or executing a heavy request holds the GIL between switches;
+    # the event loop waits for it at every socket call. Switching more often than Python's
+    # 5 ms default keeps other clients' answers quick (bench/bench_hostile.py measures it).
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     config.db_path.parent.mkdir(parents=True, exist_ok=True)
     store = Store.open(config.db_path)
     try:

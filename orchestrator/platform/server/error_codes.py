@@ -11,6 +11,7 @@ transaction was rolled back (``extensions.rolledBack``), so a client knows nothi
 
 from __future__ import annotations
 
+import sqlite3
 from enum import StrEnum
 
 from graphql import GraphQLError
@@ -28,12 +29,14 @@ class ErrorCode(StrEnum):
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"  # the document is not GraphQL
     TOO_MANY_TOKENS = "TOO_MANY_TOKENS"  # the document is too long to parse: send less
     TOO_MANY_ROOT_FIELDS = "TOO_MANY_ROOT_FIELDS"  # aliases count: split into smaller requests
-    TOO_DEEP = "TOO_DEEP"  # selections nested over the depth limit
+    TOO_DEEP = "TOO_DEEP"  # selections (or argument values) nested over the depth limit
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"  # too many fields, spreads or repeats: send less
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"  # unknown field, wrong type, ...
     BAD_USER_INPUT = "BAD_USER_INPUT"  # a variable or argument value the platform refuses
     NOT_FOUND = "NOT_FOUND"  # an id that does not exist
     FINAL_STATUS = "FINAL_STATUS"  # a finished job's status cannot change
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"  # the platform failed: retry later
+    TIMEOUT = "TIMEOUT"  # over the request time budget: stopped, nothing kept; retry later
 
 
 CODE = "code"
@@ -63,6 +66,34 @@ def code_of(error: GraphQLError) -> ErrorCode | None:
         return None
 
 
+_SQL_TOO_COMPLEX = (
+    "parser stack overflow",
+    "expression tree is too large",
+    "too many sql variables",
+    "too many terms in compound select",
+)
+
+
+def sql_too_complex(error: BaseException | None) -> bool:
+    """SQLite refused a statement for its shape alone: the request's filter is to blame.
+
+    The filter limits of :mod:`orchestrator.platform.store.where` keep these away; this is
+    the net below them, so such a request is never answered "internal, try again".
+    """
+    text = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and any(m in text for m in _SQL_TOO_COMPLEX)
+
+
+def too_complex_filter(error: GraphQLError) -> GraphQLError:
+    """The answer for :func:`sql_too_complex`: the database's words replaced by advice."""
+    return GraphQLError(
+        "the filter is too complex for the database: simplify it or split the request",
+        error.nodes,
+        path=error.path,
+        extensions={CODE: ErrorCode.BAD_USER_INPUT.value},
+    )
+
+
 def execution_code(error: GraphQLError) -> ErrorCode:
     """The code of an error from executing a validated document.
 
@@ -80,6 +111,8 @@ def execution_code(error: GraphQLError) -> ErrorCode:
     for kind, code in _USER_ERRORS:
         if isinstance(original, kind):
             return code
+    if sql_too_complex(original):
+        return ErrorCode.BAD_USER_INPUT
     return ErrorCode.INTERNAL_SERVER_ERROR
 
 
@@ -106,5 +139,7 @@ __all__ = [
     "code_of",
     "execution_code",
     "internal_error",
+    "sql_too_complex",
+    "too_complex_filter",
     "with_code",
 ]

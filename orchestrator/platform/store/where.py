@@ -140,13 +140,59 @@ class Strategy(Enum):
     (``+column``): a run's label set drives, not a status index matching most jobs."""
 
 
+MAX_FILTER_TERMS = 1000  # keys in one filter; SQLite's expression tree stops at depth 1000
+MAX_FILTER_DEPTH = 24  # objects nested in one another; SQLite's parser overflows near 30
+MAX_FILTER_VALUES = 30_000  # values (``in`` lists included); SQLite allows 32,766 per statement
+
+
 def compile_where(
     where: Mapping[str, Any] | None,
     shape: TableShape,
     *,
     strategy: Strategy = Strategy.DEFAULT,
 ) -> SqlFragment:
-    """A boolean SQL expression for ``where`` (``1`` when there is nothing to filter)."""
+    """A boolean SQL expression for ``where`` (``1`` when there is nothing to filter).
+
+    Raises :class:`FilterError` for a filter over the limits above, which SQLite could not
+    run (an ``OR`` of 5,000 terms) or which would only burden the server: the request is
+    at fault, not the platform.
+    """
+    _check_size(where)
+    compiled = _compile_where(where, shape, strategy=strategy)
+    if len(compiled.params) > MAX_FILTER_VALUES:
+        raise FilterError(f"the filter has more than {MAX_FILTER_VALUES} values: send fewer")
+    return compiled
+
+
+def _check_size(where: Mapping[str, Any] | None) -> None:
+    """Count conditions and nesting without recursion (the input may be hostile)."""
+    terms = 0
+    stack: list[tuple[Any, int]] = [(where, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_FILTER_DEPTH:
+            raise FilterError(f"the filter nests more than {MAX_FILTER_DEPTH} levels deep")
+        if not isinstance(node, Mapping):
+            continue
+        for name, condition in node.items():
+            terms += 1
+            if terms > MAX_FILTER_TERMS:
+                raise FilterError(
+                    f"the filter has more than {MAX_FILTER_TERMS} conditions: split the request"
+                )
+            if name in ("AND", "OR", "NOT") and condition is not None:
+                items = [condition] if isinstance(condition, Mapping) else list(condition)
+                stack.extend((item, depth + 1) for item in items)
+            elif isinstance(condition, Mapping):
+                stack.append((condition, depth + 1))
+
+
+def _compile_where(
+    where: Mapping[str, Any] | None,
+    shape: TableShape,
+    *,
+    strategy: Strategy = Strategy.DEFAULT,
+) -> SqlFragment:
     if not where:
         return SqlFragment("1")
     parts: list[str] = []
@@ -174,7 +220,7 @@ def _compile_entry(
     if name in ("AND", "OR", "NOT"):
         if condition is None:
             return None
-        subs = [compile_where(item, shape, strategy=strategy) for item in _as_list(condition)]
+        subs = [_compile_where(item, shape, strategy=strategy) for item in _as_list(condition)]
         params = tuple(p for s in subs for p in s.params)
         if name == "AND":
             return SqlFragment(" AND ".join(f"({s.sql})" for s in subs) or "1", params)
@@ -224,7 +270,7 @@ def _compile_relation(
             continue
         if mode not in templates:
             raise FilterError(f"unknown relation filter {mode!r}")
-        where = compile_where(inner, child)
+        where = _compile_where(inner, child)
         parts.append(templates[mode].format(source=source, cond=where.sql))
         params.extend(where.params)
     if not parts:
