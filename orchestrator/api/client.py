@@ -140,10 +140,12 @@ class PlatformClient:
 
     async def find_jobs(
         self,
-        labels: Mapping[str, str],
+        labels: Mapping[str, str | None],
         statuses: Collection[JobStatus] | None = None,
     ) -> list[JobState]:
         """Every job carrying all ``labels`` (and with one of ``statuses``), parameters filled.
+
+        A label given as None matches any value of that key.
 
         Pages of ``status_batch_size`` jobs ordered by id (keyset pagination: a job created
         meanwhile never shifts a page).
@@ -168,7 +170,7 @@ class PlatformClient:
     async def _pages(
         self,
         sender: RequestSender,
-        labels: Mapping[str, str],
+        labels: Mapping[str, str | None],
         statuses: Collection[JobStatus] | None,
     ) -> AsyncIterator[Mapping[str, Any]]:
         after: str | None = None

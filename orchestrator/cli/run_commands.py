@@ -19,6 +19,7 @@ import anyio
 import click
 from rich.console import Console
 
+from orchestrator.cli.failure_digest import print_failure_digest
 from orchestrator.cli.logs import configure_logging
 from orchestrator.cli.run_cancel import cancel_command
 from orchestrator.cli.run_display import (
@@ -157,6 +158,7 @@ def _drive(
         print_interrupted(control.run_id, s.state_dir)
         sys.exit(EXIT_INTERRUPTED)
     print_result(summary, s.output)
+    print_failure_digest(summary, s.output, s.state_dir)
     if summary.interrupted:
         print_interrupted(summary.run, s.state_dir)
     sys.exit(summary.exit_code)

@@ -88,6 +88,27 @@ EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True, slots=True)
+class JobFailure:
+    """One job that ended failed or timed out: what the digest and ``failures`` list."""
+
+    key: str
+    name: str
+    status: str
+    reason: str | None
+    attempts: int
+
+    def to_json(self) -> dict[str, Any]:
+        """``{key, name, status, reason, attempts}`` for ``--output json``."""
+        return {
+            "key": self.key,
+            "name": self.name,
+            "status": self.status,
+            "reason": self.reason,
+            "attempts": self.attempts,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RunSummary:
     """The tally of a run, from its ledger (so a resumed run counts every attempt)."""
 
@@ -102,6 +123,8 @@ class RunSummary:
     scheduled: int = 0  # cron jobs handed over to the platform's scheduler
     unfinished: int = 0  # jobs left unsettled (an interrupted run)
     stopped_by: StopReason | None = None
+    lost: int = 0  # jobs the platform lost track of
+    failures: tuple[JobFailure, ...] = ()  # the first failed jobs (capped), for the digest
 
     @classmethod
     def from_counts(
@@ -150,6 +173,9 @@ class RunSummary:
             "cancelled": self.cancelled,
             "attempts": self.attempts,
             "retried": self.retried,
+            "scheduled": self.scheduled,
+            "lost": self.lost,
+            "failures": [f.to_json() for f in self.failures],
         }
 
 
