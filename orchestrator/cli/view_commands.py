@@ -5,5 +5,6 @@ from __future__ import annotations
 import click
 
 from orchestrator.cli.jobs_command import jobs_command
+from orchestrator.cli.logs_command import logs_command
 
-COMMANDS: list[click.Command] = [jobs_command]
+COMMANDS: list[click.Command] = [jobs_command, logs_command]
