@@ -173,6 +173,8 @@ def print_summary(summary: RunSummary, console: Console) -> None:
     verdict = {0: "all jobs done", 1: "some jobs did not succeed", 130: "interrupted"}
     console.print(f"Run [bold]{summary.run}[/]: {verdict.get(summary.exit_code, '')}")
     table = Table(show_header=False)
+    if not console.is_terminal:  # piped: plain columns, no box drawing
+        table.box = None
     for label, value in (
         ("jobs", summary.jobs),
         ("done", summary.done),

@@ -41,6 +41,7 @@ class Event:
     status: JobStatus | None = None
     reason: str | None = None
     delay: float | None = None  # RETRIED: seconds until the next attempt
+    name: str | None = None  # the job's rendered name (``name:`` in the manifest)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping (``--output jsonl``); absent values are left out."""
@@ -49,6 +50,7 @@ class Event:
             "run": self.run_id,
             "job": self.key,
             "attempt": self.attempt,
+            **({"name": self.name} if self.name is not None else {}),
             "time": round(self.time, 3),
         }
         if self.job_id is not None:
