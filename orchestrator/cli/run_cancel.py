@@ -51,7 +51,7 @@ from orchestrator.manifest import Policy
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--dry-run", is_flag=True, help="Only show how many jobs would be cancelled.")
-@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
 @connection_options
 def cancel_command(
     run_id: str | None,
