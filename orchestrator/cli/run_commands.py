@@ -36,6 +36,7 @@ from orchestrator.cli.run_options import (
     drive_options,
     usage_errors,
 )
+from orchestrator.cli.run_overrides import OVERRIDE_KEYS, apply_overrides, override_options
 from orchestrator.engine import EngineOptions, EventCallback, RunSummary
 from orchestrator.engine.control import RunControl
 from orchestrator.engine.events import EXIT_INTERRUPTED
@@ -57,12 +58,14 @@ from orchestrator.manifest import load_manifest
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
 @connection_options
 @drive_options
+@override_options
 def run_command(manifest: Path, **options: Any) -> None:
     """Run every job of MANIFEST to the end (submit, poll, retry), with live progress."""
+    overrides = {key: options.pop(key) for key in OVERRIDE_KEYS}
     settings = DriveSettings(**options)
     configure_logging(settings.log_level)
     with usage_errors():
-        loaded = load_manifest(manifest)
+        loaded = apply_overrides(load_manifest(manifest), overrides)
         if settings.detach:
             with Ledger(settings.state_dir) as ledger:
                 run = record_manifest_run(ledger, loaded, endpoint=settings.endpoint or None)
