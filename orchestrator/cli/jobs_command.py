@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from orchestrator.cli.completion import complete_run_ids
 from orchestrator.cli.output_formats import (
     clip,
     emit_data,
@@ -23,7 +24,7 @@ from orchestrator.engine.job_views import JobView, failures_first
 
 
 @click.command("jobs")
-@click.argument("run_id", metavar="RUN")
+@click.argument("run_id", metavar="RUN", shell_complete=complete_run_ids)
 @click.option(
     "--status",
     "statuses",

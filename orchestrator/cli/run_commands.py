@@ -19,6 +19,7 @@ import anyio
 import click
 from rich.console import Console
 
+from orchestrator.cli.completion import complete_run_ids
 from orchestrator.cli.failure_digest import print_failure_digest
 from orchestrator.cli.logs import configure_logging
 from orchestrator.cli.run_cancel import cancel_command
@@ -76,7 +77,7 @@ def run_command(manifest: Path, **options: Any) -> None:
 
 
 @click.command("resume")
-@click.argument("run_id")
+@click.argument("run_id", shell_complete=complete_run_ids)
 @connection_options
 @drive_options
 def resume_command(run_id: str, **options: Any) -> None:
@@ -85,7 +86,7 @@ def resume_command(run_id: str, **options: Any) -> None:
 
 
 @click.command("retry")
-@click.argument("run_id")
+@click.argument("run_id", shell_complete=complete_run_ids)
 @connection_options
 @drive_options
 def retry_command(run_id: str, **options: Any) -> None:

@@ -17,6 +17,7 @@ import click
 from rich.console import Console
 
 from orchestrator.api import PlatformClient
+from orchestrator.cli.completion import complete_run_ids
 from orchestrator.cli.failure_digest import print_failure_digest
 from orchestrator.cli.output_formats import emit_data, output_option, print_table
 from orchestrator.cli.run_display import (
@@ -45,7 +46,7 @@ from orchestrator.ledger import LEDGER_FILE, Ledger, RunCounts, RunState
 
 
 @click.command("watch")
-@click.argument("run_id", metavar="RUN")
+@click.argument("run_id", metavar="RUN", shell_complete=complete_run_ids)
 @output_option(
     "text",
     "json",
@@ -153,7 +154,7 @@ async def _watch_server(
 
 
 @click.command("status")
-@click.argument("run_id", metavar="RUN")
+@click.argument("run_id", metavar="RUN", shell_complete=complete_run_ids)
 @output_option("text", "json", "yaml")
 @view_options
 def status_command(run_id: str, output: str, **options: Any) -> None:
