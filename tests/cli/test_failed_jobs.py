@@ -188,3 +188,28 @@ def test_views_from_the_server_alone_agree_with_the_ledger(
     assert watched.returncode == 1
     assert last_json(watched.stdout)["failures"][0]["key"] == "broken"
     assert not empty.exists() or not (empty / "ledger.db").exists()
+
+
+def test_logs_of_the_embedded_platform_come_from_the_state_dir(tmp_path: Path) -> None:
+    (tmp_path / "flaky.py").write_text(SCRIPT)
+    (tmp_path / "p.yaml").write_text(PIPELINE)
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(MANIFEST.split("  - name: flaky")[0] + "  - name: broken\n"
+                        "    parameters: {MODE: broken}\n")  # fmt: skip
+    state = tmp_path / "state"
+    run = cli("run", manifest, "--state-dir", state, "-o", "json", timeout=180)
+    assert run.returncode == 1, run.stderr
+    summary = last_json(run.stdout)
+    assert summary["failures"] == [
+        {
+            "key": "broken",
+            "name": "sweep-broken",
+            "status": "failed",
+            "reason": "task 'main' (py) exited with code 4",
+            "attempts": 1,
+        }
+    ]
+    result = cli("logs", summary["run"][:10], "broken", "--state-dir", state, "--follow")
+    assert result.returncode == 0, result.stderr
+    assert "output of broken attempt 1" in result.stdout
+    assert "== broken (sweep-broken) attempt 1" in result.stderr
