@@ -2,4 +2,4 @@
 
 from orchestrator.cli import main
 
-main()
+main(prog_name="orchestrator")  # same usage lines and completion variable as the script

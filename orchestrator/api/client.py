@@ -138,12 +138,23 @@ class PlatformClient:
         await run_each(fetch, chunks(unique, self.status_batch_size))
         return [found[job_id] for job_id in unique if job_id in found]
 
+    async def job_links(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """Each job's dashboard link (``daskDashboardUrl``), None where it has none."""
+        sender = self._open()
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return {}
+        data = await sender.query(operation("job_links"), {"ids": unique, "take": len(unique)})
+        return {str(job["id"]): job.get("daskDashboardUrl") or None for job in data["pipelineJobs"]}
+
     async def find_jobs(
         self,
-        labels: Mapping[str, str],
+        labels: Mapping[str, str | None],
         statuses: Collection[JobStatus] | None = None,
     ) -> list[JobState]:
         """Every job carrying all ``labels`` (and with one of ``statuses``), parameters filled.
+
+        A label given as None matches any value of that key.
 
         Pages of ``status_batch_size`` jobs ordered by id (keyset pagination: a job created
         meanwhile never shifts a page).
@@ -168,7 +179,7 @@ class PlatformClient:
     async def _pages(
         self,
         sender: RequestSender,
-        labels: Mapping[str, str],
+        labels: Mapping[str, str | None],
         statuses: Collection[JobStatus] | None,
     ) -> AsyncIterator[Mapping[str, Any]]:
         after: str | None = None

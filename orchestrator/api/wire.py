@@ -37,10 +37,16 @@ def create_input(job: JobCreate) -> dict[str, Any]:
     return data
 
 
-def label_conditions(labels: Mapping[str, str]) -> list[dict[str, Any]]:
-    """One ``parameters: {some: ...}`` condition per label: a job must carry every label."""
+def label_conditions(labels: Mapping[str, str | None]) -> list[dict[str, Any]]:
+    """One ``parameters: {some: ...}`` condition per label: a job must carry every label.
+
+    A label whose value is None only needs the key (any value): how ``runs --endpoint``
+    finds every run's jobs.
+    """
     return [
         {"parameters": {"some": {"key": {"equals": key}, "value": {"equals": value}}}}
+        if value is not None
+        else {"parameters": {"some": {"key": {"equals": key}}}}
         for key, value in labels.items()
     ]
 
@@ -51,7 +57,7 @@ def status_values(statuses: Collection[JobStatus]) -> list[str]:
 
 
 def job_where(
-    labels: Mapping[str, str] | None = None,
+    labels: Mapping[str, str | None] | None = None,
     statuses: Collection[JobStatus] | None = None,
     *,
     after_id: str | None = None,

@@ -20,6 +20,7 @@ from orchestrator.manifest import (
     load_manifest,
     manifest_json_schema,
 )
+from orchestrator.manifest.manifest import MAX_MANIFEST_BYTES
 
 EXIT_BAD_MANIFEST = 2
 
@@ -41,9 +42,18 @@ class ManifestProblem(click.ClickException):
         click.echo(f"{count} problem{'s' if count != 1 else ''} found", file=stream)
 
 
+STDIN = "-"
+
+
 def load_or_exit(path: str | Path) -> Manifest:
-    """Load a manifest for a command; a bad manifest ends the command with exit code 2."""
+    """Load a manifest for a command; a bad manifest ends the command with exit code 2.
+
+    ``-`` reads the manifest from stdin; its relative paths resolve from the current folder.
+    """
     try:
+        if str(path) == STDIN:
+            data = sys.stdin.buffer.read(MAX_MANIFEST_BYTES + 1)
+            return load_manifest(Path.cwd() / STDIN, data=data)
         return load_manifest(path)
     except ManifestError as exc:
         raise ManifestProblem(exc) from None
@@ -90,6 +100,7 @@ def _table(manifest: Manifest, limit: int) -> Table:
 @click.argument("manifest_file", metavar="FILE", type=click.Path(dir_okay=False))
 @click.option("--count", "count_only", is_flag=True, help="Print the number of jobs only.")
 @click.option(
+    "-o",
     "--output",
     type=click.Choice(["table", "json"]),
     default="table",
@@ -100,7 +111,7 @@ def _table(manifest: Manifest, limit: int) -> Table:
     "--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Rows in the table."
 )
 def plan(manifest_file: str, count_only: bool, output: str, limit: int) -> None:
-    """Show what FILE would launch, without launching anything."""
+    """Show what FILE would launch, without launching anything (FILE ``-``: stdin)."""
     manifest = load_or_exit(manifest_file)
     if count_only:
         click.echo(manifest.count())
@@ -112,7 +123,10 @@ def plan(manifest_file: str, count_only: bool, output: str, limit: int) -> None:
     total = manifest.count()
     console = Console()
     console.print(f"[bold]{total}[/bold] job{'s' if total != 1 else ''} in {manifest_file}")
-    console.print(_table(manifest, limit))
+    table = _table(manifest, limit)
+    if not console.is_terminal:  # piped: plain columns, no box drawing
+        table.box = None
+    console.print(table)
     if total > limit:
         console.print(f"... and {total - limit} more (--output json lists them all)")
 

@@ -18,6 +18,7 @@ import click
 
 from orchestrator.api import PlatformClient
 from orchestrator.api.model import JobStatus
+from orchestrator.cli.completion import complete_run_ids
 from orchestrator.cli.logs import configure_logging
 from orchestrator.cli.run_options import (
     ConnectionSettings,
@@ -40,7 +41,7 @@ from orchestrator.manifest import Policy
 
 
 @click.command("cancel")
-@click.argument("run_id", required=False)
+@click.argument("run_id", required=False, shell_complete=complete_run_ids)
 @click.option("--scheduled", is_flag=True, help="Every job in status scheduled.")
 @click.option("--run", "scope_run", help="With --scheduled/--where: only this run's jobs.")
 @click.option(
@@ -51,7 +52,7 @@ from orchestrator.manifest import Policy
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--dry-run", is_flag=True, help="Only show how many jobs would be cancelled.")
-@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
 @connection_options
 def cancel_command(
     run_id: str | None,

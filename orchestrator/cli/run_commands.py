@@ -19,6 +19,8 @@ import anyio
 import click
 from rich.console import Console
 
+from orchestrator.cli.completion import complete_run_ids
+from orchestrator.cli.failure_digest import print_failure_digest
 from orchestrator.cli.logs import configure_logging
 from orchestrator.cli.run_cancel import cancel_command
 from orchestrator.cli.run_display import (
@@ -35,6 +37,7 @@ from orchestrator.cli.run_options import (
     drive_options,
     usage_errors,
 )
+from orchestrator.cli.run_overrides import OVERRIDE_KEYS, apply_overrides, override_options
 from orchestrator.engine import EngineOptions, EventCallback, RunSummary
 from orchestrator.engine.control import RunControl
 from orchestrator.engine.events import EXIT_INTERRUPTED
@@ -56,12 +59,14 @@ from orchestrator.manifest import load_manifest
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
 @connection_options
 @drive_options
+@override_options
 def run_command(manifest: Path, **options: Any) -> None:
     """Run every job of MANIFEST to the end (submit, poll, retry), with live progress."""
+    overrides = {key: options.pop(key) for key in OVERRIDE_KEYS}
     settings = DriveSettings(**options)
     configure_logging(settings.log_level)
     with usage_errors():
-        loaded = load_manifest(manifest)
+        loaded = apply_overrides(load_manifest(manifest), overrides)
         if settings.detach:
             with Ledger(settings.state_dir) as ledger:
                 run = record_manifest_run(ledger, loaded, endpoint=settings.endpoint or None)
@@ -72,7 +77,7 @@ def run_command(manifest: Path, **options: Any) -> None:
 
 
 @click.command("resume")
-@click.argument("run_id")
+@click.argument("run_id", shell_complete=complete_run_ids)
 @connection_options
 @drive_options
 def resume_command(run_id: str, **options: Any) -> None:
@@ -81,7 +86,7 @@ def resume_command(run_id: str, **options: Any) -> None:
 
 
 @click.command("retry")
-@click.argument("run_id")
+@click.argument("run_id", shell_complete=complete_run_ids)
 @connection_options
 @drive_options
 def retry_command(run_id: str, **options: Any) -> None:
@@ -157,6 +162,7 @@ def _drive(
         print_interrupted(control.run_id, s.state_dir)
         sys.exit(EXIT_INTERRUPTED)
     print_result(summary, s.output)
+    print_failure_digest(summary, s.output, s.state_dir)
     if summary.interrupted:
         print_interrupted(summary.run, s.state_dir)
     sys.exit(summary.exit_code)

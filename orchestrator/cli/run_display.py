@@ -36,6 +36,7 @@ class Tally:
         self.submitted = 0
         self._state: dict[str, str] = {}
         self._baseline: int | None = None  # settled when first loaded (watch joins late)
+        self.last_failed: str | None = None  # the rendered name of the latest job that failed
 
     def apply(self, event: Event) -> None:
         """Fold one engine event into the counts."""
@@ -50,6 +51,8 @@ class Tally:
         elif event.kind is EventKind.FINISHED and event.status is not None:
             self._move(event.key, None)
             self.outcomes[str(event.status)] += 1
+            if event.status in (JobStatus.FAILED, JobStatus.TIMED_OUT):
+                self.last_failed = event.name or event.key
         elif event.kind is EventKind.CANCELLED and event.job_id is None:
             self._move(event.key, None)
             self.outcomes[str(JobStatus.CANCELLED)] += 1
@@ -107,6 +110,8 @@ class Tally:
         eta = self.eta_seconds()
         if eta is not None and self.settled < (self.total or 0):
             parts.append(f"ETA {_duration(eta)}")
+        if self.last_failed:
+            parts.append(f"last failed: {self.last_failed}")
         return " | ".join(parts)
 
 
@@ -173,6 +178,8 @@ def print_summary(summary: RunSummary, console: Console) -> None:
     verdict = {0: "all jobs done", 1: "some jobs did not succeed", 130: "interrupted"}
     console.print(f"Run [bold]{summary.run}[/]: {verdict.get(summary.exit_code, '')}")
     table = Table(show_header=False)
+    if not console.is_terminal:  # piped: plain columns, no box drawing
+        table.box = None
     for label, value in (
         ("jobs", summary.jobs),
         ("done", summary.done),

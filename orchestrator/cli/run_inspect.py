@@ -1,52 +1,104 @@
-"""Commands that look at runs without driving them: watch, status, runs (ledger only)."""
+"""Commands that look at runs without driving them: watch, status, runs.
+
+Each reads the local ledger, or with ``--endpoint`` the server alone (the run rebuilt from
+its jobs' identity labels, see :mod:`orchestrator.cli.run_source`).
+"""
 
 from __future__ import annotations
 
-import json
+import contextlib
 import sys
 import time
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
+import anyio
 import click
 from rich.console import Console
 
+from orchestrator.api import PlatformClient
+from orchestrator.cli.completion import complete_run_ids
+from orchestrator.cli.failure_digest import print_failure_digest
+from orchestrator.cli.output_formats import emit_data, output_option, print_table
 from orchestrator.cli.run_display import (
     LiveProgress,
     Tally,
+    jsonl_printer,
     print_interrupted,
     print_result,
     run_json,
-    runs_table,
 )
-from orchestrator.cli.run_options import inspect_options, usage_errors
-from orchestrator.engine import RunSummary
+from orchestrator.cli.run_source import (
+    RunView,
+    ViewSource,
+    load_run,
+    load_server_runs,
+    view_errors,
+    view_options,
+)
+from orchestrator.engine import Event, RunSummary
+from orchestrator.engine.digest import with_failures
 from orchestrator.engine.events import EXIT_INTERRUPTED
-from orchestrator.ledger import LEDGER_FILE, Ledger, RunState
+from orchestrator.engine.job_views import JobView, jobs_from_ledger
+from orchestrator.engine.server_views import counts_from_views, run_jobs_on_server
+from orchestrator.engine.view_events import diff_events, snapshot
+from orchestrator.ledger import LEDGER_FILE, Ledger, RunCounts, RunState
 
 
 @click.command("watch")
-@click.argument("run_id")
-@inspect_options
+@click.argument("run_id", metavar="RUN", shell_complete=complete_run_ids)
+@output_option(
+    "text",
+    "json",
+    "jsonl",
+    help="text: live progress; json: the final summary; jsonl: events as they are seen.",
+)
 @click.option(
     "--interval",
     type=float,
     default=0.5,
     show_default=True,
-    help="Seconds between reads of the ledger.",
+    help="Seconds between looks at the ledger (or the server).",
 )
-def watch_command(run_id: str, state_dir: Path, output: str, interval: float) -> None:
+@view_options
+def watch_command(run_id: str, output: str, interval: float, **options: Any) -> None:
     """Follow a run driven by another process (e.g. --detach) until it ends."""
-    with usage_errors(), Ledger(state_dir) as ledger:
+    source = ViewSource(**options)
+    emit = jsonl_printer() if output == "jsonl" else None
+    with view_errors():
+        if source.endpoint:
+            run = load_run(source, run_id)  # resolves a prefix, fails early on no run
+            summary, views = anyio.run(_watch_server, source, run, output, interval, emit)
+            print_result(summary, output)
+            print_failure_digest(summary, output, source.state_dir, views, source.where, False)
+            sys.exit(summary.exit_code)
+        _watch_ledger(source, run_id, output, interval, emit)
+
+
+def _watch_ledger(
+    source: ViewSource,
+    run_id: str,
+    output: str,
+    interval: float,
+    emit: Callable[[Event], None] | None,
+) -> None:
+    with Ledger(source.state_dir) as ledger:
         run = ledger.get_run(run_id)
         tally = Tally(run.total_jobs)
-        stderr = Console(stderr=True)
+        seen: dict[str, JobView] = {}
 
         def settled_state() -> RunState:
+            nonlocal seen
             tally.load(ledger.counts(run.id))
+            if emit is not None:
+                views = jobs_from_ledger(ledger, run.id)
+                for event in diff_events(run.id, seen, views):
+                    emit(event)
+                seen = snapshot(views)
             return ledger.effective_state(ledger.get_run(run.id))
 
         if output == "text":
-            with LiveProgress(tally, run.name, stderr) as live:
+            with LiveProgress(tally, run.name, Console(stderr=True)) as live:
                 while (state := settled_state()) is RunState.RUNNING:
                     live.refresh()
                     time.sleep(interval)  # the poll period of a file we only read
@@ -54,25 +106,66 @@ def watch_command(run_id: str, state_dir: Path, output: str, interval: float) ->
             while (state := settled_state()) is RunState.RUNNING:
                 time.sleep(interval)
         summary = RunSummary.from_counts(run.id, ledger.counts(run.id))
-        print_result(summary, output)
-        if state is RunState.INTERRUPTED:
-            print_interrupted(run.id, state_dir)
-            sys.exit(EXIT_INTERRUPTED)
-        sys.exit(summary.exit_code)
+        views = jobs_from_ledger(ledger, run.id) if summary.failed or summary.timed_out else []
+        summary = with_failures(summary, views)
+    print_result(summary, output)
+    print_failure_digest(summary, output, source.state_dir, views, source.where)
+    if state is RunState.INTERRUPTED:
+        print_interrupted(run.id, source.state_dir)
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(summary.exit_code)
+
+
+async def _watch_server(
+    source: ViewSource,
+    run: RunView,
+    output: str,
+    interval: float,
+    emit: Callable[[Event], None] | None,
+) -> tuple[RunSummary, list[JobView]]:
+    """Look at the run's labelled jobs until none of them is moving any more."""
+    tally = Tally(run.counts.jobs)
+    seen: dict[str, JobView] = {}
+    views = run.views
+    async with PlatformClient(source.endpoint, source.token) as client:
+
+        async def look() -> RunCounts:
+            nonlocal seen, views
+            views = await run_jobs_on_server(client, run.run_id)
+            counts = counts_from_views(views)
+            tally.total = counts.jobs
+            tally.load(counts)
+            if emit is not None:
+                for event in diff_events(run.run_id, seen, views):
+                    emit(event)
+                seen = snapshot(views)
+            return counts
+
+        live = LiveProgress(tally, run.name, Console(stderr=True)) if output == "text" else None
+        with live or contextlib.nullcontext():
+            while True:
+                counts = await look()
+                if not counts.active:
+                    break
+                if live is not None:
+                    live.refresh()
+                await anyio.sleep(interval)  # the server's state is polled, not pushed
+    return with_failures(RunSummary.from_counts(run.run_id, counts), views), views
 
 
 @click.command("status")
-@click.argument("run_id")
-@inspect_options
-def status_command(run_id: str, state_dir: Path, output: str) -> None:
-    """Show a run's state and counts from the ledger."""
-    with usage_errors(), Ledger(state_dir) as ledger:
-        run = ledger.get_run(run_id)
-        data = run_json(run, ledger.effective_state(run), ledger.counts(run.id))
-    if output == "json":
-        click.echo(json.dumps(data))
+@click.argument("run_id", metavar="RUN", shell_complete=complete_run_ids)
+@output_option("text", "json", "yaml")
+@view_options
+def status_command(run_id: str, output: str, **options: Any) -> None:
+    """Show a run's state and counts (from the ledger, or --endpoint: the server)."""
+    source = ViewSource(**options)
+    with view_errors():
+        data = view_json(load_run(source, run_id), source)
+    if output != "text":
+        emit_data(data, output)
         return
-    console = Console()
+    console = Console(highlight=False)
     console.print(f"[bold]{data['run']}[/] {data['name']}: {data['state']}")
     console.print(f"  manifest {data['manifest']}  endpoint {data['endpoint']}")
     moving = ", ".join(f"{k} {v}" for k, v in sorted(data["by_status"].items())) or "none"
@@ -84,19 +177,83 @@ def status_command(run_id: str, state_dir: Path, output: str) -> None:
 
 
 @click.command("runs")
-@inspect_options
-def runs_command(state_dir: Path, output: str) -> None:
-    """List the runs of a state dir, newest first."""
-    rows = []
-    if (state_dir / LEDGER_FILE).exists():  # listing must not create a state dir
-        with Ledger(state_dir) as ledger:
-            rows = [
-                run_json(r, ledger.effective_state(r), ledger.counts(r.id))
-                for r in ledger.list_runs()
-            ]
-    if output == "json":
-        click.echo(json.dumps(rows))
+@output_option("table", "wide", "json", "yaml")
+@view_options
+def runs_command(output: str, **options: Any) -> None:
+    """List runs newest first: those of the state dir, or (--endpoint) those on the server."""
+    source = ViewSource(**options)
+    rows: list[dict[str, Any]] = []
+    with view_errors():
+        if source.endpoint:
+            rows = [view_json(run, source) for run in load_server_runs(source)]
+        elif (source.state_dir / LEDGER_FILE).exists():  # listing must not create a state dir
+            with Ledger(source.state_dir) as ledger:
+                rows = [
+                    run_json(r, ledger.effective_state(r), ledger.counts(r.id))
+                    for r in ledger.list_runs()
+                ]
+    if output in ("json", "yaml"):
+        emit_data(rows, output)
     elif rows:
-        Console().print(runs_table(rows))
+        _runs_table(rows, wide=output == "wide")
     else:
-        click.echo(f"No runs in {state_dir}.", err=True)
+        click.echo(f"No runs in {source.endpoint or source.state_dir}.", err=True)
+
+
+def view_json(run: RunView, source: ViewSource) -> dict[str, Any]:
+    """One run for ``status``/``runs`` JSON, with the same keys from either source."""
+    if run.record is not None:
+        with Ledger(source.state_dir) as ledger:
+            return run_json(run.record, ledger.effective_state(run.record), run.counts)
+    data = RunSummary.from_counts(run.run_id, run.counts).to_json()
+    data.update(
+        name=run.name,
+        state=run.state,
+        manifest=None,
+        endpoint=source.endpoint,
+        total=run.total,
+        active=run.counts.active,
+        by_status=run.counts.by_status,
+        created=_created_from_id(run.run_id),
+        finished=None,
+    )
+    return data
+
+
+def _runs_table(rows: list[dict[str, Any]], wide: bool) -> None:
+    headers = ["run", "name", "state", "jobs", "outcomes", "created (UTC)"]
+    if wide:
+        headers += ["attempts", "endpoint", "manifest"]
+    table = []
+    for r in rows:
+        outcomes = ", ".join(
+            f"{label} {r[key]}"
+            for key, label in (
+                ("done", "done"),
+                ("failed", "failed"),
+                ("timed_out", "timed out"),
+                ("cancelled", "cancelled"),
+                ("scheduled", "scheduled"),
+            )
+            if r.get(key)
+        )
+        row = [
+            r["run"],
+            r["name"],
+            r["state"],
+            f"{r['jobs']}/{r['total']}" if r["total"] is not None else str(r["jobs"]),
+            outcomes or "-",
+            (r["created"] or "")[:16].replace("T", " ") or "-",
+        ]
+        if wide:
+            row += [str(r["attempts"]), str(r["endpoint"]), str(r["manifest"] or "-")]
+        table.append(row)
+    print_table(headers, table, right=("jobs", "attempts"))
+
+
+def _created_from_id(run_id: str) -> str | None:
+    """Run ids start with their UTC start time (``20250101-120000-abcdef``)."""
+    stamp = run_id[:15]
+    if len(stamp) == 15 and stamp[8] == "-" and (stamp[:8] + stamp[9:]).isdigit():
+        return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}Z"
+    return None

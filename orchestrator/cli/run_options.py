@@ -31,7 +31,7 @@ STATE_DIR_OPTION = click.option(
 
 def inspect_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--state-dir and --output text|json: the commands that only read the ledger."""
-    output = click.option("--output", type=click.Choice(["text", "json"]), default="text")
+    output = click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
     return STATE_DIR_OPTION(output(func))
 
 
@@ -76,6 +76,7 @@ def drive_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(
         [
             click.option(
+                "-o",
                 "--output",
                 type=click.Choice(["text", "json", "jsonl"]),
                 default="text",

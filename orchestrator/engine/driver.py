@@ -372,6 +372,7 @@ class Engine:
             kind=kind,
             run_id=self.run.id,
             key=source.spec.key,
+            name=source.spec.name,
             attempt=source.attempt,
             time=self._clock(),
             job_id=job_id,

@@ -41,6 +41,7 @@ class Event:
     status: JobStatus | None = None
     reason: str | None = None
     delay: float | None = None  # RETRIED: seconds until the next attempt
+    name: str | None = None  # the job's rendered name (``name:`` in the manifest)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping (``--output jsonl``); absent values are left out."""
@@ -49,6 +50,7 @@ class Event:
             "run": self.run_id,
             "job": self.key,
             "attempt": self.attempt,
+            **({"name": self.name} if self.name is not None else {}),
             "time": round(self.time, 3),
         }
         if self.job_id is not None:
@@ -88,6 +90,27 @@ EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True, slots=True)
+class JobFailure:
+    """One job that ended failed or timed out: what the digest and ``failures`` list."""
+
+    key: str
+    name: str
+    status: str
+    reason: str | None
+    attempts: int
+
+    def to_json(self) -> dict[str, Any]:
+        """``{key, name, status, reason, attempts}`` for ``--output json``."""
+        return {
+            "key": self.key,
+            "name": self.name,
+            "status": self.status,
+            "reason": self.reason,
+            "attempts": self.attempts,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RunSummary:
     """The tally of a run, from its ledger (so a resumed run counts every attempt)."""
 
@@ -102,6 +125,8 @@ class RunSummary:
     scheduled: int = 0  # cron jobs handed over to the platform's scheduler
     unfinished: int = 0  # jobs left unsettled (an interrupted run)
     stopped_by: StopReason | None = None
+    lost: int = 0  # jobs the platform lost track of
+    failures: tuple[JobFailure, ...] = ()  # the first failed jobs (capped), for the digest
 
     @classmethod
     def from_counts(
@@ -150,6 +175,9 @@ class RunSummary:
             "cancelled": self.cancelled,
             "attempts": self.attempts,
             "retried": self.retried,
+            "scheduled": self.scheduled,
+            "lost": self.lost,
+            "failures": [f.to_json() for f in self.failures],
         }
 
 

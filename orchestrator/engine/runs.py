@@ -16,8 +16,10 @@ import anyio
 from orchestrator.api.model import JobStatus
 from orchestrator.engine.connection import Endpoint, connect, open_client
 from orchestrator.engine.control import RunControl
+from orchestrator.engine.digest import with_failures
 from orchestrator.engine.driver import Engine
 from orchestrator.engine.events import EventCallback, RunSummary
+from orchestrator.engine.job_views import jobs_from_ledger
 from orchestrator.engine.options import EngineOptions
 from orchestrator.ledger import Ledger, RunRecord
 from orchestrator.manifest import JobSpec, Manifest, Policy, load_manifest
@@ -178,4 +180,7 @@ async def _drive(
                 platform=client, ledger=ledger, run=run, options=options, on_event=on_event
             )
             (control or RunControl()).attach(engine)
-            return await engine.drive(specs)
+            summary = await engine.drive(specs)
+    if summary.failed or summary.timed_out:  # name the failed jobs (read only when some are)
+        summary = with_failures(summary, jobs_from_ledger(ledger, run.id))
+    return summary

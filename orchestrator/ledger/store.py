@@ -132,10 +132,13 @@ class Ledger:
         row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             rows = self._db.execute(
-                "SELECT * FROM runs WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
+                "SELECT * FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 6",
                 (run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
             ).fetchall()
-            if len(rows) != 1:
+            if len(rows) > 1:
+                shown = ", ".join(r["id"] for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+                raise RunNotFoundError(f"ambiguous: {run_id!r} matches {shown}")
+            if not rows:
                 raise RunNotFoundError(f"no run {run_id!r} in {self.state_dir}")
             row = rows[0]
         return run_from_row(row)

@@ -45,14 +45,20 @@ class Manifest:
                 index += 1
 
 
-def load_manifest(path: str | Path) -> Manifest:
-    """Read, parse and validate a manifest file.
+def load_manifest(path: str | Path, *, data: bytes | None = None) -> Manifest:
+    """Read, parse and validate a manifest file (or ``data``, read elsewhere: stdin).
 
-    Raises ManifestError listing every problem found, each located at a line and column.
+    With ``data``, ``path`` only names the manifest and places it: relative paths in it
+    resolve from ``path``'s folder. Raises ManifestError listing every problem found, each
+    located at a line and column.
     """
     source = Path(path)
     issues = IssueCollector(source)
-    data = _read(source, issues)
+    if data is not None and len(data) > MAX_MANIFEST_BYTES:
+        issues.add(1, 1, f"the manifest is larger than {MAX_MANIFEST_BYTES} bytes")
+        data = None
+    elif data is None:
+        data = _read(source, issues)
     issues.raise_if_any()
     assert data is not None
     try:

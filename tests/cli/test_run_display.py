@@ -45,3 +45,18 @@ def test_load_replaces_counts_from_the_ledger() -> None:
     assert tally.settled == 6
     assert tally.active == {"in progress": 4}
     assert tally.rate() == 0.0  # what was settled before watching does not count as speed
+
+
+def test_the_progress_line_names_the_latest_failed_job() -> None:
+    tally = Tally(total=2)
+    finished = Event(
+        kind=EventKind.FINISHED,
+        run_id="r",
+        key="k-1",
+        name="sweep-train-1",
+        attempt=3,
+        time=0.0,
+        status=JobStatus.FAILED,
+    )
+    tally.apply(finished)
+    assert tally.describe().endswith("last failed: sweep-train-1")

@@ -32,6 +32,10 @@ PARAMETER_PREFIX = "HYPERPLANE_JOB_PARAMETER_"
 JOB_ID_VARIABLE = "HYPERPLANE_JOB_ID"
 RUN_ID_VARIABLE = "HYPERPLANE_JOB_RUN_ID"
 ATTEMPT_VARIABLE = "HYPERPLANE_JOB_ATTEMPT"  # local platform: 1 + reruns done by maxRetries
+# The orchestrator's identity labels (parameters), spelled here too: the platform shares no
+# code with the orchestrator, it only knows the parameter names.
+JOB_KEY_LABEL = "ORCHESTRATOR_JOB"
+ATTEMPT_LABEL = "ORCHESTRATOR_ATTEMPT"
 
 KILL_GRACE_SECONDS = 0.5  # SIGTERM first, SIGKILL after this: a cancel lands within a second
 _NOT_ENV_SAFE = re.compile(r"[^A-Z0-9_]")
@@ -82,6 +86,22 @@ def task_environment(base: Mapping[str, str], job: JobContext) -> dict[str, str]
     env[RUN_ID_VARIABLE] = job.run_id
     env[ATTEMPT_VARIABLE] = str(job.attempt)
     return env
+
+
+def log_header(job: JobContext, pipeline_name: str) -> str:
+    """The first line of a job's log: which job and which attempt it is.
+
+    A job an orchestrator run created carries its own attempt number (each attempt is a
+    job of its own, so the platform's rerun count alone would always say 1): the header
+    names the job key and that attempt, then the platform's rerun count if it reran.
+    """
+    key, attempt = job.parameters.get(JOB_KEY_LABEL), job.parameters.get(ATTEMPT_LABEL)
+    if key is not None and attempt is not None:
+        rerun = f", platform rerun {job.attempt}" if job.attempt > 1 else ""
+        who = f"job {job.job_id} ({key}, attempt {attempt}{rerun})"
+    else:
+        who = f"job {job.job_id} attempt {job.attempt}"
+    return f"{who}: pipeline '{pipeline_name}'"
 
 
 def task_command(task: Task, parameters: Mapping[str, str]) -> list[str]:
@@ -135,7 +155,7 @@ async def run_pipeline(
         if task.output_path is not None:
             task.output_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab", buffering=0) as log:
-        _note(log, f"job {job.job_id} attempt {job.attempt}: pipeline '{pipeline.name}'")
+        _note(log, log_header(job, pipeline.name))
         if pipeline.requirements:
             _note(
                 log,

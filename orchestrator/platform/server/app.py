@@ -1,4 +1,5 @@
-"""The local platform's HTTP face: POST JSON ``{query, variables, operationName}`` to /graphql.
+"""The local platform's HTTP face: POST JSON ``{query, variables, operationName}`` to /graphql
+(and GET /logs/{job_id} for job logs: :mod:`orchestrator.platform.server.log_route`).
 
 Order of checks for each request: chaos (when enabled), bearer token (401), body size (413),
 JSON shape (400), then the cached parse/limits/validation (GraphQL errors, nothing executed),
@@ -51,6 +52,7 @@ from orchestrator.platform.server.error_codes import (
     too_complex_filter,
     with_code,
 )
+from orchestrator.platform.server.log_route import LOGS_PATH, LogRoute
 from orchestrator.platform.server.resolvers import RequestContext, load_schema
 from orchestrator.platform.store.readers import ReaderPool
 from orchestrator.platform.store.sessions import SessionStore
@@ -401,6 +403,8 @@ def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.
     if chaos is not None:
         app[CHAOS_KEY] = chaos
     app.router.add_post(GRAPHQL_PATH, endpoint.handle)
+    logs = LogRoute((config.state_dir / "logs").resolve(), endpoint)
+    app.router.add_get(LOGS_PATH, logs.handle)
     return app
 
 

@@ -1,0 +1,116 @@
+"""`orchestrator jobs RUN`: one row per job (or per attempt), failures first.
+
+Answers "which ones failed, and why?" with the job's key, rendered name, status, attempts,
+last reason, platform id and duration, from the ledger or (``--endpoint``) the server alone.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+import click
+
+from orchestrator.cli.completion import complete_run_ids
+from orchestrator.cli.output_formats import (
+    clip,
+    emit_data,
+    human_duration,
+    output_option,
+    print_table,
+)
+from orchestrator.cli.run_source import ViewSource, load_run, view_errors, view_options
+from orchestrator.engine.job_views import JobView, failures_first
+
+
+@click.command("jobs")
+@click.argument("run_id", metavar="RUN", shell_complete=complete_run_ids)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    metavar="S",
+    help="Only jobs in this status (repeatable): done, failed, timed out, cancelled, ...",
+)
+@click.option("--key", "key_glob", metavar="GLOB", help="Only jobs whose key matches GLOB.")
+@click.option("--attempts", "per_attempt", is_flag=True, help="One row per attempt.")
+@output_option("table", "wide", "json", "yaml")
+@view_options
+def jobs_command(
+    run_id: str,
+    statuses: tuple[str, ...],
+    key_glob: str | None,
+    per_attempt: bool,
+    output: str,
+    **options: Any,
+) -> None:
+    """List the jobs of RUN: key, name, status, attempts, last reason, id, duration."""
+    source = ViewSource(**options)
+    with view_errors():
+        run = load_run(source, run_id)
+    views = select_jobs(run.views, statuses, key_glob)
+    if output in ("json", "yaml"):
+        if per_attempt:
+            data = [
+                {"key": v.key, "name": v.name, **a.to_json()} for v in views for a in v.attempts
+            ]
+        else:
+            data = [v.to_json() for v in views]
+        emit_data(data, output)
+        return
+    if not views:
+        click.echo(f"No jobs of run {run.run_id} match.", err=True)
+        return
+    wide = output == "wide"
+    if per_attempt:
+        _attempt_table(views, wide)
+    else:
+        _job_table(views, wide)
+
+
+def select_jobs(
+    views: list[JobView], statuses: tuple[str, ...], key_glob: str | None
+) -> list[JobView]:
+    """The rows the filters keep, failed and timed-out jobs first."""
+    wanted = {s.strip().lower().replace("_", " ") for s in statuses}
+    kept = [
+        v
+        for v in views
+        if (not wanted or v.status in wanted)
+        and (key_glob is None or fnmatch.fnmatchcase(v.key, key_glob))
+    ]
+    return failures_first(kept)
+
+
+def _job_table(views: list[JobView], wide: bool) -> None:
+    headers = ["key", "name", "status", "attempts", "reason", "id", "duration"]
+    rows = [
+        [
+            v.key,
+            v.name,
+            v.status,
+            str(len(v.attempts)),
+            clip(v.reason, 1000 if wide else 60),
+            (v.job_id or "-") if wide else (v.job_id or "-")[:8],
+            human_duration(v.duration),
+        ]
+        for v in views
+    ]
+    print_table(headers, rows, right=("attempts", "duration"))
+
+
+def _attempt_table(views: list[JobView], wide: bool) -> None:
+    headers = ["key", "attempt", "status", "reason", "id", "duration"]
+    rows = [
+        [
+            v.key,
+            str(a.attempt),
+            a.status,
+            clip(a.reason, 1000 if wide else 60),
+            (a.job_id or "-") if wide else (a.job_id or "-")[:8],
+            human_duration(a.duration),
+        ]
+        for v in views
+        for a in v.attempts
+    ]
+    print_table(headers, rows, right=("attempt", "duration"))

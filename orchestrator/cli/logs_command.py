@@ -1,0 +1,193 @@
+"""`orchestrator logs RUN KEY`: the output of one attempt of one job, or follow it.
+
+Where the log comes from:
+
+- a run on the embedded platform: ``<state-dir>/logs/<job id>.log`` on this machine;
+- a run on a served platform (``--endpoint``, or the endpoint the run recorded): the
+  platform's ``GET /logs/<job id>`` route, in bounded slices, so a platform on another
+  machine works;
+- a platform without that route (the hosted API answers 404): the job's dashboard link if it
+  has one, otherwise a plain "no log" (exit 1).
+
+``--follow`` keeps reading until the attempt is final and its log fully read.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import click
+
+from orchestrator.api import PlatformClient
+from orchestrator.api.logs import DEFAULT_SLICE, LogReader, LogSlice
+from orchestrator.api.model import JobStatus
+from orchestrator.cli.completion import complete_run_ids
+from orchestrator.cli.run_source import RunView, ViewSource, load_run, view_errors, view_options
+from orchestrator.engine.events import EXIT_JOB_FAILED, EXIT_USAGE
+from orchestrator.engine.job_views import AttemptView, JobView
+from orchestrator.ledger import Ledger
+
+LOG_DIR = "logs"
+
+
+@click.command("logs")
+@click.argument("run_id", metavar="RUN", shell_complete=complete_run_ids)
+@click.argument("key")
+@click.option("--attempt", type=int, help="Which attempt (1, 2, ...); default: the latest.")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing until the attempt is final.")
+@click.option(
+    "--interval",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="Seconds between reads while following.",
+)
+@view_options
+def logs_command(
+    run_id: str, key: str, attempt: int | None, follow: bool, interval: float, **options: Any
+) -> None:
+    """Print the log of job KEY of RUN (one attempt), from wherever the platform keeps it."""
+    source = ViewSource(**options)
+    with view_errors():
+        run = load_run(source, run_id)
+        job = _job(run, key)
+        chosen = _attempt(job, attempt)
+        assert chosen.job_id is not None
+        endpoint = source.endpoint or (run.record.endpoint if run.record else None)
+        click.echo(
+            f"== {job.key} ({job.name}) attempt {chosen.attempt}: job {chosen.job_id},"
+            f" {chosen.status} ==",
+            err=True,
+        )
+        if endpoint is None:
+            _local_log(source.state_dir, run, job.key, chosen, follow, interval)
+        else:
+            token = source.token
+            shown = anyio.run(_remote_log, endpoint, token, chosen.job_id, follow, interval)
+            if not shown:
+                sys.exit(EXIT_JOB_FAILED)
+
+
+def _job(run: RunView, key: str) -> JobView:
+    for view in run.views:
+        if view.key == key:
+            return view
+    near = [v.key for v in run.views if v.key.startswith(key)]
+    if len(near) == 1:
+        return next(v for v in run.views if v.key == near[0])
+    hint = f"ambiguous: matches {', '.join(near[:5])}" if near else "no such job key"
+    click.echo(
+        f"error: run {run.run_id}: {key!r}: {hint} (see `orchestrator jobs {run.run_id}`)", err=True
+    )
+    sys.exit(EXIT_USAGE)
+
+
+def _attempt(job: JobView, number: int | None) -> AttemptView:
+    submitted = [a for a in job.attempts if a.job_id is not None]
+    if number is None:
+        if submitted:
+            return submitted[-1]
+        click.echo(f"error: job {job.key} has no submitted attempt yet", err=True)
+        sys.exit(EXIT_USAGE)
+    for attempt in submitted:
+        if attempt.attempt == number:
+            return attempt
+    made = ", ".join(str(a.attempt) for a in submitted) or "none"
+    click.echo(f"error: job {job.key} has no attempt {number} (attempts: {made})", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _write(data: bytes) -> None:
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _local_log(
+    state_dir: Path, run: RunView, key: str, attempt: AttemptView, follow: bool, interval: float
+) -> None:
+    """The embedded platform's log file, read in slices; following ends once the ledger
+    says the attempt is final (or nobody drives the run any more)."""
+    path = state_dir / LOG_DIR / f"{attempt.job_id}.log"
+    offset = 0
+
+    def drain() -> None:
+        nonlocal offset
+        try:
+            with path.open("rb") as handle:
+                handle.seek(offset)
+                while chunk := handle.read(DEFAULT_SLICE):
+                    _write(chunk)
+                    offset += len(chunk)
+        except FileNotFoundError:
+            pass
+
+    drain()
+    if not follow:
+        if not path.exists():
+            click.echo(f"(no log yet at {path})", err=True)
+        return
+    with Ledger(state_dir) as ledger:
+        while not _settled_in_ledger(ledger, run.run_id, key, attempt.attempt):
+            time.sleep(interval)  # a file we only read: poll it
+            drain()
+    drain()
+
+
+def _settled_in_ledger(ledger: Ledger, run_id: str, key: str, number: int) -> bool:
+    if not ledger.run_is_driven(run_id):
+        return True  # nothing moves it any more (the embedded platform stops with its driver)
+    for record in ledger.attempts(run_id, key):
+        if record.attempt == number:
+            return record.is_final
+    return True
+
+
+async def _remote_log(
+    endpoint: str, token: str | None, job_id: str, follow: bool, interval: float
+) -> bool:
+    """The log over HTTP; False when the platform serves none and the job has no link."""
+    async with LogReader(endpoint, token) as reader, PlatformClient(endpoint, token) as client:
+        offset = 0
+        final = False  # once final, one more pass reads what was written before the end
+        while True:
+            piece: LogSlice | None = await reader.read(job_id, offset)
+            if piece is None:
+                return await _show_link(client, endpoint, job_id)
+            _write(piece.data)
+            offset = piece.next_offset
+            if offset < piece.size:
+                continue  # more is there already
+            if not follow or final:
+                return True
+            final = await _final(client, job_id, is_final_status)
+            if not final:
+                await anyio.sleep(interval)
+
+
+def is_final_status(status: JobStatus) -> bool:
+    """Final, or scheduled (a cron job's own record never runs)."""
+    return status.is_final or status is JobStatus.SCHEDULED
+
+
+async def _final(client: PlatformClient, job_id: str, final: Callable[[JobStatus], bool]) -> bool:
+    states = await client.get_jobs([job_id])
+    return not states or final(states[0].status)
+
+
+async def _show_link(client: PlatformClient, endpoint: str, job_id: str) -> bool:
+    links = await client.job_links([job_id])
+    link = links.get(job_id)
+    if link:
+        click.echo(f"{endpoint} serves no job logs; job {job_id}'s dashboard:", err=True)
+        click.echo(link)
+        return True
+    click.echo(
+        f"No log: {endpoint} serves no job logs and job {job_id} has no dashboard link.",
+        err=True,
+    )
+    return False

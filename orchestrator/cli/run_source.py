@@ -1,0 +1,160 @@
+"""Where the inspecting commands read a run: the local ledger, or the server alone.
+
+``status``, ``jobs``, ``watch``, ``runs`` and ``logs`` take ``--endpoint``: given, the run is
+rebuilt from the identity labels on the server (no ledger needed: another machine works);
+not given, the state dir's ledger is read. Errors end in one line with the documented exit
+code (2 usage, 3 platform unreachable or token refused).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+import click
+
+from orchestrator.api import AuthenticationError, PlatformClient, TransientError
+from orchestrator.cli.run_options import STATE_DIR_OPTION, usage_errors
+from orchestrator.engine.events import EXIT_PLATFORM
+from orchestrator.engine.job_views import JobView, jobs_from_ledger
+from orchestrator.engine.server_views import (
+    counts_from_views,
+    matching_runs,
+    run_jobs_on_server,
+    runs_on_server,
+)
+from orchestrator.ledger import (
+    LEDGER_FILE,
+    Ledger,
+    RunCounts,
+    RunNotFoundError,
+    RunRecord,
+    RunState,
+)
+
+
+def view_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--endpoint/--token (read from the server) and --state-dir (read the ledger)."""
+    for option in reversed(
+        [
+            click.option(
+                "--endpoint",
+                envvar="ORCHESTRATOR_VIEW_ENDPOINT",
+                help="Read the run from this platform's GraphQL URL (its identity labels), "
+                "not from the local ledger [env ORCHESTRATOR_VIEW_ENDPOINT].",
+            ),
+            click.option(
+                "--token",
+                envvar="ORCHESTRATOR_TOKEN",
+                help="API token for --endpoint [env ORCHESTRATOR_TOKEN]. Never printed.",
+            ),
+            STATE_DIR_OPTION,
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+@dataclass(frozen=True, slots=True)
+class ViewSource:
+    """What :func:`view_options` collects."""
+
+    endpoint: str | None
+    token: str | None
+    state_dir: Path
+
+    @property
+    def where(self) -> str:
+        """The options that point a printed command at the same source."""
+        if self.endpoint:
+            return f" --endpoint {self.endpoint}"
+        return "" if self.state_dir == Path(".orchestrator") else f" --state-dir {self.state_dir}"
+
+
+@dataclass(frozen=True, slots=True)
+class RunView:
+    """A run with its job rows and tally, from the ledger or from the server."""
+
+    run_id: str
+    name: str
+    state: str
+    views: list[JobView]
+    counts: RunCounts
+    record: RunRecord | None  # None: read from the server
+
+    @property
+    def total(self) -> int | None:
+        """Jobs the run will have in all (the ledger knows; the server only what it has)."""
+        return self.record.total_jobs if self.record else self.counts.jobs
+
+
+def load_run(source: ViewSource, run_id: str) -> RunView:
+    """The run ``run_id`` (or a unique prefix of it) from ``source``."""
+    if source.endpoint:
+        return anyio.run(_server_run, source, run_id)
+    if not (source.state_dir / LEDGER_FILE).exists():
+        raise RunNotFoundError(
+            f"no run {run_id!r} in {source.state_dir} (no ledger there; "
+            "pass --endpoint to read runs from a platform)"
+        )
+    with Ledger(source.state_dir) as ledger:
+        record = ledger.get_run(run_id)
+        return RunView(
+            run_id=record.id,
+            name=record.name,
+            state=str(ledger.effective_state(record)),
+            views=jobs_from_ledger(ledger, record.id),
+            counts=ledger.counts(record.id),
+            record=record,
+        )
+
+
+def load_server_runs(source: ViewSource) -> list[RunView]:
+    """Every run the server has labelled jobs of, newest first."""
+    return anyio.run(_server_runs, source)
+
+
+def server_state(counts: RunCounts) -> str:
+    """A run seen from the server is "running" while any job of it is not final."""
+    return str(RunState.RUNNING if counts.active else RunState.FINISHED)
+
+
+async def _server_run(source: ViewSource, run_id: str) -> RunView:
+    async with PlatformClient(source.endpoint, source.token) as client:
+        views = await run_jobs_on_server(client, run_id)
+        if not views:  # maybe a prefix: look at every run (one scan)
+            runs = await runs_on_server(client)
+            found = matching_runs(runs, run_id)
+            if len(found) > 1:
+                raise RunNotFoundError(f"ambiguous: {run_id!r} matches {', '.join(found)}")
+            if not found:
+                raise RunNotFoundError(f"no run {run_id!r} on {source.endpoint}")
+            run_id, views = found[0], runs[found[0]]
+    return _server_view(run_id, views)
+
+
+async def _server_runs(source: ViewSource) -> list[RunView]:
+    async with PlatformClient(source.endpoint, source.token) as client:
+        runs = await runs_on_server(client)
+    return [_server_view(run_id, views) for run_id, views in runs.items()]
+
+
+def _server_view(run_id: str, views: list[JobView]) -> RunView:
+    counts = counts_from_views(views)
+    return RunView(run_id, run_id, server_state(counts), views, counts, None)
+
+
+@contextmanager
+def view_errors() -> Iterator[None]:
+    """Usage problems exit 2; an unreachable platform or a refused token exits 3."""
+    with usage_errors():
+        try:
+            yield
+        except (AuthenticationError, TransientError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_PLATFORM)

@@ -1,0 +1,52 @@
+"""The failure digest: which jobs failed, the reasons that recur, and what to do next.
+
+Pure: built from job rows (:mod:`orchestrator.engine.job_views`, from the ledger or the
+server), so a run seen from another machine gets the same digest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from orchestrator.engine.events import JobFailure, RunSummary
+from orchestrator.engine.job_views import JobView
+
+DIGEST_LIMIT = 10
+"""Failed jobs listed by name (the rest are counted); also the cap of ``failures`` in JSON."""
+
+NO_REASON = "(no reason given)"
+
+
+@dataclass(frozen=True, slots=True)
+class FailureDigest:
+    """The first failed jobs, how many failed in all, and their reasons grouped."""
+
+    failures: tuple[JobFailure, ...]
+    total: int
+    reasons: tuple[tuple[str, int], ...]  # most frequent first
+
+    @property
+    def empty(self) -> bool:
+        """Nothing failed."""
+        return self.total == 0
+
+
+def failure_digest(views: Iterable[JobView], limit: int = DIGEST_LIMIT) -> FailureDigest:
+    """The digest of the jobs that ended failed or timed out, in the run's order."""
+    failed = [v for v in views if v.failed]
+    reasons = Counter(v.reason or NO_REASON for v in failed)
+    return FailureDigest(
+        failures=tuple(
+            JobFailure(v.key, v.name, v.status, v.reason, len(v.attempts)) for v in failed[:limit]
+        ),
+        total=len(failed),
+        reasons=tuple(reasons.most_common(5)),
+    )
+
+
+def with_failures(summary: RunSummary, views: Iterable[JobView]) -> RunSummary:
+    """``summary`` carrying the first failed jobs (``RunSummary.failures``)."""
+    return dataclasses.replace(summary, failures=failure_digest(views).failures)

@@ -1,0 +1,135 @@
+"""One row per job of a run, with its attempts: what ``jobs``, ``logs`` and the digest read.
+
+The same frozen rows come from the ledger (:func:`jobs_from_ledger`) or from the server's
+identity labels alone (``orchestrator.engine.server_views``), so every view renders either
+source the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from orchestrator.api.model import JobStatus
+from orchestrator.ledger import Ledger
+
+FAILED_OUTCOMES = frozenset({JobStatus.FAILED, JobStatus.TIMED_OUT})
+"""Outcomes the digest lists and ``orchestrator retry`` resubmits."""
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptView:
+    """One submission of a job: its platform id, status and reason, when it ran."""
+
+    attempt: int
+    job_id: str | None
+    status: str  # a platform status, or "submitting" while only the intent exists
+    reason: str | None
+    started: float | None  # epoch seconds: submitted (ledger) or started (server)
+    finished: float | None
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to end, when both are known."""
+        if self.started is None or self.finished is None:
+            return None
+        return max(0.0, self.finished - self.started)
+
+    def to_json(self) -> dict[str, Any]:
+        """The attempt as ``jobs --attempts -o json`` shows it."""
+        return {
+            "attempt": self.attempt,
+            "id": self.job_id,
+            "status": self.status,
+            "reason": self.reason,
+            "duration": _rounded(self.duration),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """One logical job of a run: its key, rendered name, status and every attempt."""
+
+    key: str
+    name: str
+    status: str  # the settled outcome, else where the latest attempt stands
+    attempts: tuple[AttemptView, ...]
+
+    @property
+    def last(self) -> AttemptView | None:
+        """The latest attempt, if any was made."""
+        return self.attempts[-1] if self.attempts else None
+
+    @property
+    def reason(self) -> str | None:
+        """The latest attempt's reason (why it failed); a job done at last has none."""
+        return self.last.reason if self.last else None
+
+    @property
+    def failed(self) -> bool:
+        """The job ended failed or timed out (``retry`` would resubmit it)."""
+        return self.status in FAILED_OUTCOMES
+
+    @property
+    def job_id(self) -> str | None:
+        """The platform id of the latest attempt."""
+        return self.last.job_id if self.last else None
+
+    @property
+    def duration(self) -> float | None:
+        """The latest attempt's duration."""
+        return self.last.duration if self.last else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The job as ``jobs -o json`` shows it."""
+        return {
+            "key": self.key,
+            "name": self.name,
+            "status": self.status,
+            "attempts": len(self.attempts),
+            "reason": self.reason,
+            "id": self.job_id,
+            "duration": _rounded(self.duration),
+            "history": [a.to_json() for a in self.attempts],
+        }
+
+
+def jobs_from_ledger(ledger: Ledger, run_id: str) -> list[JobView]:
+    """Every job of the run as the ledger knows it, in the run's order."""
+    by_key: dict[str, list[AttemptView]] = {}
+    for a in ledger.attempts(run_id):
+        by_key.setdefault(a.key, []).append(
+            AttemptView(
+                attempt=a.attempt,
+                job_id=a.job_id,
+                status=str(a.status)
+                if a.status
+                else ("submitting" if a.job_id is None else "submitted"),
+                reason=a.reason,
+                started=a.submitted_at,
+                finished=a.finished_at,
+            )
+        )
+    views = []
+    for job in ledger.jobs(run_id):
+        attempts = tuple(by_key.get(job.key, ()))
+        if job.outcome is not None:
+            status = str(job.outcome)
+        elif job.retry_at is not None:
+            status = "retrying"
+        elif not attempts:
+            status = "unsubmitted"
+        else:
+            status = attempts[-1].status
+        views.append(JobView(job.key, job.spec.name, status, attempts))
+    return views
+
+
+def failures_first(views: Sequence[JobView]) -> list[JobView]:
+    """Failed and timed-out jobs first, then the rest; the run's order within each."""
+    return sorted(views, key=lambda v: 0 if v.failed else 1 if v.status == "cancelled" else 2)
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)
