@@ -61,7 +61,7 @@ def run_command(manifest: Path, **options: Any) -> None:
     settings = DriveSettings(**options)
     configure_logging(settings.log_level)
     with usage_errors():
-        loaded = load_manifest(manifest)
+        loaded = load_manifest(manifest, allow_outside=settings.allow_outside)
         if settings.detach:
             with Ledger(settings.state_dir) as ledger:
                 run = record_manifest_run(ledger, loaded, endpoint=settings.endpoint or None)
@@ -137,6 +137,7 @@ def _drive(
                     on_event=cb,
                     control=control,
                     executor=s.executor,
+                    allow_outside=s.allow_outside,
                 )
             except Exception as exc:  # re-raised below, outside the task group
                 failure = exc
@@ -210,6 +211,8 @@ def _spawn_detached(ledger: Ledger, run_id: str, s: DriveSettings) -> None:
     ]
     if s.endpoint:
         args += ["--endpoint", s.endpoint]
+    for folder in s.allow_outside:
+        args += ["--allow-outside", str(folder.resolve())]
     try:
         with open(log_path, "ab") as log:
             subprocess.Popen(

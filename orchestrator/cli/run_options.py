@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from orchestrator.api.errors import PermanentError
-from orchestrator.cli.manifest_commands import ManifestProblem
+from orchestrator.cli.manifest_commands import ALLOW_OUTSIDE_OPTION, ManifestProblem
 from orchestrator.engine.connection import EndpointError
 from orchestrator.engine.events import EXIT_USAGE
 from orchestrator.engine.runs import ResumeError
@@ -93,6 +93,7 @@ def drive_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 is_flag=True,
                 help="Run in a background process (log in the state dir); print the run id.",
             ),
+            ALLOW_OUTSIDE_OPTION,
         ]
     ):
         func = option(func)
@@ -117,6 +118,7 @@ class DriveSettings(ConnectionSettings):
     output: str
     cancel_on_interrupt: bool
     detach: bool
+    allow_outside: tuple[Path, ...] = ()
 
 
 @contextmanager

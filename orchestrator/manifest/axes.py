@@ -115,7 +115,7 @@ def range_values(spec: Any) -> Sequence[Any]:
     return FloatRange(float(start), float(stop), float(step))
 
 
-def _read_text(fence: Confinement, name: Any) -> tuple[Path, str]:
+def _read_text(fence: Confinement, name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
         raise SourceError("file takes a path relative to the manifest's directory")
     base = fence.base
@@ -142,13 +142,13 @@ def _read_text(fence: Confinement, name: Any) -> tuple[Path, str]:
     nul = text.find("\x00")
     if nul >= 0:
         raise SourceError(f"file {name} holds a NUL byte on line {text.count(chr(10), 0, nul) + 1}")
-    return path, text
+    return text
 
 
 def file_values(fence: Confinement, name: Any) -> list[Any]:
     """Values from a file: rows of .csv (mappings), values of .jsonl, a list in .json/.yaml,
     else one value per non-blank line (lines starting with # are comments)."""
-    path, text = _read_text(fence, name)
+    text = _read_text(fence, name)
     suffix = Path(name).suffix.lower()  # as written: a symlink's target may be named anyhow
     if suffix == ".csv":
         return _csv_rows(name, text)
@@ -206,5 +206,7 @@ def glob_values(fence: Confinement, pattern: Any) -> list[str]:
         except OutsideError as exc:
             raise SourceError(f"glob {pattern!r} matches {exc}") from None
         except (OSError, RuntimeError) as exc:  # a symlink loop
-            raise SourceError(f"glob {pattern!r} matches {match}, which cannot be read: {exc}")
+            raise SourceError(
+                f"glob {pattern!r} matches {match}, which cannot be read: {exc}"
+            ) from None
     return matches
