@@ -35,6 +35,7 @@ from orchestrator.cli.run_options import (
     drive_options,
     usage_errors,
 )
+from orchestrator.cli.state_dir_errors import disk_full
 from orchestrator.engine import EngineOptions, EventCallback, RunSummary
 from orchestrator.engine.control import RunControl
 from orchestrator.engine.events import EXIT_INTERRUPTED
@@ -48,8 +49,10 @@ from orchestrator.engine.runs import (
 from orchestrator.ledger import (
     INHERITED_LOCK_ENV,
     Ledger,
+    LedgerFullError,
 )
 from orchestrator.manifest import load_manifest
+from orchestrator.state_files import open_private, private_dir
 
 
 @click.command("run")
@@ -157,6 +160,13 @@ def _drive(
     except KeyboardInterrupt:
         print_interrupted(control.run_id, s.state_dir)
         sys.exit(EXIT_INTERRUPTED)
+    except (LedgerFullError, BaseExceptionGroup) as exc:
+        full = disk_full(exc)
+        if full is None:
+            raise
+        click.echo(f"error: {full}: the run stopped.", err=True)
+        print_interrupted(control.run_id, s.state_dir)
+        sys.exit(EXIT_INTERRUPTED)
     print_result(summary, s.output)
     if summary.interrupted:
         print_interrupted(summary.run, s.state_dir)
@@ -187,7 +197,7 @@ def _say_embedded(endpoint: str | None, state_dir: Path, workspace: Path | None)
 def _spawn_detached(ledger: Ledger, run_id: str, s: DriveSettings) -> None:
     """Hand the run to a background ``resume`` that inherits the run's lock."""
     log_path = s.state_dir / "logs" / f"{run_id}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(log_path.parent)
     lock = ledger.lock(run_id)
     lock.acquire()
     fd = lock.detach_fd()
@@ -214,7 +224,7 @@ def _spawn_detached(ledger: Ledger, run_id: str, s: DriveSettings) -> None:
     for folder in s.allow_outside:
         args += ["--allow-outside", str(folder.resolve())]
     try:
-        with open(log_path, "ab") as log:
+        with open_private(log_path) as log:
             subprocess.Popen(
                 args,
                 stdin=subprocess.DEVNULL,

@@ -36,7 +36,7 @@ from orchestrator.ledger import LEDGER_FILE, Ledger, RunState
 )
 def watch_command(run_id: str, state_dir: Path, output: str, interval: float) -> None:
     """Follow a run driven by another process (e.g. --detach) until it ends."""
-    with usage_errors(), Ledger(state_dir) as ledger:
+    with usage_errors(), Ledger(state_dir, read_only=True) as ledger:
         run = ledger.get_run(run_id)
         tally = Tally(run.total_jobs)
         stderr = Console(stderr=True)
@@ -66,7 +66,7 @@ def watch_command(run_id: str, state_dir: Path, output: str, interval: float) ->
 @inspect_options
 def status_command(run_id: str, state_dir: Path, output: str) -> None:
     """Show a run's state and counts from the ledger."""
-    with usage_errors(), Ledger(state_dir) as ledger:
+    with usage_errors(), Ledger(state_dir, read_only=True) as ledger:
         run = ledger.get_run(run_id)
         data = run_json(run, ledger.effective_state(run), ledger.counts(run.id))
     if output == "json":
@@ -89,7 +89,7 @@ def runs_command(state_dir: Path, output: str) -> None:
     """List the runs of a state dir, newest first."""
     rows = []
     if (state_dir / LEDGER_FILE).exists():  # listing must not create a state dir
-        with Ledger(state_dir) as ledger:
+        with usage_errors(), Ledger(state_dir, read_only=True) as ledger:
             rows = [
                 run_json(r, ledger.effective_state(r), ledger.counts(r.id))
                 for r in ledger.list_runs()

@@ -13,6 +13,7 @@ import click
 
 from orchestrator.api.errors import PermanentError
 from orchestrator.cli.manifest_commands import ALLOW_OUTSIDE_OPTION, ManifestProblem
+from orchestrator.cli.state_dir_errors import state_dir_errors
 from orchestrator.engine.connection import EndpointError
 from orchestrator.engine.events import EXIT_USAGE
 from orchestrator.engine.runs import ResumeError
@@ -123,9 +124,11 @@ class DriveSettings(ConnectionSettings):
 
 @contextmanager
 def usage_errors() -> Iterator[None]:
-    """Problems the user must fix: message on stderr, exit 2."""
+    """Problems the user must fix: message on stderr, exit 2 (the state dir's problems too:
+    ``state_dir_errors``)."""
     try:
-        yield
+        with state_dir_errors():
+            yield
     except ManifestError as exc:  # every issue on its own line, as `plan` shows them
         ManifestProblem(exc).show()
         sys.exit(EXIT_USAGE)
