@@ -43,6 +43,13 @@ def state_dir_errors() -> Iterator[None]:
             f"error: cannot write {exc.filename or 'the state dir'}: {exc.strerror}", err=True
         )
         sys.exit(EXIT_USAGE)
+    except BaseExceptionGroup as group:  # the engine's task group met the ledger's failure
+        leaf = _ledger_failure(group)
+        if leaf is None:
+            raise
+        message = leaf if isinstance(leaf, LedgerError) else translate(leaf, _ledger_path())
+        click.echo(f"error: {message}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 def _ledger_path() -> Path:
@@ -55,6 +62,17 @@ def _ledger_path() -> Path:
 def disk_full(error: BaseException) -> LedgerFullError | None:
     """The LedgerFullError behind ``error`` (itself, in an exception group, or the error it
     interrupted), if the run stopped because the disk is full."""
+    found = _find(error, (LedgerFullError,))
+    return found if isinstance(found, LedgerFullError) else None
+
+
+def _ledger_failure(error: BaseException) -> LedgerError | sqlite3.Error | None:
+    found = _find(error, (LedgerError, sqlite3.Error))
+    return found if isinstance(found, LedgerError | sqlite3.Error) else None
+
+
+def _find(error: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
+    """The first exception of ``kinds`` in ``error``, its groups, causes and contexts."""
     seen: set[int] = set()
     pending: list[BaseException | None] = [error]
     while pending:
@@ -62,7 +80,7 @@ def disk_full(error: BaseException) -> LedgerFullError | None:
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, LedgerFullError):
+        if isinstance(current, kinds):
             return current
         if isinstance(current, BaseExceptionGroup):
             pending.extend(current.exceptions)

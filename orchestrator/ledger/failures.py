@@ -7,6 +7,7 @@ run that meets it stops as interrupted and can be resumed once there is space.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -36,9 +37,19 @@ def translate(error: sqlite3.Error, path: Path) -> LedgerError:
     if "full" in text or getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
         return LedgerFullError(f"the disk holding {path} is full")
     if "readonly" in text or "read-only" in text or "unable to open" in text:
+        if _read_only(path.parent):
+            return LedgerWriteError(f"cannot write {path}: {path.parent} is read-only")
         return LedgerWriteError(f"cannot write {path}: {error} (is the state dir read-only?)")
     if "not a database" in text or "malformed" in text or "no such table" in text:
         return NotALedgerError(path, str(error))
     if "disk i/o" in text:
         return LedgerWriteError(f"cannot write {path}: {error}")
     return LedgerError(f"ledger {path}: {error}")
+
+
+def _read_only(folder: Path) -> bool:
+    """True when ``folder`` is on a read-only mount or this process may not write in it."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+    except OSError:
+        return False
