@@ -97,7 +97,7 @@ def parse_yaml(text: str, issues: IssueCollector) -> LocatedDocument | None:
             return LocatedDocument(data=None)
         if "*" in text and not _aliases_are_modest(root, issues):  # no '*', no alias
             return None
-        converter = _Converter(loader, issues)
+        converter = _Converter(loader, issues, release="*" not in text)
         data = converter.convert(root, (), 0)
         return LocatedDocument(data=data, values=converter.values, keys=converter.keys)
     finally:
@@ -166,9 +166,12 @@ def _aliases_are_modest(root: yaml.Node, issues: IssueCollector) -> bool:
 class _Converter:
     """Turns composed nodes into plain values, recording positions as it goes."""
 
-    def __init__(self, loader: yaml.SafeLoader, issues: IssueCollector) -> None:
+    def __init__(
+        self, loader: yaml.SafeLoader, issues: IssueCollector, *, release: bool = False
+    ) -> None:
         self.loader = loader
         self.issues = issues
+        self.release = release  # drop converted nodes (only safe when no alias shares them)
         self.values: dict[PathKey, Position] = {}
         self.keys: dict[PathKey, Position] = {}
 
@@ -182,9 +185,13 @@ class _Converter:
             self.issues.add(*position, f"YAML nested too deeply (more than {MAX_DEPTH} levels)")
             return None
         if isinstance(node, yaml.SequenceNode):
-            return [
-                self.convert(child, (*path, i), depth + 1) for i, child in enumerate(node.value)
-            ]
+            children = node.value
+            values = []
+            for i, child in enumerate(children):
+                values.append(self.convert(child, (*path, i), depth + 1))
+                if self.release:
+                    children[i] = None  # the tree shrinks as the values grow: one peak, not two
+            return values
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         return self._scalar(node, position)
