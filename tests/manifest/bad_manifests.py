@@ -223,7 +223,8 @@ CASES: list[BadManifest] = [
     BadManifest(
         "names",
         "collide-with-defaults",
-        "name: t\ndefaults: {pipelineYamlPath: p.yaml, parameters: {data-dir: x}}\njobs:\n  - parameters: {DATA_DIR: y}\n",
+        "name: t\ndefaults: {pipelineYamlPath: p.yaml, parameters: {data-dir: x}}\n"
+        "jobs:\n  - parameters: {DATA_DIR: y}\n",
         4,
         18,
         "would both reach the job as DATA_DIR",

@@ -23,6 +23,7 @@ Sessions live in :mod:`orchestrator.platform.store.sessions` on the same connect
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
@@ -74,7 +75,10 @@ class Store(JobWrites):
         newer schema (``PRAGMA user_version``).
         """
         if str(path) != ":memory:":
-            private_file(Path(path))  # 0600 before SQLite sees it: -wal and -shm take its mode
+            # 0600 before SQLite sees it: -wal and -shm take its mode. A path that cannot be
+            # created is left for SQLite to report (as StoreError, below).
+            with contextlib.suppress(OSError):
+                private_file(Path(path))
         connection = sqlite3.connect(str(path), isolation_level=None)
         try:
             connection.row_factory = sqlite3.Row
