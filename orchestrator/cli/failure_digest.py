@@ -36,7 +36,7 @@ def print_failure_digest(
     if views is None:
         if not (state_dir / LEDGER_FILE).exists():
             return
-        with Ledger(state_dir) as ledger:
+        with Ledger(state_dir, read_only=True) as ledger:
             views = jobs_from_ledger(ledger, summary.run)
     if not where and state_dir != Path(".orchestrator"):
         where = f" --state-dir {state_dir}"

@@ -131,7 +131,7 @@ def _local_log(
         if not path.exists():
             click.echo(f"(no log yet at {path})", err=True)
         return
-    with Ledger(state_dir) as ledger:
+    with Ledger(state_dir, read_only=True) as ledger:
         while not _settled_in_ledger(ledger, run.run_id, key, attempt.attempt):
             time.sleep(interval)  # a file we only read: poll it
             drain()

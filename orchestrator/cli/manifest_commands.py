@@ -24,6 +24,15 @@ from orchestrator.manifest.manifest import MAX_MANIFEST_BYTES
 
 EXIT_BAD_MANIFEST = 2
 
+ALLOW_OUTSIDE_OPTION = click.option(
+    "--allow-outside",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Let the manifest's file:/glob: sources read in DIR too (repeatable); by default "
+    "they read only inside the manifest's folder.",
+)
+
 
 class ManifestProblem(click.ClickException):
     """A manifest that failed to load: every issue on stderr, exit code 2, no traceback."""
@@ -45,7 +54,7 @@ class ManifestProblem(click.ClickException):
 STDIN = "-"
 
 
-def load_or_exit(path: str | Path) -> Manifest:
+def load_or_exit(path: str | Path, allow_outside: tuple[Path, ...] = ()) -> Manifest:
     """Load a manifest for a command; a bad manifest ends the command with exit code 2.
 
     ``-`` reads the manifest from stdin; its relative paths resolve from the current folder.
@@ -53,8 +62,8 @@ def load_or_exit(path: str | Path) -> Manifest:
     try:
         if str(path) == STDIN:
             data = sys.stdin.buffer.read(MAX_MANIFEST_BYTES + 1)
-            return load_manifest(Path.cwd() / STDIN, data=data)
-        return load_manifest(path)
+            return load_manifest(Path.cwd() / STDIN, data=data, allow_outside=allow_outside)
+        return load_manifest(path, allow_outside=allow_outside)
     except ManifestError as exc:
         raise ManifestProblem(exc) from None
 
@@ -110,9 +119,16 @@ def _table(manifest: Manifest, limit: int) -> Table:
 @click.option(
     "--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Rows in the table."
 )
-def plan(manifest_file: str, count_only: bool, output: str, limit: int) -> None:
+@ALLOW_OUTSIDE_OPTION
+def plan(
+    manifest_file: str,
+    count_only: bool,
+    output: str,
+    limit: int,
+    allow_outside: tuple[Path, ...],
+) -> None:
     """Show what FILE would launch, without launching anything (FILE ``-``: stdin)."""
-    manifest = load_or_exit(manifest_file)
+    manifest = load_or_exit(manifest_file, allow_outside)
     if count_only:
         click.echo(manifest.count())
         return

@@ -20,6 +20,8 @@ from orchestrator.api import PlatformClient
 from orchestrator.api.model import JobStatus
 from orchestrator.cli.completion import complete_run_ids
 from orchestrator.cli.logs import configure_logging
+from orchestrator.cli.platform_errors import platform_errors
+from orchestrator.cli.prompts import confirm_or_exit
 from orchestrator.cli.run_options import (
     ConnectionSettings,
     connection_options,
@@ -70,7 +72,7 @@ def cancel_command(
     forms = sum([run_id is not None, scheduled, bool(where)])
     if forms != 1:
         raise click.UsageError("give exactly one of RUN, --scheduled or --where KEY=VALUE")
-    with usage_errors():
+    with usage_errors(), platform_errors():
         if run_id is not None:
             result = anyio.run(_cancel_run, run_id, settings, yes, dry_run)
         else:
@@ -172,7 +174,7 @@ def _confirm(count: int, what: str, yes: bool, allow_zero: bool = False) -> bool
     click.echo(f"{count} unfinished job(s) match {what}.", err=True)
     if count == 0 and not allow_zero:
         return False
-    return yes or click.confirm("Cancel them?", default=False, err=True)
+    return yes or confirm_or_exit("Cancel them?")
 
 
 def _report(result: dict[str, object], output: str) -> None:

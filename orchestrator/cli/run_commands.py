@@ -38,6 +38,7 @@ from orchestrator.cli.run_options import (
     usage_errors,
 )
 from orchestrator.cli.run_overrides import OVERRIDE_KEYS, apply_overrides, override_options
+from orchestrator.cli.state_dir_errors import disk_full
 from orchestrator.engine import EngineOptions, EventCallback, RunSummary
 from orchestrator.engine.control import RunControl
 from orchestrator.engine.events import EXIT_INTERRUPTED
@@ -51,8 +52,10 @@ from orchestrator.engine.runs import (
 from orchestrator.ledger import (
     INHERITED_LOCK_ENV,
     Ledger,
+    LedgerFullError,
 )
 from orchestrator.manifest import load_manifest
+from orchestrator.state_files import open_private, private_dir
 
 
 @click.command("run")
@@ -66,7 +69,9 @@ def run_command(manifest: Path, **options: Any) -> None:
     settings = DriveSettings(**options)
     configure_logging(settings.log_level)
     with usage_errors():
-        loaded = apply_overrides(load_manifest(manifest), overrides)
+        loaded = apply_overrides(
+            load_manifest(manifest, allow_outside=settings.allow_outside), overrides
+        )
         if settings.detach:
             with Ledger(settings.state_dir) as ledger:
                 run = record_manifest_run(ledger, loaded, endpoint=settings.endpoint or None)
@@ -142,6 +147,7 @@ def _drive(
                     on_event=cb,
                     control=control,
                     executor=s.executor,
+                    allow_outside=s.allow_outside,
                 )
             except Exception as exc:  # re-raised below, outside the task group
                 failure = exc
@@ -159,6 +165,13 @@ def _drive(
         else:
             summary = anyio.run(main, callback)
     except KeyboardInterrupt:
+        print_interrupted(control.run_id, s.state_dir)
+        sys.exit(EXIT_INTERRUPTED)
+    except (LedgerFullError, BaseExceptionGroup) as exc:
+        full = disk_full(exc)
+        if full is None:
+            raise
+        click.echo(f"error: {full}: the run stopped.", err=True)
         print_interrupted(control.run_id, s.state_dir)
         sys.exit(EXIT_INTERRUPTED)
     print_result(summary, s.output)
@@ -192,7 +205,7 @@ def _say_embedded(endpoint: str | None, state_dir: Path, workspace: Path | None)
 def _spawn_detached(ledger: Ledger, run_id: str, s: DriveSettings) -> None:
     """Hand the run to a background ``resume`` that inherits the run's lock."""
     log_path = s.state_dir / "logs" / f"{run_id}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(log_path.parent)
     lock = ledger.lock(run_id)
     lock.acquire()
     fd = lock.detach_fd()
@@ -216,8 +229,10 @@ def _spawn_detached(ledger: Ledger, run_id: str, s: DriveSettings) -> None:
     ]
     if s.endpoint:
         args += ["--endpoint", s.endpoint]
+    for folder in s.allow_outside:
+        args += ["--allow-outside", str(folder.resolve())]
     try:
-        with open(log_path, "ab") as log:
+        with open_private(log_path) as log:
             subprocess.Popen(
                 args,
                 stdin=subprocess.DEVNULL,

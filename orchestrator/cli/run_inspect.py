@@ -82,7 +82,7 @@ def _watch_ledger(
     interval: float,
     emit: Callable[[Event], None] | None,
 ) -> None:
-    with Ledger(source.state_dir) as ledger:
+    with Ledger(source.state_dir, read_only=True) as ledger:
         run = ledger.get_run(run_id)
         tally = Tally(run.total_jobs)
         seen: dict[str, JobView] = {}
@@ -187,7 +187,7 @@ def runs_command(output: str, **options: Any) -> None:
         if source.endpoint:
             rows = [view_json(run, source) for run in load_server_runs(source)]
         elif (source.state_dir / LEDGER_FILE).exists():  # listing must not create a state dir
-            with Ledger(source.state_dir) as ledger:
+            with Ledger(source.state_dir, read_only=True) as ledger:
                 rows = [
                     run_json(r, ledger.effective_state(r), ledger.counts(r.id))
                     for r in ledger.list_runs()
@@ -203,7 +203,7 @@ def runs_command(output: str, **options: Any) -> None:
 def view_json(run: RunView, source: ViewSource) -> dict[str, Any]:
     """One run for ``status``/``runs`` JSON, with the same keys from either source."""
     if run.record is not None:
-        with Ledger(source.state_dir) as ledger:
+        with Ledger(source.state_dir, read_only=True) as ledger:
             return run_json(run.record, ledger.effective_state(run.record), run.counts)
     data = RunSummary.from_counts(run.run_id, run.counts).to_json()
     data.update(

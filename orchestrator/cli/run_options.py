@@ -12,7 +12,8 @@ from typing import Any
 import click
 
 from orchestrator.api.errors import PermanentError
-from orchestrator.cli.manifest_commands import ManifestProblem
+from orchestrator.cli.manifest_commands import ALLOW_OUTSIDE_OPTION, ManifestProblem
+from orchestrator.cli.state_dir_errors import state_dir_errors
 from orchestrator.engine.connection import EndpointError
 from orchestrator.engine.events import EXIT_USAGE
 from orchestrator.engine.runs import ResumeError
@@ -94,6 +95,7 @@ def drive_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 is_flag=True,
                 help="Run in a background process (log in the state dir); print the run id.",
             ),
+            ALLOW_OUTSIDE_OPTION,
         ]
     ):
         func = option(func)
@@ -118,13 +120,16 @@ class DriveSettings(ConnectionSettings):
     output: str
     cancel_on_interrupt: bool
     detach: bool
+    allow_outside: tuple[Path, ...] = ()
 
 
 @contextmanager
 def usage_errors() -> Iterator[None]:
-    """Problems the user must fix: message on stderr, exit 2."""
+    """Problems the user must fix: message on stderr, exit 2 (the state dir's problems too:
+    ``state_dir_errors``)."""
     try:
-        yield
+        with state_dir_errors():
+            yield
     except ManifestError as exc:  # every issue on its own line, as `plan` shows them
         ManifestProblem(exc).show()
         sys.exit(EXIT_USAGE)

@@ -102,7 +102,7 @@ def load_run(source: ViewSource, run_id: str) -> RunView:
             f"no run {run_id!r} in {source.state_dir} (no ledger there; "
             "pass --endpoint to read runs from a platform)"
         )
-    with Ledger(source.state_dir) as ledger:
+    with Ledger(source.state_dir, read_only=True) as ledger:
         record = ledger.get_run(run_id)
         return RunView(
             run_id=record.id,

@@ -20,6 +20,7 @@ import structlog
 
 from orchestrator.api import PlatformClient
 from orchestrator.manifest.model import Policy
+from orchestrator.state_files import write_private
 
 EMBEDDED_PID_FILE = "embedded-platform.pid"
 LEFTOVER_STOP_SECONDS = 15.0
@@ -69,7 +70,7 @@ async def connect(
     except PlatformStartError as exc:
         raise EndpointError(f"could not start the embedded local platform: {exc}") from exc
     if platform.process is not None:
-        pid_file.write_text(str(platform.process.pid))
+        write_private(pid_file, str(platform.process.pid))
     log.info("embedded.started", url=platform.url)
     try:
         yield Endpoint(platform.url, platform.token, embedded=True)

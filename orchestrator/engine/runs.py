@@ -56,9 +56,16 @@ async def run_manifest(
     on_event: EventCallback | None = None,
     control: RunControl | None = None,
     executor: str = "local",
+    allow_outside: Iterable[str | Path] = (),
 ) -> RunSummary:
-    """Run every job of a manifest to the end; with no endpoint, on the embedded platform."""
-    loaded = manifest if isinstance(manifest, Manifest) else load_manifest(manifest)
+    """Run every job of a manifest to the end; with no endpoint, on the embedded platform.
+
+    ``allow_outside``: folders beyond the manifest's own its sources may read (a path only)."""
+    loaded = (
+        manifest
+        if isinstance(manifest, Manifest)
+        else load_manifest(manifest, allow_outside=allow_outside)
+    )
     state = Path(state_dir)
     async with connect(
         endpoint=endpoint,
@@ -114,20 +121,21 @@ async def resume_run(
     control: RunControl | None = None,
     executor: str = "local",
     retry_failed: bool = False,
+    allow_outside: Iterable[str | Path] = (),
 ) -> RunSummary:
     """Continue a run from its ledger: reconcile, then submit whatever is left, exactly once.
 
     ``specs`` defaults to the run's manifest, which must be unchanged (same digest). The
     endpoint defaults to the one recorded; a run started on the embedded platform restarts it.
     With ``retry_failed`` the jobs that ended failed or timed out are resubmitted first
-    (:func:`reopen_failed`).
+    (:func:`reopen_failed`). ``allow_outside`` widens the manifest's sources as ``run`` did.
     """
     state = Path(state_dir)
     with Ledger(state) as ledger:
         run = ledger.get_run(run_id)
         if retry_failed:
             reopen_failed(ledger, run.id)
-        stream = specs if specs is not None else _manifest_specs(run)
+        stream = specs if specs is not None else _manifest_specs(run, allow_outside)
         workspace = Path(run.manifest_path).parent if run.manifest_path else Path.cwd()
         async with connect(
             endpoint=endpoint or run.endpoint,
@@ -150,13 +158,13 @@ def reopen_failed(ledger: Ledger, run_id: str) -> int:
         return ledger.reopen(run_id, [JobStatus.FAILED, JobStatus.TIMED_OUT])
 
 
-def _manifest_specs(run: RunRecord) -> Iterable[JobSpec]:
+def _manifest_specs(run: RunRecord, allow_outside: Iterable[str | Path]) -> Iterable[JobSpec]:
     if run.manifest_path is None:
         return ()  # a run of specs built in code: the ledger holds every admitted job
     path = Path(run.manifest_path)
     if not path.exists():
         raise ResumeError(f"run {run.id}: its manifest {path} is gone")
-    manifest = load_manifest(path)
+    manifest = load_manifest(path, allow_outside=allow_outside)
     if manifest.digest != run.manifest_digest:
         raise ResumeError(
             f"run {run.id}: {path} changed since the run started; restore it, or start a new"

@@ -4,6 +4,12 @@ The engine writes an attempt's *intent* before its create request and the job id
 reply; everything needed to resume a run after a crash is here.
 """
 
+from orchestrator.ledger.failures import (
+    LedgerError,
+    LedgerFullError,
+    LedgerWriteError,
+    NotALedgerError,
+)
 from orchestrator.ledger.lock import INHERITED_LOCK_ENV, RunLock, RunLockedError
 from orchestrator.ledger.records import AttemptRecord, JobRecord, RunCounts, RunRecord, RunState
 from orchestrator.ledger.store import (
@@ -21,6 +27,10 @@ __all__ = [
     "AttemptStatus",
     "JobRecord",
     "Ledger",
+    "LedgerError",
+    "LedgerFullError",
+    "LedgerWriteError",
+    "NotALedgerError",
     "RunCounts",
     "RunLock",
     "RunLockedError",

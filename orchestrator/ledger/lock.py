@@ -11,6 +11,8 @@ import fcntl
 import os
 from pathlib import Path
 
+from orchestrator.state_files import private_dir
+
 INHERITED_LOCK_ENV = "ORCHESTRATOR_INHERITED_LOCK"  # "<run id>:<fd>", set by --detach
 
 
@@ -38,7 +40,7 @@ class RunLock:
             del os.environ[INHERITED_LOCK_ENV]
             self._fd = int(fd_text)
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -69,7 +71,7 @@ class RunLock:
         """True if some other open lock holds this run (probe without keeping the lock)."""
         if not self.path.exists():
             return False
-        fd = os.open(self.path, os.O_RDWR)
+        fd = os.open(self.path, os.O_RDONLY)  # flock needs no write access: read-only dirs
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

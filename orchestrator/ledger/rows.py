@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from pathlib import Path
 from types import TracebackType
 
 from orchestrator.api.model import JobStatus
 from orchestrator.ledger.codec import policy_from_json
+from orchestrator.ledger.failures import translate
 from orchestrator.ledger.records import AttemptRecord, RunRecord, RunState
 
 # Jobs with their latest attempt; the second parameter set to 1 keeps unsettled ones only.
@@ -22,13 +25,20 @@ JOBS_QUERY = (
 
 
 class Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on error (autocommit connection)."""
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error (autocommit connection).
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    A SQLite error inside (a full disk, a read-only file) leaves as a LedgerError naming
+    the file, the transaction rolled back."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self._db = db
+        self._path = path
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise translate(error, self._path) from None
 
     def __exit__(
         self,
@@ -36,7 +46,15 @@ class Transaction:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        try:
+            self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        except sqlite3.Error as error:
+            if self._db.in_transaction:  # a failed COMMIT leaves it open
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+            raise translate(error, self._path) from None
+        if isinstance(exc, sqlite3.Error):
+            raise translate(exc, self._path) from None
 
 
 def run_from_row(row: sqlite3.Row) -> RunRecord:

@@ -23,6 +23,7 @@ from orchestrator.ledger.codec import (
     spec_from_json,
     spec_to_json,
 )
+from orchestrator.ledger.failures import LedgerWriteError, NotALedgerError, translate
 from orchestrator.ledger.lock import RunLock
 from orchestrator.ledger.records import (
     AttemptRecord,
@@ -34,6 +35,7 @@ from orchestrator.ledger.records import (
 from orchestrator.ledger.rows import JOBS_QUERY, Transaction, attempt_from_row, run_from_row
 from orchestrator.ledger.schema import SCHEMA, SCHEMA_VERSION
 from orchestrator.manifest.model import JobSpec, Policy
+from orchestrator.state_files import private_dir, private_file
 
 LEDGER_FILE = "ledger.db"
 
@@ -61,17 +63,64 @@ def new_run_id(now: float | None = None) -> str:
 class Ledger:
     """Runs, jobs and attempts of one state dir."""
 
-    def __init__(self, state_dir: str | Path) -> None:
+    def __init__(self, state_dir: str | Path, *, read_only: bool = False) -> None:
+        """Open (``read_only``: never create or write) the ledger of ``state_dir``.
+
+        Raises :class:`LedgerError` subclasses for a file that is not a ledger, a state dir
+        that cannot be written, a full disk; ``read_only`` works in a read-only state dir.
+        """
         self.state_dir = Path(state_dir)
-        self.state_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.state_dir / LEDGER_FILE
-        self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(SCHEMA)
-        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        try:
+            self._db = self._open_read_only() if read_only else self._open_for_writing()
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from None
+        except OSError as exc:
+            raise LedgerWriteError(
+                f"cannot write {exc.filename or self.path}: {exc.strerror or exc}"
+            ) from None
+
+    def _open_for_writing(self) -> sqlite3.Connection:
+        private_dir(self.state_dir)
+        private_file(self.path)  # 0600 before SQLite sees it: -wal and -shm take its mode
+        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            db.row_factory = sqlite3.Row
+            self._check_is_ledger(db, allow_empty=True)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.executescript(SCHEMA)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        if not self.path.is_file():
+            raise RunNotFoundError(f"no runs in {self.state_dir} (no ledger there)")
+        uri = self.path.resolve().as_uri()
+        db = sqlite3.connect(f"{uri}?mode=ro", timeout=30.0, isolation_level=None, uri=True)
+        try:
+            self._check_is_ledger(db, allow_empty=False)
+        except sqlite3.OperationalError:  # WAL in a read-only dir without its -shm file
+            db.close()
+            db = sqlite3.connect(f"{uri}?immutable=1", isolation_level=None, uri=True)
+            self._check_is_ledger(db, allow_empty=False)
+        db.row_factory = sqlite3.Row
+        return db
+
+    def _check_is_ledger(self, db: sqlite3.Connection, *, allow_empty: bool) -> None:
+        """Refuse a database that is someone else's (or no database at all)."""
+        try:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "unable to open" in str(exc):
+                raise
+            raise NotALedgerError(self.path, str(exc)) from None
+        if "runs" not in tables and (tables or not allow_empty):
+            raise NotALedgerError(self.path, "it has no runs table")
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -86,7 +135,7 @@ class Ledger:
         self.close()
 
     def _tx(self) -> Transaction:
-        return Transaction(self._db)
+        return Transaction(self._db, self.path)
 
     def lock(self, run_id: str) -> RunLock:
         """The lock a driving process holds for ``run_id``."""

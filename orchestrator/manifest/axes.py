@@ -19,6 +19,7 @@ from typing import Any, overload
 
 import yaml
 
+from orchestrator.manifest.confinement import Confinement, OutsideError
 from orchestrator.manifest.templates import render_value
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -114,42 +115,43 @@ def range_values(spec: Any) -> Sequence[Any]:
     return FloatRange(float(start), float(stop), float(step))
 
 
-def _read_text(base: Path, name: Any) -> tuple[Path, str]:
+def _read_text(fence: Confinement, name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
         raise SourceError("file takes a path relative to the manifest's directory")
+    base = fence.base
     path = base / name
     try:
+        path = fence.check(path, name)
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             raise SourceError(f"{name} is not a regular file")
         if info.st_size > MAX_FILE_BYTES:
             raise SourceError(f"file {name} is larger than {MAX_FILE_BYTES} bytes")
         data = path.read_bytes()
+    except OutsideError as exc:
+        raise SourceError(str(exc)) from None
     except FileNotFoundError:
         raise SourceError(f"file {name} not found (paths are relative to {base})") from None
-    except (IsADirectoryError, PermissionError, OSError) as exc:
-        raise SourceError(f"cannot read file {name}: {exc.strerror or exc}") from None
+    except (IsADirectoryError, PermissionError, OSError, RuntimeError) as exc:
+        message = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise SourceError(f"cannot read file {name}: {message}") from None
     try:
-        return path, data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceError(f"file {name} is not UTF-8 (byte {exc.start})") from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise SourceError(f"file {name} holds a NUL byte on line {text.count(chr(10), 0, nul) + 1}")
+    return text
 
 
-def file_values(base: Path, name: Any) -> list[Any]:
+def file_values(fence: Confinement, name: Any) -> list[Any]:
     """Values from a file: rows of .csv (mappings), values of .jsonl, a list in .json/.yaml,
     else one value per non-blank line (lines starting with # are comments)."""
-    path, text = _read_text(base, name)
-    suffix = path.suffix.lower()
+    text = _read_text(fence, name)
+    suffix = Path(name).suffix.lower()  # as written: a symlink's target may be named anyhow
     if suffix == ".csv":
-        reader = csv.DictReader(text.splitlines())
-        if not reader.fieldnames:
-            raise SourceError(f"file {name} has no header row")
-        rows: list[Any] = []
-        for number, row in enumerate(reader, start=2):
-            if None in row or any(value is None for value in row.values()):
-                raise SourceError(f"{name} row {number} does not have one value per column")
-            rows.append(dict(row))
-        return rows
+        return _csv_rows(name, text)
     if suffix == ".jsonl":
         values: list[Any] = []
         for number, line in enumerate(text.splitlines(), start=1):
@@ -170,10 +172,41 @@ def file_values(base: Path, name: Any) -> list[Any]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-def glob_values(base: Path, pattern: Any) -> list[str]:
-    """Paths matching a glob (``**`` recurses), relative to the manifest's directory, sorted."""
+def _csv_rows(name: str, text: str) -> list[Any]:
+    """Rows of a CSV file as mappings; a field may be as long as the file may be."""
+    limit = csv.field_size_limit(MAX_FILE_BYTES)  # the default 128 KiB is not a data bound
+    try:
+        reader = csv.DictReader(text.splitlines())
+        if not reader.fieldnames:
+            raise SourceError(f"file {name} has no header row")
+        rows: list[Any] = []
+        for number, row in enumerate(reader, start=2):
+            if None in row or any(value is None for value in row.values()):
+                raise SourceError(f"{name} row {number} does not have one value per column")
+            rows.append(dict(row))
+        return rows
+    except csv.Error as exc:
+        raise SourceError(f"{name} line {reader.line_num} is not valid CSV: {exc}") from None
+    finally:
+        csv.field_size_limit(limit)
+
+
+def glob_values(fence: Confinement, pattern: Any) -> list[str]:
+    """Paths matching a glob (``**`` recurses), relative to the manifest's directory, sorted.
+
+    Every match must resolve inside the fence: a symlinked directory does not lead out."""
     if not isinstance(pattern, str) or not pattern.strip():
         raise SourceError("glob takes a pattern like data/*.parquet")
     if Path(pattern).is_absolute():
         raise SourceError("glob patterns are relative to the manifest's directory")
-    return sorted(glob.glob(pattern, root_dir=base, recursive=True))
+    matches = sorted(glob.glob(pattern, root_dir=fence.base, recursive=True))
+    for match in matches:
+        try:
+            fence.check(fence.base / match, match)
+        except OutsideError as exc:
+            raise SourceError(f"glob {pattern!r} matches {exc}") from None
+        except (OSError, RuntimeError) as exc:  # a symlink loop
+            raise SourceError(
+                f"glob {pattern!r} matches {match}, which cannot be read: {exc}"
+            ) from None
+    return matches

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
+from orchestrator.manifest.confinement import Confinement
 from orchestrator.manifest.errors import IssueCollector, did_you_mean
 from orchestrator.manifest.yaml_source import LocatedDocument, PathKey
 
@@ -36,12 +36,13 @@ def dotted(path: PathKey) -> str:
 
 
 class Checker:
-    """Validation context: the located document, the issue list, and the manifest's folder."""
+    """Validation context: the located document, the issue list, and where sources may be
+    read from (the manifest's folder and any folder allowed outside it)."""
 
-    def __init__(self, doc: LocatedDocument, issues: IssueCollector, base: Path) -> None:
+    def __init__(self, doc: LocatedDocument, issues: IssueCollector, fence: Confinement) -> None:
         self.doc = doc
         self.issues = issues
-        self.base = base
+        self.fence = fence
 
     def error(self, path: PathKey, message: str, *, at_key: bool = False) -> None:
         """Record a problem located at the value (or key) at ``path``."""
@@ -66,12 +67,27 @@ class Checker:
                     at_key=True,
                 )
 
-    def integer(self, value: Any, path: PathKey, minimum: int, hint: str = "") -> int | None:
-        """An int >= minimum, else report (booleans are not integers)."""
+    def integer(
+        self,
+        value: Any,
+        path: PathKey,
+        minimum: int,
+        hint: str = "",
+        *,
+        maximum: int | None = None,
+    ) -> int | None:
+        """An int in ``[minimum, maximum]``, else report (booleans are not integers)."""
         if isinstance(value, bool) or not isinstance(value, int):
             self.error(path, f"{dotted(path)} must be an integer, got {describe(value)}")
             return None
         if value < minimum:
             self.error(path, f"{dotted(path)} must be >= {minimum}{hint}, got {value}")
+            return None
+        if maximum is not None and value > maximum:
+            self.error(
+                path,
+                f"{dotted(path)} must be at most {maximum} (the platform's 32-bit Int), "
+                f"got {value}",
+            )
             return None
         return value

@@ -71,7 +71,5 @@ ITEM_SOURCE_KEYS = ("file",)
 
 # Variables every job has; matrix axes and item keys may not reuse these names.
 BUILTIN_VARIABLES = ("index", "group")
-# Parameters the engine sets on every attempt; a manifest may not set them.
-RESERVED_PARAMETERS = ("ORCHESTRATOR_RUN", "ORCHESTRATOR_JOB", "ORCHESTRATOR_ATTEMPT")
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"

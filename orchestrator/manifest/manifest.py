@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestrator.manifest.checker import Checker
+from orchestrator.manifest.confinement import Confinement
 from orchestrator.manifest.errors import IssueCollector
 from orchestrator.manifest.group import Group
 from orchestrator.manifest.model import JobSpec, Policy
@@ -45,12 +46,18 @@ class Manifest:
                 index += 1
 
 
-def load_manifest(path: str | Path, *, data: bytes | None = None) -> Manifest:
+def load_manifest(
+    path: str | Path,
+    *,
+    data: bytes | None = None,
+    allow_outside: Iterable[str | Path] = (),
+) -> Manifest:
     """Read, parse and validate a manifest file (or ``data``, read elsewhere: stdin).
 
     With ``data``, ``path`` only names the manifest and places it: relative paths in it
-    resolve from ``path``'s folder. Raises ManifestError listing every problem found, each
-    located at a line and column.
+    resolve from ``path``'s folder. ``file:`` and ``glob:`` sources may only read inside the
+    manifest's folder and the ``allow_outside`` folders (symlinks resolved). Raises
+    ManifestError listing every problem found, each located at a line and column.
     """
     source = Path(path)
     issues = IssueCollector(source)
@@ -72,7 +79,7 @@ def load_manifest(path: str | Path, *, data: bytes | None = None) -> Manifest:
     issues.raise_if_any()
     assert doc is not None
     default_name = re.sub(r"[^A-Za-z0-9._-]+", "-", source.stem).strip("-._")[:40] or "run"
-    checker = Checker(doc, issues, source.parent)
+    checker = Checker(doc, issues, Confinement.of(source.parent, allow_outside))
     validated = validate(checker, default_name)
     issues.raise_if_any()
     assert validated is not None

@@ -1,8 +1,9 @@
 """``{{ var }}`` templates: substitution of named values, and nothing else.
 
-A template names variables (optionally with dotted look-ups into mapping values,
-``{{ row.path }}``); there are no expressions, filters or calls, so no code can run from a
-manifest. Templates are compiled once per group and rendered per job.
+A placeholder names one variable and nothing else: no look-ups (``{{ v.key }}``,
+``{{ index.__class__ }}``), expressions, filters or calls, so no code can run from a manifest
+and a misspelt look-up cannot render as an empty string. Templates are compiled once per
+group and rendered per job.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
-_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_LOOKUP = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\s*(?:\.|\[)")
 
 
 class TemplateSyntaxError(ValueError):
@@ -23,10 +25,10 @@ class TemplateSyntaxError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Template:
-    """A string split into literal text and variable paths."""
+    """A string split into literal text and variable names (a name is a 1-tuple)."""
 
     source: str
-    parts: tuple[str | tuple[str, ...], ...]
+    parts: tuple[str | tuple[str], ...]
 
     @property
     def is_literal(self) -> bool:
@@ -34,8 +36,8 @@ class Template:
         return all(isinstance(part, str) for part in self.parts)
 
     @property
-    def variables(self) -> tuple[tuple[str, ...], ...]:
-        """Every variable path the template names, in order."""
+    def variables(self) -> tuple[tuple[str], ...]:
+        """Every variable the template names, in order (each as a 1-tuple)."""
         return tuple(part for part in self.parts if isinstance(part, tuple))
 
     def render(self, variables: Mapping[str, Any]) -> str:
@@ -43,36 +45,32 @@ class Template:
         parts = self.parts
         if len(parts) == 1:
             part = parts[0]
-            if type(part) is str:
-                return part
-            if len(part) == 1:
-                return render_value(variables.get(part[0]))
-        out: list[str] = []
-        for part in parts:
-            if type(part) is str:
-                out.append(part)
-                continue
-            value: Any = variables.get(part[0])
-            for name in part[1:]:
-                value = value.get(name) if isinstance(value, Mapping) else None
-            out.append(render_value(value))
-        return "".join(out)
+            return part if type(part) is str else render_value(variables.get(part[0]))
+        return "".join(
+            part if type(part) is str else render_value(variables.get(part[0])) for part in parts
+        )
 
 
 def compile_template(source: str) -> Template:
     """Split ``source`` into parts; raise TemplateSyntaxError for anything but ``{{ name }}``."""
-    parts: list[str | tuple[str, ...]] = []
+    parts: list[str | tuple[str]] = []
     position = 0
     for match in _PLACEHOLDER.finditer(source):
         if match.start() > position:
             parts.append(source[position : match.start()])
         expression = match.group(1).strip()
+        if _LOOKUP.match(expression):
+            raise TemplateSyntaxError(
+                f"template {match.group(0)!r} looks into a variable: templates name variables"
+                " only (no '.', attribute or index look-ups); to use a file's columns as"
+                " variables, read it with items: {file: ...}"
+            )
         if not _VARIABLE.fullmatch(expression):
             raise TemplateSyntaxError(
                 f"template {match.group(0)!r} must name a variable, like {{{{ lr }}}} "
                 "(no expressions, filters or calls)"
             )
-        parts.append(tuple(expression.split(".")))
+        parts.append((expression,))
         position = match.end()
     tail = source[position:]
     if "{{" in tail:

@@ -18,12 +18,12 @@ from orchestrator.manifest.fields import (
     GROUP_KEYS,
     JOB_FIELDS,
     NAME_PATTERN,
-    RESERVED_PARAMETERS,
     TOP_KEYS,
     Kind,
 )
 from orchestrator.manifest.group import Group
 from orchestrator.manifest.model import Policy
+from orchestrator.manifest.parameter_names import environment_name, parameter_name_problem
 from orchestrator.manifest.policy import absent_is_empty, build_policy
 from orchestrator.manifest.templates import (
     Template,
@@ -38,6 +38,9 @@ _NAME = re.compile(NAME_PATTERN)
 _CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 # Templated schedules are checked per job at load time when a group is at most this big.
 SCHEDULE_CHECK_LIMIT = 10_000
+# The platform's GraphQL Int is 32-bit signed: a bigger timeout would pass `plan` and then
+# fail the run's first create request.
+PLATFORM_INT_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,7 @@ def _groups(check: Checker, top: dict[Any, Any], defaults: dict[Any, Any]) -> li
         return []
     groups: list[Group] = []
     ids: dict[str, int] = {}
+    jobs_before = 0  # a running total: recounting every group per group is quadratic
     for position, entry in enumerate(raw):
         path: PathKey = ("jobs", position)
         spec = check.mapping(entry, path)
@@ -113,7 +117,7 @@ def _groups(check: Checker, top: dict[Any, Any], defaults: dict[Any, Any]) -> li
             check.error(path, f"job group {position + 1} is empty")
             continue
         check.known_keys(spec, path, GROUP_KEYS)
-        group = _group(check, spec, defaults, path, position, sum(g.count() for g in groups))
+        group = _group(check, spec, defaults, path, position, jobs_before)
         if group is None:
             continue
         if group.id in ids:
@@ -125,6 +129,7 @@ def _groups(check: Checker, top: dict[Any, Any], defaults: dict[Any, Any]) -> li
             continue
         ids[group.id] = position
         groups.append(group)
+        jobs_before += group.count()
     return groups
 
 
@@ -242,9 +247,9 @@ def _field(check: Checker, templates: _Templates, kind: Kind, raw: Any, path: Pa
         check.error(path, f"{dotted(path)} must be true or false, got {describe(raw)}")
         return None
     if kind is Kind.TIMEOUT:
-        return check.integer(raw, path, -1, " (-1 means never)")
+        return check.integer(raw, path, -1, " (-1 means never)", maximum=PLATFORM_INT_MAX)
     if kind is Kind.COUNT:
-        return check.integer(raw, path, 0)
+        return check.integer(raw, path, 0, maximum=PLATFORM_INT_MAX)
     if kind is Kind.PORT and isinstance(raw, int) and not isinstance(raw, bool):
         if 1 <= raw <= 65535:
             return str(raw)
@@ -304,12 +309,20 @@ def _parameters(
         for key, value in mapping.items():
             merged[key] = (value, (*owner, "parameters", key))
     result: dict[str, Template] = {}
+    by_environment: dict[str, str] = {}
     for key, (value, where) in merged.items():
-        if not isinstance(key, str) or not key:
-            check.error(where, f"parameter names must be strings, got {key!r}", at_key=True)
+        problem = parameter_name_problem(key)
+        if problem is not None:
+            check.error(where, problem, at_key=True)
             ok = False
-        elif key in RESERVED_PARAMETERS:
-            check.error(where, f"parameter {key} is set by the orchestrator", at_key=True)
+        elif (first := by_environment.setdefault(environment_name(key), key)) != key:
+            check.error(
+                where,
+                f"parameters {first} and {key} would both reach the job as "
+                f"{environment_name(key)} (names are upper-cased, '-' and '.' become '_'); "
+                "rename one",
+                at_key=True,
+            )
             ok = False
         elif value is None or isinstance(value, list | dict):
             check.error(

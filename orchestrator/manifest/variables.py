@@ -51,8 +51,8 @@ def _source(check: Checker, spec: dict[Any, Any], path: PathKey, allowed: Sequen
         if kind == "range":
             return range_values(argument)
         if kind == "file":
-            return file_values(check.base, argument)
-        return glob_values(check.base, argument)
+            return file_values(check.fence, argument)
+        return glob_values(check.fence, argument)
     except SourceError as exc:
         check.error((*path, kind), f"{dotted(path)}: {exc}")
         return None

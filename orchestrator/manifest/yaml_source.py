@@ -10,6 +10,7 @@ they are expanded, so a "billion laughs" document is refused in linear time.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,14 @@ _SAFE_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}"
     for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge")
 )
+# What YAML itself refuses to read (PyYAML's Reader.NON_PRINTABLE): control characters other
+# than tab and line breaks, lone surrogates. Found here, they get a line and a column.
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+# libyaml parses about ten times faster than the pure-Python parser; its messages are
+# terser, so a document it refuses is parsed again by the Python one for the message.
+_FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(slots=True)
@@ -60,10 +69,19 @@ class _Bomb(Exception):
 
 def parse_yaml(text: str, issues: IssueCollector) -> LocatedDocument | None:
     """Parse one YAML document; record problems in ``issues`` and return None on failure."""
-    loader = yaml.SafeLoader(text)
+    if not _printable(text, issues):
+        return None
+    loader: yaml.SafeLoader = _FAST_LOADER(text)
     try:
         try:
-            root = loader.get_single_node()
+            try:
+                root = loader.get_single_node()
+            except yaml.YAMLError:
+                if _FAST_LOADER is yaml.SafeLoader:
+                    raise
+                loader.dispose()
+                loader = yaml.SafeLoader(text)  # again, for PyYAML's fuller message
+                root = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -77,13 +95,29 @@ def parse_yaml(text: str, issues: IssueCollector) -> LocatedDocument | None:
             return None
         if root is None:
             return LocatedDocument(data=None)
-        if not _aliases_are_modest(root, issues):
+        if "*" in text and not _aliases_are_modest(root, issues):  # no '*', no alias
             return None
-        converter = _Converter(loader, issues)
+        converter = _Converter(loader, issues, release="*" not in text)
         data = converter.convert(root, (), 0)
         return LocatedDocument(data=data, values=converter.values, keys=converter.keys)
     finally:
         loader.dispose()
+
+
+def _printable(text: str, issues: IssueCollector) -> bool:
+    """Refuse NUL bytes and other control characters, each at its line and column."""
+    found = 0
+    for match in _NON_PRINTABLE.finditer(text):
+        start = match.start()
+        line = text.count("\n", 0, start) + 1
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        code = ord(match.group())
+        what = "a NUL byte" if code == 0 else f"the control character U+{code:04X}"
+        issues.add(line, column, f"{what} is not allowed in a manifest (YAML text only)")
+        found += 1
+        if found == 10:  # a binary file: ten are enough to say so
+            break
+    return found == 0
 
 
 def _aliases_are_modest(root: yaml.Node, issues: IssueCollector) -> bool:
@@ -132,9 +166,12 @@ def _aliases_are_modest(root: yaml.Node, issues: IssueCollector) -> bool:
 class _Converter:
     """Turns composed nodes into plain values, recording positions as it goes."""
 
-    def __init__(self, loader: yaml.SafeLoader, issues: IssueCollector) -> None:
+    def __init__(
+        self, loader: yaml.SafeLoader, issues: IssueCollector, *, release: bool = False
+    ) -> None:
         self.loader = loader
         self.issues = issues
+        self.release = release  # drop converted nodes (only safe when no alias shares them)
         self.values: dict[PathKey, Position] = {}
         self.keys: dict[PathKey, Position] = {}
 
@@ -148,9 +185,13 @@ class _Converter:
             self.issues.add(*position, f"YAML nested too deeply (more than {MAX_DEPTH} levels)")
             return None
         if isinstance(node, yaml.SequenceNode):
-            return [
-                self.convert(child, (*path, i), depth + 1) for i, child in enumerate(node.value)
-            ]
+            children = node.value
+            values = []
+            for i, child in enumerate(children):
+                values.append(self.convert(child, (*path, i), depth + 1))
+                if self.release:
+                    children[i] = None  # the tree shrinks as the values grow: one peak, not two
+            return values
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         return self._scalar(node, position)
@@ -208,5 +249,8 @@ class _Converter:
             return value.isoformat()
         if isinstance(value, bytes | bytearray):
             self.issues.add(*position, "binary values are not supported")
+            return None
+        if isinstance(value, str) and "\x00" in value:  # an escaped "\0": no platform takes it
+            self.issues.add(*position, "a NUL character (\\0) is not allowed in a value")
             return None
         return value

@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from orchestrator.state_files import private_dir
+
 TOKEN_ENV = "ORCHESTRATOR_PLATFORM_TOKEN"  # noqa: S105 (a variable name, not a secret)
 """Environment variable ``platform serve --token`` falls back to (keeps it out of argv)."""
 
@@ -33,7 +35,7 @@ def resolve_token(state_dir: Path, given: str | None) -> str:
     existing = read_token(state_dir)
     if existing:
         return existing
-    state_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(state_dir)
     token = secrets.token_urlsafe(32)
     path = token_path(state_dir)
     try:

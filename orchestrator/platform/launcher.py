@@ -27,6 +27,7 @@ from typing import IO
 
 from orchestrator.platform.config import DEFAULT_STATE_DIR
 from orchestrator.platform.credentials import TOKEN_ENV, read_token
+from orchestrator.state_files import open_private, private_dir
 
 READY_PATTERN = re.compile(r"^Local platform ready at (\S+)$")
 LOG_FILE = "platform.log"
@@ -118,8 +119,8 @@ class LocalPlatform:
         if self.process is not None:
             raise RuntimeError("platform already started")
         log_path = self.log_path()
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = log_path.open("ab")
+        private_dir(log_path.parent)
+        self._log = open_private(log_path)
         env = {k: v for k, v in os.environ.items() if k != TOKEN_ENV}
         if self.token:
             env[TOKEN_ENV] = self.token

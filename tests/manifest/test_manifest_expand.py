@@ -162,11 +162,9 @@ def test_file_axis_from_text_lines(load: Load, write: Write) -> None:
     assert [j.matrix["input"] for j in m.jobs()] == ["a.txt", "b.txt"]
 
 
-def test_file_axis_from_csv_rows_with_dotted_templates(load: Load, write: Write) -> None:
+def test_csv_rows_as_items_make_columns_variables(load: Load, write: Write) -> None:
     write("path,size\na,1\nb,2\n", "rows.csv")
-    m = load(
-        BASE + "jobs:\n  - matrix: {row: {file: rows.csv}}\n    parameters: {P: '{{ row.path }}'}\n"
-    )
+    m = load(BASE + "jobs:\n  - items: {file: rows.csv}\n    parameters: {P: '{{ path }}'}\n")
     assert [j.parameters["P"] for j in m.jobs()] == ["a", "b"]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.manifest import ManifestError, load_manifest
 from orchestrator.manifest.durations import parse_duration
 from orchestrator.manifest.templates import TemplateSyntaxError, compile_template, render_value
 
@@ -38,10 +39,16 @@ def test_bad_durations(text: object) -> None:
         parse_duration(text)
 
 
-def test_template_renders_variables_and_dotted_lookups() -> None:
-    template = compile_template("{{a}}-{{ row.x }}-{{ missing }}!")
-    assert template.render({"a": 1.5, "row": {"x": True}}) == "1.5-true-!"
+def test_template_renders_variables() -> None:
+    template = compile_template("{{a}}-{{ row }}-{{ missing }}!")
+    assert template.render({"a": 1.5, "row": {"x": True}}) == '1.5-{"x":true}-!'
     assert compile_template("plain").is_literal
+
+
+@pytest.mark.parametrize("text", ["{{ row.x }}", "{{ index.__class__ }}", "{{ v['k'] }}"])
+def test_templates_refuse_look_ups(text: str) -> None:
+    with pytest.raises(TemplateSyntaxError, match="templates name variables only"):
+        compile_template(text)
 
 
 @pytest.mark.parametrize("text", ["{{ a + b }}", "{{ a | upper }}", "{{ f() }}", "x {{ a", "{{}}"])
@@ -126,6 +133,9 @@ def test_items_errors(errors: Errors) -> None:
     assert any("items must be a list of mappings" in line for line in found)
 
 
-def test_devices_are_not_input_files(errors: Errors) -> None:
-    found = errors(BASE + "  - matrix: {a: {file: /dev/zero}}\n")
-    assert any("/dev/zero is not a regular file" in line for line in found)
+def test_devices_are_not_input_files(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(BASE + "  - matrix: {a: {file: /dev/zero}}\n")
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(manifest, allow_outside=["/dev"])
+    assert "/dev/zero is not a regular file" in str(caught.value)

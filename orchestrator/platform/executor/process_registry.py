@@ -13,6 +13,8 @@ import os
 import signal
 from pathlib import Path
 
+from orchestrator.state_files import private_dir, write_private
+
 PROC = Path("/proc")
 
 
@@ -49,9 +51,9 @@ class ProcessRegistry:
 
     def record(self, pgid: int) -> None:
         """A task's group (its leader's pid) just started."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         ticks = _start_ticks(pgid)
-        (self.directory / str(pgid)).write_text(str(ticks if ticks is not None else ""))
+        write_private(self.directory / str(pgid), str(ticks if ticks is not None else ""))
 
     def forget(self, pgid: int) -> None:
         """The group ended (or was killed) under our control."""

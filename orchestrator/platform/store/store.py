@@ -23,6 +23,7 @@ Sessions live in :mod:`orchestrator.platform.store.sessions` on the same connect
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
@@ -41,6 +42,7 @@ from orchestrator.platform.store.model import (
 from orchestrator.platform.store.schema_sql import SCHEMA, SCHEMA_VERSION
 from orchestrator.platform.store.timestamps import Clock, to_api, to_db, utc_now
 from orchestrator.platform.store.writes import DURATION_SQL, FINAL_SQL, JobWrites, new_id
+from orchestrator.state_files import private_file
 
 # JobChanges, Finish and new_id are re-exported for callers.
 __all__ = ["Finish", "JobChanges", "Store", "StoreError", "new_id"]
@@ -72,6 +74,11 @@ class Store(JobWrites):
         Raises :class:`StoreError` for a file that is not a database or was written by a
         newer schema (``PRAGMA user_version``).
         """
+        if str(path) != ":memory:":
+            # 0600 before SQLite sees it: -wal and -shm take its mode. A path that cannot be
+            # created is left for SQLite to report (as StoreError, below).
+            with contextlib.suppress(OSError):
+                private_file(Path(path))
         connection = sqlite3.connect(str(path), isolation_level=None)
         try:
             connection.row_factory = sqlite3.Row
