@@ -35,9 +35,10 @@ from orchestrator.cli.run_options import (
     drive_options,
     usage_errors,
 )
+from orchestrator.cli.run_tokens import print_token_refused
 from orchestrator.engine import EngineOptions, EventCallback, RunSummary
 from orchestrator.engine.control import RunControl
-from orchestrator.engine.events import EXIT_INTERRUPTED
+from orchestrator.engine.events import EXIT_INTERRUPTED, StopReason
 from orchestrator.engine.runs import (
     record_manifest_run,
     reopen_failed,
@@ -114,6 +115,7 @@ def _drive(
 ) -> NoReturn:
     """Run ``func(target, ...)`` (a manifest or a run id) under signal handling and a
     renderer; exit with the run's code."""
+    tokens = s.token_source()  # a bad combination fails here, before anything starts
     control = RunControl()
     options = EngineOptions(cancel_on_interrupt=s.cancel_on_interrupt)
     stderr = Console(stderr=True)
@@ -131,7 +133,7 @@ def _drive(
                 summary = await func(
                     target,
                     endpoint=s.endpoint,
-                    token=s.token,
+                    token=tokens,
                     state_dir=s.state_dir,
                     options=options,
                     on_event=cb,
@@ -157,7 +159,9 @@ def _drive(
         print_interrupted(control.run_id, s.state_dir)
         sys.exit(EXIT_INTERRUPTED)
     print_result(summary, s.output)
-    if summary.interrupted:
+    if summary.stopped_by is StopReason.TOKEN_REFUSED:
+        print_token_refused(summary, s.state_dir, s.token_file)
+    elif summary.interrupted:
         print_interrupted(summary.run, s.state_dir)
     sys.exit(summary.exit_code)
 
@@ -210,6 +214,10 @@ def _spawn_detached(ledger: Ledger, run_id: str, s: DriveSettings) -> None:
     ]
     if s.endpoint:
         args += ["--endpoint", s.endpoint]
+    if s.token_file:  # where to read the token, not the token
+        args += ["--token-file", str(s.token_file)]
+    if s.token_command:
+        args += ["--token-command", s.token_command]
     try:
         with open(log_path, "ab") as log:
             subprocess.Popen(

@@ -102,6 +102,7 @@ class RunSummary:
     scheduled: int = 0  # cron jobs handed over to the platform's scheduler
     unfinished: int = 0  # jobs left unsettled (an interrupted run)
     stopped_by: StopReason | None = None
+    detail: str | None = None  # why a resumable stop happened (the refused token's source)
 
     @classmethod
     def from_counts(

@@ -47,7 +47,9 @@ class LocalPlatform:
     Keyword arguments mirror the CLI options; ``None`` leaves the CLI default. The token goes
     to the child in its environment (never on the command line, where ``ps`` shows it); with
     no ``token`` the server uses (or generates) ``<state-dir>/platform.token``, which
-    :attr:`token` then holds. The server's stderr goes to ``<state-dir>/platform.log``.
+    :attr:`token` then holds. With ``token_file`` the server accepts whatever that file holds
+    at each request (rotate it by rewriting the file); :attr:`token` is its content at start.
+    The server's stderr goes to ``<state-dir>/platform.log``.
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class LocalPlatform:
         state_dir: str | Path | None = None,
         workspace: str | Path | None = None,
         token: str | None = None,
+        token_file: str | Path | None = None,
         executor: str | None = None,
         workers: int | None = None,
         sim_duration: str | None = None,
@@ -71,6 +74,7 @@ class LocalPlatform:
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self.workspace = Path(workspace) if workspace is not None else None
         self.token = token or ""
+        self.token_file = Path(token_file) if token_file is not None else None
         self.executor = executor
         self.workers = workers
         self.sim_duration = sim_duration
@@ -93,6 +97,7 @@ class LocalPlatform:
             "--db": self.db,
             "--state-dir": self.state_dir,
             "--workspace": self.workspace,
+            "--token-file": self.token_file,
             "--executor": self.executor,
             "--workers": self.workers,
             "--sim-duration": self.sim_duration,
@@ -121,7 +126,7 @@ class LocalPlatform:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = log_path.open("ab")
         env = {k: v for k, v in os.environ.items() if k != TOKEN_ENV}
-        if self.token:
+        if self.token and self.token_file is None:
             env[TOKEN_ENV] = self.token
         self.process = subprocess.Popen(
             self.command(),
@@ -134,7 +139,9 @@ class LocalPlatform:
         )
         try:
             self.url = self._wait_ready(self.process, log_path)
-            if not self.token:
+            if self.token_file is not None:
+                self.token = self.token_file.read_text(encoding="utf-8").strip()
+            elif not self.token:
                 self.token = read_token(self.state_dir or DEFAULT_STATE_DIR) or ""
         except BaseException:
             self.kill()

@@ -12,7 +12,6 @@ and generic words, after rolling a mutation back whole.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import signal
 from collections.abc import Callable, Mapping, Sequence
@@ -32,6 +31,7 @@ from graphql import (
 )
 
 from orchestrator.platform.config import PlatformConfig
+from orchestrator.platform.credentials import TokenCheck
 from orchestrator.platform.executor import Executor, make_executor
 from orchestrator.platform.server.chaos import Chaos, ChaosSpec
 from orchestrator.platform.server.documents import DocumentCache, DocumentLimits
@@ -76,7 +76,7 @@ class GraphQLEndpoint:
         schema: GraphQLSchema,
         store: Store,
         executor: Executor,
-        token: str,
+        token: TokenCheck,
         limits: DocumentLimits,
     ) -> None:
         self.schema = schema
@@ -84,12 +84,11 @@ class GraphQLEndpoint:
         self.sessions = SessionStore(store)
         self.executor = executor
         self.documents = DocumentCache(schema, limits)
-        self._expected = f"Bearer {token}".encode()
+        self._token = token
 
     def authorized(self, request: web.Request) -> bool:
         """Constant-time comparison of the Authorization header with the token."""
-        given = request.headers.get("Authorization", "").encode()
-        return hmac.compare_digest(given, self._expected)
+        return self._token.accepts(request.headers.get("Authorization", ""))
 
     async def handle(self, request: web.Request) -> web.Response:
         """The /graphql POST handler."""
@@ -226,7 +225,8 @@ def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.
         middlewares.append(chaos.middleware())
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=middlewares)
     limits = DocumentLimits(max_root_fields=config.max_root_fields, max_depth=config.max_depth)
-    endpoint = GraphQLEndpoint(load_schema(), store, executor, config.token, limits)
+    token = TokenCheck(config.token, config.token_file)
+    endpoint = GraphQLEndpoint(load_schema(), store, executor, token, limits)
     app[ENDPOINT_KEY] = endpoint
     if chaos is not None:
         app[CHAOS_KEY] = chaos
