@@ -375,7 +375,7 @@ class Engine:
         if isinstance(error, AuthenticationError):
             if self._refused is None:
                 self._refused = str(error)
-                self._log.warning("run.token_refused", error=self._refused)
+                self._log.info("run.token_refused", error=self._refused)
             self._begin_stop(StopReason.TOKEN_REFUSED, cancel=False)
             return
         self._fatal = error

@@ -209,8 +209,9 @@ def test_static_token_stops_resumably_and_resume_with_the_new_one_finishes(
         "json",
     )
     wait_for(
-        lambda: process.poll() is not None
-        or done_on_server(rotation.platform, rotation.accepted) >= 50,
+        lambda: (
+            process.poll() is not None or done_on_server(rotation.platform, rotation.accepted) >= 50
+        ),
         timeout=300,
         what="first jobs done",
     )
@@ -243,3 +244,55 @@ def test_static_token_stops_resumably_and_resume_with_the_new_one_finishes(
     assert (summary["done"], summary["attempts"], summary["retried"]) == (jobs, jobs, 0)
     assert_exact(rotation.platform, new, run_id, jobs)
     rotation.assert_secret_free(stdout, stderr, resumed.stdout, resumed.stderr, state=state)
+
+
+def stderr_errors(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The error lines (log lines aside), after checking no traceback slipped through."""
+    assert "Traceback" not in result.stderr
+    return [line for line in result.stderr.splitlines() if line.startswith("error")]
+
+
+def test_failing_token_command_or_missing_file_is_one_line_and_exit_3(
+    platform: Any, tmp_path: Path
+) -> None:
+    manifest = write_manifest(tmp_path, MANIFEST.format(jobs=3))
+    failing = f"sh -c 'echo {platform.token}; exit 7'"  # prints a token, yet fails
+    cases = [
+        (["--token-command", failing], "token command sh failed with exit status 7"),
+        (["--token-command", "sh -c 'echo'"], "token command sh printed no token (empty)"),
+        (["--token-file", str(tmp_path / "gone")], f"token file {tmp_path / 'gone'} does not"),
+    ]
+    for number, (source, expected) in enumerate(cases):
+        state = tmp_path / f"state-{number}"
+        endpoint = ["--endpoint", platform.url, "--state-dir", str(state)]
+        result = cli("run", manifest, *endpoint, *source, "--output", "json")
+        assert result.returncode == EXIT_PLATFORM, result.stderr
+        (line,) = stderr_errors(result)
+        assert line.startswith("error: ") and expected in line
+        assert f"orchestrator resume {only_run_id(state)}" in line
+        assert platform.token not in result.stdout + result.stderr
+        cancel = cli("cancel", "--where", "a=b", "--yes", *endpoint, *source)
+        assert cancel.returncode == EXIT_PLATFORM, cancel.stderr
+        (line,) = stderr_errors(cancel)
+        assert line.startswith("error: ") and expected in line
+        assert platform.token not in cancel.stdout + cancel.stderr
+
+
+def test_refused_static_token_on_cancel_is_one_line_and_exit_3(
+    platform: Any, tmp_path: Path
+) -> None:
+    wrong = secrets.token_urlsafe(16)
+    endpoint = ["--endpoint", platform.url, "--state-dir", str(tmp_path / "state")]
+    result = cli("cancel", "--where", "a=b", "--yes", *endpoint, "--token", wrong)
+    assert result.returncode == EXIT_PLATFORM, result.stderr
+    (line,) = stderr_errors(result)
+    assert "refused the token from --token or ORCHESTRATOR_TOKEN" in line
+    assert wrong not in result.stderr + result.stdout
+
+
+def test_two_sources_of_the_token_are_a_usage_error(platform: Any, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, MANIFEST.format(jobs=1))
+    endpoint = ["--endpoint", platform.url, "--state-dir", str(tmp_path / "state")]
+    result = cli("run", manifest, *endpoint, "--token", "x", "--token-command", "get-token")
+    assert result.returncode == 2
+    assert "choose one source of the token" in result.stderr
