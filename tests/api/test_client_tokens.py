@@ -64,18 +64,18 @@ async def test_refused_after_refresh_names_the_source_and_hides_every_token(
     rotating: LocalPlatform, accepted: Path, tmp_path: Path
 ) -> None:
     mine = tmp_path / "client.token"
-    old = accepted.read_text().strip()
+    old, new = rotating.token, secrets.token_urlsafe(16)  # token: the file's at start
     write_token(mine, old)
     async with PlatformClient(rotating.url, FileToken(mine)) as client:
         await client.get_jobs(["x"])
-        write_token(accepted, secrets.token_urlsafe(16))  # the platform moved on,
+        write_token(accepted, new)  # the platform moved on,
         stale = secrets.token_urlsafe(16)
         write_token(mine, stale)  # and the client's refresher got it wrong
         with pytest.raises(AuthenticationError) as caught:
             await client.get_jobs(["x"])
     message = str(caught.value)
     assert f"refused the token file {mine}, also after reading it again" in message
-    for token in (old, stale, accepted.read_text().strip()):
+    for token in (old, stale, new):
         assert token not in message
 
 
