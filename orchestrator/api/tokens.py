@@ -23,8 +23,11 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 import anyio
+import structlog
 
 from orchestrator.api.errors import AuthenticationError, PermanentError
+
+log = structlog.get_logger(__name__)
 
 DEFAULT_COMMAND_TIMEOUT = 30.0
 EXPIRY_MARGIN_SECONDS = 60.0
@@ -75,10 +78,24 @@ class TokenSource(ABC):
         if token is not None and not self._stale(token):
             return token
         async with self._lock:
-            if self._token is None or self._stale(self._token):
+            if self._token is None:
                 self._keep(await self._fetch())
+            elif self._stale(self._token):
+                await self._fetch_ahead(self._token)
             assert self._token is not None
             return self._token
+
+    async def _fetch_ahead(self, token: str) -> None:
+        """Replace a JWT about to expire; while it is still valid, a failing source only
+        delays that (the platform still takes it; a refusal will ask again)."""
+        try:
+            self._keep(await self._fetch())
+        except TokenError as exc:
+            expiry = jwt_expiry(token)
+            if expiry is None or expiry <= time.time():
+                raise
+            self._fetched_at = time.monotonic()  # try again after MIN_PROACTIVE_INTERVAL
+            log.warning("token_fetch_ahead_failed", source=self.describe(), error=str(exc))
 
     async def refresh(self, refused: str) -> str:
         """A token to try after ``refused`` was refused: fetched again, unless another request

@@ -192,6 +192,23 @@ def test_jwt_near_its_expiry_is_fetched_again(
     assert (tmp_path / "later").read_text() == "x"
 
 
+def test_a_failing_fetch_ahead_keeps_a_still_valid_jwt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tokens_module, "MIN_PROACTIVE_INTERVAL", 0.0)
+    valid = jwt({"exp": time.time() + 10})  # inside the margin, not yet expired
+    flag = tmp_path / "fail-now"
+    code = f"import os, sys; print({valid!r}); sys.exit(3 if os.path.exists({str(flag)!r}) else 0)"
+    source = CommandToken(python_command(code))
+
+    async def main() -> tuple[str, str]:
+        first = await source.current()
+        flag.write_text("")
+        return first, await source.current()
+
+    assert anyio.run(main) == (valid, valid)
+
+
 def test_a_static_token_is_not_refreshable() -> None:
     source = StaticToken(SECRET)
 
