@@ -139,8 +139,8 @@ class LocalPlatform:
         )
         try:
             self.url = self._wait_ready(self.process, log_path)
-            if self.token_file is not None:
-                self.token = self.token_file.read_text(encoding="utf-8").strip()
+            if self.token_file is not None:  # missing: the server refuses every request
+                self.token = _read_or_empty(self.token_file)
             elif not self.token:
                 self.token = read_token(self.state_dir or DEFAULT_STATE_DIR) or ""
         except BaseException:
@@ -240,6 +240,14 @@ def _tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def _read_or_empty(path: Path) -> str:
+    """A token file's token, or "" when it cannot be read (yet)."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 __all__ = ["LocalPlatform", "PlatformStartError"]
