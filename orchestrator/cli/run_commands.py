@@ -160,7 +160,7 @@ def _drive(
         sys.exit(EXIT_INTERRUPTED)
     print_result(summary, s.output)
     if summary.stopped_by is StopReason.TOKEN_REFUSED:
-        print_token_refused(summary, s.state_dir, s.token_file)
+        print_token_refused(summary, s.state_dir, s.token_file, bool(s.token_command))
     elif summary.interrupted:
         print_interrupted(summary.run, s.state_dir)
     sys.exit(summary.exit_code)

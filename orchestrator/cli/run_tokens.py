@@ -13,13 +13,17 @@ import click
 from orchestrator.engine import RunSummary
 
 
-def print_token_refused(summary: RunSummary, state_dir: Path, token_file: Path | None) -> None:
+def print_token_refused(
+    summary: RunSummary, state_dir: Path, token_file: Path | None, by_command: bool
+) -> None:
     """``error: <why>; fix the token, then: orchestrator resume RUN ...`` on stderr."""
     resume = f"orchestrator resume {summary.run}"
     if state_dir != Path(".orchestrator"):
         resume += f" --state-dir {state_dir}"
-    if token_file is not None:  # a path is no secret; a command line may hold one: left out
+    if token_file is not None:  # a path is no secret
         resume += f" --token-file {token_file}"
+    if by_command:  # its command line may hold a secret: named, not shown
+        resume += " --token-command <the same command>"
     why = summary.detail or "the platform refused the token"
     click.echo(
         f"error: run {summary.run} stopped, no job lost: {why}; fix the token, then: {resume}",
