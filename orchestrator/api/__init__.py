@@ -19,6 +19,14 @@ from orchestrator.api.settings import (
     Connection,
     resolve_connection,
 )
+from orchestrator.api.tokens import (
+    CommandToken,
+    FileToken,
+    StaticToken,
+    TokenError,
+    TokenSource,
+    token_source,
+)
 
 __all__ = [
     "ENDPOINT_VARIABLE",
@@ -26,14 +34,20 @@ __all__ = [
     "TOKEN_VARIABLE",
     "AuthenticationError",
     "BackoffPolicy",
+    "CommandToken",
     "Connection",
+    "FileToken",
     "JobCreate",
     "JobState",
     "JobStatus",
     "PermanentError",
     "PlatformClient",
     "PlatformError",
+    "StaticToken",
     "SubmitOutcomeUnknown",
+    "TokenError",
+    "TokenSource",
     "TransientError",
     "resolve_connection",
+    "token_source",
 ]

@@ -21,21 +21,24 @@ from orchestrator.api.documents import operation
 from orchestrator.api.model import JobCreate, JobState, JobStatus
 from orchestrator.api.retry import BackoffPolicy
 from orchestrator.api.sender import RequestSender
-from orchestrator.api.settings import Connection, resolve_connection
+from orchestrator.api.settings import resolve_connection, resolve_endpoint
+from orchestrator.api.tokens import StaticToken, TokenSource
 from orchestrator.api.wire import FINAL_STATUS_VALUES, cancellable, chunks, job_state, job_where
 
 
 class PlatformClient:
     """An async client of the platform's GraphQL API (``async with PlatformClient(...) as c``).
 
-    ``endpoint``/``token`` default to ORCHESTRATOR_ENDPOINT/ORCHESTRATOR_TOKEN. ``backoff``
+    ``endpoint``/``token`` default to ORCHESTRATOR_ENDPOINT/ORCHESTRATOR_TOKEN. ``token`` is a
+    string, or a :class:`~orchestrator.api.tokens.TokenSource` (a token file or command that
+    is asked again when the platform refuses the token). ``backoff``
     (retry budget and backoff window) and ``seed`` (reproducible jitter) are optional extras.
     """
 
     def __init__(
         self,
         endpoint: str | None = None,
-        token: str | None = None,
+        token: str | TokenSource | None = None,
         *,
         create_batch_size: int = 50,
         status_batch_size: int = 500,
@@ -49,8 +52,13 @@ class PlatformClient:
             raise ValueError("batch sizes and max_concurrent_requests must be at least 1")
         if requests_per_second is not None and requests_per_second <= 0:
             raise ValueError("requests_per_second must be positive")
-        self._connection: Connection = resolve_connection(endpoint, token)
-        self.endpoint = self._connection.endpoint
+        if isinstance(token, TokenSource):
+            self.endpoint = resolve_endpoint(endpoint)
+            self.tokens: TokenSource = token
+        else:
+            connection = resolve_connection(endpoint, token)
+            self.endpoint = connection.endpoint
+            self.tokens = StaticToken(connection.token)
         self.status_batch_size = status_batch_size
         self.max_concurrent_requests = max_concurrent_requests
         self.requests_per_second = requests_per_second
@@ -73,7 +81,8 @@ class PlatformClient:
         if self._sender is not None:
             raise RuntimeError("PlatformClient is already open; use one 'async with' at a time")
         sender = RequestSender(
-            self._connection,
+            self.endpoint,
+            self.tokens,
             max_concurrent_requests=self.max_concurrent_requests,
             requests_per_second=self.requests_per_second,
             request_timeout=self.request_timeout,

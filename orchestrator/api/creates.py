@@ -20,6 +20,7 @@ from orchestrator.api.documents import alias_name, batched
 from orchestrator.api.errors import PermanentError, PlatformError, SubmitOutcomeUnknown
 from orchestrator.api.model import JobCreate, JobState
 from orchestrator.api.sender import RequestSender
+from orchestrator.api.tokens import TokenError
 from orchestrator.api.transport import RequestFailed
 from orchestrator.api.wire import create_input, job_state
 
@@ -64,6 +65,9 @@ class BatchCreator:
         variables = {f"d{index}": create_input(job) for index, job in enumerate(batch)}
         try:
             data = await self.sender.send(document, variables, idempotent=False)
+        except TokenError as exc:  # no token to send: nothing was sent
+            errors.append(exc)
+            return
         except RequestFailed as failed:
             if failed.failure.kind is FailureKind.TOO_LARGE and len(batch) > 1:
                 await self._split(start, batch, created, errors, failed.failure)

@@ -5,6 +5,10 @@ Retry-After imposed on the whole client, and, if configured, for its turn under 
 requests-per-second cap. Transient failures are retried with exponential backoff and full
 jitter, never sooner than the server's Retry-After. Idempotent requests (queries, cancels) are
 always retried; others (creates) only when the failure proves they did not execute.
+
+A refused token (401/403) is no transient failure and spends no retry: the token source is
+asked once for a fresh token and the request sent again (safe for creates too: a refused
+request never executed); refused again, the request fails with :class:`AuthenticationError`.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from orchestrator.api.errors import (
     redact,
 )
 from orchestrator.api.retry import BackoffPolicy, backoff_delay, should_retry
-from orchestrator.api.settings import TOKEN_VARIABLE, Connection
+from orchestrator.api.tokens import TokenSource
 from orchestrator.api.transport import GraphQLTransport, RequestFailed
 
 log = structlog.get_logger(__name__)
@@ -37,7 +41,8 @@ class RequestSender:
 
     def __init__(
         self,
-        connection: Connection,
+        endpoint: str,
+        tokens: TokenSource,
         *,
         max_concurrent_requests: int,
         requests_per_second: float | None,
@@ -45,11 +50,9 @@ class RequestSender:
         backoff: BackoffPolicy,
         rng: random.Random,
     ) -> None:
-        self.endpoint = connection.endpoint
-        self._token = connection.token
-        self._transport = GraphQLTransport(
-            connection.endpoint, connection.token, request_timeout=request_timeout
-        )
+        self.endpoint = endpoint
+        self.tokens = tokens
+        self._transport = GraphQLTransport(endpoint, request_timeout=request_timeout)
         self._slots = anyio.CapacityLimiter(max_concurrent_requests)
         self._rate = RateLimiter(requests_per_second) if requests_per_second else None
         self._backoff = backoff
@@ -81,17 +84,25 @@ class RequestSender:
         """Send one request within the limits, retrying what may safely be retried.
 
         Raises :class:`RequestFailed` (the classified failure, and any partial data) when the
-        failure is permanent, unsafe to retry, or the retry budget is spent.
+        failure is permanent, unsafe to retry, or the retry budget is spent;
+        :class:`~orchestrator.api.tokens.TokenError` when the token source has no token.
         """
         tries = 0
+        refreshed = False
         while True:
             tries += 1
+            token = await self.tokens.current()
             try:
                 async with self._slots:
                     await self._wait_for_turn()
-                    return await self._transport.send(operation, variables)
+                    return await self._transport.send(operation, variables, token)
             except RequestFailed as failed:
                 failure = failed.failure
+                if failure.kind is FailureKind.AUTHENTICATION:
+                    if refreshed or not await self._refreshed(token, operation.name):
+                        raise
+                    refreshed, tries = True, tries - 1  # a refused token spends no retry
+                    continue
                 if failure.retry_after:  # the server asked everyone to hold off, not just us
                     self._resume_at = max(
                         self._resume_at, anyio.current_time() + failure.retry_after
@@ -113,6 +124,16 @@ class RequestSender:
                 )
                 await anyio.sleep(delay)
 
+    async def _refreshed(self, refused: str, operation: str) -> bool:
+        """Ask the token source for a fresh token; whether it gave one other than ``refused``."""
+        if not self.tokens.refreshable:
+            return False
+        fresh = await self.tokens.refresh(refused)
+        if fresh == refused:
+            return False
+        log.info("platform_token_refreshed", operation=operation, source=self.tokens.describe())
+        return True
+
     def _hold_off(self, retry_after: float | None) -> None:
         """A Retry-After asks the whole client to hold off, not just the request that got it."""
         if retry_after and retry_after <= self._backoff.max_retry_after_seconds:
@@ -127,17 +148,20 @@ class RequestSender:
             await self._rate.acquire()
 
     def redact(self, text: str) -> str:
-        """``text`` without the token."""
-        return redact(text, self._token)
+        """``text`` without any token the source handed out."""
+        for token in self.tokens.seen():
+            text = redact(text, token)
+        return text
 
     def public_error(self, failure: Failure, what: str) -> PlatformError:
         """The public error for a classified failure, its message free of the token."""
         status = f"HTTP {failure.status}: " if failure.status and failure.status >= 400 else ""
         text = self.redact(failure.message)
         if failure.kind is FailureKind.AUTHENTICATION:
+            again = ", also after reading it again" if self.tokens.refreshable else ""
             return AuthenticationError(
-                f"the platform at {self.endpoint} refused the token ({status}{text}); "
-                f"check --token or {TOKEN_VARIABLE}"
+                f"the platform at {self.endpoint} refused the {self.tokens.describe()}"
+                f"{again} ({status}{text})"
             )
         if failure.kind is FailureKind.TRANSIENT:
             return TransientError(

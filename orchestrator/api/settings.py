@@ -34,8 +34,20 @@ def resolve_connection(
     Raises PermanentError (no endpoint) or AuthenticationError (no token) saying what to set.
     """
     env = os.environ if environ is None else environ
-    chosen_endpoint = endpoint or env.get(ENDPOINT_VARIABLE) or ""
+    chosen_endpoint = resolve_endpoint(endpoint, env)
     chosen_token = token or env.get(TOKEN_VARIABLE) or ""
+    if not chosen_token.strip():
+        raise AuthenticationError(
+            f"no platform token: pass --token, --token-file or --token-command, "
+            f"or set {TOKEN_VARIABLE}"
+        )
+    return Connection(endpoint=chosen_endpoint, token=chosen_token.strip())
+
+
+def resolve_endpoint(endpoint: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The endpoint URL given, else ORCHESTRATOR_ENDPOINT; PermanentError saying what to set."""
+    env = os.environ if environ is None else environ
+    chosen_endpoint = endpoint or env.get(ENDPOINT_VARIABLE) or ""
     if not chosen_endpoint.strip():
         raise PermanentError(
             f"no platform endpoint: pass --endpoint or set {ENDPOINT_VARIABLE} "
@@ -43,9 +55,13 @@ def resolve_connection(
         )
     if not chosen_endpoint.startswith(("http://", "https://")):
         raise PermanentError(f"platform endpoint must be an http(s) URL, got {chosen_endpoint!r}")
-    if not chosen_token.strip():
-        raise AuthenticationError(f"no platform token: pass --token or set {TOKEN_VARIABLE}")
-    return Connection(endpoint=chosen_endpoint.strip(), token=chosen_token.strip())
+    return chosen_endpoint.strip()
 
 
-__all__ = ["ENDPOINT_VARIABLE", "TOKEN_VARIABLE", "Connection", "resolve_connection"]
+__all__ = [
+    "ENDPOINT_VARIABLE",
+    "TOKEN_VARIABLE",
+    "Connection",
+    "resolve_connection",
+    "resolve_endpoint",
+]

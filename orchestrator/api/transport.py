@@ -75,10 +75,9 @@ def _trace_config() -> aiohttp.TraceConfig:
 class GraphQLTransport:
     """A connected gql session to one endpoint, sending operations with variables."""
 
-    def __init__(self, endpoint: str, token: str, *, request_timeout: float) -> None:
+    def __init__(self, endpoint: str, *, request_timeout: float) -> None:
         self._transport = AIOHTTPTransport(
             url=endpoint,
-            headers={"Authorization": f"Bearer {token}"},
             client_session_args={
                 "trace_configs": [_trace_config()],
                 "timeout": aiohttp.ClientTimeout(total=request_timeout),
@@ -102,15 +101,21 @@ class GraphQLTransport:
             self._session = None
             await self._client.close_async()  # type: ignore[no-untyped-call]
 
-    async def send(self, operation: Operation, variables: dict[str, Any]) -> dict[str, Any]:
-        """Send one request; return its data or raise :class:`RequestFailed`."""
+    async def send(
+        self, operation: Operation, variables: dict[str, Any], token: str
+    ) -> dict[str, Any]:
+        """Send one request with ``token`` (it may change between requests: a token source
+        refreshes it); return its data or raise :class:`RequestFailed`."""
         if self._session is None:
             raise RuntimeError("PlatformClient is not open: use 'async with PlatformClient(...)'")
         observation = _Observation()
         try:
             result = await self._session.execute(
                 operation.request(variables),
-                extra_args={"trace_request_ctx": observation},
+                extra_args={
+                    "trace_request_ctx": observation,
+                    "headers": {"Authorization": f"Bearer {token}"},
+                },
             )
         except TransportQueryError as error:
             reply = Reply(

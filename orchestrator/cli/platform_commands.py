@@ -66,6 +66,13 @@ def platform() -> None:
     help="Bearer token clients must send [default: generated once into <state-dir>].",
 )
 @click.option(
+    "--token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Accept the token this file holds at each request (re-read when it changes), so "
+    "the token can be rotated while serving; instead of --token.",
+)
+@click.option(
     "--workspace",
     type=click.Path(path_type=Path, file_okay=False),
     default=Path(),
@@ -112,6 +119,7 @@ def serve(
     state_dir: Path,
     db: Path | None,
     token: str | None,
+    token_file: Path | None,
     workspace: Path,
     executor: str,
     workers: int,
@@ -127,7 +135,8 @@ def serve(
         port=port,
         state_dir=state_dir,
         db=db,
-        token=resolve_token(state_dir, token),
+        token="" if token_file else resolve_token(state_dir, token),
+        token_file=token_file,
         workspace=workspace,
         executor=ExecutorKind(executor),
         workers=workers,

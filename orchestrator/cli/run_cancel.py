@@ -142,7 +142,7 @@ async def _client(
     async with (
         connect(
             endpoint=endpoint,
-            token=settings.token,
+            token=settings.token_source(),
             state_dir=settings.state_dir,
             workspace=workspace,
             executor=settings.executor,

@@ -38,10 +38,11 @@ from orchestrator.cli.run_options import (
     usage_errors,
 )
 from orchestrator.cli.run_overrides import OVERRIDE_KEYS, apply_overrides, override_options
+from orchestrator.cli.run_tokens import print_token_refused
 from orchestrator.cli.state_dir_errors import disk_full
 from orchestrator.engine import EngineOptions, EventCallback, RunSummary
 from orchestrator.engine.control import RunControl
-from orchestrator.engine.events import EXIT_INTERRUPTED
+from orchestrator.engine.events import EXIT_INTERRUPTED, StopReason
 from orchestrator.engine.runs import (
     record_manifest_run,
     reopen_failed,
@@ -124,6 +125,7 @@ def _drive(
 ) -> NoReturn:
     """Run ``func(target, ...)`` (a manifest or a run id) under signal handling and a
     renderer; exit with the run's code."""
+    tokens = s.token_source()  # a bad combination fails here, before anything starts
     control = RunControl()
     options = EngineOptions(cancel_on_interrupt=s.cancel_on_interrupt)
     stderr = Console(stderr=True)
@@ -141,7 +143,7 @@ def _drive(
                 summary = await func(
                     target,
                     endpoint=s.endpoint,
-                    token=s.token,
+                    token=tokens,
                     state_dir=s.state_dir,
                     options=options,
                     on_event=cb,
@@ -176,7 +178,9 @@ def _drive(
         sys.exit(EXIT_INTERRUPTED)
     print_result(summary, s.output)
     print_failure_digest(summary, s.output, s.state_dir)
-    if summary.interrupted:
+    if summary.stopped_by is StopReason.TOKEN_REFUSED:
+        print_token_refused(summary, s.state_dir, s.token_file, bool(s.token_command))
+    elif summary.interrupted:
         print_interrupted(summary.run, s.state_dir)
     sys.exit(summary.exit_code)
 
@@ -231,6 +235,10 @@ def _spawn_detached(ledger: Ledger, run_id: str, s: DriveSettings) -> None:
         args += ["--endpoint", s.endpoint]
     for folder in s.allow_outside:
         args += ["--allow-outside", str(folder.resolve())]
+    if s.token_file:  # where to read the token, not the token
+        args += ["--token-file", str(s.token_file)]
+    if s.token_command:
+        args += ["--token-command", s.token_command]
     try:
         with open_private(log_path) as log:
             subprocess.Popen(

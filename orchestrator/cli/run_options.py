@@ -11,11 +11,12 @@ from typing import Any
 
 import click
 
-from orchestrator.api.errors import PermanentError
+from orchestrator.api.errors import AuthenticationError, PermanentError
+from orchestrator.api.tokens import TokenSource, token_source
 from orchestrator.cli.manifest_commands import ALLOW_OUTSIDE_OPTION, ManifestProblem
 from orchestrator.cli.state_dir_errors import state_dir_errors
 from orchestrator.engine.connection import EndpointError
-from orchestrator.engine.events import EXIT_USAGE
+from orchestrator.engine.events import EXIT_PLATFORM, EXIT_USAGE
 from orchestrator.engine.runs import ResumeError
 from orchestrator.ledger import RunLockedError, RunNotFoundError
 from orchestrator.manifest import ManifestError
@@ -37,7 +38,8 @@ def inspect_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--endpoint/--token (or their env vars), --state-dir, --executor, --log-level."""
+    """--endpoint/--token (or their env vars), --token-file/--token-command, --state-dir,
+    --executor, --log-level."""
     for option in reversed(
         [
             click.option(
@@ -50,6 +52,17 @@ def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 "--token",
                 envvar="ORCHESTRATOR_TOKEN",
                 help="API token [env ORCHESTRATOR_TOKEN]. Never printed.",
+            ),
+            click.option(
+                "--token-file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="File holding the token, re-read when the platform refuses it (kept "
+                "current by a refresher).",
+            ),
+            click.option(
+                "--token-command",
+                help='Command printing a token (e.g. "my-idp token"), run without a shell; '
+                "run again when the platform refuses it or a JWT nears expiry.",
             ),
             STATE_DIR_OPTION,
             click.option(
@@ -111,6 +124,12 @@ class ConnectionSettings:
     state_dir: Path
     executor: str
     log_level: str
+    token_file: Path | None
+    token_command: str | None
+
+    def token_source(self) -> TokenSource | None:
+        """Where the token comes from: --token, --token-file or --token-command (one)."""
+        return token_source(self.token, self.token_file, self.token_command)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +152,9 @@ def usage_errors() -> Iterator[None]:
     except ManifestError as exc:  # every issue on its own line, as `plan` shows them
         ManifestProblem(exc).show()
         sys.exit(EXIT_USAGE)
+    except AuthenticationError as exc:  # refused token, or no token to be had: exit 3
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_PLATFORM)
     except (
         RunNotFoundError,
         RunLockedError,

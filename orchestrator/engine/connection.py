@@ -18,7 +18,7 @@ from pathlib import Path
 import anyio
 import structlog
 
-from orchestrator.api import PlatformClient
+from orchestrator.api import PlatformClient, StaticToken, TokenSource
 from orchestrator.manifest.model import Policy
 from orchestrator.state_files import write_private
 
@@ -32,32 +32,38 @@ class EndpointError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """A platform to talk to. ``repr`` leaves the token out."""
+    """A platform to talk to and where its token comes from. ``repr`` leaves the token out
+    (a :class:`TokenSource` shows only where its token comes from)."""
 
     url: str
-    token: str
+    tokens: TokenSource
     embedded: bool = False
 
     def __repr__(self) -> str:
-        return f"Endpoint(url={self.url!r}, embedded={self.embedded})"
+        return f"Endpoint(url={self.url!r}, tokens={self.tokens!r}, embedded={self.embedded})"
 
 
 @asynccontextmanager
 async def connect(
     *,
     endpoint: str | None,
-    token: str | None,
+    token: str | TokenSource | None,
     state_dir: Path,
     workspace: Path,
     executor: str = "local",
 ) -> AsyncIterator[Endpoint]:
-    """Yield the given endpoint, or start (and finally stop) the embedded local platform."""
+    """Yield the given endpoint, or start (and finally stop) the embedded local platform.
+
+    ``token`` is a string (static) or a :class:`TokenSource` (a token file or command, asked
+    again when the platform refuses the token); the embedded platform brings its own.
+    """
     if endpoint:
         if not token:
             raise EndpointError(
-                f"endpoint {endpoint} needs a token: pass --token or set ORCHESTRATOR_TOKEN"
+                f"endpoint {endpoint} needs a token: pass --token, --token-file or "
+                "--token-command, or set ORCHESTRATOR_TOKEN"
             )
-        yield Endpoint(endpoint, token)
+        yield Endpoint(endpoint, token if isinstance(token, TokenSource) else StaticToken(token))
         return
     from orchestrator.platform.launcher import LocalPlatform, PlatformStartError
 
@@ -73,7 +79,8 @@ async def connect(
         write_private(pid_file, str(platform.process.pid))
     log.info("embedded.started", url=platform.url)
     try:
-        yield Endpoint(platform.url, platform.token, embedded=True)
+        tokens = StaticToken(platform.token, origin="the embedded platform")
+        yield Endpoint(platform.url, tokens, embedded=True)
     finally:
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(platform.stop)
@@ -115,7 +122,7 @@ def open_client(endpoint: Endpoint, policy: Policy) -> PlatformClient:
     """A client sized by the run's policy (requests in flight, requests per second)."""
     return PlatformClient(
         endpoint.url,
-        endpoint.token,
+        endpoint.tokens,
         max_concurrent_requests=policy.max_requests_in_flight,
         requests_per_second=policy.requests_per_second,
     )

@@ -10,6 +10,7 @@ interrupt, a cancel request, a permanent API error) go through :meth:`Engine._be
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -19,10 +20,17 @@ import anyio.lowlevel
 import structlog
 from anyio.abc import TaskGroup
 
-from orchestrator.api.errors import PermanentError
+from orchestrator.api.errors import AuthenticationError, PermanentError
 from orchestrator.api.model import JobState, JobStatus
 from orchestrator.engine.backoff import may_retry, next_poll_interval, retry_delay
-from orchestrator.engine.events import Event, EventCallback, EventKind, RunSummary, StopReason
+from orchestrator.engine.events import (
+    RESUMABLE_STOPS,
+    Event,
+    EventCallback,
+    EventKind,
+    RunSummary,
+    StopReason,
+)
 from orchestrator.engine.options import EngineOptions
 from orchestrator.engine.poller import Poller, Tracked
 from orchestrator.engine.port import JobPlatform
@@ -74,6 +82,7 @@ class Engine:
         self._stop: StopReason | None = None
         self._cancelling = False
         self._fatal: PermanentError | None = None
+        self._refused: str | None = None  # why the token was refused (TOKEN_REFUSED)
         self._wake = anyio.Event()
         self._tg: TaskGroup | None = None
         self._submitter = Submitter(
@@ -102,7 +111,7 @@ class Engine:
                     await self._recover()
                 except PermanentError as exc:
                     self.fail(exc)
-                if self._fatal is None:
+                if self._fatal is None and self._refused is None:
                     known = self._ledger.known_keys(self.run.id)
                     tg.start_soon(self._admit, iter(specs), known)
                     workers = self._options.submit_workers or self._policy.max_requests_in_flight
@@ -111,7 +120,7 @@ class Engine:
                     tg.start_soon(self._poll_loop)
                     if self._policy.deadline_seconds is not None:
                         tg.start_soon(self._deadline)
-            completed = self._stop not in (StopReason.INTERRUPT, StopReason.ERROR)
+            completed = self._stop not in RESUMABLE_STOPS | {StopReason.ERROR}
         finally:
             self._flush_settles()
             self._submitter.close()
@@ -128,7 +137,10 @@ class Engine:
 
     def summary(self) -> RunSummary:
         """The run's tally from the ledger."""
-        return RunSummary.from_counts(self.run.id, self._ledger.counts(self.run.id), self._stop)
+        summary = RunSummary.from_counts(self.run.id, self._ledger.counts(self.run.id), self._stop)
+        if self._stop is StopReason.TOKEN_REFUSED:
+            summary = dataclasses.replace(summary, detail=self._refused)
+        return summary
 
     # -- recovery and admission --------------------------------------------------------
 
@@ -228,7 +240,10 @@ class Engine:
                 await self._wake.wait()
             self._wake = anyio.Event()
         with anyio.CancelScope(shield=True):
-            await self._submitter.verify_recreated()
+            try:
+                await self._submitter.verify_recreated()
+            except PermanentError as exc:  # e.g. the token refused: the run stops as it is
+                self.fail(exc)
         assert self._tg is not None
         self._tg.cancel_scope.cancel()
 
@@ -352,7 +367,17 @@ class Engine:
         self._begin_stop(StopReason.DEADLINE, cancel=True)
 
     def fail(self, error: PermanentError) -> None:
-        """A permanent API error: stop without cancelling, re-raised by :meth:`drive`."""
+        """A permanent API error: stop without cancelling, re-raised by :meth:`drive`.
+
+        A refused token (refused again after a refresh, or no token to be had) is no fault of
+        the run: it stops resumably (TOKEN_REFUSED), no job failed, for ``resume`` to go on.
+        """
+        if isinstance(error, AuthenticationError):
+            if self._refused is None:
+                self._refused = str(error)
+                self._log.info("run.token_refused", error=self._refused)
+            self._begin_stop(StopReason.TOKEN_REFUSED, cancel=False)
+            return
         self._fatal = error
         self._begin_stop(StopReason.ERROR, cancel=False)
 

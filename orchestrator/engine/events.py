@@ -127,6 +127,7 @@ class RunSummary:
     stopped_by: StopReason | None = None
     lost: int = 0  # jobs the platform lost track of
     failures: tuple[JobFailure, ...] = ()  # the first failed jobs (capped), for the digest
+    detail: str | None = None  # why a resumable stop happened (the refused token's source)
 
     @classmethod
     def from_counts(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import anyio
 
+from orchestrator.api import TokenSource
 from orchestrator.api.model import JobStatus
 from orchestrator.engine.connection import Endpoint, connect, open_client
 from orchestrator.engine.control import RunControl
@@ -50,7 +51,7 @@ async def run_manifest(
     manifest: str | Path | Manifest,
     *,
     endpoint: str | None = None,
-    token: str | None = None,
+    token: str | TokenSource | None = None,
     state_dir: str | Path = DEFAULT_STATE_DIR,
     options: EngineOptions | None = None,
     on_event: EventCallback | None = None,
@@ -85,7 +86,7 @@ async def run_jobs(
     *,
     name: str = "jobs",
     endpoint: str | None = None,
-    token: str | None = None,
+    token: str | TokenSource | None = None,
     state_dir: str | Path = DEFAULT_STATE_DIR,
     workspace: str | Path = ".",
     options: EngineOptions | None = None,
@@ -113,7 +114,7 @@ async def resume_run(
     run_id: str,
     *,
     endpoint: str | None = None,
-    token: str | None = None,
+    token: str | TokenSource | None = None,
     state_dir: str | Path = DEFAULT_STATE_DIR,
     specs: Iterable[JobSpec] | None = None,
     options: EngineOptions | None = None,

@@ -51,6 +51,7 @@ class PlatformConfig:
     """Options of the local platform server (see ``orchestrator platform serve --help``).
 
     ``token`` is the resolved token (given or generated); never log this object's repr.
+    With ``token_file`` the accepted token is the file's content at the time of a request.
     """
 
     host: str = "127.0.0.1"
@@ -58,6 +59,7 @@ class PlatformConfig:
     state_dir: Path = DEFAULT_STATE_DIR
     db: Path | None = None
     token: str = ""
+    token_file: Path | None = None  # accept whatever this file holds (a rotating token)
     workspace: Path = Path()
     executor: ExecutorKind = ExecutorKind.LOCAL
     workers: int = os.cpu_count() or 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -48,3 +49,48 @@ def resolve_token(state_dir: Path, given: str | None) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(token + "\n")
     return token
+
+
+class TokenCheck:
+    """Says whether a request's Authorization header carries the accepted token.
+
+    The accepted token is fixed, or (``platform serve --token-file``) whatever a file holds at
+    the time of the request, so a token can be rotated under a running server. The file is
+    checked cheaply: one ``stat`` per request, re-read only when its inode, size or mtime
+    changed. A file that is missing, unreadable or empty accepts nothing (every request 401).
+    """
+
+    def __init__(self, token: str = "", token_file: Path | None = None) -> None:
+        self._file = token_file
+        self._stamp: tuple[int, int, int] | None = None
+        self._expected = self._header(token) if token else None
+
+    @staticmethod
+    def _header(token: str) -> bytes:
+        return f"Bearer {token}".encode()
+
+    def accepts(self, authorization: str) -> bool:
+        """Constant-time comparison of ``authorization`` with the accepted token's header."""
+        expected = self._current()
+        return expected is not None and hmac.compare_digest(authorization.encode(), expected)
+
+    def _current(self) -> bytes | None:
+        if self._file is None:
+            return self._expected
+        try:
+            info = self._file.stat()
+        except OSError:
+            self._stamp, self._expected = None, None
+            return None
+        stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
+        if stamp != self._stamp:
+            try:
+                token = self._file.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                token = ""
+            self._stamp, self._expected = stamp, self._header(token) if token else None
+        return self._expected
+
+    def __repr__(self) -> str:
+        where = f"file {self._file}" if self._file is not None else "fixed"
+        return f"TokenCheck({where})"

@@ -48,7 +48,9 @@ class LocalPlatform:
     Keyword arguments mirror the CLI options; ``None`` leaves the CLI default. The token goes
     to the child in its environment (never on the command line, where ``ps`` shows it); with
     no ``token`` the server uses (or generates) ``<state-dir>/platform.token``, which
-    :attr:`token` then holds. The server's stderr goes to ``<state-dir>/platform.log``.
+    :attr:`token` then holds. With ``token_file`` the server accepts whatever that file holds
+    at each request (rotate it by rewriting the file); :attr:`token` is its content at start.
+    The server's stderr goes to ``<state-dir>/platform.log``.
     """
 
     def __init__(
@@ -58,6 +60,7 @@ class LocalPlatform:
         state_dir: str | Path | None = None,
         workspace: str | Path | None = None,
         token: str | None = None,
+        token_file: str | Path | None = None,
         executor: str | None = None,
         workers: int | None = None,
         sim_duration: str | None = None,
@@ -72,6 +75,7 @@ class LocalPlatform:
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self.workspace = Path(workspace) if workspace is not None else None
         self.token = token or ""
+        self.token_file = Path(token_file) if token_file is not None else None
         self.executor = executor
         self.workers = workers
         self.sim_duration = sim_duration
@@ -94,6 +98,7 @@ class LocalPlatform:
             "--db": self.db,
             "--state-dir": self.state_dir,
             "--workspace": self.workspace,
+            "--token-file": self.token_file,
             "--executor": self.executor,
             "--workers": self.workers,
             "--sim-duration": self.sim_duration,
@@ -122,7 +127,7 @@ class LocalPlatform:
         private_dir(log_path.parent)
         self._log = open_private(log_path)
         env = {k: v for k, v in os.environ.items() if k != TOKEN_ENV}
-        if self.token:
+        if self.token and self.token_file is None:
             env[TOKEN_ENV] = self.token
         self.process = subprocess.Popen(
             self.command(),
@@ -135,7 +140,9 @@ class LocalPlatform:
         )
         try:
             self.url = self._wait_ready(self.process, log_path)
-            if not self.token:
+            if self.token_file is not None:  # missing: the server refuses every request
+                self.token = _read_or_empty(self.token_file)
+            elif not self.token:
                 self.token = read_token(self.state_dir or DEFAULT_STATE_DIR) or ""
         except BaseException:
             self.kill()
@@ -234,6 +241,14 @@ def _tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def _read_or_empty(path: Path) -> str:
+    """A token file's token, or "" when it cannot be read (yet)."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 __all__ = ["LocalPlatform", "PlatformStartError"]

@@ -17,7 +17,6 @@ happen in worker threads, and every request has a time budget
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import signal
 import sys
@@ -40,6 +39,7 @@ from graphql import (
 )
 
 from orchestrator.platform.config import PlatformConfig
+from orchestrator.platform.credentials import TokenCheck
 from orchestrator.platform.executor import Executor, make_executor
 from orchestrator.platform.server.budget import Budget, BudgetExceeded
 from orchestrator.platform.server.chaos import Chaos, ChaosSpec
@@ -94,7 +94,7 @@ class GraphQLEndpoint:
         schema: GraphQLSchema,
         store: Store,
         executor: Executor,
-        token: str,
+        token: TokenCheck,
         limits: DocumentLimits,
         budget_seconds: float = 20.0,
         mutation_budget_seconds: float = 5.0,
@@ -110,12 +110,11 @@ class GraphQLEndpoint:
         self.readers = ReaderPool(store)
         self.workers = ThreadPoolExecutor(workers, thread_name_prefix="graphql")
         self._running: set[Budget] = set()  # requests in progress, to stop at shutdown
-        self._expected = f"Bearer {token}".encode()
+        self._token = token
 
     def authorized(self, request: web.Request) -> bool:
         """Constant-time comparison of the Authorization header with the token."""
-        given = request.headers.get("Authorization", "").encode()
-        return hmac.compare_digest(given, self._expected)
+        return self._token.accepts(request.headers.get("Authorization", ""))
 
     async def handle(self, request: web.Request) -> web.Response:
         """The /graphql POST handler."""
@@ -389,7 +388,7 @@ def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.
         load_schema(),
         store,
         executor,
-        config.token,
+        TokenCheck(config.token, config.token_file),
         limits,
         config.request_budget,
         config.mutation_budget,
