@@ -105,13 +105,13 @@ class Tally:
         """One line: outcomes, what is moving, retries, rate, ETA."""
         parts = [f"{k} {v}" for k, v in sorted(self.outcomes.items()) if v]
         parts += [f"{k} {v}" for k, v in sorted(self.active.items()) if v > 0]
+        if self.last_failed:
+            parts.append(f"last failed: {self.last_failed}")
         parts.append(f"retries {self.retried}")
         parts.append(f"{self.rate():.1f} jobs/s")
         eta = self.eta_seconds()
         if eta is not None and self.settled < (self.total or 0):
             parts.append(f"ETA {_duration(eta)}")
-        if self.last_failed:
-            parts.append(f"last failed: {self.last_failed}")
         return " | ".join(parts)
 
 

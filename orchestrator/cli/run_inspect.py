@@ -37,7 +37,7 @@ from orchestrator.cli.run_source import (
     view_options,
 )
 from orchestrator.engine import Event, RunSummary
-from orchestrator.engine.digest import with_failures
+from orchestrator.engine.digest import failure_digest, with_failures
 from orchestrator.engine.events import EXIT_INTERRUPTED
 from orchestrator.engine.job_views import JobView, jobs_from_ledger
 from orchestrator.engine.server_views import counts_from_views, run_jobs_on_server
@@ -202,11 +202,15 @@ def runs_command(output: str, **options: Any) -> None:
 
 def view_json(run: RunView, source: ViewSource) -> dict[str, Any]:
     """One run for ``status``/``runs`` JSON, with the same keys from either source."""
+    failures = [f.to_json() for f in failure_digest(run.views).failures]
     if run.record is not None:
         with Ledger(source.state_dir, read_only=True) as ledger:
-            return run_json(run.record, ledger.effective_state(run.record), run.counts)
+            data = run_json(run.record, ledger.effective_state(run.record), run.counts)
+        data["failures"] = failures
+        return data
     data = RunSummary.from_counts(run.run_id, run.counts).to_json()
     data.update(
+        failures=failures,
         name=run.name,
         state=run.state,
         manifest=None,

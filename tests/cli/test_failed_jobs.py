@@ -175,6 +175,8 @@ def test_views_from_the_server_alone_agree_with_the_ledger(
     served = cli("status", failed_run.run_id[:15], *remote, "-o", "json")
     assert served.returncode == 0, served.stderr
     assert {k: last_json(served.stdout)[k] for k in keys} == {k: local[k] for k in keys}
+    assert [f["key"] for f in last_json(served.stdout)["failures"]] == ["broken"]
+    assert [f["key"] for f in local["failures"]] == ["broken"]
 
     runs = json.loads(cli("runs", *remote, "-o", "json").stdout)
     assert [(r["run"], r["failed"], r["attempts"]) for r in runs] == [(failed_run.run_id, 1, 6)]

@@ -59,4 +59,4 @@ def test_the_progress_line_names_the_latest_failed_job() -> None:
         status=JobStatus.FAILED,
     )
     tally.apply(finished)
-    assert tally.describe().endswith("last failed: sweep-train-1")
+    assert "failed 1 | last failed: sweep-train-1 | retries 0" in tally.describe()
