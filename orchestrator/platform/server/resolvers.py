@@ -38,6 +38,7 @@ from orchestrator.platform.store.model import JobStatus, NotFoundError
 from orchestrator.platform.store.sessions import SessionStore
 from orchestrator.platform.store.store import Store
 from orchestrator.platform.store.timestamps import parse_api
+from orchestrator.platform.store.users import find_users
 
 Source = dict[str, Any]
 
@@ -123,6 +124,23 @@ def resolve_count_pipeline_jobs(_: None, info: Info, where: Source | None = None
     return _context(info).store.count_jobs(where)
 
 
+def resolve_count_jobs(_: None, info: Info, whereOveride: Source | None = None) -> int:
+    return _context(info).store.count_jobs(whereOveride)
+
+
+def resolve_hyperplane_users(
+    _: None,
+    info: Info,
+    where: Source | None = None,
+    take: int | None = None,
+    skip: int | None = None,
+) -> list[Source]:
+    if skip is not None and skip < 0:
+        raise GraphQLError("skip must not be negative")
+    users = find_users(_context(info).store, where, None, take, skip)
+    return [{"id": user.id, "email": user.email} for user in users]
+
+
 def resolve_aggregate_pipeline_job(_: None, info: Info, where: Source | None = None) -> Source:
     return {"_count": {"_all": _context(info).store.count_jobs(where)}}
 
@@ -164,6 +182,10 @@ def resolve_create_pipeline_job(_: None, info: Info, data: Source) -> Source:
     job = context.store.create_job(job_spec_from_input(data))
     context.jobs_changed = True
     return job_to_api(job)
+
+
+def resolve_create_pipeline_job_with_alerting(_: None, info: Info, input: Source) -> Source:
+    return resolve_create_pipeline_job(_, info, input)
 
 
 def resolve_update_pipeline_job(_: None, info: Info, where: Source, data: Source) -> Source:
@@ -222,6 +244,8 @@ QUERY_RESOLVERS = {
     "pipelineJob": resolve_pipeline_job,
     "pipelineJobs": resolve_pipeline_jobs,
     "countPipelineJobs": resolve_count_pipeline_jobs,
+    "countJobs": resolve_count_jobs,
+    "hyperplaneUsers": resolve_hyperplane_users,
     "aggregatePipelineJob": resolve_aggregate_pipeline_job,
     "hyperHubSessions": resolve_sessions,
     "countHyperHubSessions": resolve_count_sessions,
@@ -229,6 +253,7 @@ QUERY_RESOLVERS = {
 }
 MUTATION_RESOLVERS = {
     "createPipelineJob": resolve_create_pipeline_job,
+    "createPipelineJobWithAlerting": resolve_create_pipeline_job_with_alerting,
     "updatePipelineJob": resolve_update_pipeline_job,
     "updateManyPipelineJob": resolve_update_many_pipeline_job,
     "updateParameter": resolve_update_parameter,
