@@ -51,6 +51,8 @@ class PlatformConfig:
     """Options of the local platform server (see ``orchestrator platform serve --help``).
 
     ``token`` is the resolved token (given or generated); never log this object's repr.
+    ``auth_none`` (``--auth none``): no token is asked for, as the hosted in-cluster endpoint;
+    ``strict_api`` (``--strict-api``): only the hosted surface is served.
     """
 
     host: str = "127.0.0.1"
@@ -68,6 +70,8 @@ class PlatformConfig:
     max_body_bytes: int = 8 * 1024 * 1024
     max_root_fields: int = 1000
     max_depth: int = 12
+    auth_none: bool = False
+    strict_api: bool = False
 
     @property
     def db_path(self) -> Path:

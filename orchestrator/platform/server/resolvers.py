@@ -25,6 +25,7 @@ from graphql import (
     build_schema,
 )
 
+from orchestrator.platform.server.strict import drop_local_extensions
 from orchestrator.platform.server.values import (
     job_changes_from_input,
     job_spec_from_input,
@@ -278,12 +279,18 @@ def _parse_datetime(value: Any) -> Any:
         raise GraphQLError(f"not an ISO-8601 DateTime: {value!r}") from None
 
 
-def load_schema() -> GraphQLSchema:
-    """The schema from the packaged SDL, with resolvers and the DateTime scalar bound."""
+def load_schema(*, strict: bool = False) -> GraphQLSchema:
+    """The schema from the packaged SDL, with resolvers and the DateTime scalar bound.
+
+    ``strict`` (``platform serve --strict-api``) leaves out every field marked ``@local``,
+    so a document using a local extension fails validation like any unknown field.
+    """
     sdl = (
         files("orchestrator.platform.server").joinpath("schema.graphql").read_text(encoding="utf-8")
     )
     schema = build_schema(sdl)
+    if strict:
+        drop_local_extensions(schema)
     for type_name, resolvers in (("Query", QUERY_RESOLVERS), ("Mutation", MUTATION_RESOLVERS)):
         object_type = schema.get_type(type_name)
         fields = object_type.fields  # type: ignore[union-attr]
@@ -291,7 +298,8 @@ def load_schema() -> GraphQLSchema:
         if missing:
             raise RuntimeError(f"{type_name} fields without resolver: {sorted(missing)}")
         for name, resolver in resolvers.items():
-            fields[name].resolve = resolver
+            if name in fields:
+                fields[name].resolve = resolver
     date_time = schema.get_type("DateTime")
     assert isinstance(date_time, GraphQLScalarType)
     date_time.parse_value = _parse_datetime  # type: ignore[method-assign]
