@@ -41,6 +41,7 @@ class Event:
     status: JobStatus | None = None
     reason: str | None = None
     delay: float | None = None  # RETRIED: seconds until the next attempt
+    job_name: str | None = None  # the job's jobName on the platform
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping (``--output jsonl``); absent values are left out."""
@@ -51,6 +52,8 @@ class Event:
             "attempt": self.attempt,
             "time": round(self.time, 3),
         }
+        if self.job_name is not None:
+            data["jobName"] = self.job_name
         if self.job_id is not None:
             data["id"] = self.job_id
         if self.status is not None:
