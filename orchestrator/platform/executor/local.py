@@ -154,6 +154,9 @@ class LocalExecutor:
         except PipelineError as exc:  # the same file would fail again: no rerun
             append_note(log_path, f"pipeline refused: {exc}")
             return Finish(job.id, JobStatus.FAILED, str(exc))
+        notebooks = pipeline.output_notebooks_path()
+        if notebooks is not None:
+            self.jobs.set_output_notebooks(job.id, notebooks)
         context = JobContext(job.id, job.run_id, attempt, job.parameter_map())
         result = await run_pipeline(
             pipeline, context, workspace=self.workspace, log_path=log_path, registry=self.registry

@@ -9,6 +9,7 @@ so a bad pipeline fails its job and never stops the executor.
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,15 @@ class Pipeline:
     name: str
     tasks: tuple[Task, ...]
     requirements: str | None = None
+
+    def output_notebooks_path(self) -> str | None:
+        """Where the executed notebooks go (``outputNotebooksPath``): the one notebook task's
+        ``notebook_output_path``, the folder holding them all when there are several, or
+        ``None`` without notebook tasks."""
+        outputs = [str(t.output_path) for t in self.tasks if t.output_path is not None]
+        if len(outputs) <= 1:
+            return outputs[0] if outputs else None
+        return os.path.commonpath(outputs)
 
     def task(self, name: str) -> Task:
         """The task called ``name``."""
