@@ -1,7 +1,8 @@
 """Shared fixtures: a real local platform started as a subprocess on 127.0.0.1.
 
 ``platform`` is a started :class:`LocalPlatform` with the simulate executor and fast job
-durations, on a temporary database and state dir. ``platform_factory(**kwargs)`` starts more
+durations, on a temporary database and state dir, serving only the hosted API
+(``--strict-api``). ``platform_factory(**kwargs)`` starts more
 (kwargs as for LocalPlatform; they override the defaults); every started platform is stopped
 at teardown.
 """
@@ -39,6 +40,8 @@ def platform_factory(tmp_path: Path) -> Iterator[PlatformFactory]:
             "executor": "simulate",
             "sim_duration": "0.05:0.2",
             "seed": 1,
+            # The hosted surface only: a test of a local extension passes strict_api=False.
+            "strict_api": True,
         }
         options.update(kwargs)
         platform = LocalPlatform(**options)

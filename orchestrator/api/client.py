@@ -183,7 +183,7 @@ class PlatformClient:
         sender = self._open()
         variables = {"where": job_where(labels, statuses)}
         data = await sender.query(operation("count_jobs"), variables)
-        return int(data["aggregatePipelineJob"]["_count"]["_all"])
+        return int(data["countJobs"])
 
     async def _pages(
         self,

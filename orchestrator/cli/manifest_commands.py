@@ -94,14 +94,15 @@ def _table(manifest: Manifest, limit: int) -> Table:
     table = Table(title=f"{manifest.name}: first jobs", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("key", no_wrap=True)
-    for column in ("name", "pipeline", "parameters"):
+    for column in ("name", "jobName", "pipeline", "parameters"):
         table.add_column(column, overflow="fold")
     for job in itertools.islice(manifest.jobs(), limit):
         parameters = " ".join(f"{k}={v}" for k, v in job.parameters.items())
         path = str(job.fields.get("pipelineYamlPath", ""))
         if "schedule" in job.fields:
             path += f" @ {job.fields['schedule']}"
-        table.add_row(str(job.index), job.key, job.name, path, parameters)
+        job_name = str(job.fields.get("jobName", ""))
+        table.add_row(str(job.index), job.key, job.name, job_name, path, parameters)
     return table
 
 

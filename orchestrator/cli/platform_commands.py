@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -36,6 +37,16 @@ def _chaos(_ctx: click.Context, _param: click.Parameter, value: str | None) -> s
         except ValueError as error:
             raise click.BadParameter(str(error)) from None
     return value
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names only this machine (``--auth none`` is allowed there only)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @click.group("platform")
@@ -113,6 +124,19 @@ def platform() -> None:
     callback=_chaos,
     help='Faults, e.g. "error_rate=0.1,throttle_rate=0.05,drop_rate=0.05,latency_ms=10".',
 )
+@click.option(
+    "--auth",
+    type=click.Choice(["token", "none"]),
+    default="token",
+    show_default=True,
+    help="'none': no token, as the hosted in-cluster endpoint (loopback addresses only).",
+)
+@click.option(
+    "--strict-api",
+    is_flag=True,
+    default=False,
+    help="Serve only the hosted platform's known API; local extensions are validation errors.",
+)
 def serve(
     host: str,
     port: int,
@@ -127,15 +151,29 @@ def serve(
     sim_fail_rate: float,
     seed: int | None,
     chaos: str | None,
+    auth: str,
+    strict_api: bool,
 ) -> None:
     """Serve the GraphQL API at http://HOST:PORT/graphql until interrupted."""
+    auth_none = auth == "none"
+    if auth_none and not is_loopback(host):
+        raise click.UsageError(
+            f"--auth none serves without a token, so only a loopback --host is allowed "
+            f"(127.0.0.1, ::1, localhost), not {host!r}"
+        )
     configure_logging("info")
+    if auth_none:
+        click.echo(
+            "warning: --auth none: this platform takes requests without a token from any"
+            " local process",
+            err=True,
+        )
     config = PlatformConfig(
         host=host,
         port=port,
         state_dir=state_dir,
         db=db,
-        token="" if token_file else resolve_token(state_dir, token),
+        token="" if token_file or auth_none else resolve_token(state_dir, token),
         token_file=token_file,
         workspace=workspace,
         executor=ExecutorKind(executor),
@@ -144,6 +182,8 @@ def serve(
         sim_fail_rate=sim_fail_rate,
         seed=seed,
         chaos=chaos,
+        auth_none=auth_none,
+        strict_api=strict_api,
     )
 
     def announce(url: str) -> None:

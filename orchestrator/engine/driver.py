@@ -404,6 +404,7 @@ class Engine:
             status=status,
             reason=reason,
             delay=delay,
+            job_name=source.spec.fields.get("jobName"),
         )
         self._log.debug(
             f"job.{kind}",

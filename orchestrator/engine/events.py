@@ -42,6 +42,7 @@ class Event:
     reason: str | None = None
     delay: float | None = None  # RETRIED: seconds until the next attempt
     name: str | None = None  # the job's rendered name (``name:`` in the manifest)
+    job_name: str | None = None  # the job's jobName on the platform
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping (``--output jsonl``); absent values are left out."""
@@ -53,6 +54,8 @@ class Event:
             **({"name": self.name} if self.name is not None else {}),
             "time": round(self.time, 3),
         }
+        if self.job_name is not None:
+            data["jobName"] = self.job_name
         if self.job_id is not None:
             data["id"] = self.job_id
         if self.status is not None:

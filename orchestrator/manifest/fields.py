@@ -18,6 +18,8 @@ class Kind(Enum):
     PORT = "port"  # String in the API; a number 1-65535 or a template
     CRON = "cron"  # String cron expression; templates allowed
     FLAG = "flag"  # Boolean
+    JOB_NAME = "job_name"  # String [a-z0-9-], <= 63 chars; templates allowed (made valid)
+    PIPELINE_TYPE = "pipeline_type"  # String "YAML" or "BASH" (any case); templates allowed
 
 
 JOB_FIELDS: dict[str, Kind] = {
@@ -34,7 +36,25 @@ JOB_FIELDS: dict[str, Kind] = {
     "commitId": Kind.TEXT,
     "owner": Kind.TEXT,
     "department": Kind.TEXT,
+    # What real clients of the hosted platform send (createPipelineJobWithAlerting's fields).
+    "jobName": Kind.JOB_NAME,
+    "pipelineType": Kind.PIPELINE_TYPE,
+    "workingDir": Kind.TEXT,
+    "hyperplaneUserEmail": Kind.TEXT,
+    "imageHash": Kind.TEXT,
+    "platformGroup": Kind.TEXT,
+    "timezone": Kind.TEXT,
+    "gitServerName": Kind.TEXT,
+    "serviceAccountName": Kind.TEXT,
+    "customMessage": Kind.TEXT,
+    "noGitInit": Kind.FLAG,
+    "noHyperplaneCommands": Kind.FLAG,
 }
+
+API_NAMES: dict[str, str] = {"platformGroup": "group"}
+"""Manifest keys whose API field has another name (``group`` names a job group here)."""
+
+PIPELINE_TYPES = ("YAML", "BASH")
 
 FIELD_DESCRIPTIONS: dict[str, str] = {
     "jobType": "Job type, e.g. basic.",
@@ -50,6 +70,20 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "commitId": "Git commit to run from.",
     "owner": "Owner of the job.",
     "department": "Department the job is billed to.",
+    "jobName": "Name shown and filtered by on the platform: lower case [a-z0-9-], at most 63 "
+    "characters [default: the job's name made valid].",
+    "pipelineType": "YAML (pipelineYamlPath is a pipeline file, the default) or BASH "
+    "(pipelineYamlPath is a script run from the repository root).",
+    "workingDir": "Directory of the repository the job runs in.",
+    "hyperplaneUserEmail": "Email of the user the job runs as.",
+    "imageHash": "Container image to run the job in.",
+    "platformGroup": "The platform's job group (the API field 'group').",
+    "timezone": "Time zone of the cron schedule.",
+    "gitServerName": "Git server to check the repository out from.",
+    "serviceAccountName": "Kubernetes service account of the job.",
+    "customMessage": "Message shown with the job's alerts.",
+    "noGitInit": "Do not check out the repository before running.",
+    "noHyperplaneCommands": "Run without the platform's helper commands.",
 }
 
 TOP_KEYS = ("version", "name", "defaults", "jobs", "policy")

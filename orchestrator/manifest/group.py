@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from orchestrator.manifest.job_name import valid_job_name
 from orchestrator.manifest.matrix import Matrix
 from orchestrator.manifest.model import JobSpec
 from orchestrator.manifest.templates import Template, render_value
@@ -76,11 +77,13 @@ class Group:
         if self._template_fields:  # keep the API's field order whatever was templated
             fields = {name: fields[name] for name in self.fields}
         parameters = {name: value.render(context) for name, value in self.parameters.items()}
+        name = f"{run_name}-{self.name.render(context)}"
+        fields["jobName"] = valid_job_name(str(fields.get("jobName") or name))
         return JobSpec(
             key=job_key(self.id, variables),
             index=index,
             group=self.id,
-            name=f"{run_name}-{self.name.render(context)}",
+            name=name,
             matrix=variables,
             fields=fields,
             parameters=parameters,

@@ -16,8 +16,9 @@ class JobSpec:
     """One logical job of a run, fully rendered (no templates left).
 
     ``fields`` holds createPipelineJob data fields under the API's own names (jobType,
-    pipelineYamlPath, timeout, activeTimeout, maxRetries, exposedPort, schedule, ...), without
-    ``parameters``; ``maxRetries`` there is the orchestrator's retry budget for this job.
+    pipelineYamlPath, timeout, activeTimeout, maxRetries, exposedPort, schedule, jobName, ...),
+    without ``parameters``; ``maxRetries`` there is the orchestrator's retry budget for this
+    job. ``jobName`` is always there (the manifest's, or ``name`` made valid).
     """
 
     key: str  # stable and unique within the manifest: same manifest, same keys, same order

@@ -36,6 +36,10 @@ def _field_schema(kind: Kind) -> dict[str, Any]:
         return {"type": "integer", "minimum": -1}
     if kind is Kind.COUNT:
         return {"type": "integer", "minimum": 0}
+    if kind is Kind.JOB_NAME:
+        return {"type": "string", "maxLength": 63}
+    if kind is Kind.PIPELINE_TYPE:
+        return {"type": "string"}
     if kind is Kind.PORT:
         return {"type": ["integer", "string"], "minimum": 1, "maximum": 65535}
     return {"type": ["string", "number"] if kind is Kind.TEXT else "string"}

@@ -14,14 +14,17 @@ from croniter import croniter
 from orchestrator.manifest.checker import Checker, describe, dotted
 from orchestrator.manifest.errors import did_you_mean
 from orchestrator.manifest.fields import (
+    API_NAMES,
     DEFAULT_KEYS,
     GROUP_KEYS,
     JOB_FIELDS,
     NAME_PATTERN,
+    PIPELINE_TYPES,
     TOP_KEYS,
     Kind,
 )
 from orchestrator.manifest.group import Group
+from orchestrator.manifest.job_name import is_valid_job_name, valid_job_name
 from orchestrator.manifest.model import Policy
 from orchestrator.manifest.parameter_names import environment_name, parameter_name_problem
 from orchestrator.manifest.policy import absent_is_empty, build_policy
@@ -187,7 +190,7 @@ def _group(
         field_paths[field_name] = where
         value = _field(check, templates, kind, raw, where)
         if value is not None:
-            fields[field_name] = value
+            fields[API_NAMES.get(field_name, field_name)] = value
     if "pipelineYamlPath" not in spec and "pipelineYamlPath" not in defaults:
         check.error(path, "pipelineYamlPath is required (set it in defaults or in this group)")
     parameters = _parameters(check, templates, defaults, spec, path)
@@ -265,6 +268,19 @@ def _field(check: Checker, templates: _Templates, kind: Kind, raw: Any, path: Pa
         return None
     if not template.source.strip() and path[-1] == "pipelineYamlPath":
         check.error(path, "pipelineYamlPath must not be empty")
+        return None
+    if kind is Kind.JOB_NAME and not is_valid_job_name(template.source):
+        check.error(
+            path,
+            f"jobName {template.source!r} is not a valid job name (lower case letters, digits "
+            f"and '-', at most 63 characters); use {valid_job_name(template.source)!r}",
+        )
+        return None
+    if kind is Kind.PIPELINE_TYPE and template.source.upper() not in PIPELINE_TYPES:
+        check.error(
+            path,
+            f"pipelineType {template.source!r} is unknown; use one of {', '.join(PIPELINE_TYPES)}",
+        )
         return None
     if kind is Kind.CRON and not _valid_cron(template.source):
         check.error(path, f"schedule {template.source!r} is not a valid 5-field cron expression")

@@ -52,6 +52,8 @@ class PlatformConfig:
 
     ``token`` is the resolved token (given or generated); never log this object's repr.
     With ``token_file`` the accepted token is the file's content at the time of a request.
+    ``auth_none`` (``--auth none``): no token is asked for, as the hosted in-cluster endpoint;
+    ``strict_api`` (``--strict-api``): only the hosted surface is served.
     """
 
     host: str = "127.0.0.1"
@@ -72,6 +74,8 @@ class PlatformConfig:
     max_depth: int = 12
     request_budget: float = 20.0  # seconds a request may validate and execute
     mutation_budget: float = 5.0  # seconds a mutation may execute (on the event loop)
+    auth_none: bool = False
+    strict_api: bool = False
 
     @property
     def db_path(self) -> Path:

@@ -45,7 +45,8 @@ class PlatformStartError(RuntimeError):
 class LocalPlatform:
     """A sync context manager around ``python -m orchestrator platform serve ...``.
 
-    Keyword arguments mirror the CLI options; ``None`` leaves the CLI default. The token goes
+    Keyword arguments mirror the CLI options (``strict_api`` is ``--strict-api``, ``auth``
+    is ``--auth``); ``None`` leaves the CLI default. The token goes
     to the child in its environment (never on the command line, where ``ps`` shows it); with
     no ``token`` the server uses (or generates) ``<state-dir>/platform.token``, which
     :attr:`token` then holds. With ``token_file`` the server accepts whatever that file holds
@@ -70,6 +71,8 @@ class LocalPlatform:
         port: int = 0,
         host: str = "127.0.0.1",
         startup_timeout: float = 60.0,
+        strict_api: bool = False,
+        auth: str | None = None,
     ) -> None:
         self.db = Path(db) if db is not None else None
         self.state_dir = Path(state_dir) if state_dir is not None else None
@@ -85,6 +88,8 @@ class LocalPlatform:
         self.port = port
         self.host = host
         self.startup_timeout = startup_timeout
+        self.strict_api = strict_api
+        self.auth = auth
         self.url = ""
         self.process: subprocess.Popen[str] | None = None
         self._log: IO[bytes] | None = None
@@ -105,10 +110,13 @@ class LocalPlatform:
             "--sim-fail-rate": self.sim_fail_rate,
             "--seed": self.seed,
             "--chaos": self.chaos,
+            "--auth": self.auth,
         }
         for flag, value in options.items():
             if value is not None:
                 args += [flag, str(value)]
+        if self.strict_api:
+            args.append("--strict-api")
         return args
 
     def log_path(self) -> Path:
@@ -142,7 +150,7 @@ class LocalPlatform:
             self.url = self._wait_ready(self.process, log_path)
             if self.token_file is not None:  # missing: the server refuses every request
                 self.token = _read_or_empty(self.token_file)
-            elif not self.token:
+            elif not self.token and self.auth != "none":
                 self.token = read_token(self.state_dir or DEFAULT_STATE_DIR) or ""
         except BaseException:
             self.kill()

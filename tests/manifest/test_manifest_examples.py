@@ -44,7 +44,17 @@ def test_nightly_is_a_scheduled_batch() -> None:
     ]
 
 
-@pytest.mark.parametrize("name", ["sweep.yaml", "fanout.yaml", "nightly.yaml"])
+def test_batch_fans_a_bare_script_out_over_a_list_of_inputs() -> None:
+    manifest = load_manifest(EXAMPLES / "batch.yaml")
+    jobs = list(manifest.jobs())
+    ids = (EXAMPLES / "file_ids.txt").read_text().split()
+    assert manifest.count() == len(jobs) == len(ids) == 4
+    assert [job.parameters["FILE_ID"] for job in jobs] == ids
+    assert [job.fields["jobName"] for job in jobs] == [f"batch-file-{i}" for i in ids]
+    assert {job.fields["pipelineType"] for job in jobs} == {"BASH"}
+
+
+@pytest.mark.parametrize("name", ["sweep.yaml", "fanout.yaml", "nightly.yaml", "batch.yaml"])
 def test_example_pipelines_exist_in_the_workspace(name: str) -> None:
     if not (EXAMPLES / "pipelines").is_dir():
         pytest.skip("manifests/pipelines/ is written on another branch; merged in main")
@@ -52,7 +62,7 @@ def test_example_pipelines_exist_in_the_workspace(name: str) -> None:
         assert (EXAMPLES / job.fields["pipelineYamlPath"]).is_file()
 
 
-@pytest.mark.parametrize("name", ["sweep.yaml", "fanout.yaml", "nightly.yaml"])
+@pytest.mark.parametrize("name", ["sweep.yaml", "fanout.yaml", "nightly.yaml", "batch.yaml"])
 def test_examples_use_only_keys_the_json_schema_knows(name: str) -> None:
     schema = manifest_json_schema()
     doc = yaml.load((EXAMPLES / name).read_text(), Loader=yaml.BaseLoader)  # keys as text

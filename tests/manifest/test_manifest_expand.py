@@ -65,6 +65,7 @@ policy:
         "activeTimeout": 1000,
         "maxRetries": 2,
         "pipelineYamlPath": "pipelines/train.yaml",
+        "jobName": "lr-sweep-train-resnet-0-1",
     }
     assert jobs[0].max_retries == 2
     assert jobs[4].fields["schedule"] == "0 2 * * *"

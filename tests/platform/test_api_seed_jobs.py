@@ -38,7 +38,7 @@ async def test_create_pipeline_job_echoes_fields_and_parameters(
     assert job["status"] == "pending"
     assert job["pipelineYamlPath"] == "pipelines/train.yaml"
     assert (job["timeout"], job["activeTimeout"], job["maxRetries"]) == (1500, 1000, 0)
-    assert (job["jobType"], job["exposedPort"], job["schedule"]) == ("basic", "8787", None)
+    assert (job["jobType"], job["exposedPort"], job["schedule"]) == ("basic", "8787", "immediate")
     assert job["pinned"] is False
     assert job["startTime"] is None and job["completionTime"] is None
     assert job["parameters"] == CREATE_VARIABLES["parameters"]["create"]

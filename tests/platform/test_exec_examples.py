@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.platform.executor.pipeline import load_pipeline
+from orchestrator.manifest import load_manifest
+from orchestrator.platform.executor.pipeline import load_job_pipeline, load_pipeline
 from orchestrator.platform.executor.task_runner import JobContext, run_pipeline
 
 # the workspace `orchestrator run` gives the embedded platform: the manifests' folder
@@ -31,3 +32,17 @@ async def test_flaky_train_fails_on_attempt_one_and_succeeds_on_two(tmp_path: Pa
         result = await run_pipeline(pipeline, job, workspace=WORKSPACE, log_path=tmp_path / "f.log")
         outcomes.append(result.failure)
     assert outcomes == ["task 'train' (py) exited with code 75", None]
+
+
+async def test_batch_example_bare_script_runs_done_reading_its_bare_parameter(
+    tmp_path: Path,
+) -> None:
+    job_spec = next(iter(load_manifest(WORKSPACE / "batch.yaml").jobs()))
+    fields = job_spec.fields
+    pipeline = load_job_pipeline(fields["pipelineYamlPath"], fields["pipelineType"], WORKSPACE)
+    job = JobContext("job-b", "run-b", 1, {**job_spec.parameters, "WORK_SECONDS": "0"})
+    log = tmp_path / "b.log"
+    result = await run_pipeline(pipeline, job, workspace=WORKSPACE, log_path=log)
+    assert result.succeeded, result.failure
+    folder = WORKSPACE / "example-batch-job"
+    assert f"processed file {job_spec.parameters['FILE_ID']} in {folder}" in log.read_text()

@@ -18,6 +18,7 @@ from orchestrator.platform.executor.task_runner import (
     parameter_variable,
     run_pipeline,
     task_environment,
+    withheld_bare_names,
 )
 
 JOB = JobContext(job_id="job-1", run_id="run-1", attempt=1, parameters={"alpha": "0.5"})
@@ -65,12 +66,13 @@ async def wait_for(predicate: Callable[[], bool], within: float = 10.0) -> None:
     raise AssertionError(f"condition not reached within {within} s")
 
 
-def test_parameters_are_prefixed_upper_cased_and_never_bare() -> None:
+def test_parameters_are_prefixed_upper_cased_and_bare_only_when_safe() -> None:
     base = {"PATH": "/bin", "HYPERPLANE_JOB_PARAMETER_STALE": "leak"}
     job = JobContext("j", "r", 2, {"path": "/evil", "lr-rate": "1"})
     env = task_environment(base, job)
-    assert env["PATH"] == "/bin"
+    assert env["PATH"].split(os.pathsep) == [str(Path(sys.executable).parent), "/bin"]
     assert env["HYPERPLANE_JOB_PARAMETER_PATH"] == "/evil"
+    assert env["LR_RATE"] == "1"
     assert env[parameter_variable("lr-rate")] == "1"
     assert parameter_variable("lr-rate") == "HYPERPLANE_JOB_PARAMETER_LR_RATE"
     assert "HYPERPLANE_JOB_PARAMETER_STALE" not in env
@@ -274,3 +276,47 @@ async def test_a_value_the_os_refuses_fails_the_task_with_a_reason(tmp_path: Pat
     result = await run_pipeline(pipeline, job, workspace=tmp_path, log_path=tmp_path / "j.log")
     assert result.failure is not None
     assert result.failure.startswith("task 'a' could not start")
+
+
+def test_unsafe_bare_names_stay_prefixed_only() -> None:
+    parameters = {
+        "PATH": "/evil",
+        "ld_preload": "/evil.so",
+        "PYTHONPATH": "/evil",
+        "HOME": "/evil",
+        "BASH_ENV": "/evil.sh",
+        "HYPERPLANE_JOB_ID": "forged",
+        "orchestrator_run": "r1",
+        "FILE_ID": "42",
+    }
+    base = {"PATH": "/bin", "HOME": "/home/me"}
+    env = task_environment(base, JobContext("j", "r", 1, parameters))
+    assert env["FILE_ID"] == "42"
+    assert env["HOME"] == "/home/me" and env["HYPERPLANE_JOB_ID"] == "j"
+    for name in ("LD_PRELOAD", "PYTHONPATH", "BASH_ENV", "ORCHESTRATOR_RUN"):
+        assert name not in env
+        assert env[f"HYPERPLANE_JOB_PARAMETER_{name}"]
+    assert withheld_bare_names(parameters) == [
+        "BASH_ENV",
+        "HOME",
+        "HYPERPLANE_JOB_ID",
+        "LD_PRELOAD",
+        "ORCHESTRATOR_RUN",
+        "PATH",
+        "PYTHONPATH",
+    ]
+
+
+def test_orchestrator_variables_of_the_platform_never_reach_a_job() -> None:
+    base = {
+        "PATH": "/bin",
+        "ORCHESTRATOR_TOKEN": "secret-1",
+        "ORCHESTRATOR_PLATFORM_TOKEN": "secret-2",
+        "orchestrator_endpoint": "http://x",
+        "LANG": "C.UTF-8",
+    }
+    env = task_environment(base, JobContext("j", "r", 1, {"ORCHESTRATOR_RUN": "r1"}))
+    assert not [k for k in env if k.upper().startswith("ORCHESTRATOR_")]
+    assert "secret" not in " ".join(env.values())
+    assert env["LANG"] == "C.UTF-8"
+    assert env["HYPERPLANE_JOB_PARAMETER_ORCHESTRATOR_RUN"] == "r1"

@@ -43,8 +43,8 @@ def creates(count: int, start: int) -> str:
 
 def test_platform_fixture_serves_on_loopback_with_its_token(platform: LocalPlatform) -> None:
     assert platform.url.startswith("http://127.0.0.1:") and platform.url.endswith("/graphql")
-    assert post(platform, "{ countPipelineJobs }") == (200, {"data": {"countPipelineJobs": 0}})
-    status, body = post(platform, "{ countPipelineJobs }", token="wrong")
+    assert post(platform, "{ countJobs }") == (200, {"data": {"countJobs": 0}})
+    status, body = post(platform, "{ countJobs }", token="wrong")
     assert status == 401 and "data" not in body
 
 
@@ -73,7 +73,7 @@ def test_generated_token_is_stored_private_and_reused(
     token_file = state / "platform.token"
     assert first.token and token_file.read_text().strip() == first.token
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
-    assert post(first, "{ countPipelineJobs }")[0] == 200
+    assert post(first, "{ countJobs }")[0] == 200
     first.stop()
     second = platform_factory(state_dir=state, token=None, db=tmp_path / "again.db")
     assert second.token == first.token
@@ -100,7 +100,7 @@ def test_chaos_option_reaches_the_served_endpoint(platform_factory: PlatformFact
     for _ in range(3):
         request = urllib.request.Request(
             chaotic.url,
-            data=b'{"query": "{ countPipelineJobs }"}',
+            data=b'{"query": "{ countJobs }"}',
             headers={"Authorization": f"Bearer {chaotic.token}"},
         )
         try:

@@ -58,6 +58,10 @@ class JobStore:
         """Record where the job's log is (the job's ``output`` field)."""
         self.store.update_job(job_id, JobChanges(columns=(("output", output),)))
 
+    def set_output_notebooks(self, job_id: str, path: str) -> None:
+        """Record where the job's executed notebooks are (``outputNotebooksPath``)."""
+        self.store.update_job(job_id, JobChanges(columns=(("outputNotebooksPath", path),)))
+
     def statuses(self, job_ids: Sequence[str]) -> Mapping[str, JobStatus]:
         """Current status of each known id (a narrow read: the executor polls this often)."""
         return self.store.statuses(job_ids)

@@ -19,7 +19,7 @@ import structlog
 
 from orchestrator.platform.executor.deadlines import job_deadline
 from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun
-from orchestrator.platform.executor.pipeline import PipelineError, load_pipeline
+from orchestrator.platform.executor.pipeline import PipelineError, load_job_pipeline
 from orchestrator.platform.executor.process_registry import ProcessRegistry
 from orchestrator.platform.executor.task_runner import JobContext, append_note, run_pipeline
 from orchestrator.platform.executor.wakeup import Wakeup
@@ -148,10 +148,15 @@ class LocalExecutor:
         """One run of the pipeline; a failure with ``maxRetries`` left becomes a rerun."""
         attempt = job.retries + 1
         try:
-            pipeline = load_pipeline(job.spec.pipeline_yaml_path, self.workspace)
+            pipeline = load_job_pipeline(
+                job.spec.pipeline_yaml_path, job.spec.extra_value("pipelineType"), self.workspace
+            )
         except PipelineError as exc:  # the same file would fail again: no rerun
             append_note(log_path, f"pipeline refused: {exc}")
             return Finish(job.id, JobStatus.FAILED, str(exc))
+        notebooks = pipeline.output_notebooks_path()
+        if notebooks is not None:
+            self.jobs.set_output_notebooks(job.id, notebooks)
         context = JobContext(job.id, job.run_id, attempt, job.parameter_map())
         result = await run_pipeline(
             pipeline, context, workspace=self.workspace, log_path=log_path, registry=self.registry

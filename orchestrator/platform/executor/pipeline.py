@@ -9,6 +9,7 @@ so a bad pipeline fails its job and never stops the executor.
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,15 @@ class Pipeline:
     tasks: tuple[Task, ...]
     requirements: str | None = None
 
+    def output_notebooks_path(self) -> str | None:
+        """Where the executed notebooks go (``outputNotebooksPath``): the one notebook task's
+        ``notebook_output_path``, the folder holding them all when there are several, or
+        ``None`` without notebook tasks."""
+        outputs = [str(t.output_path) for t in self.tasks if t.output_path is not None]
+        if len(outputs) <= 1:
+            return outputs[0] if outputs else None
+        return os.path.commonpath(outputs)
+
     def task(self, name: str) -> Task:
         """The task called ``name``."""
         for task in self.tasks:
@@ -82,6 +92,32 @@ def load_pipeline(yaml_path: str, workspace: Path) -> Pipeline:
     except (OSError, UnicodeDecodeError) as exc:
         raise PipelineError(f"cannot read pipeline file {yaml_path}: {exc}") from exc
     return parse_pipeline(text, workspace, source=yaml_path)
+
+
+PIPELINE_TYPES = ("YAML", "BASH")
+"""``pipelineType`` values: a pipeline YAML file (the default), or one bare script."""
+
+
+def load_job_pipeline(yaml_path: str, pipeline_type: str | None, workspace: Path) -> Pipeline:
+    """What a job runs: its pipeline YAML, or (``pipelineType`` "BASH", any case) the bare
+    script ``yaml_path`` names, as the hosted platform runs it from the repository root."""
+    kind = (pipeline_type or "YAML").upper()
+    if kind == "YAML":
+        return load_pipeline(yaml_path, workspace)
+    if kind == "BASH":
+        return bare_script_pipeline(yaml_path, workspace)
+    known = ", ".join(f'"{name}"' for name in PIPELINE_TYPES)
+    raise PipelineError(f"unknown pipelineType {pipeline_type!r} (known: {known})")
+
+
+def bare_script_pipeline(script_path: str, workspace: Path) -> Pipeline:
+    """A one-task pipeline running ``script_path``: the platform's Python for ``.py``,
+    bash for anything else (``.sh``)."""
+    path = resolve_in_workspace(script_path, workspace, what="pipelineYamlPath")
+    if not path.is_file():
+        raise PipelineError(f"script not found: {script_path} (in workspace {workspace})")
+    task_type = TaskType.PY if path.suffix == ".py" else TaskType.BASH_SCRIPT
+    return Pipeline(name=script_path, tasks=(Task("script", task_type, path, ()),))
 
 
 def parse_pipeline(text: str, workspace: Path, *, source: str = "<pipeline>") -> Pipeline:

@@ -69,17 +69,59 @@ def parameter_variable(key: str) -> str:
     The key is upper-cased, as on the hosted platform; characters a shell cannot use in a
     variable name become ``_`` so every parameter stays reachable.
     """
-    return PARAMETER_PREFIX + _NOT_ENV_SAFE.sub("_", key.upper())
+    return PARAMETER_PREFIX + bare_name(key)
+
+
+PRIVATE_PREFIX = "ORCHESTRATOR_"
+"""The orchestrator's and the platform's own variables (tokens among them): never in a job."""
+
+_UNSAFE_BARE_NAMES = frozenset(
+    {"PATH", "HOME", "SHELL", "IFS", "ENV", "BASH_ENV", "CDPATH", "PS4", "PROMPT_COMMAND"}
+    | {"SHELLOPTS", "BASHOPTS", "GLOBIGNORE", "PWD", "OLDPWD", "TMPDIR", "USER", "LOGNAME"}
+    | {"NODE_OPTIONS", "NODE_PATH", "PERL5LIB", "PERL5OPT", "RUBYOPT", "JAVA_TOOL_OPTIONS"}
+    | {"SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"}
+)
+_UNSAFE_BARE_PREFIXES = ("LD_", "DYLD_", "PYTHON", "BASH_FUNC_", "HYPERPLANE_", PRIVATE_PREFIX)
+
+
+def bare_name(key: str) -> str:
+    """A parameter's bare variable name: upper-cased, unusable characters as ``_``."""
+    return _NOT_ENV_SAFE.sub("_", key.upper())
+
+
+def bare_name_allowed(name: str) -> bool:
+    """Whether a parameter may also be exported under ``name``: not one that changes how a
+    process starts or what it trusts, nor one of the platform's own variables."""
+    return name not in _UNSAFE_BARE_NAMES and not name.startswith(_UNSAFE_BARE_PREFIXES)
+
+
+def withheld_bare_names(parameters: Mapping[str, str]) -> list[str]:
+    """The parameters' bare names that are not exported (they keep only the prefixed one)."""
+    names = {bare_name(key) for key in parameters}
+    return sorted(name for name in names if not bare_name_allowed(name))
 
 
 def task_environment(base: Mapping[str, str], job: JobContext) -> dict[str, str]:
     """The environment of every task of ``job``: ``base`` plus the job's variables.
 
-    Parameters never appear under their bare names (a parameter called PATH must not shadow
-    PATH), and parameter variables inherited from ``base`` are dropped so nothing leaks in
-    from the platform's own environment.
+    ``ORCHESTRATOR_*`` variables of ``base`` (the orchestrator's token, the platform's own
+    settings) never reach a job, nor do parameter variables inherited from it. Each parameter
+    is exported as ``HYPERPLANE_JOB_PARAMETER_<KEY>`` and, as real job code reads it
+    (``os.getenv("FILE_ID")``), under its bare name too, unless that name is unsafe
+    (:func:`bare_name_allowed`). The platform's Python comes first on ``PATH``, so
+    ``python`` in a script is the Python that runs ``py`` tasks.
     """
-    env = {k: v for k, v in base.items() if not k.startswith(PARAMETER_PREFIX)}
+    env = {
+        k: v
+        for k, v in base.items()
+        if not k.startswith(PARAMETER_PREFIX) and not k.upper().startswith(PRIVATE_PREFIX)
+    }
+    python_dir = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join([python_dir, *(env.get("PATH") or os.defpath).split(os.pathsep)])
+    for key, value in job.parameters.items():
+        name = bare_name(key)
+        if bare_name_allowed(name):
+            env[name] = value
     for key, value in job.parameters.items():
         env[parameter_variable(key)] = value
     env[JOB_ID_VARIABLE] = job.job_id
@@ -156,6 +198,13 @@ async def run_pipeline(
             task.output_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab", buffering=0) as log:
         _note(log, log_header(job, pipeline.name))
+        withheld = withheld_bare_names(job.parameters)
+        if withheld:
+            _note(
+                log,
+                f"parameters {', '.join(withheld)} reach tasks only as "
+                f"{PARAMETER_PREFIX}<KEY>: their bare names would change how processes start",
+            )
         if pipeline.requirements:
             _note(
                 log,

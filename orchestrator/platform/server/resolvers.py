@@ -25,6 +25,7 @@ from graphql import (
     build_schema,
 )
 
+from orchestrator.platform.server.strict import drop_local_extensions
 from orchestrator.platform.server.values import (
     job_changes_from_input,
     job_spec_from_input,
@@ -38,6 +39,7 @@ from orchestrator.platform.store.model import JobStatus, NotFoundError
 from orchestrator.platform.store.sessions import SessionStore
 from orchestrator.platform.store.store import Store
 from orchestrator.platform.store.timestamps import parse_api
+from orchestrator.platform.store.users import find_users
 
 Source = dict[str, Any]
 
@@ -123,6 +125,23 @@ def resolve_count_pipeline_jobs(_: None, info: Info, where: Source | None = None
     return _context(info).store.count_jobs(where)
 
 
+def resolve_count_jobs(_: None, info: Info, whereOveride: Source | None = None) -> int:
+    return _context(info).store.count_jobs(whereOveride)
+
+
+def resolve_hyperplane_users(
+    _: None,
+    info: Info,
+    where: Source | None = None,
+    take: int | None = None,
+    skip: int | None = None,
+) -> list[Source]:
+    if skip is not None and skip < 0:
+        raise GraphQLError("skip must not be negative")
+    users = find_users(_context(info).store, where, None, take, skip)
+    return [{"id": user.id, "email": user.email} for user in users]
+
+
 def resolve_aggregate_pipeline_job(_: None, info: Info, where: Source | None = None) -> Source:
     return {"_count": {"_all": _context(info).store.count_jobs(where)}}
 
@@ -164,6 +183,10 @@ def resolve_create_pipeline_job(_: None, info: Info, data: Source) -> Source:
     job = context.store.create_job(job_spec_from_input(data))
     context.jobs_changed = True
     return job_to_api(job)
+
+
+def resolve_create_pipeline_job_with_alerting(_: None, info: Info, input: Source) -> Source:
+    return resolve_create_pipeline_job(_, info, input)
 
 
 def resolve_update_pipeline_job(_: None, info: Info, where: Source, data: Source) -> Source:
@@ -222,6 +245,8 @@ QUERY_RESOLVERS = {
     "pipelineJob": resolve_pipeline_job,
     "pipelineJobs": resolve_pipeline_jobs,
     "countPipelineJobs": resolve_count_pipeline_jobs,
+    "countJobs": resolve_count_jobs,
+    "hyperplaneUsers": resolve_hyperplane_users,
     "aggregatePipelineJob": resolve_aggregate_pipeline_job,
     "hyperHubSessions": resolve_sessions,
     "countHyperHubSessions": resolve_count_sessions,
@@ -229,6 +254,7 @@ QUERY_RESOLVERS = {
 }
 MUTATION_RESOLVERS = {
     "createPipelineJob": resolve_create_pipeline_job,
+    "createPipelineJobWithAlerting": resolve_create_pipeline_job_with_alerting,
     "updatePipelineJob": resolve_update_pipeline_job,
     "updateManyPipelineJob": resolve_update_many_pipeline_job,
     "updateParameter": resolve_update_parameter,
@@ -253,12 +279,18 @@ def _parse_datetime(value: Any) -> Any:
         raise GraphQLError(f"not an ISO-8601 DateTime: {value!r}") from None
 
 
-def load_schema() -> GraphQLSchema:
-    """The schema from the packaged SDL, with resolvers and the DateTime scalar bound."""
+def load_schema(*, strict: bool = False) -> GraphQLSchema:
+    """The schema from the packaged SDL, with resolvers and the DateTime scalar bound.
+
+    ``strict`` (``platform serve --strict-api``) leaves out every field marked ``@local``,
+    so a document using a local extension fails validation like any unknown field.
+    """
     sdl = (
         files("orchestrator.platform.server").joinpath("schema.graphql").read_text(encoding="utf-8")
     )
     schema = build_schema(sdl)
+    if strict:
+        drop_local_extensions(schema)
     for type_name, resolvers in (("Query", QUERY_RESOLVERS), ("Mutation", MUTATION_RESOLVERS)):
         object_type = schema.get_type(type_name)
         fields = object_type.fields  # type: ignore[union-attr]
@@ -266,7 +298,8 @@ def load_schema() -> GraphQLSchema:
         if missing:
             raise RuntimeError(f"{type_name} fields without resolver: {sorted(missing)}")
         for name, resolver in resolvers.items():
-            fields[name].resolve = resolver
+            if name in fields:
+                fields[name].resolve = resolver
     date_time = schema.get_type("DateTime")
     assert isinstance(date_time, GraphQLScalarType)
     date_time.parse_value = _parse_datetime  # type: ignore[method-assign]

@@ -12,6 +12,8 @@ from typing import Any
 from croniter import croniter
 from graphql import GraphQLError
 
+from orchestrator.platform.server.hosted_fields import extra_from_input, extra_to_api
+from orchestrator.platform.store.job_fields import IMMEDIATE, is_cron
 from orchestrator.platform.store.model import (
     UPDATABLE_COLUMNS,
     JobChanges,
@@ -64,7 +66,7 @@ def job_to_api(job: JobRow) -> dict[str, Any]:
         "activeTimeout": spec.active_timeout,
         "maxRetries": spec.max_retries,
         "exposedPort": spec.exposed_port,
-        "schedule": spec.schedule,
+        "schedule": spec.schedule or IMMEDIATE,
         "pinned": spec.pinned,
         "debuggable": spec.debuggable,
         "branchName": spec.branch_name,
@@ -76,6 +78,7 @@ def job_to_api(job: JobRow) -> dict[str, Any]:
         "estimatedCost": job.estimated_cost,
         "scheduledFrom": spec.scheduled_from,
         "parameters": [parameter_to_api(p) for p in job.parameters],
+        **extra_to_api(spec),
     }
 
 
@@ -110,15 +113,18 @@ def _check_seconds(name: str, value: int | None) -> None:
 
 
 def _check_schedule(schedule: str | None) -> None:
-    if schedule and (len(schedule.split()) != 5 or not croniter.is_valid(schedule)):
+    if schedule is None or not is_cron(schedule):
+        return
+    if len(schedule.split()) != 5 or not croniter.is_valid(schedule):
         raise GraphQLError(
             f"schedule {schedule!r} is not a cron expression of five fields (e.g. '*/5 * * * *')"
         )
 
 
 def job_spec_from_input(data: Mapping[str, Any]) -> JobSpecInput:
-    """``PipelineJobCreateInput`` -> the store's spec, after checking values the type
-    system cannot (timeouts, retries, cron schedule)."""
+    """``PipelineJobCreateInput`` (or ``createPipelineJobWithAlerting``'s input) -> the
+    store's spec, after checking values the type system cannot (timeouts, retries, cron
+    schedule, jobName, podSpec). A ``schedule`` of "immediate" means a one-off job."""
     _check_seconds("timeout", data.get("timeout"))
     _check_seconds("activeTimeout", data.get("activeTimeout"))
     if (data.get("maxRetries") or 0) < 0:
@@ -132,7 +138,7 @@ def job_spec_from_input(data: Mapping[str, Any]) -> JobSpecInput:
         active_timeout=data.get("activeTimeout"),
         max_retries=data.get("maxRetries"),
         exposed_port=data.get("exposedPort"),
-        schedule=data.get("schedule") or None,
+        schedule=data["schedule"] if is_cron(data.get("schedule")) else None,
         pinned=bool(data.get("pinned")),
         debuggable=bool(data.get("debuggable")),
         branch_name=data.get("branchName"),
@@ -140,6 +146,7 @@ def job_spec_from_input(data: Mapping[str, Any]) -> JobSpecInput:
         owner=data.get("owner"),
         department=data.get("department"),
         parameters=_parameter_pairs(parameters.get("create")),
+        extra=extra_from_input(data),
     )
 
 
@@ -168,6 +175,9 @@ def job_changes_from_input(data: Mapping[str, Any]) -> JobChanges:
             continue
         if name == "status":
             status = parse_status(value)
+        elif name == "schedule":
+            _check_schedule(value)
+            columns.append((name, value if is_cron(value) else IMMEDIATE))
         elif name in UPDATABLE_COLUMNS:
             columns.append((name, value))
         else:

@@ -82,6 +82,7 @@ class JobSpecInput:
 
     ``parameters`` keeps the order the caller gave (keys may repeat, as on the hosted platform).
     ``scheduled_from`` is the id of the cron job that spawned this run, if any.
+    ``schedule`` is a cron expression or ``None`` (a one-off job, stored as "immediate").
     """
 
     pipeline_yaml_path: str
@@ -99,6 +100,12 @@ class JobSpecInput:
     department: str | None = None
     parameters: tuple[tuple[str, str], ...] = ()
     scheduled_from: str | None = None
+    extra: tuple[tuple[str, Any], ...] = ()
+    """The fields of :mod:`.job_fields` that were given (API name -> stored value)."""
+
+    def extra_value(self, name: str) -> Any:
+        """One of the ``extra`` fields by API name (``None`` when not given)."""
+        return dict(self.extra).get(name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from orchestrator.platform.store.job_fields import IMMEDIATE
 from orchestrator.platform.store.model import SCHEDULED_RUN_TIME, JobRow, JobStatus, ParameterRow
 from orchestrator.platform.store.rows import row_to_job, row_to_parameter
 from orchestrator.platform.store.timestamps import Clock, parse_api, to_db, utc_now
@@ -151,7 +152,10 @@ class JobReads:
             sql += " AND created_at >= ?"
             params.append(to_db(since))
         if scheduled_only:
-            sql += " AND (schedule IS NOT NULL OR scheduled_from IS NOT NULL)"
+            sql += (
+                f" AND (COALESCE(schedule, '') NOT IN ('', '{IMMEDIATE}')"
+                " OR scheduled_from IS NOT NULL)"
+            )
         return int(self.connection.execute(sql, params).fetchone()[0])
 
     def get_parameter(self, parameter_id: str) -> ParameterRow | None:

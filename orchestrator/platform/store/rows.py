@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+from orchestrator.platform.store.job_fields import ALL_FIELDS, is_cron
 from orchestrator.platform.store.model import JobRow, JobSpecInput, JobStatus, ParameterRow
 from orchestrator.platform.store.timestamps import from_db
 
@@ -29,7 +30,7 @@ def row_to_job(row: sqlite3.Row, parameters: tuple[ParameterRow, ...]) -> JobRow
         active_timeout=row["active_timeout"],
         max_retries=row["max_retries"],
         exposed_port=row["exposed_port"],
-        schedule=row["schedule"],
+        schedule=row["schedule"] if is_cron(row["schedule"]) else None,
         pinned=bool(row["pinned"]),
         debuggable=bool(row["debuggable"]),
         branch_name=row["branch_name"],
@@ -38,6 +39,7 @@ def row_to_job(row: sqlite3.Row, parameters: tuple[ParameterRow, ...]) -> JobRow
         department=row["department"],
         parameters=tuple((p.key, p.value) for p in parameters),
         scheduled_from=row["scheduled_from"],
+        extra=tuple((f.name, row[f.column]) for f in ALL_FIELDS if row[f.column] is not None),
     )
     created = from_db(row["created_at"])
     assert created is not None

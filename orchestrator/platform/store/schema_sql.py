@@ -4,7 +4,7 @@ Indexes serve the filters bulk work uses: status (polls, claims, bulk cancel), s
 creation time (ordering, job stats) and parameter key/value (label look-ups).
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pipeline_job (
@@ -74,4 +74,12 @@ CREATE TABLE IF NOT EXISTS hyper_hub_session (
     completion_time       TEXT
 );
 CREATE INDEX IF NOT EXISTS hyper_hub_session_start_time ON hyper_hub_session (start_time);
+
+-- Users exist once a job or a session names their email (hyperplaneUsers).
+CREATE TABLE IF NOT EXISTS hyperplane_user (
+    seq   INTEGER PRIMARY KEY AUTOINCREMENT,
+    id    TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL UNIQUE
+);
 """
+# The columns of orchestrator.platform.store.job_fields are added by migrate.upgrade.

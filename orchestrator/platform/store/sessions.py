@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from orchestrator.platform.store.migrate import remember_users
 from orchestrator.platform.store.model import FinalStatusError, JobStatus, NotFoundError, SessionRow
 from orchestrator.platform.store.store import Store, new_id
 from orchestrator.platform.store.timestamps import from_db, to_db
@@ -71,6 +72,8 @@ class SessionStore:
                 f"INSERT INTO hyper_hub_session ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
                 values,
             )
+            email = fields.get("hyperplaneUserEmail")
+            remember_users(self.store.connection, [email] if email else [])
         created = self.get(session_id)
         assert created is not None
         return created

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from orchestrator.platform.store.migrate import upgrade
 from orchestrator.platform.store.model import (
     SCHEDULED_JOB_ID,
     SCHEDULED_RUN_TIME,
@@ -92,6 +93,7 @@ class Store(JobWrites):
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.executescript(SCHEMA)
+            upgrade(connection, version)
             connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as error:
             connection.close()

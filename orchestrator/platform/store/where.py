@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from orchestrator.platform.store.job_fields import JOB_FIELDS
 from orchestrator.platform.store.timestamps import to_db
 
 
@@ -101,6 +102,7 @@ JOB_SHAPE = TableShape(
         "startTime": ("start_time", Kind.DATETIME),
         "completionTime": ("completion_time", Kind.DATETIME),
         "scheduledFrom": ("scheduled_from", Kind.STRING),
+        **{f.name: (f.column, Kind(f.kind)) for f in JOB_FIELDS},
     },
     relations={
         "parameters": RelationShape("parameter", PARAMETER_SHAPE, "pipeline_job_id"),
@@ -122,6 +124,13 @@ SESSION_SHAPE = TableShape(
         "startTime": ("start_time", Kind.DATETIME),
         "completionTime": ("completion_time", Kind.DATETIME),
     },
+)
+
+USER_SHAPE = TableShape(
+    alias="u",
+    columns={"id": ("id", Kind.STRING), "email": ("email", Kind.STRING)},
+    not_null=frozenset({"id", "email"}),
+    unique=frozenset({"id", "email"}),
 )
 
 _COMPARISONS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}

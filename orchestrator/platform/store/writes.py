@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from orchestrator.platform.store.job_fields import ALL_FIELDS, IMMEDIATE, is_cron
+from orchestrator.platform.store.migrate import remember_users
 from orchestrator.platform.store.model import (
     FINAL_STATUSES,
     UPDATABLE_COLUMNS,
@@ -46,6 +48,26 @@ DURATION_SQL = (
     " ELSE ROUND(MAX(0.0, (julianday(?) - julianday(start_time)) * 86400.0), 3) END"
 )
 """``duration`` of a job ending at the bound time: seconds since ``start_time`` (ms), or NULL."""
+
+
+_BASE_COLUMNS = (
+    "id, run_id, job_type, pipeline_yaml_path, timeout, active_timeout, max_retries,"
+    " exposed_port, schedule, pinned, debuggable, branch_name, commit_id, owner, department,"
+    " status, created_at, scheduled_from"
+)
+_INSERT_JOB_SQL = (  # column names from constants and the fixed field table only
+    f"INSERT INTO pipeline_job ({_BASE_COLUMNS}, {', '.join(f.column for f in ALL_FIELDS)})"  # noqa: S608
+    f" VALUES ({','.join('?' * (18 + len(ALL_FIELDS)))})"
+)
+
+
+def _extra_values(spec: JobSpecInput) -> list[Any]:
+    given = dict(spec.extra)
+    return [_db(given.get(f.name)) for f in ALL_FIELDS]
+
+
+def _db(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
 
 
 def new_id() -> str:
@@ -117,12 +139,9 @@ class JobWrites(JobReads):
         with self.transaction(savepoint=False):
             for spec in specs:
                 job_id, run_id = new_id(), new_id()
-                status = JobStatus.SCHEDULED if spec.schedule else JobStatus.PENDING
+                status = JobStatus.SCHEDULED if is_cron(spec.schedule) else JobStatus.PENDING
                 cursor = self.connection.execute(
-                    "INSERT INTO pipeline_job (id, run_id, job_type, pipeline_yaml_path, timeout,"
-                    " active_timeout, max_retries, exposed_port, schedule, pinned, debuggable,"
-                    " branch_name, commit_id, owner, department, status, created_at,"
-                    " scheduled_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    _INSERT_JOB_SQL,
                     (
                         job_id,
                         run_id,
@@ -132,7 +151,7 @@ class JobWrites(JobReads):
                         spec.active_timeout,
                         spec.max_retries,
                         spec.exposed_port,
-                        spec.schedule,
+                        spec.schedule or IMMEDIATE,
                         int(spec.pinned),
                         int(spec.debuggable),
                         spec.branch_name,
@@ -142,6 +161,7 @@ class JobWrites(JobReads):
                         status.value,
                         created,
                         spec.scheduled_from,
+                        *_extra_values(spec),
                     ),
                 )
                 parameters = self._insert_parameters(job_id, spec.parameters)
@@ -149,6 +169,10 @@ class JobWrites(JobReads):
                 assert seq is not None
                 # Built from what was written (the row is not read back): creates are hot.
                 jobs.append(JobRow(job_id, seq, run_id, status, spec, now, parameters=parameters))
+            remember_users(
+                self.connection,
+                [e for s in specs if (e := s.extra_value("hyperplaneUserEmail")) is not None],
+            )
         return jobs
 
     def _insert_parameters(
@@ -218,8 +242,8 @@ class JobWrites(JobReads):
                 new_schedule = dict(changes.columns).get("schedule", _KEEP)
                 select += " AND j.scheduled_from IS NULL"
                 if new_schedule is _KEEP:
-                    select += " AND COALESCE(j.schedule, '') != ''"
-                elif not new_schedule:
+                    select += f" AND COALESCE(j.schedule, '') NOT IN ('', '{IMMEDIATE}')"
+                elif not is_cron(new_schedule):
                     select += " AND 0"  # the update clears the schedule: nothing qualifies
             now = to_db(self.now())
             assignments.append("status = ?")
@@ -284,7 +308,7 @@ class JobWrites(JobReads):
                 raise FinalStatusError(job["id"], current)
             if target is JobStatus.SCHEDULED:
                 schedule = dict(changes.columns).get("schedule", job["schedule"])
-                if not schedule or job["scheduled_from"] is not None:
+                if not is_cron(schedule) or job["scheduled_from"] is not None:
                     raise ScheduledStatusError(job["id"])
             moment = now or self.now()
             assignments.append("status = ?")

@@ -1,0 +1,103 @@
+"""The job fields real clients of the hosted platform send and select, in and out of the API.
+
+Inputs: the scalars of :mod:`orchestrator.platform.store.job_fields`, the id lists, and the
+relations of ``createPipelineJobWithAlerting`` (``{connect: {id}}`` or ``{connect: {name}}``;
+a connect with a null or missing id means "no relation", as real scripts leave
+``$billingProjectId`` unset). Connected ids are stored as given: the local platform keeps no
+VC servers, billing projects, secrets or service accounts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from graphql import GraphQLError
+
+from orchestrator.platform.store.job_fields import JOB_FIELDS
+from orchestrator.platform.store.model import JobSpecInput
+
+MAX_JOB_NAME = 63
+"""The hosted platform names a job's Kubernetes objects after it: a DNS label's length."""
+
+_RELATIONS = {  # relation input -> (stored field, unique keys in order of preference)
+    "hyperplaneVCServer": ("hyperplaneVCServerId", ("id", "name")),
+    "billingProject": ("billingProjectId", ("id", "name")),
+    "hyperplaneServiceAccount": ("hyperplaneServiceAccountId", ("id", "name")),
+    "hyperplaneUser": ("hyperplaneUserId", ("id", "email")),
+}
+_LISTS = ("notificationTargetIds", "hyperplaneSecretIds")
+
+
+def _connected(value: Any, keys: tuple[str, ...]) -> str | None:
+    """The id (or unique name) a ``{connect: {...}}`` names, or ``None`` for no relation."""
+    if not isinstance(value, Mapping):
+        return None
+    connect = value.get("connect")
+    if not isinstance(connect, Mapping):
+        return None
+    for key in keys:
+        if connect.get(key) is not None:
+            return str(connect[key])
+    return None
+
+
+def _check(name: str, value: Any) -> None:
+    if name == "jobName":
+        if not value:
+            raise GraphQLError("jobName must not be empty (leave it out for no name)")
+        if len(value) > MAX_JOB_NAME:
+            raise GraphQLError(
+                f"jobName has {len(value)} characters; at most {MAX_JOB_NAME} are allowed"
+            )
+    elif name == "podSpec":
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            raise GraphQLError("podSpec must be JSON text (an object)") from None
+        if not isinstance(parsed, dict):
+            raise GraphQLError("podSpec must be a JSON object")
+
+
+def extra_from_input(data: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """The extra fields of a create input, checked; only those given (not null)."""
+    given: dict[str, Any] = {}
+    for field in JOB_FIELDS:
+        value = data.get(field.name)
+        if value is not None:
+            _check(field.name, value)
+            given[field.name] = value
+    for relation, (target, keys) in _RELATIONS.items():
+        connected = _connected(data.get(relation), keys)
+        if connected is not None:
+            given[target] = connected
+    user = data.get("hyperplaneUser")
+    if "hyperplaneUserEmail" not in given and isinstance(user, Mapping):
+        email = (user.get("connect") or {}).get("email")
+        if email:
+            given["hyperplaneUserEmail"] = email
+    secrets = data.get("hyperplaneSecrets")
+    if isinstance(secrets, Mapping):
+        ids = [_connected({"connect": c}, ("id", "name")) for c in secrets.get("connect") or ()]
+        given["hyperplaneSecretIds"] = [i for i in ids if i is not None]
+    if data.get("notificationTargetIds") is not None:
+        given["notificationTargetIds"] = list(data["notificationTargetIds"])
+    return tuple(
+        (name, json.dumps(value) if name in _LISTS else value) for name, value in given.items()
+    )
+
+
+def extra_to_api(spec: JobSpecInput) -> dict[str, Any]:
+    """The extra ``PipelineJob`` fields: stored values, ``False`` for booleans not given."""
+    given = dict(spec.extra)
+    values: dict[str, Any] = {
+        f.name: given.get(f.name, False if f.kind == "bool" else None) for f in JOB_FIELDS
+    }
+    values["branchNameOrCommit"] = spec.commit_id or spec.branch_name
+    values["displayedOwner"] = spec.owner or given.get("hyperplaneUserEmail")
+    targets = json.loads(given.get("notificationTargetIds") or "[]")
+    values["notificationTargets"] = [
+        {"notificationTarget": {"id": target, "email": None}} for target in targets
+    ]
+    return values

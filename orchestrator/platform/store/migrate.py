@@ -1,0 +1,46 @@
+"""Bring a database written by an older store up to the current schema, on open.
+
+Version 2 added the columns of :mod:`orchestrator.platform.store.job_fields`, the
+``hyperplane_user`` table, and ``schedule = "immediate"`` for one-off jobs. Columns are added
+whenever missing (new databases get them the same way), so the table in ``schema_sql`` and
+the field table never disagree.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+
+from orchestrator.platform.store.job_fields import ALL_FIELDS, IMMEDIATE
+
+
+def upgrade(connection: sqlite3.Connection, from_version: int) -> None:
+    """Add missing job columns; backfill what version 2 derives from old rows."""
+    present = {row[1] for row in connection.execute("PRAGMA table_info(pipeline_job)")}
+    for field in ALL_FIELDS:
+        if field.column not in present:  # names come from the fixed field table
+            connection.execute(
+                f"ALTER TABLE pipeline_job ADD COLUMN {field.column} {field.sql_type}"
+            )
+    connection.execute(
+        "CREATE INDEX IF NOT EXISTS pipeline_job_job_name ON pipeline_job (job_name)"
+    )
+    if 0 < from_version < 2:
+        connection.execute(
+            "UPDATE pipeline_job SET schedule = ? WHERE COALESCE(schedule, '') = ''",
+            (IMMEDIATE,),
+        )
+        emails = connection.execute(
+            "SELECT hyperplane_user_email FROM hyper_hub_session"
+            " WHERE hyperplane_user_email IS NOT NULL"
+        ).fetchall()
+        remember_users(connection, [row[0] for row in emails])
+
+
+def remember_users(connection: sqlite3.Connection, emails: list[str]) -> None:
+    """Make sure a user exists for each email (``hyperplaneUsers`` lists them)."""
+    if emails:
+        connection.executemany(
+            "INSERT OR IGNORE INTO hyperplane_user (id, email) VALUES (?, ?)",
+            [(str(uuid.uuid4()), email) for email in dict.fromkeys(emails)],
+        )

@@ -1,0 +1,276 @@
+"""Documents shaped as real clients of the hosted platform send them, sent verbatim:
+createPipelineJobWithAlerting with inline inputs and variables, relation connects with null
+variables, countJobs(whereOveride:), jobName filters, schedule "immediate", hyperplaneUsers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from api_harness import Api
+
+CREATE_INLINE = """
+mutation {
+  createPipelineJobWithAlerting(input: {
+    jobName: "scanner-batch-1"
+    pipelineYamlPath: "example-batch-job/run.sh"
+    pipelineType: "BASH"
+    workingDir: "example-batch-job"
+    timeout: 3600
+    activeTimeout: 3600
+    maxRetries: 0
+    noGitInit: true
+    notificationsEnabled: false
+    notificationTargetIds: ["target-1"]
+    podSpec: "{\\"nodeSelector\\": {\\"pool\\": \\"cpu\\"}}"
+    hyperplaneVCServer: {connect: {name: "github-main"}}
+    parameters: {create: [{key: "FILE_ID", value: "42"}]}
+  }) {
+    id jobName pipelineType workingDir schedule status noGitInit notificationsEnabled
+    podSpec hyperplaneVCServerId billingProjectId noHyperplaneCommands runParallel
+    notificationTargets { notificationTarget { email } }
+    parameters { key value }
+  }
+}
+"""
+
+CREATE_WITH_VARIABLES = """
+mutation CreateJob(
+  $jobName: String, $yamlPath: String!, $workingDir: String, $branch: String,
+  $commit: String, $email: String, $group: String, $imageHash: String,
+  $vcServerId: String, $billingProjectId: String, $serviceAccountId: String,
+  $secret: HyperplaneSecretWhereUniqueInput!, $user: HyperplaneUserWhereUniqueInput,
+  $parameters: ParameterCreateNestedManyWithoutPipelineJobInput
+) {
+  createPipelineJobWithAlerting(input: {
+    jobName: $jobName
+    pipelineYamlPath: $yamlPath
+    pipelineType: "YAML"
+    workingDir: $workingDir
+    branchName: $branch
+    commitId: $commit
+    hyperplaneUserEmail: $email
+    group: $group
+    imageHash: $imageHash
+    timezone: "UTC"
+    hyperplaneVCServer: {connect: {id: $vcServerId}}
+    billingProject: {connect: {id: $billingProjectId}}
+    hyperplaneServiceAccount: {connect: {id: $serviceAccountId}}
+    hyperplaneSecrets: {connect: [$secret]}
+    hyperplaneUser: {connect: $user}
+    parameters: $parameters
+  }) {
+    id jobName workingDir pipelineType imageHash branchNameOrCommit hyperplaneUserEmail
+    displayedOwner group hyperplaneServiceAccountId hyperplaneVCServerId billingProjectId
+    hyperplaneUserId timezone schedule grafanaLink userServiceSubdomain dashboardPrefix
+    noVSRewrite minReplicas maxHpaRange sshCommand
+  }
+}
+"""
+
+COUNT_JOBS = """
+query countJobs($whereOveride: PipelineJobWhereInput) {
+  countJobs(whereOveride: $whereOveride)
+}
+"""
+
+COUNT_JOBS_INLINE = """
+query {
+  scanners: countJobs(whereOveride: {jobName: {startsWith: "SCANNER", mode: insensitive}})
+  oneOff: countJobs(whereOveride: {schedule: {equals: "immediate"}})
+  all: countJobs
+}
+"""
+
+JOBS_BY_NAME = """
+query jobsByName($name: String!) {
+  pipelineJobs(
+    where: {jobName: {startsWith: $name, mode: insensitive}}
+    orderBy: [{jobName: asc}]
+  ) {
+    jobName
+    status
+    schedule
+  }
+}
+"""
+
+USERS = """
+query users($email: String!) {
+  hyperplaneUsers(where: {email: {equals: $email}}) {
+    id
+    email
+  }
+}
+"""
+
+
+async def _create(api: Api, **variables: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"yamlPath": "pipelines/train.yaml", "secret": {"id": "secret-1"}}
+    data = await api.query(CREATE_WITH_VARIABLES, {**base, **variables})
+    job: dict[str, Any] = data["createPipelineJobWithAlerting"]
+    return job
+
+
+async def test_inline_input_creates_a_job_with_every_field_stored(api: Api) -> None:
+    job = (await api.query(CREATE_INLINE))["createPipelineJobWithAlerting"]
+    assert job["jobName"] == "scanner-batch-1"
+    assert (job["pipelineType"], job["workingDir"]) == ("BASH", "example-batch-job")
+    assert (job["status"], job["schedule"]) == ("pending", "immediate")
+    assert job["noGitInit"] is True and job["notificationsEnabled"] is False
+    assert job["noHyperplaneCommands"] is False and job["runParallel"] is False
+    assert json.loads(job["podSpec"]) == {"nodeSelector": {"pool": "cpu"}}
+    assert (job["hyperplaneVCServerId"], job["billingProjectId"]) == ("github-main", None)
+    assert job["notificationTargets"] == [{"notificationTarget": {"email": None}}]
+    assert job["parameters"] == [{"key": "FILE_ID", "value": "42"}]
+    stored = api.store.get_job(job["id"])
+    assert stored is not None and stored.spec.extra_value("hyperplaneSecretIds") is None
+    assert api.executor.notified == 1
+
+
+async def test_variables_fill_scalars_and_relations(api: Api) -> None:
+    job = await _create(
+        api,
+        jobName="train-1",
+        workingDir="repo",
+        branch="main",
+        commit="abc123",
+        email="ada@example.com",
+        group="research",
+        imageHash="sha256:1",
+        vcServerId="vc-1",
+        billingProjectId="bp-1",
+        serviceAccountId="sa-1",
+        user={"id": "user-1"},
+    )
+    assert job["jobName"] == "train-1" and job["workingDir"] == "repo"
+    assert job["branchNameOrCommit"] == "abc123"
+    assert job["displayedOwner"] == job["hyperplaneUserEmail"] == "ada@example.com"
+    assert (job["group"], job["imageHash"], job["timezone"]) == ("research", "sha256:1", "UTC")
+    assert job["hyperplaneVCServerId"] == "vc-1" and job["billingProjectId"] == "bp-1"
+    assert job["hyperplaneServiceAccountId"] == "sa-1" and job["hyperplaneUserId"] == "user-1"
+    assert job["pipelineType"] == "YAML"
+    for link in ("grafanaLink", "userServiceSubdomain", "dashboardPrefix", "sshCommand"):
+        assert job[link] is None
+    assert job["noVSRewrite"] is False and job["minReplicas"] is None
+    stored = api.store.get_job(job["id"])
+    assert stored is not None
+    assert json.loads(stored.spec.extra_value("hyperplaneSecretIds")) == ["secret-1"]
+
+
+async def test_connects_with_null_or_unset_variables_mean_no_relation(api: Api) -> None:
+    job = await _create(api, vcServerId=None, user=None)  # billingProjectId left unset
+    assert job["hyperplaneVCServerId"] is None
+    assert job["billingProjectId"] is None
+    assert job["hyperplaneServiceAccountId"] is None and job["hyperplaneUserId"] is None
+    assert job["jobName"] is None and job["schedule"] == "immediate"
+
+
+async def test_count_jobs_with_misspelt_where_overide(api: Api) -> None:
+    await _create(api, jobName="Scanner-a")
+    await _create(api, jobName="scanner-b")
+    await _create(api, jobName="trainer")
+    await api.query(
+        'mutation { createPipelineJob(data: {pipelineYamlPath: "p.yaml",'
+        ' schedule: "*/5 * * * *"}) { id } }'
+    )
+    scanners = {"jobName": {"startsWith": "scanner", "mode": "insensitive"}}
+    data = await api.query(COUNT_JOBS, {"whereOveride": scanners})
+    assert data["countJobs"] == 2
+    assert (await api.query(COUNT_JOBS))["countJobs"] == 4
+    counts = await api.query(COUNT_JOBS_INLINE)
+    assert counts == {"scanners": 2, "oneOff": 3, "all": 4}
+
+
+async def test_job_name_filters_and_orders(api: Api) -> None:
+    for name in ("scanner-b", "Scanner-a", "other"):
+        await _create(api, jobName=name)
+    jobs = (await api.query(JOBS_BY_NAME, {"name": "scanner"}))["pipelineJobs"]
+    assert [j["jobName"] for j in jobs] == ["Scanner-a", "scanner-b"]
+    assert {j["schedule"] for j in jobs} == {"immediate"}
+
+
+async def test_immediate_schedule_given_explicitly_is_a_one_off_job(api: Api) -> None:
+    data = await api.query(
+        'mutation { createPipelineJob(data: {pipelineYamlPath: "p.yaml", schedule: "immediate"})'
+        " { status schedule } }"
+    )
+    assert data["createPipelineJob"] == {"status": "pending", "schedule": "immediate"}
+
+
+async def test_users_exist_once_a_job_or_session_names_them(api: Api) -> None:
+    assert (await api.query(USERS, {"email": "ada@example.com"}))["hyperplaneUsers"] == []
+    await _create(api, email="ada@example.com")
+    await _create(api, email="ada@example.com")
+    await api.query(
+        'mutation { createHyperHubSession(data: {hyperplaneUserEmail: "bob@example.com"}) { id } }'
+    )
+    ada = (await api.query(USERS, {"email": "ada@example.com"}))["hyperplaneUsers"]
+    assert len(ada) == 1 and ada[0]["email"] == "ada@example.com" and ada[0]["id"]
+    bob = (await api.query(USERS, {"email": "bob@example.com"}))["hyperplaneUsers"]
+    assert [u["email"] for u in bob] == ["bob@example.com"]
+    everyone = await api.query("{ hyperplaneUsers { email } }")
+    assert [u["email"] for u in everyone["hyperplaneUsers"]] == [
+        "ada@example.com",
+        "bob@example.com",
+    ]
+
+
+async def _refused(api: Api, document: str, variables: dict[str, Any] | None = None) -> str:
+    body = await api.errors(document, variables)
+    assert body.get("data") is None, body
+    messages = " | ".join(e["message"] for e in body["errors"])
+    assert all(e["extensions"]["code"] for e in body["errors"]), body
+    return messages
+
+
+async def test_unknown_input_field_is_a_validation_error(api: Api) -> None:
+    message = await _refused(
+        api,
+        'mutation { createPipelineJobWithAlerting(input: {pipelineYamlPath: "p", jobNmae: "x"})'
+        " { id } }",
+    )
+    assert "jobNmae" in message
+    assert api.store.count_jobs(None) == 0
+
+
+async def test_wrong_types_are_validation_errors(api: Api) -> None:
+    message = await _refused(
+        api,
+        'mutation { createPipelineJobWithAlerting(input: {pipelineYamlPath: "p",'
+        ' noGitInit: "yes"}) { id } }',
+    )
+    assert "noGitInit" in message or "Boolean" in message
+    message = await _refused(api, COUNT_JOBS, {"whereOveride": {"jobName": {"equals": 3}}})
+    assert "jobName" in message or "String" in message
+    message = await _refused(
+        api,
+        'mutation { createPipelineJobWithAlerting(input: {pipelineYamlPath: "p",'
+        ' billingProject: {connect: {id: "b", colour: "red"}}}) { id } }',
+    )
+    assert "colour" in message
+    message = await _refused(api, "{ countJobs(where: {}) }")  # the hosted spelling only
+    assert "where" in message
+
+
+async def test_bad_job_names_and_pod_specs_are_refused_with_a_message(api: Api) -> None:
+    for variables, words in (
+        ({"jobName": ""}, "must not be empty"),
+        ({"jobName": "x" * 64}, "at most 63"),
+    ):
+        status, body = await api.post(
+            {
+                "query": CREATE_WITH_VARIABLES,
+                "variables": {"yamlPath": "p", **variables, "secret": {"id": "s"}},
+            }
+        )
+        assert status == 200 and body["data"] is None
+        assert words in body["errors"][0]["message"]
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    message = await _refused(
+        api,
+        'mutation { createPipelineJobWithAlerting(input: {pipelineYamlPath: "p",'
+        ' podSpec: "not json"}) { id } }',
+    )
+    assert "podSpec" in message
+    assert api.store.count_jobs(None) == 0
