@@ -10,7 +10,9 @@ at teardown.
 from __future__ import annotations
 
 import itertools
+import os
 import secrets
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -57,3 +59,19 @@ def platform_factory(tmp_path: Path) -> Iterator[PlatformFactory]:
 def platform(platform_factory: PlatformFactory) -> LocalPlatform:
     """A started local platform (simulate executor, 0.05-0.2 s jobs, temp db)."""
     return platform_factory()
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MiB tmpfs mounted for the test (a real full or read-only disk); root only."""
+    mount = tmp_path / "mnt"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mount], check=False)
+    if made.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", mount], check=False)

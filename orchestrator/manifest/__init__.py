@@ -1,7 +1,8 @@
 """Manifests: declarative YAML that expands, lazily, into the job specs of a run.
 
-Public surface: ``load_manifest(path) -> Manifest``; ``ManifestError`` (with ``.issues``);
-the frozen dataclasses ``JobSpec``, ``Policy``, ``RetryPolicy``; ``manifest_json_schema()``.
+Public surface: ``load_manifest(path, allow_outside=()) -> Manifest``; ``ManifestError`` (with
+``.issues``); the frozen dataclasses ``JobSpec``, ``Policy``, ``RetryPolicy``;
+``manifest_json_schema()``.
 """
 
 from orchestrator.manifest.errors import ManifestError, ManifestIssue

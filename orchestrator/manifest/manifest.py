@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,7 +61,28 @@ def load_manifest(
     manifest's folder and the ``allow_outside`` folders (symlinks resolved). Raises
     ManifestError listing every problem found, each located at a line and column.
     """
-    source = Path(path)
+    with _no_cyclic_gc():
+        return _load(Path(path), allow_outside)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a manifest loads.
+
+    Loading builds a large tree of acyclic containers; each full collection walks all of it
+    and frees nothing, which made validation grow faster than the manifest (about 40% of the
+    time of 50,000 groups). Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(source: Path, allow_outside: Iterable[str | Path]) -> Manifest:
     issues = IssueCollector(source)
     if data is not None and len(data) > MAX_MANIFEST_BYTES:
         issues.add(1, 1, f"the manifest is larger than {MAX_MANIFEST_BYTES} bytes")

@@ -20,6 +20,18 @@ from orchestrator.manifest.errors import IssueCollector
 
 PathKey = tuple[str | int, ...]
 Position = tuple[int, int]
+# Positions are kept packed in one int (line << 32 | column): a big manifest records one per
+# value and key, and a tuple of two ints costs three objects where this costs one.
+_PACK = 32
+
+
+def _pack(line: int, column: int) -> int:
+    return line << _PACK | column
+
+
+def _unpack(packed: int) -> Position:
+    return packed >> _PACK, packed & ((1 << _PACK) - 1)
+
 
 MAX_DEPTH = 64
 # Aliases may make a document bigger than its text, but only modestly: a manifest that
@@ -47,20 +59,21 @@ class LocatedDocument:
     """Plain YAML values plus the position of each value and key, by path."""
 
     data: Any
-    values: dict[PathKey, Position] = field(default_factory=dict)
-    keys: dict[PathKey, Position] = field(default_factory=dict)
+    values: dict[PathKey, int] = field(default_factory=dict)  # packed positions
+    keys: dict[PathKey, int] = field(default_factory=dict)
 
     def at(self, path: PathKey) -> Position:
         """Where the value at ``path`` starts (or its nearest located ancestor)."""
         for end in range(len(path), -1, -1):
             found = self.values.get(path[:end])
             if found is not None:
-                return found
+                return _unpack(found)
         return (1, 1)
 
     def key_at(self, path: PathKey) -> Position:
         """Where the mapping key naming ``path`` starts, falling back to the value."""
-        return self.keys.get(path) or self.at(path)
+        found = self.keys.get(path)
+        return _unpack(found) if found is not None else self.at(path)
 
 
 class _Bomb(Exception):
@@ -172,12 +185,13 @@ class _Converter:
         self.loader = loader
         self.issues = issues
         self.release = release  # drop converted nodes (only safe when no alias shares them)
-        self.values: dict[PathKey, Position] = {}
-        self.keys: dict[PathKey, Position] = {}
+        self.values: dict[PathKey, int] = {}
+        self.keys: dict[PathKey, int] = {}
 
     def convert(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
-        position = (node.start_mark.line + 1, node.start_mark.column + 1)
-        self.values[path] = position
+        mark = node.start_mark
+        position = (mark.line + 1, mark.column + 1)
+        self.values[path] = _pack(*position)
         if node.tag not in _SAFE_TAGS:
             self.issues.add(*position, f"YAML tag {node.tag!r} is not allowed (safe YAML only)")
             return None
@@ -211,14 +225,14 @@ class _Converter:
             self.loader.flatten_mapping(node)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark
-            where = (mark.line + 1, mark.column + 1) if mark else self.values[path]
+            where = (mark.line + 1, mark.column + 1) if mark else _unpack(self.values[path])
             self.issues.add(*where, f"invalid merge key: {exc.problem}")
             return {}
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = self._key(key_node)
             child = (*path, key)
-            self.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            self.keys[child] = _pack(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = self.convert(value_node, child, depth + 1)
         return result
 

@@ -15,7 +15,6 @@ import json
 import os
 import sqlite3
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,22 +90,6 @@ def test_every_command_says_not_an_orchestrator_ledger(damage: Any, tmp_path: Pa
             name,
             result.stderr,
         )
-
-
-@pytest.fixture
-def tmpfs(tmp_path: Path) -> Iterator[Path]:
-    """A 2 MiB tmpfs mounted for the test (root only)."""
-    mount = tmp_path / "mnt"
-    mount.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mount], check=False)
-    if made.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", mount], check=False)
 
 
 def test_read_only_state_dir_reads_work_and_writes_say_what(tmpfs: Path, tmp_path: Path) -> None:
