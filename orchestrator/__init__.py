@@ -29,6 +29,8 @@ _LAZY = {
     "EventKind": "orchestrator.engine.events",
     "RunSummary": "orchestrator.engine.events",
     "load_manifest": "orchestrator.manifest",
+    "Platform": "orchestrator.ops",
+    "JobQuery": "orchestrator.ops",
 }
 
 __all__ = [
@@ -36,6 +38,8 @@ __all__ = [
     "Event",
     "EventChannel",
     "EventKind",
+    "JobQuery",
+    "Platform",
     "RunControl",
     "RunSummary",
     "__version__",
@@ -52,6 +56,7 @@ if TYPE_CHECKING:
     from orchestrator.engine.options import EngineOptions
     from orchestrator.engine.runs import resume_run, retry_run, run_jobs, run_manifest
     from orchestrator.manifest import load_manifest
+    from orchestrator.ops import JobQuery, Platform
 
 
 def __getattr__(name: str) -> Any:
