@@ -15,6 +15,7 @@ from typing import Any
 from orchestrator.api.model import FINAL_STATUSES, JobStatus
 from orchestrator.api.wire import status_values
 from orchestrator.engine.identity import RUN_LABEL
+from orchestrator.ops.records import Job
 from orchestrator.ops.where_terms import Term, terms_filter
 
 
@@ -46,8 +47,8 @@ class JobQuery:
             parts.append("made by an orchestrator run")
         return " and ".join(parts) or "every job"
 
-    def conditions(self, now: datetime | None = None) -> list[dict[str, Any]]:
-        """The ANDed ``PipelineJobWhereInput`` conditions."""
+    def conditions(self) -> list[dict[str, Any]]:
+        """The ANDed ``PipelineJobWhereInput`` conditions (all but the age: :meth:`keeps`)."""
         conditions = terms_filter(self.terms)
         conditions += [{"status": {"equals": status.value}} for status in sorted(self.statuses)]
         if self.unfinished:
@@ -56,12 +57,17 @@ class JobQuery:
             conditions.append(_label(RUN_LABEL, self.run))
         elif not self.everyone:
             conditions.append({"parameters": {"some": {"key": {"equals": RUN_LABEL}}}})
-        if self.older_than is not None:
-            cutoff = (now or datetime.now(UTC)) - timedelta(seconds=self.older_than)
-            conditions.append({"startTime": {"lt": cutoff.isoformat()}})
         if self.services:
             conditions += [{"timeout": {"equals": -1}}, {"activeTimeout": {"equals": -1}}]
         return conditions
+
+    def keeps(self, job: Job, now: datetime | None = None) -> bool:
+        """The age test, applied to listed jobs: DateTime filters are not sent, since the
+        platforms differ in how they parse DateTime variables."""
+        if self.older_than is None:
+            return True
+        cutoff = (now or datetime.now(UTC)) - timedelta(seconds=self.older_than)
+        return job.start_time is not None and job.start_time < cutoff
 
 
 def _label(key: str, value: str) -> dict[str, Any]:

@@ -69,7 +69,8 @@ class Platform:
 
     async def jobs(self, query: JobQuery | None = None) -> list[Job]:
         """Every job the query selects (ordered by id; pages of the client's status batch)."""
-        conditions = (query or JobQuery(everyone=True)).conditions()
+        query = query or JobQuery(everyone=True)
+        conditions = query.conditions()
         page_size = self.client.status_batch_size
         found: list[Job] = []
         after: str | None = None
@@ -77,7 +78,7 @@ class Platform:
             page_conditions = [*conditions, *([{"id": {"gt": after}}] if after else [])]
             variables = {"where": {"AND": page_conditions}, "take": page_size}
             page = (await self.client.execute("list_jobs", variables))["pipelineJobs"]
-            found.extend(Job.from_api(item) for item in page)
+            found.extend(j for j in map(Job.from_api, page) if query.keeps(j))
             if len(page) < page_size:
                 return found
             after = str(page[-1]["id"])
