@@ -10,8 +10,9 @@ touch only jobs an orchestrator run made unless --all. Final jobs are never touc
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import click
@@ -36,6 +37,8 @@ from orchestrator.ops.connect import open_platform
 from orchestrator.ops.records import CancelReport
 from orchestrator.ops.run_cancel import cancel_run, select_run
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
     if value is None:
@@ -44,6 +47,11 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
         return parse_duration(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def duration_option(name: str, help_text: str) -> Callable[[F], F]:
+    """An option taking ``90``, ``10m``, ``2h`` ...; seconds (float) or None."""
+    return click.option(name, callback=_duration, metavar="DURATION", help=help_text)
 
 
 @click.command("cancel")
@@ -56,9 +64,7 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     help="NAME=V, NAME!=V, NAME^=PREFIX or 'NAME in (A,B)'; NAME a job field (jobType, "
     "status, owner, ...) or a parameter; repeat: all must hold.",
 )
-@click.option(
-    "--older-than", callback=_duration, metavar="DURATION", help="Started over DURATION ago."
-)
+@duration_option("--older-than", "Started over DURATION ago (jobs not started have no age).")
 @click.option("--run", "scope_run", help="Only this run's jobs (with any selection).")
 @click.option("--all", "everyone", is_flag=True, help="Also jobs no orchestrator run made.")
 @click.option("--keep-schedules", is_flag=True, help="cancel RUN: leave its scheduled jobs.")
