@@ -8,6 +8,7 @@ import click
 
 from orchestrator import __version__
 from orchestrator.cli import (
+    config_commands,
     manifest_commands,
     params_commands,
     platform_commands,
@@ -30,6 +31,7 @@ for _module in (
     sessions_commands,
     stats_commands,
     params_commands,
+    config_commands,
 ):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
 from orchestrator.api.errors import PermanentError
+from orchestrator.cli.contexts import CONTEXT_OPTION
 from orchestrator.cli.manifest_commands import ManifestProblem
 from orchestrator.engine.connection import EndpointError
 from orchestrator.engine.events import EXIT_USAGE
@@ -36,9 +37,10 @@ def inspect_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--endpoint/--token (or their env vars), --state-dir, --executor, --log-level."""
+    """--context, --endpoint/--token (or their env vars), --state-dir, --executor, --log-level."""
     for option in reversed(
         [
+            CONTEXT_OPTION,
             click.option(
                 "--endpoint",
                 envvar="ORCHESTRATOR_ENDPOINT",
@@ -108,6 +110,10 @@ class ConnectionSettings:
     state_dir: Path
     executor: str
     log_level: str
+    # Where a refreshable token comes from (a context's token_file/token_command); the
+    # options that set them and the refresh machinery live with the token sources.
+    token_file: Path | None = field(default=None, kw_only=True)
+    token_command: str | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
