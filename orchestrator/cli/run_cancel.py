@@ -170,7 +170,12 @@ async def _cancel_run(
                 return EXIT_DONE
             unfinished = selection.unfinished
             driven = " (driven by another process: it is asked to stop admitting)"
-            what = f"unfinished job(s) of run {run.id}{driven if selection.driven else ''}"
+            schedules = sum(1 for job in unfinished if job.status is JobStatus.SCHEDULED)
+            with_schedules = f", {schedules} of them schedule(s)" if schedules else ""
+            what = (
+                f"unfinished job(s) of run {run.id}{with_schedules}"
+                f"{driven if selection.driven else ''}"
+            )
             rows = job_rows(unfinished)
             # Nothing unfinished still closes the run in the ledger: no question to ask.
             sure = yes or not unfinished

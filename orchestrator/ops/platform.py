@@ -105,31 +105,38 @@ class Platform:
 
         ``refind`` is asked on every poll for jobs that belong to the same selection and
         appeared meanwhile (a run's driver finishing a create): they are cancelled too.
-        ``missing`` counts jobs the caller knew of and the server did not (not found).
+        ``missing`` counts jobs the caller knew of and the server did not (not found); so
+        do ``jobs`` the server no longer has.
         """
         before = {job.id: job for job in jobs}
-        touched = [job.id for job in jobs if not job.status.is_final]
-        scheduled = {job.id for job in jobs if job.status is JobStatus.SCHEDULED}
+        # Statuses as of now (the records may be stale): what is final already is not touched.
+        current = {s.id: s.status for s in await self.client.get_jobs(list(before))}
+        touched = [i for i, status in current.items() if not status.is_final]
+        scheduled = {i for i, status in current.items() if status is JobStatus.SCHEDULED}
+        missing += len(set(before) - set(current))
+        for gone in set(before) - set(current):
+            del before[gone]
         await self.client.cancel_jobs(touched)
         finals: dict[str, JobStatus] = {}
         seen: set[str] = set(touched)
-        with anyio.move_on_after(wait):
-            while True:
-                if refind is not None:
-                    fresh = [j for j in await refind() if j.id not in before]
-                    for job in fresh:
-                        before[job.id] = job
-                        if job.status is JobStatus.SCHEDULED:
-                            scheduled.add(job.id)
-                    new_ids = [j.id for j in fresh if not j.status.is_final]
-                    await self.client.cancel_jobs(new_ids)
-                    touched += new_ids
-                states = await self.client.get_jobs([i for i in touched if i not in finals])
-                finals.update({s.id: s.status for s in states if s.status.is_final})
-                seen = {s.id for s in states} | set(finals)
-                if all(i in finals or i not in seen for i in touched):
-                    break
-                await anyio.sleep(self.poll_interval)
+
+        async def settled() -> bool:
+            nonlocal seen
+            if refind is not None:
+                fresh = [j for j in await refind() if j.id not in before]
+                for job in fresh:
+                    before[job.id] = job
+                    if job.status is JobStatus.SCHEDULED:
+                        scheduled.add(job.id)
+                new_ids = [j.id for j in fresh if not j.status.is_final]
+                await self.client.cancel_jobs(new_ids)
+                touched.extend(new_ids)
+            states = await self.client.get_jobs([i for i in touched if i not in finals])
+            finals.update({s.id: s.status for s in states if s.status.is_final})
+            seen = {s.id for s in states} | set(finals)
+            return all(i in finals or i not in seen for i in touched)
+
+        await self._poll_until(settled, wait)
         cancelled = [i for i in touched if finals.get(i) is JobStatus.CANCELLED]
         still = tuple(i for i in touched if i not in finals and i in seen)
         return CancelReport(
@@ -186,14 +193,15 @@ class Platform:
         emails = {s.email for s in sessions}
         finals: dict[str, JobStatus] = {}
         seen: set[str] = set(touched)
-        with anyio.move_on_after(wait):
-            while True:
-                now = await self._sessions_by_id(emails)
-                seen = set(now)
-                finals = {i: now[i].status for i in touched if i in now and now[i].status.is_final}
-                if all(i in finals or i not in seen for i in touched):
-                    break
-                await anyio.sleep(self.poll_interval)
+
+        async def settled() -> bool:
+            nonlocal seen, finals
+            now = await self._sessions_by_id(emails)
+            seen = set(now)
+            finals = {i: now[i].status for i in touched if i in now and now[i].status.is_final}
+            return all(i in finals or i not in seen for i in touched)
+
+        await self._poll_until(settled, wait)
         cancelled = sum(1 for i in touched if finals.get(i) is JobStatus.CANCELLED)
         still = tuple(i for i in touched if i not in finals and i in seen)
         gone = sum(1 for i in touched if i not in seen)
@@ -204,6 +212,16 @@ class Platform:
             not_found=missing + gone,
             still_running=still,
         )
+
+    async def _poll_until(self, check: Callable[[], Awaitable[bool]], wait: float) -> None:
+        """Call ``check`` until it returns True or ``wait`` seconds passed; at least once,
+        so a zero wait still reports what is final already."""
+        deadline = anyio.current_time() + wait
+        while not await check():
+            remaining = deadline - anyio.current_time()
+            if remaining <= 0:
+                return
+            await anyio.sleep(min(self.poll_interval, remaining))
 
     async def _cancel_session_batch(self, ids: list[str]) -> None:
         variables = {f"id{n}": session_id for n, session_id in enumerate(ids)}

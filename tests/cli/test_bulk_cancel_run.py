@@ -84,6 +84,8 @@ def test_cancel_run_stops_its_schedules_unless_kept(platform: Any, tmp_path: Pat
     assert done.returncode == 0, done.stderr
     run_id = last_json(done.stdout)["run"]
 
+    asked = cli("cancel", run_id, *connection(platform, state), input="n\n")
+    assert f"3 unfinished job(s) of run {run_id}, 3 of them schedule(s) on" in asked.stderr
     kept = cli("cancel", run_id, *connection(platform, state), "--keep-schedules", "--yes")
     assert kept.returncode == 0, kept.stderr
     assert "cancelled: 0" in kept.stdout
