@@ -32,7 +32,6 @@ async def open_platform(
         ) as ep,
         Platform(client=open_client(ep, policy or Policy())) as platform,
     ):
-        platform.endpoint = ep.url
         yield platform
 
 
