@@ -111,20 +111,31 @@ def confirm(
         sys.exit(EXIT_USAGE)
 
 
-def print_listing(
-    items: Sequence[Job] | Sequence[Session], output: str, *, dry_run: bool = False
+def print_listing(jobs: Sequence[Job], output: str, *, dry_run: bool = False) -> None:
+    """Every job: a table, or ``{"matched": n, "items": [...]}`` as JSON."""
+    _listing([j.to_json() for j in jobs], JOB_HEADERS, job_rows(jobs), output, dry_run)
+
+
+def print_sessions(sessions: Sequence[Session], output: str, *, dry_run: bool = False) -> None:
+    """Every session: a table, or ``{"matched": n, "items": [...]}`` as JSON."""
+    items = [s.to_json() for s in sessions]
+    _listing(items, SESSION_HEADERS, session_rows(sessions), output, dry_run)
+
+
+def _listing(
+    items: list[dict[str, Any]],
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    output: str,
+    dry_run: bool,
 ) -> None:
-    """Every item: a table, or ``{"matched": n, "items": [...]}`` as JSON."""
     if output == "json":
-        body: dict[str, Any] = {"matched": len(items), "items": [i.to_json() for i in items]}
+        body: dict[str, Any] = {"matched": len(items), "items": items}
         if dry_run:
             body["dry_run"] = True
         click.echo(json.dumps(body))
         return
-    if items and isinstance(items[0], Session):
-        click.echo(table(SESSION_HEADERS, session_rows(items)))  # type: ignore[arg-type]
-    else:
-        click.echo(table(JOB_HEADERS, job_rows(items)))  # type: ignore[arg-type]
+    click.echo(table(headers, rows))
     if dry_run:
         click.echo(f"dry run: {len(items)} would be cancelled")
 

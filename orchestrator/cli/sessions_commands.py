@@ -17,8 +17,8 @@ from orchestrator.cli.bulk_display import (
     OUTPUT_OPTION,
     SESSION_HEADERS,
     confirm,
-    print_listing,
     print_report,
+    print_sessions,
     session_rows,
 )
 from orchestrator.cli.run_cancel import duration_option
@@ -69,7 +69,7 @@ def list_command(
             email=email, status=status, image_type=image_type, idle_for=idle_for
         )
 
-    print_listing(run_on_platform(options, work), output)
+    print_sessions(run_on_platform(options, work), output)
 
 
 @sessions_group.command("count")
@@ -140,7 +140,7 @@ def cancel_command(
             chosen = [s for s in found if not s.status.is_final]
             missing = 0
         if dry_run:
-            print_listing(chosen, output, dry_run=True)
+            print_sessions(chosen, output, dry_run=True)
             return EXIT_DONE
         live = [s for s in chosen if not s.status.is_final]
         what = "unfinished session(s) selected"

@@ -12,7 +12,7 @@ from orchestrator.api.model import JobStatus
 from orchestrator.cli.bulk_connect import run_on_platform
 from orchestrator.cli.bulk_display import OUTPUT_OPTION, print_listing, table
 from orchestrator.cli.run_options import connection_options
-from orchestrator.ops import JobStats, Platform
+from orchestrator.ops import Job, JobStats, Platform
 from orchestrator.ops.records import STAT_NAMES, TIME_FRAMES
 
 FRAME_TITLES = {"T_10M": "10 MIN", "T_1H": "1 H", "T_24H": "24 H", "TOTAL": "TOTAL"}
@@ -52,7 +52,7 @@ def services_group() -> None:
 def services_list_command(status: str | None, output: str, **options: Any) -> None:
     """Every service on the platform (whoever made it)."""
 
-    async def work(platform: Platform) -> list[Any]:
+    async def work(platform: Platform) -> list[Job]:
         return await platform.services(JobStatus(status) if status else None)
 
     print_listing(run_on_platform(options, work), output)
