@@ -39,6 +39,8 @@ _LAZY = {
     "EventKind": "orchestrator.engine.events",
     "RunSummary": "orchestrator.engine.events",
     "load_manifest": "orchestrator.manifest",
+    "Platform": "orchestrator.ops",
+    "JobQuery": "orchestrator.ops",
 }
 
 __all__ = [
@@ -46,6 +48,8 @@ __all__ = [
     "Event",
     "EventChannel",
     "EventKind",
+    "JobQuery",
+    "Platform",
     "RunControl",
     "RunSummary",
     "__version__",
@@ -64,6 +68,7 @@ if TYPE_CHECKING:
     from orchestrator.engine.runs import resume_run, retry_run, run_jobs, run_manifest
     from orchestrator.engine.watching import watch
     from orchestrator.manifest import load_manifest
+    from orchestrator.ops import JobQuery, Platform
 
 
 def __getattr__(name: str) -> Any:

@@ -17,7 +17,7 @@ from typing import Any, Self
 
 from orchestrator.api.concurrency import run_each
 from orchestrator.api.creates import BatchCreator
-from orchestrator.api.documents import operation
+from orchestrator.api.documents import Operation, operation
 from orchestrator.api.model import JobCreate, JobState, JobStatus
 from orchestrator.api.retry import BackoffPolicy
 from orchestrator.api.sender import RequestSender
@@ -111,6 +111,12 @@ class PlatformClient:
         if self._sender is None:
             raise RuntimeError("PlatformClient is not open: use 'async with PlatformClient(...)'")
         return self._sender
+
+    async def execute(self, op: str | Operation, variables: dict[str, Any]) -> dict[str, Any]:
+        """Run one idempotent operation (a name in ``operations/`` or a built one) and return
+        its data: the way bulk operations reach documents this class has no method for."""
+        sender = self._open()
+        return await sender.query(operation(op) if isinstance(op, str) else op, variables)
 
     async def create_jobs(self, jobs: Sequence[JobCreate]) -> list[JobState]:
         """Create ``jobs``; return their states (id, runId, status) in the same order.

@@ -7,7 +7,16 @@ assembles them into the ``orchestrator`` group.
 import click
 
 from orchestrator import __version__
-from orchestrator.cli import manifest_commands, platform_commands, run_commands, view_commands
+from orchestrator.cli import (
+    config_commands,
+    manifest_commands,
+    params_commands,
+    platform_commands,
+    run_commands,
+    sessions_commands,
+    stats_commands,
+    view_commands,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,6 +25,15 @@ def main() -> None:
     """Launch, watch, retry and cancel many jobs on a GraphQL job platform."""
 
 
-for _module in (platform_commands, manifest_commands, run_commands, view_commands):
+for _module in (
+    platform_commands,
+    manifest_commands,
+    run_commands,
+    view_commands,
+    sessions_commands,
+    stats_commands,
+    params_commands,
+    config_commands,
+):
     for _command in _module.COMMANDS:
         main.add_command(_command)

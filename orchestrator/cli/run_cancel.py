@@ -1,188 +1,188 @@
-"""`orchestrator cancel`: a run, every scheduled job, or jobs matching KEY=VALUE terms.
+"""`orchestrator cancel`: a run, or the jobs a selection names; waits and reports.
 
-Each form first counts what it would touch, shows it and asks (unless --yes); --dry-run
-stops after the count. Final jobs are never touched.
+Every form shows the endpoint, the count and up to 5 sample jobs, asks (unless --yes),
+cancels, and returns once every touched job is final (or after --timeout, naming those that
+are not), reporting matched / cancelled / already_final / not_found / still_running.
+--dry-run lists every match instead. Selections (--scheduled, --where, --older-than, --run)
+touch only jobs an orchestrator run made unless --all. Final jobs are never touched.
 """
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import click
 
-from orchestrator.api import PlatformClient
 from orchestrator.api.model import JobStatus
+from orchestrator.cli.bulk_display import (
+    JOB_HEADERS,
+    OUTPUT_OPTION,
+    bulk_errors,
+    confirm,
+    job_rows,
+    print_listing,
+    print_report,
+)
 from orchestrator.cli.completion import complete_run_ids
 from orchestrator.cli.logs import configure_logging
-from orchestrator.cli.platform_errors import platform_errors
-from orchestrator.cli.prompts import confirm_or_exit
-from orchestrator.cli.run_options import (
-    ConnectionSettings,
-    connection_options,
-    usage_errors,
-)
-from orchestrator.engine.bulk import (
-    Selector,
-    cancel_selected,
-    count_selected,
-    parse_where,
-    settle_cancelled_run,
-    unfinished_attempts,
-)
-from orchestrator.engine.connection import connect, open_client
-from orchestrator.engine.events import EXIT_USAGE
-from orchestrator.engine.identity import RUN_LABEL
-from orchestrator.ledger import Ledger, RunRecord
-from orchestrator.manifest import Policy
+from orchestrator.cli.run_options import ConnectionSettings, connection_options
+from orchestrator.engine.events import EXIT_DONE
+from orchestrator.ledger import Ledger
+from orchestrator.manifest.durations import parse_duration
+from orchestrator.ops import DEFAULT_WAIT_SECONDS, JobQuery, parse_where
+from orchestrator.ops.connect import open_platform
+from orchestrator.ops.records import CancelReport
+from orchestrator.ops.run_cancel import cancel_run, select_run
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def duration_option(name: str, help_text: str) -> Callable[[F], F]:
+    """An option taking ``90``, ``10m``, ``2h`` ...; seconds (float) or None."""
+    return click.option(name, callback=_duration, metavar="DURATION", help=help_text)
 
 
 @click.command("cancel")
 @click.argument("run_id", required=False, shell_complete=complete_run_ids)
-@click.option("--scheduled", is_flag=True, help="Every job in status scheduled.")
-@click.option("--run", "scope_run", help="With --scheduled/--where: only this run's jobs.")
+@click.option("--scheduled", is_flag=True, help="Jobs in status scheduled (cron schedules).")
 @click.option(
     "--where",
     multiple=True,
-    metavar="KEY=VALUE",
-    help="A parameter or status=STATUS; repeat to combine (all must hold).",
+    metavar="TERM",
+    help="NAME=V, NAME!=V, NAME^=PREFIX or 'NAME in (A,B)'; NAME a job field (jobType, "
+    "status, owner, ...) or a parameter; repeat: all must hold.",
+)
+@duration_option("--older-than", "Started over DURATION ago (jobs not started have no age).")
+@click.option("--run", "scope_run", help="Only this run's jobs (with any selection).")
+@click.option("--all", "everyone", is_flag=True, help="Also jobs no orchestrator run made.")
+@click.option("--keep-schedules", is_flag=True, help="cancel RUN: leave its scheduled jobs.")
+@click.option(
+    "--timeout",
+    "wait",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_WAIT_SECONDS,
+    show_default=True,
+    help="Seconds to wait for the touched jobs to be final.",
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--dry-run", is_flag=True, help="Only show how many jobs would be cancelled.")
-@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
+@click.option("--dry-run", is_flag=True, help="List every job that would be cancelled.")
+@OUTPUT_OPTION
 @connection_options
 def cancel_command(
     run_id: str | None,
     scheduled: bool,
-    scope_run: str | None,
     where: tuple[str, ...],
+    older_than: float | None,
+    scope_run: str | None,
+    everyone: bool,
+    keep_schedules: bool,
+    wait: float,
     yes: bool,
     dry_run: bool,
     output: str,
     **options: Any,
 ) -> None:
-    """Cancel RUN, or --scheduled jobs, or jobs --where KEY=VALUE, in bulk."""
+    """Cancel RUN, or the jobs --scheduled / --where / --older-than / --run select."""
     settings = ConnectionSettings(**options)
     configure_logging(settings.log_level)
-    forms = sum([run_id is not None, scheduled, bool(where)])
-    if forms != 1:
-        raise click.UsageError("give exactly one of RUN, --scheduled or --where KEY=VALUE")
-    with usage_errors(), platform_errors():
+    selecting = scheduled or bool(where) or older_than is not None or scope_run is not None
+    if (run_id is not None) == selecting:
+        raise click.UsageError(
+            "give RUN, or a selection (--scheduled, --where, --older-than, --run)"
+        )
+    with bulk_errors():
         if run_id is not None:
-            result = anyio.run(_cancel_run, run_id, settings, yes, dry_run)
+            args = (run_id, settings, keep_schedules, wait, yes, dry_run, output)
+            code = anyio.run(_cancel_run, *args)
         else:
-            try:
-                selector = (
-                    parse_where(where)
-                    if where
-                    else Selector(statuses=frozenset({JobStatus.SCHEDULED}))
-                )
-            except ValueError as exc:
-                click.echo(f"error: {exc}", err=True)
-                sys.exit(EXIT_USAGE)
-            if scope_run:
-                selector = Selector({**selector.labels, RUN_LABEL: scope_run}, selector.statuses)
-            result = anyio.run(_cancel_selected, selector, settings, yes, dry_run)
-    _report(result, output)
+            query = JobQuery(
+                terms=parse_where(where),
+                statuses=frozenset({JobStatus.SCHEDULED}) if scheduled else frozenset(),
+                run=scope_run,
+                older_than=older_than,
+                everyone=everyone,
+                unfinished=True,
+            )
+            code = anyio.run(_cancel_selected, query, settings, wait, yes, dry_run, output)
+    sys.exit(code)
 
 
 async def _cancel_selected(
-    selector: Selector, settings: ConnectionSettings, yes: bool, dry_run: bool
-) -> dict[str, object]:
-    async with _client(settings, settings.endpoint, Path.cwd(), Policy()) as client:
-        matched = await count_selected(client, selector)
-        result: dict[str, object] = {
-            "selector": selector.describe(),
-            "matched": matched,
-            "cancelled": 0,
-            "dry_run": dry_run,
-        }
-        if dry_run or matched == 0 or not _confirm(matched, selector.describe(), yes):
-            return result
-        result["cancelled"] = await cancel_selected(client, selector)
-        return result
+    query: JobQuery,
+    settings: ConnectionSettings,
+    wait: float,
+    yes: bool,
+    dry_run: bool,
+    output: str,
+) -> int:
+    async with open_platform(
+        endpoint=settings.endpoint,
+        token=settings.token_source(),
+        state_dir=settings.state_dir,
+        executor=settings.executor,
+    ) as platform:
+        jobs = await platform.jobs(query)
+        if dry_run:
+            print_listing(jobs, output, dry_run=True)
+            return EXIT_DONE
+        what = f"unfinished job(s) match {query.describe()}"
+        if not confirm(platform.endpoint, what, len(jobs), JOB_HEADERS, job_rows(jobs), yes):
+            return print_report(CancelReport(matched=len(jobs)), output, wait, {})
+        report = await platform.cancel_jobs(jobs, wait=wait)
+        return print_report(report, output, wait, {"selector": query.describe()})
 
 
 async def _cancel_run(
-    run_id: str, settings: ConnectionSettings, yes: bool, dry_run: bool
-) -> dict[str, object]:
+    run_id: str,
+    settings: ConnectionSettings,
+    keep_schedules: bool,
+    wait: float,
+    yes: bool,
+    dry_run: bool,
+    output: str,
+) -> int:
     with Ledger(settings.state_dir) as ledger:
         run = ledger.get_run(run_id)
-        if ledger.run_is_driven(run.id):
-            return _request_stop(ledger, run, yes, dry_run)
         workspace = Path(run.manifest_path).parent if run.manifest_path else Path.cwd()
-        endpoint = settings.endpoint or run.endpoint
-        async with _client(settings, endpoint, workspace, run.policy) as client:
-            ids = await unfinished_attempts(ledger, run, client)
-            result: dict[str, object] = {
-                "run": run.id,
-                "matched": len(ids),
-                "cancelled": 0,
-                "dry_run": dry_run,
-            }
-            if dry_run or not _confirm(len(ids), f"run {run.id}", yes, allow_zero=True):
-                return result
-            with ledger.lock(run.id):
-                ledger.request_cancel(run.id)
-                result["cancelled"] = await client.cancel_jobs(ids)
-                await settle_cancelled_run(ledger, run, client)
-            return result
-
-
-@asynccontextmanager
-async def _client(
-    settings: ConnectionSettings, endpoint: str | None, workspace: Path, policy: Policy
-) -> AsyncIterator[PlatformClient]:
-    """A client of ``endpoint``, or of the embedded platform started for the command."""
-    async with (
-        connect(
-            endpoint=endpoint,
+        async with open_platform(
+            endpoint=settings.endpoint or run.endpoint,
             token=settings.token_source(),
             state_dir=settings.state_dir,
             workspace=workspace,
             executor=settings.executor,
-        ) as ep,
-        open_client(ep, policy) as client,
-    ):
-        yield client
-
-
-def _request_stop(ledger: Ledger, run: RunRecord, yes: bool, dry_run: bool) -> dict[str, object]:
-    """The run is being driven: ask its driver (through the ledger) to stop and cancel."""
-    active = ledger.counts(run.id).active
-    result: dict[str, object] = {
-        "run": run.id,
-        "matched": active,
-        "cancelled": 0,
-        "dry_run": dry_run,
-        "requested": False,
-    }
-    label = f"run {run.id} (driven by another process; it stops admitting new jobs)"
-    if dry_run or not _confirm(active, label, yes, allow_zero=True):
-        return result
-    ledger.request_cancel(run.id)
-    result["requested"] = True
-    return result
-
-
-def _confirm(count: int, what: str, yes: bool, allow_zero: bool = False) -> bool:
-    click.echo(f"{count} unfinished job(s) match {what}.", err=True)
-    if count == 0 and not allow_zero:
-        return False
-    return yes or confirm_or_exit("Cancel them?")
-
-
-def _report(result: dict[str, object], output: str) -> None:
-    if output == "json":
-        click.echo(json.dumps(result))
-    elif result.get("dry_run"):
-        click.echo(f"dry run: {result['matched']} job(s) would be cancelled")
-    elif result.get("requested"):
-        click.echo(f"asked the driver of run {result['run']} to cancel it")
-    else:
-        click.echo(f"cancelled {result['cancelled']} job(s)")
+            policy=run.policy,
+        ) as platform:
+            selection = await select_run(platform, ledger, run, keep_schedules=keep_schedules)
+            if dry_run:
+                print_listing(selection.jobs, output, dry_run=True)
+                return EXIT_DONE
+            unfinished = selection.unfinished
+            driven = " (driven by another process: it is asked to stop admitting)"
+            schedules = sum(1 for job in unfinished if job.status is JobStatus.SCHEDULED)
+            with_schedules = f", {schedules} of them schedule(s)" if schedules else ""
+            what = (
+                f"unfinished job(s) of run {run.id}{with_schedules}"
+                f"{driven if selection.driven else ''}"
+            )
+            rows = job_rows(unfinished)
+            # Nothing unfinished still closes the run in the ledger: no question to ask.
+            sure = yes or not unfinished
+            if not confirm(platform.endpoint, what, len(unfinished), JOB_HEADERS, rows, sure):
+                return print_report(CancelReport(matched=len(selection.jobs)), output, wait, {})
+            report = await cancel_run(
+                platform, ledger, selection, keep_schedules=keep_schedules, wait=wait
+            )
+            return print_report(report, output, wait, {"run": run.id})

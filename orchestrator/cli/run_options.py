@@ -13,6 +13,7 @@ import click
 
 from orchestrator.api.errors import AuthenticationError, PermanentError
 from orchestrator.api.tokens import TokenSource, token_source
+from orchestrator.cli.contexts import CONTEXT_OPTION
 from orchestrator.cli.manifest_commands import ALLOW_OUTSIDE_OPTION, ManifestProblem
 from orchestrator.cli.state_dir_errors import state_dir_errors
 from orchestrator.engine.connection import EndpointError
@@ -38,10 +39,11 @@ def inspect_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--endpoint/--token (or their env vars), --token-file/--token-command, --state-dir,
-    --executor, --log-level."""
+    """--context, --endpoint/--token (or their env vars), --token-file/--token-command,
+    --state-dir, --executor, --log-level."""
     for option in reversed(
         [
+            CONTEXT_OPTION,
             click.option(
                 "--endpoint",
                 envvar="ORCHESTRATOR_ENDPOINT",

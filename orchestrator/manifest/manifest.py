@@ -62,7 +62,7 @@ def load_manifest(
     ManifestError listing every problem found, each located at a line and column.
     """
     with _no_cyclic_gc():
-        return _load(Path(path), allow_outside)
+        return _load(Path(path), data, allow_outside)
 
 
 @contextmanager
@@ -82,7 +82,7 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _load(source: Path, allow_outside: Iterable[str | Path]) -> Manifest:
+def _load(source: Path, data: bytes | None, allow_outside: Iterable[str | Path]) -> Manifest:
     issues = IssueCollector(source)
     if data is not None and len(data) > MAX_MANIFEST_BYTES:
         issues.add(1, 1, f"the manifest is larger than {MAX_MANIFEST_BYTES} bytes")

@@ -71,10 +71,16 @@ def test_detach_watch_and_cancel_a_driven_run(platform: Any, tmp_path: Path) -> 
     assert run_id == only_run_id(state)
     wait_for(lambda: quick_done_long_running(state, run_id), timeout=60, what="quick jobs done")
 
-    dry = cli("cancel", run_id, "--state-dir", state, "--dry-run", "--output", "json")
-    assert json.loads(dry.stdout)["matched"] == 3
-    asked = cli("cancel", run_id, "--state-dir", state, "--yes", "--output", "json")
-    assert json.loads(asked.stdout)["requested"] is True
+    conn = connection(platform, state)
+    dry = json.loads(cli("cancel", run_id, *conn, "--dry-run", "-o", "json").stdout)
+    assert dry["matched"] == 6 and dry["dry_run"] is True
+    assert sorted(job["status"] for job in dry["items"]) == ["done"] * 3 + ["in progress"] * 3
+    cancelled = cli("cancel", run_id, *conn, "--yes", "-o", "json")
+    assert cancelled.returncode == 0, cancelled.stderr
+    report = json.loads(cancelled.stdout)
+    assert (report["matched"], report["cancelled"], report["already_final"]) == (6, 3, 3)
+    assert (report["not_found"], report["still_running"]) == (0, 0)
+    assert_quick_done_long_cancelled(platform, run_id)  # final when cancel returned
 
     watched = cli("watch", run_id, "--state-dir", state, "--output", "json", "--interval", "0.1")
     assert watched.returncode == 1, watched.stderr
@@ -98,10 +104,14 @@ def test_cancel_an_undriven_run_after_its_driver_died(platform: Any, tmp_path: P
         proc.wait()
 
     no = cli("cancel", run_id, *connection(platform, state), input="n\n")
-    assert "3 unfinished job(s)" in no.stderr
+    assert f"3 unfinished job(s) of run {run_id} on {platform.url}" in no.stderr
+    assert no.stderr.count("in progress") == 3  # the samples: id, name, status, age
+    closed = cli("cancel", run_id, *connection(platform, state), input="")
+    assert closed.returncode == 2 and "stdin is not a terminal; pass --yes" in closed.stderr
     result = cli("cancel", run_id, *connection(platform, state), "--yes", "--output", "json")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["cancelled"] == 3
+    report = json.loads(result.stdout)
+    assert (report["matched"], report["cancelled"], report["already_final"]) == (6, 3, 3)
     assert_quick_done_long_cancelled(platform, run_id)
     status = json.loads(cli("status", run_id, "--state-dir", state, "--output", "json").stdout)
     assert (status["state"], status["done"], status["cancelled"]) == ("finished", 3, 3)
@@ -117,7 +127,7 @@ def test_cancel_scheduled_jobs_everywhere_or_per_run(platform: Any, tmp_path: Pa
         runs.append(last_json(done.stdout)["run"])
 
     conn = connection(platform, state)
-    dry = cli("cancel", "--scheduled", *conn, "--dry-run", "--output", "json")
+    dry = cli("cancel", "--scheduled", *conn, "--dry-run", "-o", "json")
     assert json.loads(dry.stdout)["matched"] == 9
     one = cli("cancel", "--scheduled", "--run", runs[0], *conn, "--yes", "--output", "json")
     assert json.loads(one.stdout)["cancelled"] == 3

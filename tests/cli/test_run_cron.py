@@ -75,10 +75,13 @@ def test_a_reconciled_cron_job_stays_scheduled_and_its_runs_are_left_alone(
     with Ledger(state) as ledger:
         assert [a.job_id for a in ledger.attempts(run_id, cron_key)] == [cron.id]
 
-    dry = cli("cancel", run_id, *options, "--dry-run", "--output", "json")
-    assert json.loads(dry.stdout)["matched"] == 1, dry.stderr  # the cron job, not its runs
+    dry = json.loads(cli("cancel", run_id, *options, "--dry-run", "--output", "json").stdout)
+    # The run's attempts (the cron job and the plain job, done), not the cron job's runs.
+    assert sorted(j["status"] for j in dry["items"]) == ["done", "scheduled"]
     cancelled = cli("cancel", run_id, *options, "--yes", "--output", "json")
-    assert json.loads(cancelled.stdout)["cancelled"] == 1, cancelled.stderr
+    report = json.loads(cancelled.stdout)
+    assert (report["cancelled"], report["already_final"]) == (1, 1), cancelled.stderr
+    assert report["schedules_cancelled"] == 1
     after = {j.id: j.status for j in cron_jobs()}
     assert after.pop(cron.id) is JobStatus.CANCELLED
     assert JobStatus.CANCELLED not in after.values()

@@ -1,0 +1,93 @@
+"""`orchestrator params list|set|rm JOB`: a job's parameters, through the API document's
+parameter update and delete operations (a running job sees the change on its next read)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from orchestrator.cli.bulk_connect import run_on_platform
+from orchestrator.cli.bulk_display import OUTPUT_OPTION, table
+from orchestrator.cli.run_options import connection_options
+from orchestrator.engine.events import EXIT_USAGE
+from orchestrator.ops import Parameter, Platform
+
+
+def _no_job(job_id: str) -> None:
+    click.echo(f"error: no job with id {job_id!r}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+@click.group("params")
+def params_group() -> None:
+    """List, set and remove a job's parameters."""
+
+
+@params_group.command("list")
+@click.argument("job_id")
+@OUTPUT_OPTION
+@connection_options
+def list_command(job_id: str, output: str, **options: Any) -> None:
+    """The parameters of job JOB_ID."""
+
+    async def work(platform: Platform) -> list[Parameter] | None:
+        try:
+            return await platform.params(job_id)
+        except KeyError:
+            return None
+
+    found = run_on_platform(options, work)
+    if found is None:
+        _no_job(job_id)
+        return
+    if output == "json":
+        click.echo(json.dumps({"job": job_id, "parameters": [p.to_json() for p in found]}))
+    else:
+        click.echo(table(("KEY", "VALUE"), [[p.key, p.value] for p in found]))
+
+
+@params_group.command("set")
+@click.argument("job_id")
+@click.argument("key")
+@click.argument("value")
+@connection_options
+def set_command(job_id: str, key: str, value: str, **options: Any) -> None:
+    """Set KEY to VALUE on job JOB_ID (added if absent)."""
+
+    async def work(platform: Platform) -> Parameter | None:
+        try:
+            return await platform.set_param(job_id, key, value)
+        except KeyError:
+            return None
+
+    if run_on_platform(options, work) is None:
+        _no_job(job_id)
+    click.echo(f"{job_id}: {key} set")
+
+
+@params_group.command("rm")
+@click.argument("job_id")
+@click.argument("key")
+@connection_options
+def rm_command(job_id: str, key: str, **options: Any) -> None:
+    """Remove KEY from job JOB_ID."""
+
+    async def work(platform: Platform) -> bool | None:
+        try:
+            return await platform.remove_param(job_id, key)
+        except KeyError:
+            return None
+
+    removed = run_on_platform(options, work)
+    if removed is None:
+        _no_job(job_id)
+    if not removed:
+        click.echo(f"error: job {job_id} has no parameter {key!r}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"{job_id}: {key} removed")
+
+
+COMMANDS = [params_group]

@@ -1,0 +1,39 @@
+"""A :class:`Platform` on a given endpoint, or on the embedded local platform of a state dir."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from orchestrator.api.tokens import TokenSource
+from orchestrator.engine.connection import connect, open_client
+from orchestrator.manifest.model import Policy
+from orchestrator.ops.platform import Platform
+
+
+@asynccontextmanager
+async def open_platform(
+    *,
+    endpoint: str | None,
+    token: str | TokenSource | None,
+    state_dir: Path,
+    workspace: Path | None = None,
+    executor: str = "local",
+    policy: Policy | None = None,
+) -> AsyncIterator[Platform]:
+    """Yield an open Platform; with no endpoint, the embedded platform is started for it."""
+    async with (
+        connect(
+            endpoint=endpoint,
+            token=token,
+            state_dir=state_dir,
+            workspace=workspace or Path.cwd(),
+            executor=executor,
+        ) as ep,
+        Platform(client=open_client(ep, policy or Policy())) as platform,
+    ):
+        yield platform
+
+
+__all__ = ["open_platform"]
