@@ -3,6 +3,7 @@
 Import from here; the modules inside may move.
 """
 
+from orchestrator.api.check import UnreachableError, check_endpoint
 from orchestrator.api.client import PlatformClient
 from orchestrator.api.errors import (
     AuthenticationError,
@@ -35,5 +36,7 @@ __all__ = [
     "PlatformError",
     "SubmitOutcomeUnknown",
     "TransientError",
+    "UnreachableError",
+    "check_endpoint",
     "resolve_connection",
 ]

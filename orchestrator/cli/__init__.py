@@ -7,7 +7,12 @@ assembles them into the ``orchestrator`` group.
 import click
 
 from orchestrator import __version__
-from orchestrator.cli import manifest_commands, platform_commands, run_commands
+from orchestrator.cli import (
+    manifest_commands,
+    platform_commands,
+    platform_service,
+    run_commands,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,6 +21,6 @@ def main() -> None:
     """Launch, watch, retry and cancel many jobs on a GraphQL job platform."""
 
 
-for _module in (platform_commands, manifest_commands, run_commands):
+for _module in (platform_commands, platform_service, manifest_commands, run_commands):
     for _command in _module.COMMANDS:
         main.add_command(_command)

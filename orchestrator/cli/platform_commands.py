@@ -1,15 +1,18 @@
-"""Commands of the platform family: ``orchestrator platform serve``."""
+"""Commands of the platform family: ``orchestrator platform serve`` (start/status/stop: in
+``platform_service``)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
 
 from orchestrator.cli.logs import configure_logging
+from orchestrator.engine.events import EXIT_USAGE
 from orchestrator.platform.config import (
     DEFAULT_STATE_DIR,
     ExecutorKind,
@@ -17,6 +20,7 @@ from orchestrator.platform.config import (
     SimDuration,
 )
 from orchestrator.platform.credentials import TOKEN_ENV, resolve_token
+from orchestrator.platform.instance import PlatformBusyError, PlatformInfo, ServeLock
 from orchestrator.platform.server.app import serve as serve_platform
 from orchestrator.platform.server.chaos import ChaosSpec
 from orchestrator.platform.store.store import StoreError
@@ -36,6 +40,9 @@ def _chaos(_ctx: click.Context, _param: click.Parameter, value: str | None) -> s
         except ValueError as error:
             raise click.BadParameter(str(error)) from None
     return value
+
+
+LEAVING_WAIT_SECONDS = 15.0  # a platform on its way out releases the state dir soon
 
 
 @click.group("platform")
@@ -106,6 +113,7 @@ def platform() -> None:
     callback=_chaos,
     help='Faults, e.g. "error_rate=0.1,throttle_rate=0.05,drop_rate=0.05,latency_ms=10".',
 )
+@click.option("--service", is_flag=True, hidden=True, help="Started by `platform start`.")
 def serve(
     host: str,
     port: int,
@@ -119,9 +127,19 @@ def serve(
     sim_fail_rate: float,
     seed: int | None,
     chaos: str | None,
+    service: bool,
 ) -> None:
-    """Serve the GraphQL API at http://HOST:PORT/graphql until interrupted."""
+    """Serve the GraphQL API at http://HOST:PORT/graphql until interrupted.
+
+    One platform per state dir: while one serves it, another exits 2 naming it.
+    """
     configure_logging("info")
+    lock = ServeLock(state_dir)
+    try:
+        lock.acquire(wait=LEAVING_WAIT_SECONDS)
+    except PlatformBusyError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
     config = PlatformConfig(
         host=host,
         port=port,
@@ -138,6 +156,15 @@ def serve(
     )
 
     def announce(url: str) -> None:
+        info = PlatformInfo(
+            url=url,
+            pid=os.getpid(),
+            started_at=time.time(),
+            service=service,
+            workspace=str(workspace.resolve()),
+            executor=executor,
+        )
+        lock.publish(info)
         click.echo(f"Local platform ready at {url}")
         sys.stdout.flush()
 
@@ -147,6 +174,8 @@ def serve(
         raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror}") from None
     except StoreError as error:
         raise click.ClickException(str(error)) from None
+    finally:
+        lock.release()
 
 
 COMMANDS: list[click.Command] = [platform]

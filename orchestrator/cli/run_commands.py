@@ -50,6 +50,7 @@ from orchestrator.ledger import (
     Ledger,
 )
 from orchestrator.manifest import load_manifest
+from orchestrator.platform.instance import running_platform
 
 
 @click.command("run")
@@ -67,7 +68,12 @@ def run_command(manifest: Path, **options: Any) -> None:
                 run = record_manifest_run(ledger, loaded, endpoint=settings.endpoint or None)
                 _spawn_detached(ledger, run.id, settings)
             return
-        _say_embedded(settings.endpoint, settings.state_dir, loaded.source_path.resolve().parent)
+        _say_embedded(
+            settings.endpoint,
+            settings.state_dir,
+            loaded.source_path.resolve().parent,
+            cron=loaded.has_schedules(),
+        )
         _drive(run_manifest, loaded, settings, loaded.name, loaded.count())
 
 
@@ -115,7 +121,7 @@ def _drive(
     """Run ``func(target, ...)`` (a manifest or a run id) under signal handling and a
     renderer; exit with the run's code."""
     control = RunControl()
-    options = EngineOptions(cancel_on_interrupt=s.cancel_on_interrupt)
+    options = EngineOptions(cancel_on_interrupt=s.cancel_on_interrupt, outage=s.outage)
     stderr = Console(stderr=True)
     tally = Tally(total)
     callback: EventCallback | None = None
@@ -154,12 +160,26 @@ def _drive(
         else:
             summary = anyio.run(main, callback)
     except KeyboardInterrupt:
-        print_interrupted(control.run_id, s.state_dir)
+        print_interrupted(control.run_id, s.state_dir, _fate_of_running(s))
         sys.exit(EXIT_INTERRUPTED)
     print_result(summary, s.output)
     if summary.interrupted:
-        print_interrupted(summary.run, s.state_dir)
+        print_interrupted(summary.run, s.state_dir, _fate_of_running(s))
     sys.exit(summary.exit_code)
+
+
+def _fate_of_running(s: DriveSettings) -> str:
+    """What happens to the jobs that were running, truthfully: on a served platform they go
+    on; the embedded platform stopped with this command, and its jobs with it."""
+    if s.endpoint:
+        return f"jobs already submitted keep running on {s.endpoint}"
+    info = running_platform(s.state_dir)
+    if info is not None:
+        return f"jobs already submitted keep running on the local platform (pid {info.pid})"
+    return (
+        "jobs that were running stopped with the embedded platform; resume resubmits them"
+        " without spending their retries"
+    )
 
 
 async def _forward_signals(control: RunControl, scope: anyio.CancelScope, err: Console) -> None:
@@ -173,12 +193,37 @@ async def _forward_signals(control: RunControl, scope: anyio.CancelScope, err: C
             control.interrupt()
 
 
-def _say_embedded(endpoint: str | None, state_dir: Path, workspace: Path | None) -> None:
-    if not endpoint:
+def _say_embedded(
+    endpoint: str | None, state_dir: Path, workspace: Path | None, cron: bool = False
+) -> None:
+    if endpoint:
+        return
+    info = running_platform(state_dir)
+    if info is not None:
+        kind = "background service" if info.service else "local platform of another run"
+        click.echo(
+            f"No endpoint configured: using the {kind} serving {state_dir} at {info.url}"
+            f" (pid {info.pid}).",
+            err=True,
+        )
+    elif cron:
+        click.echo(
+            f"No endpoint configured: the manifest has cron schedules, so the local platform"
+            f" starts in the background (state in {state_dir}) and keeps firing them after"
+            f" this command exits.",
+            err=True,
+        )
+    else:
         where = f", workspace {workspace}" if workspace else ""
         click.echo(
             f"No endpoint configured: starting the embedded local platform (state in "
             f"{state_dir}{where}).",
+            err=True,
+        )
+    if cron:
+        click.echo(
+            f"Stop the schedules and the platform with: orchestrator platform stop --force"
+            f" --state-dir {state_dir}",
             err=True,
         )
 
@@ -210,6 +255,8 @@ def _spawn_detached(ledger: Ledger, run_id: str, s: DriveSettings) -> None:
     ]
     if s.endpoint:
         args += ["--endpoint", s.endpoint]
+    if s.outage is not None:
+        args += ["--outage", f"{s.outage:g}s"]
     try:
         with open(log_path, "ab") as log:
             subprocess.Popen(

@@ -201,12 +201,14 @@ def print_result(summary: RunSummary, output: str) -> None:
         print_summary(summary, Console())
 
 
-def print_interrupted(run_id: str | None, state_dir: Path) -> None:
-    """How to go on; plain echo so that the commands are never wrapped."""
+def print_interrupted(run_id: str | None, state_dir: Path, running: str | None = None) -> None:
+    """How to go on; plain echo so that the commands are never wrapped. ``running`` says
+    what becomes of the jobs already submitted (it depends on the platform)."""
     if run_id is None:
         return
     suffix = "" if state_dir == Path(".orchestrator") else f" --state-dir {state_dir}"
-    click.echo(f"Run {run_id} interrupted; jobs already submitted keep their state.", err=True)
+    fate = running or "jobs already submitted keep their state"
+    click.echo(f"Run {run_id} interrupted; {fate}.", err=True)
     click.echo(f"  resume it:  orchestrator resume {run_id}{suffix}", err=True)
     click.echo(f"  cancel it:  orchestrator cancel {run_id}{suffix}", err=True)
 

@@ -13,11 +13,12 @@ import click
 
 from orchestrator.api.errors import PermanentError
 from orchestrator.cli.manifest_commands import ManifestProblem
-from orchestrator.engine.connection import EndpointError
-from orchestrator.engine.events import EXIT_USAGE
+from orchestrator.engine.connection import EndpointError, PlatformUnavailable
+from orchestrator.engine.events import EXIT_PLATFORM, EXIT_USAGE
 from orchestrator.engine.runs import ResumeError
 from orchestrator.ledger import RunLockedError, RunNotFoundError
 from orchestrator.manifest import ManifestError
+from orchestrator.manifest.durations import parse_duration
 
 STATE_DIR_OPTION = click.option(
     "--state-dir",
@@ -93,10 +94,33 @@ def drive_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 is_flag=True,
                 help="Run in a background process (log in the state dir); print the run id.",
             ),
+            click.option(
+                "--outage",
+                callback=_duration,
+                default=None,
+                help="Stop (resumable, exit 3) when no request has succeeded this long, e.g. "
+                "30s, 10m [default: the manifest's policy.outage, else 10m].",
+            ),
+            click.option(
+                "--progress-interval",
+                type=click.FloatRange(min=0.1),
+                default=10.0,
+                show_default=True,
+                help="Off a terminal: seconds between plain status lines on stderr.",
+            ),
         ]
     ):
         func = option(func)
     return func
+
+
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +141,8 @@ class DriveSettings(ConnectionSettings):
     output: str
     cancel_on_interrupt: bool
     detach: bool
+    outage: float | None = None
+    progress_interval: float = 10.0
 
 
 @contextmanager
@@ -136,3 +162,6 @@ def usage_errors() -> Iterator[None]:
     ) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    except PlatformUnavailable as exc:  # unreachable, or the token refused: nothing recorded
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_PLATFORM)

@@ -22,8 +22,16 @@ from anyio.abc import TaskGroup
 from orchestrator.api.errors import PermanentError
 from orchestrator.api.model import JobState, JobStatus
 from orchestrator.engine.backoff import may_retry, next_poll_interval, retry_delay
-from orchestrator.engine.events import Event, EventCallback, EventKind, RunSummary, StopReason
+from orchestrator.engine.events import (
+    RESUMABLE_STOPS,
+    Event,
+    EventCallback,
+    EventKind,
+    RunSummary,
+    StopReason,
+)
 from orchestrator.engine.options import EngineOptions
+from orchestrator.engine.outage import OutageGuard
 from orchestrator.engine.poller import Poller, Tracked
 from orchestrator.engine.port import JobPlatform
 from orchestrator.engine.slots import Slots
@@ -49,10 +57,12 @@ class Engine:
         rng: random.Random | None = None,
     ) -> None:
         self.run = run
-        self._platform = platform
         self._ledger = ledger
         self._policy = run.policy
         self._options = options or EngineOptions()
+        budget = self._options.outage or self._policy.outage_seconds
+        platform = OutageGuard(platform, budget, self._on_outage)
+        self._platform = platform
         self._on_event = on_event
         self._clock = clock
         self._rng = rng or random.Random()
@@ -111,7 +121,7 @@ class Engine:
                     tg.start_soon(self._poll_loop)
                     if self._policy.deadline_seconds is not None:
                         tg.start_soon(self._deadline)
-            completed = self._stop not in (StopReason.INTERRUPT, StopReason.ERROR)
+            completed = self._stop not in RESUMABLE_STOPS | {StopReason.ERROR}
         finally:
             self._flush_settles()
             self._submitter.close()
@@ -350,6 +360,11 @@ class Engine:
         deadline_at = self.run.created_at + self._policy.deadline_seconds
         await anyio.sleep(max(0.0, deadline_at - self._clock()))
         self._begin_stop(StopReason.DEADLINE, cancel=True)
+
+    def _on_outage(self, silent: float) -> None:
+        """No request succeeded for the outage budget: stop, leaving jobs for ``resume``."""
+        self._log.error("run.outage", seconds=round(silent, 1))
+        self._begin_stop(StopReason.OUTAGE, cancel=False)
 
     def fail(self, error: PermanentError) -> None:
         """A permanent API error: stop without cancelling, re-raised by :meth:`drive`."""

@@ -58,6 +58,7 @@ DEFAULT_KEYS = ("parameters", *JOB_FIELDS)
 POLICY_KEYS = (
     "maxInFlight",
     "deadline",
+    "outage",
     "failFast",
     "maxJobs",
     "retry",

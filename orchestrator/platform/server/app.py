@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import os
 import signal
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +50,7 @@ from orchestrator.platform.store.store import Store
 log = structlog.get_logger(__name__)
 
 GRAPHQL_PATH = "/graphql"
+STATUS_PATH = "/status"  # GET, authenticated: what `orchestrator platform status` shows
 CHAOS_KEY = web.AppKey("chaos", Chaos)
 
 
@@ -84,6 +87,7 @@ class GraphQLEndpoint:
         self.sessions = SessionStore(store)
         self.executor = executor
         self.documents = DocumentCache(schema, limits)
+        self.started = time.monotonic()
         self._expected = f"Bearer {token}".encode()
 
     def authorized(self, request: web.Request) -> bool:
@@ -119,6 +123,20 @@ class GraphQLEndpoint:
             return _json_error(400, ErrorCode.BAD_REQUEST, problem)
         answer = self.run(payload["query"], payload.get("variables"), payload.get("operationName"))
         return web.json_response(answer.body, status=answer.status)
+
+    async def status(self, request: web.Request) -> web.Response:
+        """The /status GET handler: pid, uptime, jobs by status, executor, schedules."""
+        if not self.authorized(request):
+            return _json_error(401, ErrorCode.UNAUTHENTICATED, "missing or invalid bearer token")
+        counts = self.store.count_by_status()
+        body = {
+            "pid": os.getpid(),
+            "uptime": round(time.monotonic() - self.started, 3),
+            "jobs": {str(status): count for status, count in sorted(counts.items())},
+            "executor": self.executor.status(),
+            "schedules": self.executor.schedules(),
+        }
+        return web.json_response(body)
 
     def run(
         self, query: str, variables: dict[str, Any] | None, operation_name: str | None
@@ -231,6 +249,7 @@ def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.
     if chaos is not None:
         app[CHAOS_KEY] = chaos
     app.router.add_post(GRAPHQL_PATH, endpoint.handle)
+    app.router.add_get(STATUS_PATH, endpoint.status)
     return app
 
 
