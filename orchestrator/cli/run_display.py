@@ -170,7 +170,12 @@ def jsonl_printer(out: TextIO = sys.stdout) -> Any:
 
 def print_summary(summary: RunSummary, console: Console) -> None:
     """The final table of a run."""
-    verdict = {0: "all jobs done", 1: "some jobs did not succeed", 130: "interrupted"}
+    verdict = {
+        0: "all jobs done",
+        1: "some jobs did not succeed",
+        3: "stopped: the platform is unreachable or refused the token",
+        130: "interrupted",
+    }
     console.print(f"Run [bold]{summary.run}[/]: {verdict.get(summary.exit_code, '')}")
     table = Table(show_header=False)
     for label, value in (
@@ -183,6 +188,7 @@ def print_summary(summary: RunSummary, console: Console) -> None:
         ("unfinished", summary.unfinished),
         ("attempts", summary.attempts),
         ("retried", summary.retried),
+        ("lost", summary.lost),
     ):
         if value or label in ("jobs", "done", "attempts"):
             table.add_row(label, str(value))

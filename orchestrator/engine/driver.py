@@ -36,7 +36,7 @@ from orchestrator.engine.poller import Poller, Tracked
 from orchestrator.engine.port import JobPlatform
 from orchestrator.engine.slots import Slots
 from orchestrator.engine.submitter import Submission, Submitter
-from orchestrator.ledger import Ledger, RunRecord, RunState
+from orchestrator.ledger import MAX_LOST_PER_JOB, Ledger, RunRecord, RunState, is_lost
 from orchestrator.manifest.model import JobSpec
 
 _SETTLE_CHUNK = 1000
@@ -78,6 +78,7 @@ class Engine:
         self._retry_scopes: dict[str, anyio.CancelScope] = {}
         self._settles: list[tuple[str, JobStatus]] = []  # written in one go per poll
         self._bases: dict[str, int] = {}  # jobs reopened by `retry`: attempts before that
+        self._lost: dict[str, set[int]] = {}  # attempts their platform lost, per job
         self._unsettled = 0
         self._admitting = True
         self._admission_scope = anyio.CancelScope()
@@ -146,6 +147,7 @@ class Engine:
         """Take over the ledger's unsettled jobs: watch, reconcile, retry or settle them."""
         intents: list[Submission] = []
         now = self._clock()
+        self._lost = self._ledger.lost_attempts(self.run.id)
         for job in self._ledger.jobs(self.run.id, unsettled_only=True):
             self._unsettled += 1
             self._slots.take()
@@ -272,13 +274,27 @@ class Engine:
         reason: str | None,
         job_id: str | None,
     ) -> None:
-        """An attempt ended: retry it, leave it for resume, or settle the job."""
-        budget_attempt = attempt - self._bases.get(spec.key, 0)
-        retryable = str(status) in self._policy.retry.on and may_retry(
-            budget_attempt, spec.max_retries
-        )
+        """An attempt ended: retry it, leave it for resume, or settle the job.
+
+        An attempt its platform lost (died or stopped under it) is resubmitted at once
+        without spending the job's retry budget, up to MAX_LOST_PER_JOB times."""
+        lost = self._lost.setdefault(spec.key, set())
+        if is_lost(status, reason):
+            lost.add(attempt)
+        budget_attempt = attempt - self._bases.get(spec.key, 0) - len(lost)
+        if attempt in lost and len(lost) <= MAX_LOST_PER_JOB:
+            retryable, budget_attempt = True, 0
+        else:
+            budget_attempt += attempt in lost  # beyond the allowance: it counts after all
+            retryable = str(status) in self._policy.retry.on and may_retry(
+                budget_attempt, spec.max_retries
+            )
         if retryable and self._stop is None:
-            delay = retry_delay(budget_attempt, self._policy.retry, self._rng.random())
+            delay = (
+                retry_delay(budget_attempt, self._policy.retry, self._rng.random())
+                if budget_attempt
+                else 0.0
+            )
             self._ledger.schedule_retry(self.run.id, spec.key, self._clock() + delay)
             self._emit(
                 EventKind.RETRIED,

@@ -102,6 +102,7 @@ class RunSummary:
     scheduled: int = 0  # cron jobs handed over to the platform's scheduler
     unfinished: int = 0  # jobs left unsettled (an interrupted run)
     stopped_by: StopReason | None = None
+    lost: int = 0  # attempts their platform lost, resubmitted without spending retries
 
     @classmethod
     def from_counts(
@@ -120,6 +121,7 @@ class RunSummary:
             scheduled=counts.scheduled,
             unfinished=counts.active,
             stopped_by=stopped_by,
+            lost=counts.lost,
         )
 
     @property
@@ -150,6 +152,7 @@ class RunSummary:
             "cancelled": self.cancelled,
             "attempts": self.attempts,
             "retried": self.retried,
+            "lost": self.lost,
         }
 
 

@@ -5,7 +5,15 @@ reply; everything needed to resume a run after a crash is here.
 """
 
 from orchestrator.ledger.lock import INHERITED_LOCK_ENV, RunLock, RunLockedError
-from orchestrator.ledger.records import AttemptRecord, JobRecord, RunCounts, RunRecord, RunState
+from orchestrator.ledger.records import (
+    MAX_LOST_PER_JOB,
+    AttemptRecord,
+    JobRecord,
+    RunCounts,
+    RunRecord,
+    RunState,
+    is_lost,
+)
 from orchestrator.ledger.store import (
     LEDGER_FILE,
     AttemptStatus,
@@ -17,6 +25,7 @@ from orchestrator.ledger.store import (
 __all__ = [
     "INHERITED_LOCK_ENV",
     "LEDGER_FILE",
+    "MAX_LOST_PER_JOB",
     "AttemptRecord",
     "AttemptStatus",
     "JobRecord",
@@ -27,5 +36,6 @@ __all__ = [
     "RunNotFoundError",
     "RunRecord",
     "RunState",
+    "is_lost",
     "new_run_id",
 ]
