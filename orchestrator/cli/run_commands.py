@@ -155,7 +155,7 @@ def _drive(
 
     try:
         if s.output == "text":
-            with LiveProgress(tally, title, stderr) as live:
+            with LiveProgress(tally, title, stderr, s.progress_interval) as live:
                 summary = anyio.run(main, live.on_event)
         else:
             summary = anyio.run(main, callback)

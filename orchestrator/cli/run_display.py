@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from orchestrator.api.model import JobStatus
+from orchestrator.cli.plain_progress import PlainTicker
 from orchestrator.engine import Event, EventKind, RunSummary
 from orchestrator.ledger import RunCounts, RunRecord, RunState
 
@@ -114,13 +115,18 @@ class LiveProgress:
     """A rich progress bar plus a status line on stderr, refreshed a few times a second.
 
     On a terminal it redraws in place; otherwise (a pipe, a file, ``make run`` in CI) it
-    prints the final bar and line once at the end, each ending its line, so the summary on
-    stdout always starts on a line of its own.
+    prints one plain status line every ``interval`` seconds (:class:`PlainTicker`) and the
+    final bar and line once at the end, each ending its line, so the summary on stdout always
+    starts on a line of its own.
     """
 
-    def __init__(self, tally: Tally, title: str, console: Console | None = None) -> None:
+    def __init__(
+        self, tally: Tally, title: str, console: Console | None = None, interval: float = 10.0
+    ) -> None:
         self.tally = tally
         self.console = console or Console(stderr=True)
+        self._ticker = PlainTicker(self._plain_line, self.console.file, interval)
+        self._title = title
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -135,6 +141,10 @@ class LiveProgress:
         self._progress.update(self._task, completed=self.tally.settled, total=self.tally.total)
         return Group(self._progress, self.tally.describe())
 
+    def _plain_line(self) -> str:
+        total = f"/{self.tally.total}" if self.tally.total is not None else ""
+        return f"{self._title} {self.tally.settled}{total} | {self.tally.describe()}"
+
     def refresh(self) -> None:
         """Redraw now with the tally's current numbers (on a terminal)."""
         if self._live.is_started:
@@ -148,6 +158,8 @@ class LiveProgress:
         # Not on a terminal, rich's Live leaves its last line unterminated: print it ourselves.
         if self.console.is_terminal:
             self._live.__enter__()
+        else:
+            self._ticker.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -155,6 +167,7 @@ class LiveProgress:
             self.refresh()
             self._live.__exit__(None, None, None)
         else:
+            self._ticker.stop()
             self.console.print(self._render())
 
 

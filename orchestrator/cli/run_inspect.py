@@ -34,7 +34,16 @@ from orchestrator.ledger import LEDGER_FILE, Ledger, RunState
     show_default=True,
     help="Seconds between reads of the ledger.",
 )
-def watch_command(run_id: str, state_dir: Path, output: str, interval: float) -> None:
+@click.option(
+    "--progress-interval",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Off a terminal: seconds between plain status lines on stderr.",
+)
+def watch_command(
+    run_id: str, state_dir: Path, output: str, interval: float, progress_interval: float
+) -> None:
     """Follow a run driven by another process (e.g. --detach) until it ends."""
     with usage_errors(), Ledger(state_dir) as ledger:
         run = ledger.get_run(run_id)
@@ -46,7 +55,7 @@ def watch_command(run_id: str, state_dir: Path, output: str, interval: float) ->
             return ledger.effective_state(ledger.get_run(run.id))
 
         if output == "text":
-            with LiveProgress(tally, run.name, stderr) as live:
+            with LiveProgress(tally, run.name, stderr, progress_interval) as live:
                 while (state := settled_state()) is RunState.RUNNING:
                     live.refresh()
                     time.sleep(interval)  # the poll period of a file we only read

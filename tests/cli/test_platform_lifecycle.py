@@ -6,6 +6,7 @@ dead platform lost, resubmitted without spending retries."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -230,3 +231,14 @@ def test_a_platform_killed_mid_run_and_restarted_spends_no_retries(
     assert summary["attempts"] == 4 + summary["lost"]
     counts = attempt_counts(server_jobs(first.url, first.token, only_run_id(state)))
     assert set(counts.values()) == {1}
+
+
+def test_off_a_terminal_run_prints_a_plain_status_line_every_interval(
+    platform: Any, tmp_path: Path
+) -> None:
+    manifest = write_manifest(tmp_path, sweep(duration=1.5))
+    state = tmp_path / "state"
+    result = cli("run", manifest, *connection(platform, state), "--progress-interval", "0.2")
+    assert result.returncode == 0, result.stderr
+    plain = [line for line in result.stderr.splitlines() if re.match(r"sweep \d/4 \| ", line)]
+    assert plain, result.stderr  # at least one line while the jobs ran
