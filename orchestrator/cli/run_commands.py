@@ -1,7 +1,8 @@
 """Commands of the run family: run, resume, retry, watch, status, runs (cancel: run_cancel).
 
 Exit codes: 0 every job done, 1 some job failed, timed out or was cancelled, 2 bad usage or
-bad manifest (or a request the platform refuses), 130 interrupted.
+bad manifest (or a request the platform refuses), 3 the platform is unreachable or refused the
+token, 130 interrupted (EXIT_CODES, shown by --help).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from orchestrator.cli.run_display import (
 )
 from orchestrator.cli.run_inspect import runs_command, status_command, watch_command
 from orchestrator.cli.run_options import (
+    EXIT_CODES,
     DriveSettings,
     connection_options,
     drive_options,
@@ -53,7 +55,7 @@ from orchestrator.manifest import load_manifest
 from orchestrator.platform.instance import running_platform
 
 
-@click.command("run")
+@click.command("run", epilog=EXIT_CODES)
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
 @connection_options
 @drive_options
@@ -77,7 +79,7 @@ def run_command(manifest: Path, **options: Any) -> None:
         _drive(run_manifest, loaded, settings, loaded.name, loaded.count())
 
 
-@click.command("resume")
+@click.command("resume", epilog=EXIT_CODES)
 @click.argument("run_id")
 @connection_options
 @drive_options
@@ -86,7 +88,7 @@ def resume_command(run_id: str, **options: Any) -> None:
     _continue(resume_run, run_id, DriveSettings(**options))
 
 
-@click.command("retry")
+@click.command("retry", epilog=EXIT_CODES)
 @click.argument("run_id")
 @connection_options
 @drive_options

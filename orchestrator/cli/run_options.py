@@ -20,6 +20,12 @@ from orchestrator.ledger import RunLockedError, RunNotFoundError
 from orchestrator.manifest import ManifestError
 from orchestrator.manifest.durations import parse_duration
 
+EXIT_CODES = (
+    "Exit codes: 0 every job done; 1 some job failed, timed out or was cancelled;"
+    " 2 bad usage or manifest; 3 the platform is unreachable or refused the token (nothing"
+    " recorded, or a resumable stop after --outage); 130 interrupted."
+)
+
 STATE_DIR_OPTION = click.option(
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
