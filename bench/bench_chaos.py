@@ -83,14 +83,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "p.yaml").write_text("pipeline: {name: p, tasks: []}\n")
-        common = {"workspace": root, "executor": "simulate", "sim_duration": "0:0"}
-        with LocalPlatform(state_dir=root / "clean", **common) as clean:
+
+        def local(state: str, chaos: str | None = None) -> LocalPlatform:
+            return LocalPlatform(
+                state_dir=root / state,
+                workspace=root,
+                executor="simulate",
+                sim_duration="0:0",
+                chaos=chaos,
+                seed=args.seed,
+            )
+
+        with local("clean") as clean:
             clean_seconds, clean_summary = anyio.run(timed_run, clean, args.jobs, root / "s1")
-        with LocalPlatform(
-            state_dir=root / "chaos", chaos=FAULTS, seed=args.seed, **common
-        ) as faulty:
+        with local("chaos", FAULTS) as faulty:
             chaos_seconds, summary = anyio.run(timed_run, faulty, args.jobs, root / "s2")
-        with LocalPlatform(state_dir=root / "chaos", **common) as calm:  # same db, no faults
+        with local("chaos") as calm:  # the same database, answered without faults
             copies = anyio.run(copies_per_attempt, calm, summary.run)
     exact = (
         clean_summary.done == summary.done == args.jobs
