@@ -35,7 +35,7 @@ from orchestrator.engine.outage import OutageGuard
 from orchestrator.engine.poller import Poller, Tracked
 from orchestrator.engine.port import JobPlatform
 from orchestrator.engine.slots import Slots
-from orchestrator.engine.submitter import Submission, Submitter
+from orchestrator.engine.submitter import RECONCILE_WORKERS, Submission, Submitter
 from orchestrator.ledger import MAX_LOST_PER_JOB, Ledger, RunRecord, RunState, is_lost
 from orchestrator.manifest.model import JobSpec
 
@@ -119,6 +119,8 @@ class Engine:
                     workers = self._options.submit_workers or self._policy.max_requests_in_flight
                     for _ in range(max(1, workers)):
                         tg.start_soon(self._submitter.work)
+                    for _ in range(RECONCILE_WORKERS):
+                        tg.start_soon(self._submitter.reconcile_work)
                     tg.start_soon(self._poll_loop)
                     if self._policy.deadline_seconds is not None:
                         tg.start_soon(self._deadline)
@@ -170,7 +172,7 @@ class Engine:
             self._begin_stop(StopReason.FAIL_FAST, cancel=True)  # tripped before the crash
         if intents:
             self._log.info("run.reconcile", intents=len(intents))
-            await self._submitter.reconcile(intents)
+            self._submitter.reconcile(intents)
 
     async def _admit(self, specs: Iterator[JobSpec], known: set[str]) -> None:
         """Feed new specs to the submitters while slots allow."""

@@ -69,6 +69,10 @@ class OutageGuard:
         """As the wrapped platform's."""
         return await self._guard(lambda: self._platform.find_jobs(labels, statuses))
 
+    async def find_any(self, label_sets: Sequence[Mapping[str, str]]) -> list[JobState]:
+        """As the wrapped platform's."""
+        return await self._guard(lambda: self._platform.find_any(label_sets))
+
     async def cancel_jobs(self, ids: Sequence[str]) -> int:
         """As the wrapped platform's."""
         return await self._guard(lambda: self._platform.cancel_jobs(ids))

@@ -115,6 +115,14 @@ class MemoryPlatform:
             and (statuses is None or j.status in statuses)
         ]
 
+    async def find_any(self, label_sets: Sequence[Mapping[str, str]]) -> list[JobState]:
+        self._looked_up = bool(self._late)
+        return [
+            JobState(id=j.id, status=j.status, parameters=j.parameters)
+            for j in self.jobs.values()
+            if any(all(j.parameters.get(k) == v for k, v in s.items()) for s in label_sets)
+        ]
+
     async def cancel_jobs(self, ids: Sequence[str]) -> int:
         n = 0
         for job_id in ids:
