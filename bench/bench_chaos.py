@@ -78,6 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--faults", default=FAULTS, help="the platform's --chaos spec")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,7 +97,7 @@ def main() -> None:
 
         with local("clean") as clean:
             clean_seconds, clean_summary = anyio.run(timed_run, clean, args.jobs, root / "s1")
-        with local("chaos", FAULTS) as faulty:
+        with local("chaos", args.faults) as faulty:
             chaos_seconds, summary = anyio.run(timed_run, faulty, args.jobs, root / "s2")
         with local("chaos") as calm:  # the same database, answered without faults
             copies = anyio.run(copies_per_attempt, calm, summary.run)
@@ -108,7 +109,7 @@ def main() -> None:
     )
     ratio = chaos_seconds / clean_seconds
     print(f"jobs per run             {args.jobs}")
-    print(f"faults                   {FAULTS}")
+    print(f"faults                   {args.faults}")
     print(f"clean run                {clean_seconds:8.2f} s")
     print(f"chaos run                {chaos_seconds:8.2f} s")
     print(f"chaos / clean            {ratio:8.2f}  (goal <= {GOAL:g})")

@@ -283,11 +283,11 @@ class Engine:
         lost = self._lost.setdefault(spec.key, set())
         if is_lost(status, reason):
             lost.add(attempt)
-        budget_attempt = attempt - self._bases.get(spec.key, 0) - len(lost)
+        free = min(len(lost), MAX_LOST_PER_JOB)  # lost attempts that cost nothing
+        budget_attempt = attempt - self._bases.get(spec.key, 0) - free
         if attempt in lost and len(lost) <= MAX_LOST_PER_JOB:
             retryable, budget_attempt = True, 0
         else:
-            budget_attempt += attempt in lost  # beyond the allowance: it counts after all
             retryable = str(status) in self._policy.retry.on and may_retry(
                 budget_attempt, spec.max_retries
             )

@@ -242,3 +242,17 @@ def test_off_a_terminal_run_prints_a_plain_status_line_every_interval(
     assert result.returncode == 0, result.stderr
     plain = [line for line in result.stderr.splitlines() if re.match(r"sweep \d/4 \| ", line)]
     assert plain, result.stderr  # at least one line while the jobs ran
+
+
+def test_under_heavy_faults_every_job_gets_exactly_one_attempt(
+    platform_factory: Any, tmp_path: Path
+) -> None:
+    faults = "error_rate=0.3,drop_rate=0.2,throttle_rate=0.05,retry_after_seconds=0"
+    platform = platform_factory(chaos=faults, seed=3)
+    manifest = write_manifest(tmp_path, sweep())
+    result = cli("run", manifest, *connection(platform, tmp_path / "state"), "--output", "json")
+    assert result.returncode == 0, result.stderr
+    summary = last_json(result.stdout)
+    assert (summary["done"], summary["attempts"], summary["lost"]) == (4, 4, 0)
+    counts = attempt_counts(server_jobs(platform.url, platform.token, summary["run"]))
+    assert len(counts) == 4 and set(counts.values()) == {1}
