@@ -171,8 +171,8 @@ class Submitter:
     async def _pause(self, seconds: float) -> None:
         """Wait before a look-up, cut short when the run stops (one last try, then resume)."""
         deadline = anyio.current_time() + seconds
-        while not self._is_stopping() and anyio.current_time() < deadline:
-            await anyio.sleep(min(0.25, deadline - anyio.current_time()))
+        while not self._is_stopping() and anyio.current_time() < deadline:  # noqa: ASYNC110
+            await anyio.sleep(min(0.25, deadline - anyio.current_time()))  # no event to wait on
 
     def _defer(self, batch: list[Submission], failures: int) -> None:
         self._doubting += 1
