@@ -140,8 +140,8 @@ class Submitter:
             self._defer(pending[start : start + self._batch_size], failures=0)
 
     async def reconcile_work(self) -> None:
-        """One reconcile worker: look up a doubtful batch; record what exists, requeue what
-        does not; on a failed look-up, put the batch back with a longer wait."""
+        """One reconcile worker: look up a doubtful batch; record what exists, re-create what
+        does not (one batch); on a failed look-up, put the batch back with a longer wait."""
         while True:
             doubt = await self._doubt_receive.receive()
             if doubt.failures:
@@ -161,12 +161,18 @@ class Submitter:
                 else:
                     self._doubt_send.send_nowait(_Doubt(doubt.batch, doubt.failures + 1))
                 continue
-            for sub in missing:
+            try:
                 if self._is_stopping():
-                    self._on_dropped(sub)
-                else:
-                    self.enqueue(Submission(sub.spec, sub.attempt, after_lookup=True))
-            self._doubting -= 1
+                    for sub in missing:
+                        self._on_dropped(sub)
+                elif missing:  # re-create them here, as one batch (still the same attempts)
+                    again = [Submission(s.spec, s.attempt, after_lookup=True) for s in missing]
+                    with anyio.CancelScope(shield=True):
+                        await self._submit(again)
+            except PermanentError as exc:
+                self._on_fatal(exc)
+            finally:
+                self._doubting -= 1
 
     async def _pause(self, seconds: float) -> None:
         """Wait before a look-up, cut short when the run stops (one last try, then resume)."""
