@@ -32,6 +32,9 @@ from orchestrator.api.wire import (
 )
 
 
+LOOKUP_BATCH_SIZE = 50  # label sets per OR filter: the server checks each against every job
+
+
 class PlatformClient:
     """An async client of the platform's GraphQL API (``async with PlatformClient(...) as c``).
 
@@ -164,7 +167,7 @@ class PlatformClient:
     async def find_any(self, label_sets: Sequence[Mapping[str, str]]) -> list[JobState]:
         """Every job carrying all labels of at least one of ``label_sets``, parameters filled.
 
-        One ``OR`` filter per request instead of one look-up each (``status_batch_size`` sets
+        One ``OR`` filter per request instead of one look-up each (``LOOKUP_BATCH_SIZE`` sets
         per request at most, requests concurrently; each paged like :meth:`find_jobs`).
         """
         sender = self._open()
@@ -186,7 +189,7 @@ class PlatformClient:
                     return
                 after = str(page[-1]["id"])
 
-        await run_each(fetch, chunks(list(label_sets), self.status_batch_size))
+        await run_each(fetch, chunks(list(label_sets), LOOKUP_BATCH_SIZE))
         return sorted(found.values(), key=lambda state: state.id)
 
     async def count_jobs(
