@@ -31,7 +31,6 @@ from orchestrator.api.wire import (
     label_conditions,
 )
 
-
 LOOKUP_BATCH_SIZE = 50  # label sets per OR filter: the server checks each against every job
 
 
