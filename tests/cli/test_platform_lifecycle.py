@@ -32,6 +32,7 @@ from orchestrator.platform.background import stop_platform
 from orchestrator.platform.credentials import read_token
 from orchestrator.platform.executor.clock import CLOCK_FILE_VARIABLE
 from orchestrator.platform.instance import running_platform
+from orchestrator.platform.launcher import LocalPlatform
 
 SWEEP = """\
 version: 1
@@ -136,6 +137,7 @@ def test_a_cron_run_leaves_a_service_that_fires_and_stop_needs_force(
     shown = json.loads(status.stdout)
     assert (shown["endpoint"], shown["pid"]) == (info.url, info.pid)
     assert shown["jobs"]["scheduled"] == 1
+    assert shown["executor"]["kind"] == "simulate"
     (schedule,) = shown["schedules"]
     assert schedule["next"].startswith("2025-03-01T10:02:00")
 
@@ -147,6 +149,16 @@ def test_a_cron_run_leaves_a_service_that_fires_and_stop_needs_force(
     assert stopped.returncode == 0, stopped.stderr
     assert json.loads(stopped.stdout)["cancelled"] == 2  # the cron job and its running run
     assert running_platform(state) is None
+
+
+def test_the_token_of_a_local_platform_is_found_in_its_state_dir(
+    tmp_path: Path, state: Path
+) -> None:
+    manifest = write_manifest(tmp_path, sweep())
+    with LocalPlatform(state_dir=state, executor="simulate") as served:  # token generated there
+        result = cli("run", manifest, "--endpoint", served.url, "--state-dir", state)
+        assert result.returncode == 0, result.stderr
+        assert served.token not in result.stdout + result.stderr
 
 
 def test_an_unreachable_endpoint_or_a_refused_token_exits_3_and_records_nothing(
