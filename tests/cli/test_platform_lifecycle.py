@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -268,3 +269,32 @@ def test_under_heavy_faults_every_job_gets_exactly_one_attempt(
     assert (summary["done"], summary["attempts"], summary["lost"]) == (4, 4, 0)
     counts = attempt_counts(server_jobs(platform.url, platform.token, summary["run"]))
     assert len(counts) == 4 and set(counts.values()) == {1}
+
+
+def test_ctrl_c_on_the_embedded_platform_says_running_jobs_stop_and_resume_loses_no_retry(
+    tmp_path: Path, state: Path
+) -> None:
+    manifest = write_manifest(tmp_path, sweep(retries=0, duration=3))
+    local = ["--state-dir", state, "--executor", "simulate"]
+    running = spawn_cli("run", manifest, *local, "--output", "json")
+
+    def in_progress() -> bool:
+        if not (state / "ledger.db").exists():
+            return False
+        with Ledger(state) as ledger:
+            runs = ledger.list_runs()
+            return bool(runs) and ledger.counts(runs[0].id).by_status.get("in progress", 0) > 0
+
+    try:
+        wait_for(in_progress, timeout=60, what="jobs in progress")
+        running.send_signal(signal.SIGINT)
+        _, err = running.communicate(timeout=60)
+    finally:
+        running.kill()
+    assert running.returncode == 130, err
+    assert "stopped with the embedded platform" in err
+    resumed = cli("resume", only_run_id(state), *local, "--output", "json")
+    assert resumed.returncode == 0, resumed.stderr
+    summary = last_json(resumed.stdout)
+    assert (summary["done"], summary["failed"]) == (4, 0)  # maxRetries 0: none was spent
+    assert summary["lost"] >= 1 and summary["attempts"] == 4 + summary["lost"]

@@ -99,6 +99,7 @@ def test_ctrl_c_stops_submitting_and_leaves_running_jobs(platform: Any, tmp_path
     run_id = only_run_id(state)
     assert f"orchestrator resume {run_id}" in err
     assert f"orchestrator cancel {run_id}" in err
+    assert f"jobs already submitted keep running on {platform.url}" in err  # a served platform
     jobs = server_jobs(platform.url, platform.token, run_id)
     assert len(jobs) == 2
     assert {j.status for j in jobs} == {JobStatus.IN_PROGRESS}
