@@ -127,6 +127,8 @@ def test_a_cron_run_leaves_a_service_that_fires_and_stop_needs_force(
     assert f"orchestrator platform stop --force --state-dir {state}" in ran.stderr
     info = running_platform(state)
     assert info is not None and info.service  # it outlived the command
+    again = cli("platform", "start", "--state-dir", state, "--executor", "simulate")
+    assert again.returncode == 2 and f"{info.url} (pid {info.pid})" in again.stderr
     run_id = only_run_id(state)
     token = read_token(state) or ""
 
