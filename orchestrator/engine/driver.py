@@ -233,9 +233,13 @@ class Engine:
                 self.fail(exc)
                 changes = 0
             self._flush_settles()
-            interval = next_poll_interval(
-                interval, changes, self._options.poll_min_interval, self._options.poll_max_interval
-            )
+            if changes is not None:  # a failed read keeps the pace: it says nothing moved
+                interval = next_poll_interval(
+                    interval,
+                    changes,
+                    self._options.poll_min_interval,
+                    self._options.poll_max_interval,
+                )
             if self._over():
                 break
             with anyio.move_on_after(interval):
