@@ -3,6 +3,7 @@
 Import from here; the modules inside may move.
 """
 
+from orchestrator.api.check import UnreachableError, check_endpoint
 from orchestrator.api.client import PlatformClient
 from orchestrator.api.errors import (
     AuthenticationError,
@@ -48,6 +49,8 @@ __all__ = [
     "TokenError",
     "TokenSource",
     "TransientError",
+    "UnreachableError",
+    "check_endpoint",
     "resolve_connection",
     "token_source",
 ]

@@ -23,7 +23,16 @@ from orchestrator.api.retry import BackoffPolicy
 from orchestrator.api.sender import RequestSender
 from orchestrator.api.settings import resolve_connection, resolve_endpoint
 from orchestrator.api.tokens import StaticToken, TokenSource
-from orchestrator.api.wire import FINAL_STATUS_VALUES, cancellable, chunks, job_state, job_where
+from orchestrator.api.wire import (
+    FINAL_STATUS_VALUES,
+    cancellable,
+    chunks,
+    job_state,
+    job_where,
+    label_conditions,
+)
+
+LOOKUP_BATCH_SIZE = 50  # label sets per OR filter: the server checks each against every job
 
 
 class PlatformClient:
@@ -179,6 +188,34 @@ class PlatformClient:
         async for item in self._pages(sender, labels, statuses):
             found.append(job_state(item))
         return found
+
+    async def find_any(self, label_sets: Sequence[Mapping[str, str]]) -> list[JobState]:
+        """Every job carrying all labels of at least one of ``label_sets``, parameters filled.
+
+        One ``OR`` filter per request instead of one look-up each (``LOOKUP_BATCH_SIZE`` sets
+        per request at most, requests concurrently; each paged like :meth:`find_jobs`).
+        """
+        sender = self._open()
+        found: dict[str, JobState] = {}
+
+        async def fetch(chunk: Sequence[Mapping[str, str]]) -> None:
+            alternatives = {"OR": [{"AND": label_conditions(labels)} for labels in chunk]}
+            after: str | None = None
+            while True:
+                conditions: list[dict[str, Any]] = [alternatives]
+                if after is not None:
+                    conditions.append({"id": {"gt": after}})
+                variables = {"where": {"AND": conditions}, "take": self.status_batch_size}
+                page = (await sender.query(operation("find_jobs"), variables))["pipelineJobs"]
+                for item in page:
+                    state = job_state(item)
+                    found[state.id] = state
+                if len(page) < self.status_batch_size:
+                    return
+                after = str(page[-1]["id"])
+
+        await run_each(fetch, chunks(list(label_sets), LOOKUP_BATCH_SIZE))
+        return sorted(found.values(), key=lambda state: state.id)
 
     async def count_jobs(
         self,

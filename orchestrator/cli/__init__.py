@@ -12,6 +12,7 @@ from orchestrator.cli import (
     manifest_commands,
     params_commands,
     platform_commands,
+    platform_service,
     run_commands,
     sessions_commands,
     stats_commands,
@@ -27,6 +28,7 @@ def main() -> None:
 
 for _module in (
     platform_commands,
+    platform_service,
     manifest_commands,
     run_commands,
     view_commands,

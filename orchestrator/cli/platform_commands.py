@@ -1,4 +1,5 @@
-"""Commands of the platform family: ``orchestrator platform serve``."""
+"""Commands of the platform family: ``orchestrator platform serve`` (start/status/stop: in
+``platform_service``)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import asyncio
 import ipaddress
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
 
 from orchestrator.cli.logs import configure_logging
+from orchestrator.engine.events import EXIT_USAGE
 from orchestrator.platform.config import (
     DEFAULT_STATE_DIR,
     ExecutorKind,
@@ -18,6 +21,7 @@ from orchestrator.platform.config import (
     SimDuration,
 )
 from orchestrator.platform.credentials import TOKEN_ENV, resolve_token
+from orchestrator.platform.instance import PlatformBusyError, PlatformInfo, ServeLock
 from orchestrator.platform.server.app import serve as serve_platform
 from orchestrator.platform.server.chaos import ChaosSpec
 from orchestrator.platform.store.store import StoreError
@@ -47,6 +51,9 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+LEAVING_WAIT_SECONDS = 15.0  # a platform on its way out releases the state dir soon
 
 
 @click.group("platform")
@@ -137,6 +144,7 @@ def platform() -> None:
     default=False,
     help="Serve only the hosted platform's known API; local extensions are validation errors.",
 )
+@click.option("--service", is_flag=True, hidden=True, help="Started by `platform start`.")
 def serve(
     host: str,
     port: int,
@@ -153,8 +161,12 @@ def serve(
     chaos: str | None,
     auth: str,
     strict_api: bool,
+    service: bool,
 ) -> None:
-    """Serve the GraphQL API at http://HOST:PORT/graphql until interrupted."""
+    """Serve the GraphQL API at http://HOST:PORT/graphql until interrupted.
+
+    One platform per state dir: while one serves it, another exits 2 naming it.
+    """
     auth_none = auth == "none"
     if auth_none and not is_loopback(host):
         raise click.UsageError(
@@ -168,6 +180,12 @@ def serve(
             " local process",
             err=True,
         )
+    lock = ServeLock(state_dir)
+    try:
+        lock.acquire(wait=LEAVING_WAIT_SECONDS)
+    except PlatformBusyError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
     config = PlatformConfig(
         host=host,
         port=port,
@@ -187,6 +205,15 @@ def serve(
     )
 
     def announce(url: str) -> None:
+        info = PlatformInfo(
+            url=url,
+            pid=os.getpid(),
+            started_at=time.time(),
+            service=service,
+            workspace=str(workspace.resolve()),
+            executor=executor,
+        )
+        lock.publish(info)
         click.echo(f"Local platform ready at {url}")
         sys.stdout.flush()
 
@@ -196,6 +223,8 @@ def serve(
         raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror}") from None
     except StoreError as error:
         raise click.ClickException(str(error)) from None
+    finally:
+        lock.release()
 
 
 COMMANDS: list[click.Command] = [platform]

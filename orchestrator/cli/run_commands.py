@@ -1,7 +1,8 @@
 """Commands of the run family: run, resume, retry, watch, status, runs (cancel: run_cancel).
 
 Exit codes: 0 every job done, 1 some job failed, timed out or was cancelled, 2 bad usage or
-bad manifest (or a request the platform refuses), 130 interrupted.
+bad manifest (or a request the platform refuses), 3 the platform is unreachable or refused the
+token, 130 interrupted (EXIT_CODES, shown by --help).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from orchestrator.cli.run_display import (
 )
 from orchestrator.cli.run_inspect import runs_command, status_command, watch_command
 from orchestrator.cli.run_options import (
+    EXIT_CODES,
     DriveSettings,
     connection_options,
     drive_options,
@@ -56,10 +58,11 @@ from orchestrator.ledger import (
     LedgerFullError,
 )
 from orchestrator.manifest import load_manifest
+from orchestrator.platform.instance import running_platform
 from orchestrator.state_files import open_private, private_dir
 
 
-@click.command("run")
+@click.command("run", epilog=EXIT_CODES)
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
 @connection_options
 @drive_options
@@ -78,11 +81,16 @@ def run_command(manifest: Path, **options: Any) -> None:
                 run = record_manifest_run(ledger, loaded, endpoint=settings.endpoint or None)
                 _spawn_detached(ledger, run.id, settings)
             return
-        _say_embedded(settings.endpoint, settings.state_dir, loaded.source_path.resolve().parent)
+        _say_embedded(
+            settings.endpoint,
+            settings.state_dir,
+            loaded.source_path.resolve().parent,
+            cron=loaded.has_schedules(),
+        )
         _drive(run_manifest, loaded, settings, loaded.name, loaded.count())
 
 
-@click.command("resume")
+@click.command("resume", epilog=EXIT_CODES)
 @click.argument("run_id", shell_complete=complete_run_ids)
 @connection_options
 @drive_options
@@ -91,7 +99,7 @@ def resume_command(run_id: str, **options: Any) -> None:
     _continue(resume_run, run_id, DriveSettings(**options))
 
 
-@click.command("retry")
+@click.command("retry", epilog=EXIT_CODES)
 @click.argument("run_id", shell_complete=complete_run_ids)
 @connection_options
 @drive_options
@@ -127,7 +135,7 @@ def _drive(
     renderer; exit with the run's code."""
     tokens = s.token_source()  # a bad combination fails here, before anything starts
     control = RunControl()
-    options = EngineOptions(cancel_on_interrupt=s.cancel_on_interrupt)
+    options = EngineOptions(cancel_on_interrupt=s.cancel_on_interrupt, outage=s.outage)
     stderr = Console(stderr=True)
     tally = Tally(total)
     callback: EventCallback | None = None
@@ -162,12 +170,12 @@ def _drive(
 
     try:
         if s.output == "text":
-            with LiveProgress(tally, title, stderr) as live:
+            with LiveProgress(tally, title, stderr, s.progress_interval) as live:
                 summary = anyio.run(main, live.on_event)
         else:
             summary = anyio.run(main, callback)
     except KeyboardInterrupt:
-        print_interrupted(control.run_id, s.state_dir)
+        print_interrupted(control.run_id, s.state_dir, _fate_of_running(s))
         sys.exit(EXIT_INTERRUPTED)
     except (LedgerFullError, BaseExceptionGroup) as exc:
         full = disk_full(exc)
@@ -181,8 +189,22 @@ def _drive(
     if summary.stopped_by is StopReason.TOKEN_REFUSED:
         print_token_refused(summary, s.state_dir, s.token_file, bool(s.token_command))
     elif summary.interrupted:
-        print_interrupted(summary.run, s.state_dir)
+        print_interrupted(summary.run, s.state_dir, _fate_of_running(s))
     sys.exit(summary.exit_code)
+
+
+def _fate_of_running(s: DriveSettings) -> str:
+    """What happens to the jobs that were running, truthfully: on a served platform they go
+    on; the embedded platform stopped with this command, and its jobs with it."""
+    if s.endpoint:
+        return f"jobs already submitted keep running on {s.endpoint}"
+    info = running_platform(s.state_dir)
+    if info is not None:
+        return f"jobs already submitted keep running on the local platform (pid {info.pid})"
+    return (
+        "jobs that were running stopped with the embedded platform; resume resubmits them"
+        " without spending their retries"
+    )
 
 
 async def _forward_signals(control: RunControl, scope: anyio.CancelScope, err: Console) -> None:
@@ -196,12 +218,37 @@ async def _forward_signals(control: RunControl, scope: anyio.CancelScope, err: C
             control.interrupt()
 
 
-def _say_embedded(endpoint: str | None, state_dir: Path, workspace: Path | None) -> None:
-    if not endpoint:
+def _say_embedded(
+    endpoint: str | None, state_dir: Path, workspace: Path | None, cron: bool = False
+) -> None:
+    if endpoint:
+        return
+    info = running_platform(state_dir)
+    if info is not None:
+        kind = "background service" if info.service else "local platform of another run"
+        click.echo(
+            f"No endpoint configured: using the {kind} serving {state_dir} at {info.url}"
+            f" (pid {info.pid}).",
+            err=True,
+        )
+    elif cron:
+        click.echo(
+            f"No endpoint configured: the manifest has cron schedules, so the local platform"
+            f" starts in the background (state in {state_dir}) and keeps firing them after"
+            f" this command exits.",
+            err=True,
+        )
+    else:
         where = f", workspace {workspace}" if workspace else ""
         click.echo(
             f"No endpoint configured: starting the embedded local platform (state in "
             f"{state_dir}{where}).",
+            err=True,
+        )
+    if cron:
+        click.echo(
+            f"Stop the schedules and the platform with: orchestrator platform stop --force"
+            f" --state-dir {state_dir}",
             err=True,
         )
 
@@ -239,6 +286,8 @@ def _spawn_detached(ledger: Ledger, run_id: str, s: DriveSettings) -> None:
         args += ["--token-file", str(s.token_file)]
     if s.token_command:
         args += ["--token-command", s.token_command]
+    if s.outage is not None:
+        args += ["--outage", f"{s.outage:g}s"]
     try:
         with open_private(log_path) as log:
             subprocess.Popen(

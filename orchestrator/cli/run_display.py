@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from orchestrator.api.model import JobStatus
+from orchestrator.cli.plain_progress import PlainTicker
 from orchestrator.engine import Event, EventKind, RunSummary
 from orchestrator.ledger import RunCounts, RunRecord, RunState
 
@@ -119,13 +120,18 @@ class LiveProgress:
     """A rich progress bar plus a status line on stderr, refreshed a few times a second.
 
     On a terminal it redraws in place; otherwise (a pipe, a file, ``make run`` in CI) it
-    prints the final bar and line once at the end, each ending its line, so the summary on
-    stdout always starts on a line of its own.
+    prints one plain status line every ``interval`` seconds (:class:`PlainTicker`) and the
+    final bar and line once at the end, each ending its line, so the summary on stdout always
+    starts on a line of its own.
     """
 
-    def __init__(self, tally: Tally, title: str, console: Console | None = None) -> None:
+    def __init__(
+        self, tally: Tally, title: str, console: Console | None = None, interval: float = 10.0
+    ) -> None:
         self.tally = tally
         self.console = console or Console(stderr=True)
+        self._ticker = PlainTicker(self._plain_line, self.console.file, interval)
+        self._title = title
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -140,6 +146,10 @@ class LiveProgress:
         self._progress.update(self._task, completed=self.tally.settled, total=self.tally.total)
         return Group(self._progress, self.tally.describe())
 
+    def _plain_line(self) -> str:
+        total = f"/{self.tally.total}" if self.tally.total is not None else ""
+        return f"{self._title} {self.tally.settled}{total} | {self.tally.describe()}"
+
     def refresh(self) -> None:
         """Redraw now with the tally's current numbers (on a terminal)."""
         if self._live.is_started:
@@ -153,6 +163,8 @@ class LiveProgress:
         # Not on a terminal, rich's Live leaves its last line unterminated: print it ourselves.
         if self.console.is_terminal:
             self._live.__enter__()
+        else:
+            self._ticker.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -160,6 +172,7 @@ class LiveProgress:
             self.refresh()
             self._live.__exit__(None, None, None)
         else:
+            self._ticker.stop()
             self.console.print(self._render())
 
 
@@ -175,7 +188,12 @@ def jsonl_printer(out: TextIO = sys.stdout) -> Any:
 
 def print_summary(summary: RunSummary, console: Console) -> None:
     """The final table of a run."""
-    verdict = {0: "all jobs done", 1: "some jobs did not succeed", 130: "interrupted"}
+    verdict = {
+        0: "all jobs done",
+        1: "some jobs did not succeed",
+        3: "stopped: the platform is unreachable or refused the token",
+        130: "interrupted",
+    }
     console.print(f"Run [bold]{summary.run}[/]: {verdict.get(summary.exit_code, '')}")
     table = Table(show_header=False)
     if not console.is_terminal:  # piped: plain columns, no box drawing
@@ -190,6 +208,7 @@ def print_summary(summary: RunSummary, console: Console) -> None:
         ("unfinished", summary.unfinished),
         ("attempts", summary.attempts),
         ("retried", summary.retried),
+        ("lost", summary.lost),
     ):
         if value or label in ("jobs", "done", "attempts"):
             table.add_row(label, str(value))
@@ -208,12 +227,14 @@ def print_result(summary: RunSummary, output: str) -> None:
         print_summary(summary, Console())
 
 
-def print_interrupted(run_id: str | None, state_dir: Path) -> None:
-    """How to go on; plain echo so that the commands are never wrapped."""
+def print_interrupted(run_id: str | None, state_dir: Path, running: str | None = None) -> None:
+    """How to go on; plain echo so that the commands are never wrapped. ``running`` says
+    what becomes of the jobs already submitted (it depends on the platform)."""
     if run_id is None:
         return
     suffix = "" if state_dir == Path(".orchestrator") else f" --state-dir {state_dir}"
-    click.echo(f"Run {run_id} interrupted; jobs already submitted keep their state.", err=True)
+    fate = running or "jobs already submitted keep their state"
+    click.echo(f"Run {run_id} interrupted; {fate}.", err=True)
     click.echo(f"  resume it:  orchestrator resume {run_id}{suffix}", err=True)
     click.echo(f"  cancel it:  orchestrator cancel {run_id}{suffix}", err=True)
 

@@ -61,7 +61,16 @@ from orchestrator.ledger import LEDGER_FILE, Ledger, RunCounts, RunState
     help="Seconds between looks at the ledger (or the server).",
 )
 @view_options
-def watch_command(run_id: str, output: str, interval: float, **options: Any) -> None:
+@click.option(
+    "--progress-interval",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Off a terminal: seconds between plain status lines on stderr.",
+)
+def watch_command(
+    run_id: str, output: str, interval: float, progress_interval: float, **options: Any
+) -> None:
     """Follow a run driven by another process (e.g. --detach) until it ends."""
     source = ViewSource(**options)
     emit = jsonl_printer() if output == "jsonl" else None
@@ -72,7 +81,7 @@ def watch_command(run_id: str, output: str, interval: float, **options: Any) -> 
             print_result(summary, output)
             print_failure_digest(summary, output, source.state_dir, views, source.where, False)
             sys.exit(summary.exit_code)
-        _watch_ledger(source, run_id, output, interval, emit)
+        _watch_ledger(source, run_id, output, interval, emit, progress_interval)
 
 
 def _watch_ledger(
@@ -81,6 +90,7 @@ def _watch_ledger(
     output: str,
     interval: float,
     emit: Callable[[Event], None] | None,
+    progress_interval: float,
 ) -> None:
     with Ledger(source.state_dir, read_only=True) as ledger:
         run = ledger.get_run(run_id)
@@ -98,7 +108,7 @@ def _watch_ledger(
             return ledger.effective_state(ledger.get_run(run.id))
 
         if output == "text":
-            with LiveProgress(tally, run.name, Console(stderr=True)) as live:
+            with LiveProgress(tally, run.name, Console(stderr=True), progress_interval) as live:
                 while (state := settled_state()) is RunState.RUNNING:
                     live.refresh()
                     time.sleep(interval)  # the poll period of a file we only read

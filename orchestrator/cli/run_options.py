@@ -16,11 +16,18 @@ from orchestrator.api.tokens import TokenSource, token_source
 from orchestrator.cli.contexts import CONTEXT_OPTION
 from orchestrator.cli.manifest_commands import ALLOW_OUTSIDE_OPTION, ManifestProblem
 from orchestrator.cli.state_dir_errors import state_dir_errors
-from orchestrator.engine.connection import EndpointError
+from orchestrator.engine.connection import EndpointError, PlatformUnavailable
 from orchestrator.engine.events import EXIT_PLATFORM, EXIT_USAGE
 from orchestrator.engine.runs import ResumeError
 from orchestrator.ledger import RunLockedError, RunNotFoundError
 from orchestrator.manifest import ManifestError
+from orchestrator.manifest.durations import parse_duration
+
+EXIT_CODES = (
+    "Exit codes: 0 every job done; 1 some job failed, timed out or was cancelled;"
+    " 2 bad usage or manifest; 3 the platform is unreachable or refused the token (nothing"
+    " recorded, or a resumable stop after --outage); 130 interrupted."
+)
 
 STATE_DIR_OPTION = click.option(
     "--state-dir",
@@ -111,10 +118,33 @@ def drive_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 help="Run in a background process (log in the state dir); print the run id.",
             ),
             ALLOW_OUTSIDE_OPTION,
+            click.option(
+                "--outage",
+                callback=_duration,
+                default=None,
+                help="Stop (resumable, exit 3) when no request has succeeded this long, e.g. "
+                "30s, 10m [default: the manifest's policy.outage, else 10m].",
+            ),
+            click.option(
+                "--progress-interval",
+                type=click.FloatRange(min=0.1),
+                default=10.0,
+                show_default=True,
+                help="Off a terminal: seconds between plain status lines on stderr.",
+            ),
         ]
     ):
         func = option(func)
     return func
+
+
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +172,8 @@ class DriveSettings(ConnectionSettings):
     cancel_on_interrupt: bool
     detach: bool
     allow_outside: tuple[Path, ...] = ()
+    outage: float | None = None
+    progress_interval: float = 10.0
 
 
 @contextmanager
@@ -166,3 +198,6 @@ def usage_errors() -> Iterator[None]:
     ) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    except PlatformUnavailable as exc:  # unreachable, or the token refused: nothing recorded
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_PLATFORM)

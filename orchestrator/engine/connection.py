@@ -1,15 +1,14 @@
-"""Where a run's jobs go: a given endpoint, or the embedded local platform.
+"""Where a run's jobs go: a given endpoint, or the local platform of the state dir.
 
-The embedded platform is started through ``orchestrator.platform.launcher`` (a subprocess,
-no shared code), with its database and token in the state dir and the manifest's folder as
-its workspace, so a resumed run finds the same platform state again.
+The local platform is started through ``orchestrator.platform.launcher`` or
+``orchestrator.platform.background`` (a subprocess, no shared code), with its database and
+token in the state dir and the manifest's folder as its workspace, so a resumed run finds the
+same platform state again. One platform serves a state dir at a time
+(:mod:`orchestrator.platform.instance`); commands share it rather than start another.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,16 +17,33 @@ from pathlib import Path
 import anyio
 import structlog
 
-from orchestrator.api import PlatformClient, StaticToken, TokenSource
+from orchestrator.api import (
+    AuthenticationError,
+    PlatformClient,
+    StaticToken,
+    TokenSource,
+    UnreachableError,
+    check_endpoint,
+)
 from orchestrator.manifest.model import Policy
-from orchestrator.state_files import write_private
-
-EMBEDDED_PID_FILE = "embedded-platform.pid"
-LEFTOVER_STOP_SECONDS = 15.0
+from orchestrator.platform.background import start_service
+from orchestrator.platform.credentials import read_token
+from orchestrator.platform.instance import (
+    PlatformBusyError,
+    UserRegistration,
+    live_users,
+    running_platform,
+    users_mutex,
+)
+from orchestrator.platform.launcher import LocalPlatform, PlatformStartError
 
 
 class EndpointError(ValueError):
     """The endpoint settings cannot work (an endpoint without a token)."""
+
+
+class PlatformUnavailable(Exception):
+    """The platform does not answer, or refuses the token (exit 3)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +67,21 @@ async def connect(
     state_dir: Path,
     workspace: Path,
     executor: str = "local",
+    service: bool = False,
 ) -> AsyncIterator[Endpoint]:
-    """Yield the given endpoint, or start (and finally stop) the embedded local platform.
+    """Yield the given endpoint, or the local platform of ``state_dir``.
 
     ``token`` is a string (static) or a :class:`TokenSource` (a token file or command, asked
-    again when the platform refuses the token); the embedded platform brings its own.
+    again when the platform refuses the token); a local platform brings its own.
+
+    With no endpoint: the platform already serving the state dir if there is one (a
+    background service, or the embedded platform of another run, shared), else a new one:
+    a background service when ``service`` (cron schedules must outlive the command), else
+    an embedded platform that lives while some process uses it. This process counts as a
+    user until the block ends, so no other command stops the platform under it.
     """
     if endpoint:
+        token = token or _local_token(endpoint, state_dir)
         if not token:
             raise EndpointError(
                 f"endpoint {endpoint} needs a token: pass --token, --token-file or "
@@ -65,57 +89,79 @@ async def connect(
             )
         yield Endpoint(endpoint, token if isinstance(token, TokenSource) else StaticToken(token))
         return
-    from orchestrator.platform.launcher import LocalPlatform, PlatformStartError
-
-    log = structlog.get_logger("orchestrator.engine.connection")
-    pid_file = state_dir / EMBEDDED_PID_FILE
-    await anyio.to_thread.run_sync(_stop_leftover, pid_file)
-    platform = LocalPlatform(state_dir=state_dir, workspace=workspace, executor=executor, port=0)
+    local = await anyio.to_thread.run_sync(_join, state_dir, workspace, executor, service)
     try:
-        await anyio.to_thread.run_sync(platform.__enter__)
-    except PlatformStartError as exc:
-        raise EndpointError(f"could not start the embedded local platform: {exc}") from exc
-    if platform.process is not None:
-        write_private(pid_file, str(platform.process.pid))
-    log.info("embedded.started", url=platform.url)
-    try:
-        tokens = StaticToken(platform.token, origin="the embedded platform")
-        yield Endpoint(platform.url, tokens, embedded=True)
+        yield local.endpoint
     finally:
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(platform.stop)
-            pid_file.unlink(missing_ok=True)
+            await anyio.to_thread.run_sync(local.leave)
 
 
-def _stop_leftover(pid_file: Path) -> None:
-    """Stop an embedded platform left running by a process that died (SIGKILL) before it
-    could stop it: two servers must never share one state dir's database. Runs in a thread.
-    """
+@dataclass(slots=True)
+class _LocalUse:
+    """This process's use of the local platform of a state dir."""
+
+    endpoint: Endpoint
+    state_dir: Path
+    registration: UserRegistration
+    started: LocalPlatform | None  # the embedded platform this process started, if any
+
+    def leave(self) -> None:
+        """No longer a user; stop the embedded platform we started unless others use it
+        (then it stops by itself once they are gone)."""
+        self.registration.release()
+        if self.started is None:
+            return
+        with users_mutex(self.state_dir):
+            if live_users(self.state_dir):
+                self.started.release()  # its stdin closes: it lingers while users remain
+            else:
+                self.started.stop()
+
+
+def _join(state_dir: Path, workspace: Path, executor: str, service: bool) -> _LocalUse:
+    """Use the platform serving ``state_dir``, or start one (see :func:`connect`)."""
+    log = structlog.get_logger("orchestrator.engine.connection")
+    with users_mutex(state_dir):
+        info = running_platform(state_dir)
+        started: LocalPlatform | None = None
+        try:
+            if info is not None:
+                log.info("local.shared", url=info.url, pid=info.pid, service=info.service)
+                url = info.url
+            elif service:
+                info = start_service(state_dir, workspace=workspace, executor=executor)
+                log.info("local.service_started", url=info.url, pid=info.pid)
+                url = info.url
+            else:
+                started = LocalPlatform(
+                    state_dir=state_dir, workspace=workspace, executor=executor, port=0
+                ).start()
+                log.info("embedded.started", url=started.url)
+                url = started.url
+        except (PlatformStartError, PlatformBusyError) as exc:
+            raise EndpointError(f"could not start the local platform: {exc}") from exc
+        token = started.token if started is not None else read_token(state_dir) or ""
+        registration = UserRegistration(state_dir)
+    tokens = StaticToken(token, origin="the local platform's token in the state dir")
+    return _LocalUse(Endpoint(url, tokens, embedded=True), state_dir, registration, started)
+
+
+def _local_token(endpoint: str, state_dir: Path) -> str | None:
+    """The token of the local platform serving ``state_dir`` at ``endpoint``, if it is one."""
+    info = running_platform(state_dir)
+    if info is None or info.url.rstrip("/") != endpoint.rstrip("/"):
+        return None
+    return read_token(state_dir)
+
+
+async def preflight(endpoint: Endpoint) -> None:
+    """One request checks endpoint and token before anything is recorded; raises
+    :class:`PlatformUnavailable` with one line saying which failed."""
     try:
-        pid = int(pid_file.read_text())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return  # no leftover (or no /proc to check it by: leave it alone)
-    if b"platform\0serve" not in cmdline:
-        return  # the pid now belongs to something else
-    structlog.get_logger("orchestrator.engine.connection").warning(
-        "embedded.leftover_stopped", pid=pid
-    )
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + LEFTOVER_STOP_SECONDS
-    while process_running(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)  # not our child: there is no handle to wait on
-    if process_running(pid):
-        os.kill(pid, signal.SIGKILL)
-
-
-def process_running(pid: int) -> bool:
-    """Running (a zombie waiting for its reaper counts as gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
+        await check_endpoint(endpoint.url, endpoint.tokens)
+    except (UnreachableError, AuthenticationError) as exc:
+        raise PlatformUnavailable(str(exc)) from None
 
 
 def open_client(endpoint: Endpoint, policy: Policy) -> PlatformClient:

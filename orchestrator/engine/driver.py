@@ -32,11 +32,12 @@ from orchestrator.engine.events import (
     StopReason,
 )
 from orchestrator.engine.options import EngineOptions
+from orchestrator.engine.outage import OutageGuard
 from orchestrator.engine.poller import Poller, Tracked
 from orchestrator.engine.port import JobPlatform
 from orchestrator.engine.slots import Slots
-from orchestrator.engine.submitter import Submission, Submitter
-from orchestrator.ledger import Ledger, RunRecord, RunState
+from orchestrator.engine.submitter import RECONCILE_WORKERS, Submission, Submitter
+from orchestrator.ledger import MAX_LOST_PER_JOB, Ledger, RunRecord, RunState, is_lost
 from orchestrator.manifest.model import JobSpec
 
 _SETTLE_CHUNK = 1000
@@ -57,10 +58,12 @@ class Engine:
         rng: random.Random | None = None,
     ) -> None:
         self.run = run
-        self._platform = platform
         self._ledger = ledger
         self._policy = run.policy
         self._options = options or EngineOptions()
+        budget = self._options.outage or self._policy.outage_seconds
+        platform = OutageGuard(platform, budget, self._on_outage)
+        self._platform = platform
         self._on_event = on_event
         self._clock = clock
         self._rng = rng or random.Random()
@@ -76,6 +79,7 @@ class Engine:
         self._retry_scopes: dict[str, anyio.CancelScope] = {}
         self._settles: list[tuple[str, JobStatus]] = []  # written in one go per poll
         self._bases: dict[str, int] = {}  # jobs reopened by `retry`: attempts before that
+        self._lost: dict[str, set[int]] = {}  # attempts their platform lost, per job
         self._unsettled = 0
         self._admitting = True
         self._admission_scope = anyio.CancelScope()
@@ -117,6 +121,8 @@ class Engine:
                     workers = self._options.submit_workers or self._policy.max_requests_in_flight
                     for _ in range(max(1, workers)):
                         tg.start_soon(self._submitter.work)
+                    for _ in range(RECONCILE_WORKERS):
+                        tg.start_soon(self._submitter.reconcile_work)
                     tg.start_soon(self._poll_loop)
                     if self._policy.deadline_seconds is not None:
                         tg.start_soon(self._deadline)
@@ -148,6 +154,7 @@ class Engine:
         """Take over the ledger's unsettled jobs: watch, reconcile, retry or settle them."""
         intents: list[Submission] = []
         now = self._clock()
+        self._lost = self._ledger.lost_attempts(self.run.id)
         for job in self._ledger.jobs(self.run.id, unsettled_only=True):
             self._unsettled += 1
             self._slots.take()
@@ -170,7 +177,7 @@ class Engine:
             self._begin_stop(StopReason.FAIL_FAST, cancel=True)  # tripped before the crash
         if intents:
             self._log.info("run.reconcile", intents=len(intents))
-            await self._submitter.reconcile(intents)
+            self._submitter.reconcile(intents)
 
     async def _admit(self, specs: Iterator[JobSpec], known: set[str]) -> None:
         """Feed new specs to the submitters while slots allow."""
@@ -231,9 +238,13 @@ class Engine:
                 self.fail(exc)
                 changes = 0
             self._flush_settles()
-            interval = next_poll_interval(
-                interval, changes, self._options.poll_min_interval, self._options.poll_max_interval
-            )
+            if changes is not None:  # a failed read keeps the pace: it says nothing moved
+                interval = next_poll_interval(
+                    interval,
+                    changes,
+                    self._options.poll_min_interval,
+                    self._options.poll_max_interval,
+                )
             if self._over():
                 break
             with anyio.move_on_after(interval):
@@ -277,13 +288,27 @@ class Engine:
         reason: str | None,
         job_id: str | None,
     ) -> None:
-        """An attempt ended: retry it, leave it for resume, or settle the job."""
-        budget_attempt = attempt - self._bases.get(spec.key, 0)
-        retryable = str(status) in self._policy.retry.on and may_retry(
-            budget_attempt, spec.max_retries
-        )
+        """An attempt ended: retry it, leave it for resume, or settle the job.
+
+        An attempt its platform lost (died or stopped under it) is resubmitted at once
+        without spending the job's retry budget, up to MAX_LOST_PER_JOB times."""
+        lost = self._lost.setdefault(spec.key, set())
+        if is_lost(status, reason):
+            lost.add(attempt)
+        free = min(len(lost), MAX_LOST_PER_JOB)  # lost attempts that cost nothing
+        budget_attempt = attempt - self._bases.get(spec.key, 0) - free
+        if attempt in lost and len(lost) <= MAX_LOST_PER_JOB:
+            retryable, budget_attempt = True, 0
+        else:
+            retryable = str(status) in self._policy.retry.on and may_retry(
+                budget_attempt, spec.max_retries
+            )
         if retryable and self._stop is None:
-            delay = retry_delay(budget_attempt, self._policy.retry, self._rng.random())
+            delay = (
+                retry_delay(budget_attempt, self._policy.retry, self._rng.random())
+                if budget_attempt
+                else 0.0
+            )
             self._ledger.schedule_retry(self.run.id, spec.key, self._clock() + delay)
             self._emit(
                 EventKind.RETRIED,
@@ -365,6 +390,11 @@ class Engine:
         deadline_at = self.run.created_at + self._policy.deadline_seconds
         await anyio.sleep(max(0.0, deadline_at - self._clock()))
         self._begin_stop(StopReason.DEADLINE, cancel=True)
+
+    def _on_outage(self, silent: float) -> None:
+        """No request succeeded for the outage budget: stop, leaving jobs for ``resume``."""
+        self._log.error("run.outage", seconds=round(silent, 1))
+        self._begin_stop(StopReason.OUTAGE, cancel=False)
 
     def fail(self, error: PermanentError) -> None:
         """A permanent API error: stop without cancelling, re-raised by :meth:`drive`.

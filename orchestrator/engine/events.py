@@ -128,7 +128,7 @@ class RunSummary:
     scheduled: int = 0  # cron jobs handed over to the platform's scheduler
     unfinished: int = 0  # jobs left unsettled (an interrupted run)
     stopped_by: StopReason | None = None
-    lost: int = 0  # jobs the platform lost track of
+    lost: int = 0  # attempts their platform lost, resubmitted without spending retries
     failures: tuple[JobFailure, ...] = ()  # the first failed jobs (capped), for the digest
     detail: str | None = None  # why a resumable stop happened (the refused token's source)
 
@@ -149,6 +149,7 @@ class RunSummary:
             scheduled=counts.scheduled,
             unfinished=counts.active,
             stopped_by=stopped_by,
+            lost=counts.lost,
         )
 
     @property

@@ -17,3 +17,4 @@ class EngineOptions:
     cancel_on_interrupt: bool = False
     linger: float = 0.002  # seconds a submit worker waits for its batch to fill
     transient_backoff: float = 0.5  # first wait after an API failure the client gave up on
+    outage: float | None = None  # seconds without a successful request; None: policy.outage

@@ -58,10 +58,11 @@ class Poller:
     def __len__(self) -> int:
         return len(self._watched)
 
-    async def poll_once(self) -> int:
+    async def poll_once(self) -> int | None:
         """Read every watched attempt; record changes, then report starts and ends.
 
-        Returns how many attempts changed (the adaptive interval's signal).
+        Returns how many attempts changed (the adaptive interval's signal); ``None`` when the
+        read failed (nothing is known: not a sign that nothing moves).
         """
         ids = list(self._watched)
         if not ids:
@@ -70,7 +71,7 @@ class Poller:
             states = await self._platform.get_jobs(ids)
         except TransientError as exc:
             self._log.warning("poll.failed", error=str(exc))
-            return 0
+            return None
         updates: list[AttemptStatus] = []
         moved: list[tuple[str, Tracked, JobState]] = []
         for state in states + self._vanished(ids, states):

@@ -29,6 +29,10 @@ class JobPlatform(Protocol):
         """Jobs carrying all those parameters."""
         ...
 
+    async def find_any(self, label_sets: Sequence[Mapping[str, str]]) -> list[JobState]:
+        """Jobs carrying all labels of at least one of the sets (batched look-ups)."""
+        ...
+
     async def cancel_jobs(self, ids: Sequence[str]) -> int:
         """Cancel those ids that are not final; returns how many."""
         ...

@@ -15,7 +15,7 @@ import anyio
 
 from orchestrator.api import TokenSource
 from orchestrator.api.model import JobStatus
-from orchestrator.engine.connection import Endpoint, connect, open_client
+from orchestrator.engine.connection import Endpoint, connect, open_client, preflight
 from orchestrator.engine.control import RunControl
 from orchestrator.engine.digest import with_failures
 from orchestrator.engine.driver import Engine
@@ -23,7 +23,7 @@ from orchestrator.engine.events import EventCallback, RunSummary
 from orchestrator.engine.job_views import jobs_from_ledger
 from orchestrator.engine.options import EngineOptions
 from orchestrator.ledger import Ledger, RunRecord
-from orchestrator.manifest import JobSpec, Manifest, Policy, load_manifest
+from orchestrator.manifest import JobSpec, Manifest, ManifestError, Policy, load_manifest
 
 DEFAULT_STATE_DIR = Path(".orchestrator")
 
@@ -74,7 +74,9 @@ async def run_manifest(
         state_dir=state,
         workspace=loaded.source_path.resolve().parent,
         executor=executor,
+        service=loaded.has_schedules(),
     ) as ep:
+        await preflight(ep)
         with Ledger(state) as ledger:
             run = record_manifest_run(ledger, loaded, endpoint=None if ep.embedded else ep.url)
             return await _drive(ledger, run, loaded.jobs(), ep, options, on_event, control)
@@ -103,6 +105,7 @@ async def run_jobs(
         workspace=Path(await anyio.Path(workspace).absolute()),
         executor=executor,
     ) as ep:
+        await preflight(ep)
         with Ledger(state) as ledger:
             run = ledger.create_run(
                 name=name, policy=policy, endpoint=None if ep.embedded else ep.url
@@ -144,7 +147,9 @@ async def resume_run(
             state_dir=state,
             workspace=workspace,
             executor=executor,
+            service=_has_schedules(run),
         ) as ep:
+            await preflight(ep)
             return await _drive(ledger, run, stream, ep, options, on_event, control)
 
 
@@ -157,6 +162,16 @@ def reopen_failed(ledger: Ledger, run_id: str) -> int:
     fresh retry budget. Refused (RunLockedError) while another process drives the run."""
     with ledger.lock(run_id):
         return ledger.reopen(run_id, [JobStatus.FAILED, JobStatus.TIMED_OUT])
+
+
+def _has_schedules(run: RunRecord) -> bool:
+    """The run's manifest (if it still loads) has cron schedules."""
+    if run.manifest_path is None or not Path(run.manifest_path).exists():
+        return False
+    try:
+        return load_manifest(run.manifest_path).has_schedules()
+    except ManifestError:
+        return False
 
 
 def _manifest_specs(run: RunRecord, allow_outside: Iterable[str | Path]) -> Iterable[JobSpec]:

@@ -11,7 +11,15 @@ from orchestrator.ledger.failures import (
     NotALedgerError,
 )
 from orchestrator.ledger.lock import INHERITED_LOCK_ENV, RunLock, RunLockedError
-from orchestrator.ledger.records import AttemptRecord, JobRecord, RunCounts, RunRecord, RunState
+from orchestrator.ledger.records import (
+    MAX_LOST_PER_JOB,
+    AttemptRecord,
+    JobRecord,
+    RunCounts,
+    RunRecord,
+    RunState,
+    is_lost,
+)
 from orchestrator.ledger.store import (
     LEDGER_FILE,
     AttemptStatus,
@@ -23,6 +31,7 @@ from orchestrator.ledger.store import (
 __all__ = [
     "INHERITED_LOCK_ENV",
     "LEDGER_FILE",
+    "MAX_LOST_PER_JOB",
     "AttemptRecord",
     "AttemptStatus",
     "JobRecord",
@@ -37,5 +46,6 @@ __all__ = [
     "RunNotFoundError",
     "RunRecord",
     "RunState",
+    "is_lost",
     "new_run_id",
 ]

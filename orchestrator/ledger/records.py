@@ -8,6 +8,22 @@ from enum import StrEnum
 from orchestrator.api.model import JobStatus
 from orchestrator.manifest.model import JobSpec, Policy
 
+LOST_REASON_MARKERS = (
+    "found orphaned at restart",  # the local platform died while the job ran
+    "the platform shut down while this job was running",  # it was stopped under the job
+)
+"""Words in a failed attempt's reason that say its platform lost it (not the job's fault).
+
+A lost attempt is resubmitted without spending the job's retry budget (at most
+``MAX_LOST_PER_JOB`` times) and counted as ``lost`` in the run's summary."""
+
+MAX_LOST_PER_JOB = 3
+
+
+def is_lost(status: JobStatus | None, reason: str | None) -> bool:
+    """The attempt failed because its platform died or stopped under it."""
+    return status is JobStatus.FAILED and any(m in (reason or "") for m in LOST_REASON_MARKERS)
+
 
 class RunState(StrEnum):
     """Where a run stands, as the ledger knows it.
@@ -97,6 +113,7 @@ class RunCounts:
     scheduled: int  # settled as scheduled: cron jobs the platform now owns
     active: int  # jobs not settled yet
     by_status: dict[str, int]  # latest attempt status of unsettled jobs ("unsubmitted" if none)
+    lost: int = 0  # attempts their platform lost (died or stopped under them)
 
     @property
     def settled(self) -> int:

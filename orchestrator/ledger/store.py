@@ -31,6 +31,7 @@ from orchestrator.ledger.records import (
     RunCounts,
     RunRecord,
     RunState,
+    is_lost,
 )
 from orchestrator.ledger.rows import JOBS_QUERY, Transaction, attempt_from_row, run_from_row
 from orchestrator.ledger.schema import SCHEMA, SCHEMA_VERSION
@@ -405,6 +406,17 @@ class Ledger:
         )
         return {r[0] for r in rows}
 
+    def lost_attempts(self, run_id: str) -> dict[str, set[int]]:
+        """The attempts of each job that its platform lost (see ``is_lost``)."""
+        lost: dict[str, set[int]] = {}
+        for key, attempt, reason in self._db.execute(
+            "SELECT key, attempt, reason FROM attempts WHERE run_id = ? AND status = ?",
+            (run_id, str(JobStatus.FAILED)),
+        ):
+            if is_lost(JobStatus.FAILED, reason):
+                lost.setdefault(key, set()).add(attempt)
+        return lost
+
     def counts(self, run_id: str) -> RunCounts:
         """The run's tally from the ledger alone."""
         outcomes = dict(
@@ -440,4 +452,5 @@ class Ledger:
             retried=n_attempts - n_tried,
             active=outcomes.get("", 0),
             by_status=by_status,
+            lost=sum(len(a) for a in self.lost_attempts(run_id).values()),
         )

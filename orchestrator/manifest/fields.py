@@ -92,6 +92,7 @@ DEFAULT_KEYS = ("parameters", *JOB_FIELDS)
 POLICY_KEYS = (
     "maxInFlight",
     "deadline",
+    "outage",
     "failFast",
     "maxJobs",
     "retry",

@@ -39,6 +39,10 @@ class Manifest:
         """Number of jobs, by arithmetic over axis sizes (nothing is expanded)."""
         return sum(group.count() for group in self.groups)
 
+    def has_schedules(self) -> bool:
+        """Some job carries a cron ``schedule`` (it needs a platform that outlives the run)."""
+        return any(group.fields.get("schedule") for group in self.groups)
+
     def jobs(self) -> Iterator[JobSpec]:
         """Every job, in manifest order: groups in order, items outer, matrix inner."""
         index = 0

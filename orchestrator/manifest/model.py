@@ -55,3 +55,4 @@ class Policy:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_requests_in_flight: int = 8  # concurrent API requests (the client's limiter)
     requests_per_second: float | None = None  # client-side rate cap; None = unlimited
+    outage_seconds: float = 600.0  # no request succeeded this long: stop, resumable (exit 3)

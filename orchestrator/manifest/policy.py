@@ -46,6 +46,12 @@ def build_policy(check: Checker, raw: Any) -> Policy | None:
         except ValueError as exc:
             check.error(("policy", "deadline"), f"policy.deadline: {exc}")
             ok = False
+    if spec.get("outage") is not None:
+        try:
+            values["outage_seconds"] = parse_duration(spec["outage"])
+        except ValueError as exc:
+            check.error(("policy", "outage"), f"policy.outage: {exc}")
+            ok = False
     if "failFast" in spec:
         if isinstance(spec["failFast"], bool):
             values["fail_fast"] = spec["failFast"]

@@ -128,6 +128,7 @@ def manifest_json_schema() -> dict[str, Any]:
         "properties": {
             "maxInFlight": {"type": "integer", "minimum": 1},
             "deadline": _DURATION,
+            "outage": _DURATION,
             "failFast": {"type": "boolean"},
             "maxJobs": {"type": "integer", "minimum": 1},
             "retry": retry,

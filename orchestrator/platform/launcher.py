@@ -27,15 +27,18 @@ from typing import IO
 
 from orchestrator.platform.config import DEFAULT_STATE_DIR
 from orchestrator.platform.credentials import TOKEN_ENV, read_token
+from orchestrator.platform.instance import INFO_FILE, live_users, users_mutex
 from orchestrator.state_files import open_private, private_dir
 
 READY_PATTERN = re.compile(r"^Local platform ready at (\S+)$")
 LOG_FILE = "platform.log"
 # The child's ``-c`` program: watch stdin, then run ``python -m orchestrator ARGS`` in-process.
 _BOOTSTRAP = (
-    "import runpy; from orchestrator.platform.launcher import exit_with_parent;"
-    " exit_with_parent(); runpy.run_module('orchestrator', run_name='__main__', alter_sys=True)"
+    "import runpy, sys; from orchestrator.platform.launcher import exit_with_parent;"
+    " exit_with_parent(sys.argv.pop(1));"
+    " runpy.run_module('orchestrator', run_name='__main__', alter_sys=True)"
 )
+USERS_POLL_SECONDS = 0.5
 
 
 class PlatformStartError(RuntimeError):
@@ -97,7 +100,8 @@ class LocalPlatform:
     def command(self) -> list[str]:
         """The serve command line (the token is passed in the environment, not argv): ``python
         -m orchestrator platform serve ...``, behind a bootstrap that watches the parent."""
-        args = [sys.executable, "-c", _BOOTSTRAP, "platform", "serve"]
+        state_dir = self.state_dir or DEFAULT_STATE_DIR
+        args = [sys.executable, "-c", _BOOTSTRAP, str(state_dir), "platform", "serve"]
         args += ["--host", self.host, "--port", str(self.port)]
         options: dict[str, object | None] = {
             "--db": self.db,
@@ -193,6 +197,12 @@ class LocalPlatform:
                 process.wait()
         self._close()
 
+    def release(self) -> None:
+        """Let go without stopping it: its stdin closes, and it exits by itself once no
+        process uses it (:func:`exit_with_parent`)."""
+        self._close()
+        self.process = None
+
     def kill(self) -> None:
         """SIGKILL and wait: the crash case."""
         process = self.process
@@ -225,11 +235,14 @@ class LocalPlatform:
         return f"LocalPlatform(url={self.url!r}, db={self.db!r}, token=<hidden>)"
 
 
-def exit_with_parent() -> None:
+def exit_with_parent(state_dir: str) -> None:
     """In the platform process: shut down as on SIGTERM once stdin, a pipe from the process
-    that started it, reaches end of file (that process ended, however it ended)."""
+    that started it, reaches end of file (that process ended, however it ended), and no
+    other process uses the platform (:mod:`orchestrator.platform.instance`): a run sharing
+    it keeps it until that run ends too."""
 
     fd = sys.stdin.fileno()
+    state = Path(state_dir)
 
     def watch() -> None:
         # os.read, not sys.stdin: a daemon thread blocked in a buffered read holds its lock,
@@ -239,6 +252,12 @@ def exit_with_parent() -> None:
                 pass
         except OSError:
             pass
+        while True:
+            with users_mutex(state):
+                if not live_users(state):
+                    (state / INFO_FILE).unlink(missing_ok=True)  # no one may join now
+                    break
+            time.sleep(USERS_POLL_SECONDS)
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

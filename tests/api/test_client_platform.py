@@ -120,6 +120,19 @@ async def test_find_and_count_jobs_by_labels_across_pages(slow_platform: LocalPl
     assert (counted, counted_group, counted_done) == (8, 10, 0)
 
 
+async def test_find_any_looks_up_many_label_sets_in_one_filter(
+    slow_platform: LocalPlatform,
+) -> None:
+    run, other = new_run(), new_run()
+    async with client_for(slow_platform, status_batch_size=2) as client:
+        mine = await client.create_jobs(make_jobs(run, 5))
+        await client.create_jobs(make_jobs(other, 5))
+        wanted = [{"ORCHESTRATOR_RUN": run, "ORCHESTRATOR_JOB": f"job-{i}"} for i in (0, 3, 4)]
+        found = await client.find_any([*wanted, {"ORCHESTRATOR_RUN": run, "ORCHESTRATOR_JOB": "x"}])
+    assert [state.id for state in found] == sorted(mine[i].id for i in (0, 3, 4))
+    assert all(state.parameters and state.parameters["ORCHESTRATOR_RUN"] == run for state in found)
+
+
 async def test_cancel_jobs_never_touches_a_finished_job(slow_platform: LocalPlatform) -> None:
     run = new_run()
     async with client_for(slow_platform, status_batch_size=2) as client:

@@ -3,7 +3,6 @@ and Ctrl-C (exit 130, running jobs left alone, a hint to resume or cancel)."""
 
 from __future__ import annotations
 
-import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,9 @@ from run_helpers import (
 
 import orchestrator
 from orchestrator.api.model import JobStatus
-from orchestrator.engine.connection import process_running
 from orchestrator.ledger import Ledger
 from orchestrator.manifest import JobSpec, Policy
+from orchestrator.platform.instance import running_platform
 from orchestrator.platform.launcher import LocalPlatform
 
 QUICK = """\
@@ -100,6 +99,7 @@ def test_ctrl_c_stops_submitting_and_leaves_running_jobs(platform: Any, tmp_path
     run_id = only_run_id(state)
     assert f"orchestrator resume {run_id}" in err
     assert f"orchestrator cancel {run_id}" in err
+    assert f"jobs already submitted keep running on {platform.url}" in err  # a served platform
     jobs = server_jobs(platform.url, platform.token, run_id)
     assert len(jobs) == 2
     assert {j.status for j in jobs} == {JobStatus.IN_PROGRESS}
@@ -121,12 +121,7 @@ def test_a_killed_run_takes_its_embedded_platform_down(tmp_path: Path) -> None:
         env={"ORCHESTRATOR_TEST_CRASH_AT": "after_submitted"},
     )
     assert crashed.returncode == -signal.SIGKILL
-    embedded = int((state / "embedded-platform.pid").read_text())
-    try:
-        wait_for(lambda: not process_running(embedded), what="the platform to exit")
-    finally:
-        if process_running(embedded):
-            os.kill(embedded, signal.SIGKILL)
+    wait_for(lambda: running_platform(state) is None, what="the platform to exit")
     # Jobs it was running ended failed ("shut down"); resume retries them on a new one.
     resumed = cli(
         "resume",
@@ -140,18 +135,18 @@ def test_a_killed_run_takes_its_embedded_platform_down(tmp_path: Path) -> None:
     )
     assert resumed.returncode == 0, resumed.stderr
     assert last_json(resumed.stdout)["done"] == 3
-    assert not (state / "embedded-platform.pid").exists()
+    assert running_platform(state) is None
 
 
-def test_a_leftover_embedded_platform_is_stopped_before_a_new_one_starts(tmp_path: Path) -> None:
+def test_a_live_platform_on_the_state_dir_is_used_not_stopped(tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, QUICK)
     state = tmp_path / "state"
-    # A platform on the state dir whose starter (this test) did not stop it: a leftover.
-    with LocalPlatform(state_dir=state, executor="simulate") as leftover:
-        assert leftover.process is not None
-        (state / "embedded-platform.pid").write_text(str(leftover.process.pid))
+    # A platform serving the state dir for a live process (this test): another run shares it.
+    with LocalPlatform(state_dir=state, executor="simulate") as live:
+        assert live.process is not None
         result = cli(
             "run", manifest, "--state-dir", state, "--executor", "simulate", "--output", "json"
         )
         assert result.returncode == 0, result.stderr
-        assert leftover.process.poll() is not None  # stopped by the run, not by us
+        assert live.process.poll() is None  # still serving
+        assert len(server_jobs(live.url, live.token, only_run_id(state))) == 3

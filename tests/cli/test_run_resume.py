@@ -48,6 +48,7 @@ EXPECTED = {
     "cancelled": 0,
     "attempts": 10,
     "retried": 2,
+    "lost": 0,
 }
 
 

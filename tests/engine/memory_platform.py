@@ -30,11 +30,14 @@ class StoredJob:
     final: JobStatus
     status: JobStatus = JobStatus.PENDING
     steps_left: int = 2
+    reason: str | None = None  # the final status's reason
 
 
 @dataclass
 class MemoryPlatform:
     outcome: Outcome = always_done
+    reason: Callable[[str, int], str | None] = lambda key, attempt: None  # of the final status
+    down: bool = False  # every call fails as if the platform were unreachable
     steps: int = 2  # polls a job spends pending/in progress before its final status
     lose_replies: int = 0  # next N create calls execute but raise SubmitOutcomeUnknown
     refuse_creates: int = 0  # next N create calls raise TransientError without executing
@@ -48,7 +51,12 @@ class MemoryPlatform:
     max_active: int = 0
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
+    def _reachable(self) -> None:
+        if self.down:
+            raise TransientError("connection refused")
+
     async def create_jobs(self, jobs: Sequence[JobCreate]) -> list[JobState]:
+        self._reachable()
         self.create_calls += 1
         if self.late_creates:
             self.late_creates -= 1
@@ -64,6 +72,7 @@ class MemoryPlatform:
             attempt = int(job.parameters[ATTEMPT_LABEL])
             stored = StoredJob(job_id, job.fields, job.parameters, self.outcome(key, attempt))
             stored.steps_left = self.steps
+            stored.reason = self.reason(key, attempt)
             self.jobs[job_id] = stored
             if job.fields.get("schedule"):
                 stored.status = JobStatus.SCHEDULED
@@ -82,6 +91,7 @@ class MemoryPlatform:
         return states
 
     async def get_jobs(self, ids: Sequence[str]) -> list[JobState]:
+        self._reachable()
         if self._looked_up:  # the server gets to timed-out creates only after a look-up
             late, self._late, self._looked_up = self._late, [], False
             for jobs in late:
@@ -92,7 +102,8 @@ class MemoryPlatform:
             if job is None:
                 continue
             self._advance(job)
-            out.append(JobState(id=job.id, status=job.status))
+            reason = job.reason if job.status.is_final else None
+            out.append(JobState(id=job.id, status=job.status, status_reason=reason))
         return out
 
     def _advance(self, job: StoredJob) -> None:
@@ -107,6 +118,7 @@ class MemoryPlatform:
     async def find_jobs(
         self, labels: Mapping[str, str], statuses: Collection[JobStatus] | None = None
     ) -> list[JobState]:
+        self._reachable()
         self._looked_up = bool(self._late)
         return [
             JobState(id=j.id, status=j.status, parameters=j.parameters)
@@ -115,7 +127,17 @@ class MemoryPlatform:
             and (statuses is None or j.status in statuses)
         ]
 
+    async def find_any(self, label_sets: Sequence[Mapping[str, str]]) -> list[JobState]:
+        self._reachable()
+        self._looked_up = bool(self._late)
+        return [
+            JobState(id=j.id, status=j.status, parameters=j.parameters)
+            for j in self.jobs.values()
+            if any(all(j.parameters.get(k) == v for k, v in s.items()) for s in label_sets)
+        ]
+
     async def cancel_jobs(self, ids: Sequence[str]) -> int:
+        self._reachable()
         n = 0
         for job_id in ids:
             job = self.jobs.get(job_id)

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from orchestrator.engine.connection import process_running
+from orchestrator.platform.instance import process_alive as process_running
 from orchestrator.platform.launcher import LocalPlatform
 
 STARTER = """\

@@ -37,6 +37,15 @@ class Executor(Protocol):
     def notify(self) -> None:
         """Jobs were created or statuses changed: look again now (must not block)."""
 
+    def status(self) -> dict[str, object]:
+        """What ``platform status`` shows about the executor: at least ``kind`` and ``slots``
+        (jobs it runs at once); an executor with workers (Dask) adds them."""
+        ...
+
+    def schedules(self) -> list[dict[str, object]]:
+        """The cron jobs it fires: id, name, schedule, next fire time (ISO-8601)."""
+        ...
+
 
 def make_executor(config: PlatformConfig, store: Store) -> Executor:
     """The executor for ``config.executor``, with the cron scheduler and restart recovery.
@@ -66,4 +75,7 @@ def make_executor(config: PlatformConfig, store: Store) -> Executor:
     clock = clock_from_environment()
     poll = 0.2 if isinstance(clock, FileClock) else 1.0  # tests move time: look often
     scheduler = CronScheduler(jobs, clock, on_spawn=runner.notify, poll_interval=poll)
-    return ExecutorService(jobs, runner, scheduler, registry)
+    slots = 0 if config.executor is ExecutorKind.SIMULATE else config.workers  # 0: unbounded
+    return ExecutorService(
+        jobs, runner, scheduler, registry, kind=config.executor.value, slots=slots
+    )

@@ -53,6 +53,28 @@ class CronScheduler:
                 log.exception("scheduler.tick_failed")
             await self._wakeup.wait(self.poll_interval)
 
+    def next_fires(self) -> list[dict[str, object]]:
+        """Each scheduled job: id, name, schedule and its next fire time after now (ISO-8601;
+        ``None`` for an expression that does not parse)."""
+        now = self.clock()
+        fires: list[dict[str, object]] = []
+        for job in self.jobs.scheduled_jobs():
+            try:
+                next_fire: str | None = (
+                    CronSchedule.parse(job.spec.schedule or "").next_after(now).isoformat()
+                )
+            except ScheduleError:
+                next_fire = None
+            fires.append(
+                {
+                    "id": job.id,
+                    "name": _label(job.spec.parameters) or job.spec.pipeline_yaml_path,
+                    "schedule": job.spec.schedule,
+                    "next": next_fire,
+                }
+            )
+        return fires
+
     def tick(self) -> int:
         """Spawn the runs due now; returns how many were spawned."""
         now = self.clock()
@@ -82,3 +104,8 @@ class CronScheduler:
         if spawned:
             self.on_spawn()
         return spawned
+
+
+def _label(parameters: tuple[tuple[str, str], ...]) -> str | None:
+    """The orchestrator's job key, when the job carries one (a name for ``platform status``)."""
+    return next((value for key, value in parameters if key == "ORCHESTRATOR_JOB"), None)

@@ -33,11 +33,29 @@ class ExecutorService:
         runner: JobRunner,
         scheduler: CronScheduler,
         registry: ProcessRegistry | None,
+        *,
+        kind: str = "",
+        slots: int = 0,
     ) -> None:
         self.jobs = jobs
         self.runner = runner
         self.scheduler = scheduler
         self.registry = registry
+        self.kind = kind
+        self.slots = slots
+
+    def status(self) -> dict[str, object]:
+        """The executor's kind and slots (jobs at once; 0: unbounded), for ``platform status``.
+        A runner with more to say (workers) offers its own ``status()``, merged in."""
+        extra = getattr(self.runner, "status", None)
+        details: dict[str, object] = {"kind": self.kind, "slots": self.slots}
+        if callable(extra):
+            details.update(extra())
+        return details
+
+    def schedules(self) -> list[dict[str, object]]:
+        """Every cron job and its next fire time."""
+        return self.scheduler.next_fires()
 
     def notify(self) -> None:
         """Called by the server after every mutation: react at once."""

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -65,6 +67,7 @@ MAX_JSON_DEPTH = 100  # nesting levels of a request body's 'variables'
 GIL_SWITCH_SECONDS = 0.001
 INLINE_BODY_BYTES = 64 * 1024  # larger bodies are decoded in a worker thread
 _T = TypeVar("_T")
+STATUS_PATH = "/status"  # GET, authenticated: what `orchestrator platform status` shows
 CHAOS_KEY = web.AppKey("chaos", Chaos)
 
 
@@ -111,6 +114,7 @@ class GraphQLEndpoint:
         self.workers = ThreadPoolExecutor(workers, thread_name_prefix="graphql")
         self._running: set[Budget] = set()  # requests in progress, to stop at shutdown
         self._token = token
+        self.started = time.monotonic()
 
     def authorized(self, request: web.Request) -> bool:
         """Constant-time comparison of the Authorization header with the token (``None``:
@@ -150,6 +154,20 @@ class GraphQLEndpoint:
                 text=answer.text, status=answer.status, content_type="application/json"
             )
         return web.json_response(answer.body, status=answer.status)
+
+    async def status(self, request: web.Request) -> web.Response:
+        """The /status GET handler: pid, uptime, jobs by status, executor, schedules."""
+        if not self.authorized(request):
+            return _json_error(401, ErrorCode.UNAUTHENTICATED, "missing or invalid bearer token")
+        counts = self.store.count_by_status()
+        body = {
+            "pid": os.getpid(),
+            "uptime": round(time.monotonic() - self.started, 3),
+            "jobs": {str(status): count for status, count in sorted(counts.items())},
+            "executor": self.executor.status(),
+            "schedules": self.executor.schedules(),
+        }
+        return web.json_response(body)
 
     async def run(
         self, query: str, variables: dict[str, Any] | None, operation_name: str | None
@@ -408,6 +426,7 @@ def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.
     app.router.add_post(GRAPHQL_PATH, endpoint.handle)
     logs = LogRoute((config.state_dir / "logs").resolve(), endpoint)
     app.router.add_get(LOGS_PATH, logs.handle)
+    app.router.add_get(STATUS_PATH, endpoint.status)
     return app
 
 

@@ -1,0 +1,81 @@
+"""Before a run is recorded: does the endpoint answer, and does it accept the token?
+
+One request (retried on transient failures for at most ``budget`` seconds, so a platform that
+is restarting or throttling is not taken for a dead one) answers both questions. Unreachable
+raises :class:`UnreachableError` ("cannot reach ENDPOINT: connection refused"), a refused
+token :class:`~orchestrator.api.errors.AuthenticationError` ("ENDPOINT refused the token").
+"""
+
+from __future__ import annotations
+
+import random
+
+import anyio
+
+from orchestrator.api.classify import Failure, FailureKind
+from orchestrator.api.documents import operation
+from orchestrator.api.errors import AuthenticationError, PermanentError, TransientError
+from orchestrator.api.retry import BackoffPolicy, backoff_delay
+from orchestrator.api.tokens import TokenSource
+from orchestrator.api.transport import GraphQLTransport, RequestFailed
+
+CHECK_BUDGET_SECONDS = 10.0
+_BACKOFF = BackoffPolicy(base_seconds=0.2, max_seconds=2.0)
+
+
+class UnreachableError(TransientError):
+    """The endpoint did not answer (refused, reset, timed out) within the check's budget."""
+
+
+async def check_endpoint(
+    endpoint: str, tokens: TokenSource, *, budget: float = CHECK_BUDGET_SECONDS
+) -> None:
+    """One request that proves ``endpoint`` answers and accepts a token of ``tokens`` (a
+    refused one is refreshed once, as mid-run); see module doc."""
+    transport = GraphQLTransport(endpoint, request_timeout=budget)
+    deadline = anyio.current_time() + budget
+    rng = random.Random()
+    await transport.connect()
+    try:
+        tries = 0
+        token = await tokens.current()
+        refreshed = False
+        while True:
+            tries += 1
+            try:
+                with anyio.fail_after(max(0.1, deadline - anyio.current_time())):
+                    await transport.send(operation("get_jobs"), {"ids": [], "take": 1}, token)
+                return
+            except RequestFailed as failed:
+                failure = failed.failure
+            except TimeoutError:
+                raise UnreachableError(
+                    f"cannot reach {endpoint}: no answer within {budget:g}s"
+                ) from None
+            if failure.kind is FailureKind.AUTHENTICATION and tokens.refreshable and not refreshed:
+                token, refreshed = await tokens.refresh(token), True
+                continue
+            if failure.kind is FailureKind.AUTHENTICATION:
+                raise AuthenticationError(f"{endpoint} refused the token from {tokens.describe()}")
+            if failure.kind is not FailureKind.TRANSIENT:
+                raise PermanentError(f"{endpoint} rejected a plain query: {failure.message}")
+            delay = backoff_delay(_BACKOFF, tries, failure.retry_after, rng)
+            if anyio.current_time() + delay >= deadline:
+                raise UnreachableError(f"cannot reach {endpoint}: {_reason(failure)}")
+            await anyio.sleep(delay)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await transport.close()
+
+
+def _reason(failure: Failure) -> str:
+    """A few plain words for why the endpoint did not answer (never the token)."""
+    text = failure.message
+    if not failure.executed_possibly and failure.status is None:
+        return "connection refused"
+    if failure.status is not None:
+        return f"HTTP {failure.status}"
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+__all__ = ["UnreachableError", "check_endpoint"]

@@ -1,0 +1,211 @@
+"""``orchestrator platform start|status|stop``: the local platform as a background service.
+
+Exit codes: 0 done; 2 refused (one already serves the state dir; ``stop`` with jobs running
+or schedules set and no ``--force``); 3 no platform serves the state dir (``status``) or it
+does not answer.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import urllib.error
+from pathlib import Path
+from typing import Any
+
+import anyio
+import click
+
+from orchestrator.api import PlatformClient
+from orchestrator.api.errors import PlatformError
+from orchestrator.api.model import JobStatus
+from orchestrator.cli.platform_commands import platform
+from orchestrator.engine.events import EXIT_PLATFORM, EXIT_USAGE
+from orchestrator.platform.background import fetch_status, start_service, stop_platform
+from orchestrator.platform.config import DEFAULT_STATE_DIR
+from orchestrator.platform.credentials import read_token
+from orchestrator.platform.instance import (
+    PlatformBusyError,
+    PlatformInfo,
+    live_users,
+    running_platform,
+)
+from orchestrator.platform.launcher import PlatformStartError
+
+ACTIVE = (JobStatus.PENDING, JobStatus.IN_PROGRESS)
+STATE_DIR = click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_STATE_DIR,
+    envvar="ORCHESTRATOR_STATE_DIR",
+    show_default=True,
+    help="The state dir whose platform this is (token, database, log, job logs).",
+)
+OUTPUT = click.option(
+    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@platform.command("start")
+@STATE_DIR
+@click.option(
+    "--workspace",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(),
+    help="Directory pipeline YAML paths are relative to [default: working directory].",
+)
+@click.option(
+    "--executor", type=click.Choice(["local", "simulate"]), default="local", show_default=True
+)
+@click.option("--port", type=int, default=0, show_default=True, help="Port; 0 picks a free one.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Jobs running at once.")
+@OUTPUT
+def start_command(
+    state_dir: Path,
+    workspace: Path,
+    executor: str,
+    port: int,
+    workers: int | None,
+    output: str,
+) -> None:
+    """Start the local platform in the background; print its endpoint.
+
+    It keeps running (and firing cron schedules) after this command exits, until
+    `orchestrator platform stop`. Commands given the same --state-dir and no endpoint use it.
+    """
+    extra = ("--workers", str(workers)) if workers else ()
+    try:
+        info = start_service(
+            state_dir, workspace=workspace.resolve(), executor=executor, port=port, extra=extra
+        )
+    except PlatformBusyError as error:
+        _fail(str(error), EXIT_USAGE)
+        return
+    except PlatformStartError as error:
+        _fail(f"could not start the local platform: {error}", EXIT_USAGE)
+        return
+    if output == "json":
+        click.echo(json.dumps({"endpoint": info.url, "pid": info.pid}))
+    else:
+        click.echo(info.url)
+        click.echo(
+            f"Local platform running in the background (pid {info.pid}, log "
+            f"{state_dir / 'platform.log'}); stop with: orchestrator platform stop "
+            f"--state-dir {state_dir}",
+            err=True,
+        )
+
+
+def _running(state_dir: Path) -> tuple[PlatformInfo, dict[str, Any]]:
+    """The platform serving ``state_dir`` and its /status, or exit 3 saying why not."""
+    info = running_platform(state_dir)
+    if info is None:
+        _fail(f"no local platform serves state dir {state_dir}", EXIT_PLATFORM)
+    assert info is not None
+    try:
+        status = fetch_status(info, read_token(state_dir) or "")
+    except (OSError, urllib.error.URLError, ValueError) as error:
+        _fail(f"the local platform at {info.url} does not answer: {error}", EXIT_PLATFORM)
+        raise AssertionError from error  # not reached
+    return info, status
+
+
+@platform.command("status")
+@STATE_DIR
+@OUTPUT
+def status_command(state_dir: Path, output: str) -> None:
+    """Show the local platform of a state dir: endpoint, pid, uptime, jobs, schedules."""
+    info, status = _running(state_dir)
+    data = {
+        "endpoint": info.url,
+        "pid": info.pid,
+        "service": info.service,
+        "uptime": status.get("uptime"),
+        "users": live_users(state_dir),
+        "executor": status.get("executor"),
+        "jobs": status.get("jobs", {}),
+        "schedules": status.get("schedules", []),
+    }
+    if output == "json":
+        click.echo(json.dumps(data))
+        return
+    kind = "background service" if info.service else "embedded (lives while its runs do)"
+    click.echo(f"endpoint  {info.url}")
+    click.echo(f"pid       {info.pid} ({kind})")
+    click.echo(f"uptime    {_duration(float(data['uptime'] or 0))}")
+    executor = data["executor"] or {}
+    click.echo("executor  " + ", ".join(f"{k} {v}" for k, v in dict(executor).items()))
+    click.echo(f"users     {data['users']} process(es) using it")
+    jobs = dict(data["jobs"])
+    click.echo("jobs      " + (", ".join(f"{v} {k}" for k, v in jobs.items()) or "none"))
+    schedules = list(data["schedules"])
+    click.echo(f"schedules {len(schedules)}")
+    for item in schedules:
+        click.echo(f"  {item['schedule']:<15} next {item['next']}  {item['name']} ({item['id']})")
+
+
+@platform.command("stop")
+@STATE_DIR
+@click.option("--force", is_flag=True, help="Cancel running jobs and schedules first.")
+@OUTPUT
+def stop_command(state_dir: Path, force: bool, output: str) -> None:
+    """Stop the local platform of a state dir.
+
+    Refused (exit 2) while jobs run, schedules are set or a run uses it, unless --force,
+    which cancels those jobs and schedules first and says how many.
+    """
+    info = running_platform(state_dir)
+    if info is None:
+        click.echo(f"No local platform serves state dir {state_dir}.", err=True)
+        return
+    _, status = _running(state_dir)
+    jobs = status.get("jobs", {})
+    active = sum(int(jobs.get(str(s), 0)) for s in ACTIVE)
+    schedules = int(jobs.get(str(JobStatus.SCHEDULED), 0))
+    users = live_users(state_dir)
+    if (active or schedules or users) and not force:
+        _fail(
+            f"the local platform at {info.url} has {active} job(s) running, {schedules} "
+            f"schedule(s) set and {users} run(s) using it; `orchestrator platform stop --force "
+            f"--state-dir {state_dir}` cancels them and stops it",
+            EXIT_USAGE,
+        )
+    cancelled = 0
+    if active or schedules:
+        cancelled = _cancel_everything(info, read_token(state_dir) or "")
+    started = time.monotonic()
+    stop_platform(info)
+    if output == "json":
+        click.echo(json.dumps({"stopped": info.pid, "cancelled": cancelled}))
+    else:
+        click.echo(
+            f"Stopped the local platform at {info.url} (pid {info.pid}) in "
+            f"{time.monotonic() - started:.1f}s; cancelled {cancelled} job(s) and schedule(s)."
+        )
+
+
+def _cancel_everything(info: PlatformInfo, token: str) -> int:
+    async def cancel() -> int:
+        async with PlatformClient(info.url, token) as client:
+            return await client.cancel_where(statuses=[*ACTIVE, JobStatus.SCHEDULED])
+
+    try:
+        return anyio.run(cancel)
+    except PlatformError as error:
+        _fail(f"could not cancel on {info.url}: {error}", EXIT_PLATFORM)
+        return 0
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
+
+
+COMMANDS: list[click.Command] = []  # start, status, stop join the `platform` group above
