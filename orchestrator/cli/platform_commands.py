@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from orchestrator.platform.config import (
     SimDuration,
 )
 from orchestrator.platform.credentials import TOKEN_ENV, resolve_token
+from orchestrator.platform.executor.dask_address import parse_scheduler
 from orchestrator.platform.server.app import serve as serve_platform
 from orchestrator.platform.server.chaos import ChaosSpec
 from orchestrator.platform.store.store import StoreError
@@ -27,6 +29,23 @@ def _sim_duration(_ctx: click.Context, _param: click.Parameter, value: str) -> S
         return SimDuration.parse(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
+
+
+def check_dask_options(scheduler: str | None) -> None:
+    """``--executor dask`` needs the ``dask`` extra and a scheduler address (exit 2 if not)."""
+    if importlib.util.find_spec("distributed") is None:
+        raise click.UsageError(
+            "--executor dask needs Dask: pip install 'orchestrator[dask]' (the dask extra)"
+        )
+    if not scheduler:
+        raise click.UsageError(
+            "--executor dask needs --dask-scheduler tcp://HOST:PORT (or DASK_SCHEDULER_ADDRESS),"
+            " or local:N to start N local workers"
+        )
+    try:
+        parse_scheduler(scheduler)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--dask-scheduler") from None
 
 
 def _chaos(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -76,7 +95,7 @@ def platform() -> None:
     type=click.Choice([k.value for k in ExecutorKind]),
     default=ExecutorKind.LOCAL.value,
     show_default=True,
-    help="Run jobs as local processes, or simulate them.",
+    help="Run jobs as local processes, simulate them, or run them on a Dask cluster.",
 )
 @click.option(
     "--workers",
@@ -101,6 +120,13 @@ def platform() -> None:
 )
 @click.option("--seed", type=int, default=None, help="Seed for simulate and chaos modes.")
 @click.option(
+    "--dask-scheduler",
+    default=None,
+    envvar="DASK_SCHEDULER_ADDRESS",
+    help="With --executor dask: tcp://HOST:PORT of the scheduler, or local:N to start "
+    "N local worker processes.",
+)
+@click.option(
     "--chaos",
     default=None,
     callback=_chaos,
@@ -118,10 +144,13 @@ def serve(
     sim_duration: SimDuration,
     sim_fail_rate: float,
     seed: int | None,
+    dask_scheduler: str | None,
     chaos: str | None,
 ) -> None:
     """Serve the GraphQL API at http://HOST:PORT/graphql until interrupted."""
     configure_logging("info")
+    if executor == ExecutorKind.DASK.value:
+        check_dask_options(dask_scheduler)
     config = PlatformConfig(
         host=host,
         port=port,
@@ -134,6 +163,7 @@ def serve(
         sim_duration=sim_duration,
         sim_fail_rate=sim_fail_rate,
         seed=seed,
+        dask_scheduler=dask_scheduler,
         chaos=chaos,
     )
 

@@ -63,6 +63,7 @@ class LocalPlatform:
         sim_fail_rate: float | None = None,
         seed: int | None = None,
         chaos: str | None = None,
+        dask_scheduler: str | None = None,
         port: int = 0,
         host: str = "127.0.0.1",
         startup_timeout: float = 60.0,
@@ -77,6 +78,7 @@ class LocalPlatform:
         self.sim_fail_rate = sim_fail_rate
         self.seed = seed
         self.chaos = chaos
+        self.dask_scheduler = dask_scheduler
         self.port = port
         self.host = host
         self.startup_timeout = startup_timeout
@@ -99,6 +101,7 @@ class LocalPlatform:
             "--sim-fail-rate": self.sim_fail_rate,
             "--seed": self.seed,
             "--chaos": self.chaos,
+            "--dask-scheduler": self.dask_scheduler,
         }
         for flag, value in options.items():
             if value is not None:

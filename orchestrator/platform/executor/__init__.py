@@ -9,10 +9,11 @@ executor can react at once. See ``docs/platform-executor.md``.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from orchestrator.platform.config import ExecutorKind, PlatformConfig
 from orchestrator.platform.executor.clock import FileClock, clock_from_environment
+from orchestrator.platform.executor.dask_address import parse_scheduler
 from orchestrator.platform.executor.job_store import JobStore
 from orchestrator.platform.executor.local import LocalExecutor
 from orchestrator.platform.executor.process_registry import ProcessRegistry
@@ -37,6 +38,11 @@ class Executor(Protocol):
     def notify(self) -> None:
         """Jobs were created or statuses changed: look again now (must not block)."""
 
+    def status(self) -> dict[str, Any]:
+        """What runs the jobs, for ``platform status``: ``{"executor": kind, ...}`` and, on a
+        Dask cluster, ``workers``, ``slots`` and ``dashboard``."""
+        ...
+
 
 def make_executor(config: PlatformConfig, store: Store) -> Executor:
     """The executor for ``config.executor``, with the cron scheduler and restart recovery.
@@ -55,6 +61,15 @@ def make_executor(config: PlatformConfig, store: Store) -> Executor:
             seed=config.seed,
         )
         runner = SimulateExecutor(jobs, SimPlanner(settings))
+    elif config.executor is ExecutorKind.DASK:
+        from orchestrator.platform.executor.dask_executor import DaskExecutor
+
+        runner = DaskExecutor(
+            jobs,
+            scheduler=parse_scheduler(config.dask_scheduler or ""),
+            workspace=config.workspace.resolve(),
+            log_dir=(config.state_dir / "logs").resolve(),
+        )
     else:
         runner = LocalExecutor(
             jobs,
@@ -66,4 +81,4 @@ def make_executor(config: PlatformConfig, store: Store) -> Executor:
     clock = clock_from_environment()
     poll = 0.2 if isinstance(clock, FileClock) else 1.0  # tests move time: look often
     scheduler = CronScheduler(jobs, clock, on_spawn=runner.notify, poll_interval=poll)
-    return ExecutorService(jobs, runner, scheduler, registry)
+    return ExecutorService(jobs, runner, scheduler, registry, kind=config.executor.value)

@@ -4,7 +4,7 @@ then the job runner and the cron scheduler side by side, both woken by every ``n
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from orchestrator.platform.executor.job_store import JobStore
 from orchestrator.platform.executor.process_registry import ProcessRegistry
@@ -24,6 +24,15 @@ class JobRunner(Protocol):
         ...
 
 
+@runtime_checkable
+class ReportsStatus(Protocol):
+    """A runner that can say more about itself than its kind (the Dask executor)."""
+
+    def status(self) -> dict[str, Any]:
+        """Workers, slots, dashboard..."""
+        ...
+
+
 class ExecutorService:
     """Recovery, then ``runner`` and ``scheduler`` until cancelled."""
 
@@ -33,7 +42,10 @@ class ExecutorService:
         runner: JobRunner,
         scheduler: CronScheduler,
         registry: ProcessRegistry | None,
+        *,
+        kind: str = "local",
     ) -> None:
+        self.kind = kind
         self.jobs = jobs
         self.runner = runner
         self.scheduler = scheduler
@@ -43,6 +55,13 @@ class ExecutorService:
         """Called by the server after every mutation: react at once."""
         self.runner.notify()
         self.scheduler.notify()
+
+    def status(self) -> dict[str, Any]:
+        """``{"executor": kind}``, plus what the runner reports of itself (Dask: workers,
+        slots, dashboard)."""
+        if isinstance(self.runner, ReportsStatus):
+            return {"executor": self.kind, **self.runner.status()}
+        return {"executor": self.kind}
 
     def recover(self) -> None:
         """Kill what a dead platform left running and fail its orphaned jobs.
