@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -173,8 +174,15 @@ async def _run(
 
 
 async def _until_stopped(wait_stop: Callable[[], bool]) -> None:
-    while not await asyncio.to_thread(wait_stop):
-        pass
+    # A thread of its own, left behind at the end rather than joined: its last wait may
+    # take up to STOP_POLL, and the job's end must not wait for it.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orchestrator-stop")
+    loop = asyncio.get_running_loop()
+    try:
+        while not await loop.run_in_executor(pool, wait_stop):
+            pass
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 class LogShipper:
