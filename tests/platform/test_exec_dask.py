@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from test_exec_integration import Api, PlatformFactory, group_alive, wait_until,
 
 from orchestrator.api import PlatformClient
 from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
+from orchestrator.platform.launcher import LocalPlatform
 
 distributed = pytest.importorskip("distributed")
 
@@ -135,14 +137,42 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     started.stop()
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    return tmp_path / "workspace"  # the platform_factory fixture's workspace
+@dataclass
+class DaskPlatform:
+    """One platform on the shared cluster, with its workspace (tests use distinct files)."""
+
+    platform: LocalPlatform
+    workspace: Path
+    api: Api
+
+
+@pytest.fixture(scope="module")
+def shared(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaskPlatform]:
+    """The platform on the shared cluster, started once for the tests of this file."""
+    base = tmp_path_factory.mktemp("dask-platform")
+    workspace = base / "workspace"
+    (workspace / "out").mkdir(parents=True)
+    platform = LocalPlatform(
+        db=base / "platform.db",
+        state_dir=base / "state",
+        workspace=workspace,
+        token=secrets.token_urlsafe(16),
+        executor="dask",
+        dask_scheduler=cluster.address,
+    )
+    platform.start()
+    yield DaskPlatform(platform, workspace, Api(platform))
+    platform.stop()
 
 
 @pytest.fixture
-def on_dask(platform_factory: PlatformFactory, cluster: Cluster) -> Api:
-    return Api(platform_factory(executor="dask", dask_scheduler=cluster.address))
+def on_dask(shared: DaskPlatform) -> Api:
+    return shared.api
+
+
+@pytest.fixture
+def workspace(shared: DaskPlatform) -> Path:
+    return shared.workspace
 
 
 SPREAD_PIPELINE = """
@@ -160,6 +190,7 @@ sleep 0.3
 """
 SIDE_PY = """
 import os
+import secrets
 open(f"out/{os.environ['HYPERPLANE_JOB_ID']}.side", "w").write(str(os.getppid()))
 """
 SECOND_PY = """
@@ -181,7 +212,6 @@ def test_twenty_jobs_spread_over_both_workers_with_parameters_dag_and_logs(
     write(workspace, "first.sh", FIRST_SH)
     write(workspace, "side.py", SIDE_PY)
     write(workspace, "second.py", SECOND_PY)
-    (workspace / "out").mkdir()
     ids = {on_dask.create("spread.yaml", [("n", str(n))]): n for n in range(20)}
     jobs = {job_id: on_dask.final(job_id, within=120) for job_id in ids}
     assert {job["status"] for job in jobs.values()} == {"done"}, jobs
@@ -250,8 +280,9 @@ def test_cancel_kills_the_running_job_on_its_worker(on_dask: Api, workspace: Pat
 
 
 def test_a_worker_killed_mid_job_fails_it_as_worker_lost_and_nothing_runs_twice(
-    platform_factory: PlatformFactory, tmp_path: Path, workspace: Path
+    platform_factory: PlatformFactory, tmp_path: Path
 ) -> None:
+    workspace = tmp_path / "workspace"  # the platform_factory fixture's workspace
     cluster = start_cluster(tmp_path / "lost-cluster", slots=1)
     orphans: list[int] = []
     try:
@@ -348,9 +379,9 @@ echo "attempt $HYPERPLANE_JOB_PARAMETER_ORCHESTRATOR_ATTEMPT"
 
 
 def test_an_orchestrator_sweep_with_retries_ends_with_exact_attempts(
-    platform_factory: PlatformFactory, cluster: Cluster, workspace: Path, tmp_path: Path
+    shared: DaskPlatform, workspace: Path, tmp_path: Path
 ) -> None:
-    platform = platform_factory(executor="dask", dask_scheduler=cluster.address)
+    platform = shared.platform
     write(workspace, "flaky.sh", FLAKY_SH)
     write(
         workspace,

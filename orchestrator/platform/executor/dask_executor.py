@@ -21,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import math
 import os
 import secrets
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -90,6 +92,7 @@ class DaskExecutor:
         self.poll_interval = poll_interval
         self._wakeup = Wakeup()
         self._view = ClusterView()
+        self._viewed_at = -math.inf
         self._connected = False
         self._attempts: dict[str, _Attempt] = {}  # by job id
         self._by_token: dict[str, _Attempt] = {}
@@ -166,8 +169,10 @@ class DaskExecutor:
 
     async def _step(self, client: Any, group: asyncio.TaskGroup) -> None:
         self.jobs.expire_pending(datetime.now(UTC))
-        self._view = cluster_view(await client.scheduler.identity())
-        self._fail_lost()
+        if time.monotonic() - self._viewed_at >= self.poll_interval:  # not at every wake-up
+            self._view = cluster_view(await client.scheduler.identity())
+            self._viewed_at = time.monotonic()
+            self._fail_lost()
         await self._stop_changed_jobs(client)
         busy = Counter(attempt.worker for attempt in self._attempts.values())
         places = place(self._view, busy, len(self._view.workers) * 64)
@@ -261,7 +266,8 @@ class DaskExecutor:
             append_note(attempt.log_path, request.timeout_reason)
             return Finish(job.id, JobStatus.TIMED_OUT, request.timeout_reason)
         queue = await Queue(request.claim_queue, client=client)
-        await queue.put(attempt.token)  # the ticket: the one run of this attempt takes it
+        # the ticket: the one run of this attempt takes it (the worker waits for it a while)
+        ticket = asyncio.ensure_future(queue.put(attempt.token))
         future = client.submit(
             run_job,
             request,
@@ -272,6 +278,7 @@ class DaskExecutor:
             pure=False,
         )
         try:
+            await ticket
             result: JobResult = await future
         except KilledWorker:
             append_note(attempt.log_path, f"{WORKER_LOST}: Dask gave up on the task")

@@ -92,17 +92,14 @@ class JobResult:
 
 def run_job(request: JobRequest) -> JobResult:
     """Claim, run and report one attempt (the function the platform submits to Dask)."""
-    from distributed import Event, Queue, get_client, get_worker
+    from distributed import Event, get_client, get_worker
 
     worker = get_worker()
     client = get_client()
-    queue = Queue(request.claim_queue, client=client)
-    try:
-        queue.get(timeout=CLAIM_WAIT)
-    except TimeoutError:
+    try:  # one round trip: the scheduler's queue_get, without creating the queue
+        client.sync(client.scheduler.queue_get, name=request.claim_queue, timeout=CLAIM_WAIT)
+    except (TimeoutError, KeyError):  # the ticket was taken, or the platform gave up on it
         return JobResult(Outcome.UNCLAIMED, "this attempt was already claimed by a worker")
-    finally:
-        queue.close()
     stop = Event(request.stop_event, client=client)
     log_path = Path(worker.local_directory) / "orchestrator-logs" / f"{request.token}.log"
 
