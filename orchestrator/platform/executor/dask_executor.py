@@ -175,7 +175,7 @@ class DaskExecutor:
             self._fail_lost()
         await self._stop_changed_jobs(client)
         busy = Counter(attempt.worker for attempt in self._attempts.values())
-        places = place(self._view, busy, len(self._view.workers) * 64)
+        places = place(self._view, busy, self._view.total_slots)
         if not places:
             return
         for job, worker in zip(self.jobs.claim_pending(len(places)), places, strict=False):
