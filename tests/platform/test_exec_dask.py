@@ -254,6 +254,7 @@ echo "$PPID" > "out/$HYPERPLANE_JOB_ID.worker"
 echo run >> "out/$HYPERPLANE_JOB_ID.runs"
 sleep 120
 """
+OK_YAML = "pipeline: {name: ok, tasks: [{name: ok, type: bash script, bash_script_path: ok.sh}]}\n"
 SLEEPER_YAML = (
     "pipeline: {name: s, tasks: [{name: s, type: bash script, bash_script_path: s.sh}]}\n"
 )
@@ -279,45 +280,57 @@ def test_cancel_kills_the_running_job_on_its_worker(on_dask: Api, workspace: Pat
     wait_until(lambda: log.exists() and "stopped by the platform" in log.read_text(), within=30)
 
 
-def test_a_worker_killed_mid_job_fails_it_as_worker_lost_and_nothing_runs_twice(
-    platform_factory: PlatformFactory, tmp_path: Path
-) -> None:
+def test_active_timeout_is_enforced_on_the_worker(on_dask: Api, workspace: Path) -> None:
+    write(workspace, "s.sh", SLEEPER_SH)
+    write(workspace, "s.yaml", SLEEPER_YAML)
+    job_id = on_dask.create("s.yaml", activeTimeout=2)
+    job = on_dask.final(job_id, within=60)
+    assert job["status"] == "timed out"
+    assert job["statusReason"] == "timed out: activeTimeout of 2 s since the job started ran out"
+    wait_until(lambda: not group_alive(int((workspace / "out" / f"{job_id}.pgid").read_text())))
+    assert "activeTimeout of 2 s" in Path(job["output"]).read_text()
+
+
+def test_local_n_starts_its_own_workers(platform_factory: PlatformFactory, tmp_path: Path) -> None:
     workspace = tmp_path / "workspace"  # the platform_factory fixture's workspace
-    cluster = start_cluster(tmp_path / "lost-cluster", slots=1)
-    orphans: list[int] = []
+    write(workspace, "ok.sh", 'echo "on $PPID"\n')
+    write(workspace, "ok.yaml", OK_YAML)
+    api = Api(platform_factory(executor="dask", dask_scheduler="local:1"))
+    job = api.final(api.create("ok.yaml"), within=90)
+    assert job["status"] == "done", job
+    worker_pid = int(Path(job["output"]).read_text().split("on ")[1].split()[0])
+    assert worker_pid != os.getpid()  # a worker process of the platform's LocalCluster
+
+
+def test_a_worker_killed_mid_job_fails_it_as_worker_lost_and_nothing_runs_twice(
+    on_dask: Api, cluster: Cluster, workspace: Path
+) -> None:
+    write(workspace, "s.sh", SLEEPER_SH)
+    write(workspace, "s.yaml", SLEEPER_YAML)
+    write(workspace, "ok.sh", "echo fine\n")
+    write(workspace, "ok.yaml", OK_YAML)
+    out = workspace / "out"
+    job_id = on_dask.create("s.yaml")
+    worker_file = out / f"{job_id}.worker"
+    wait_until(lambda: worker_file.exists() and worker_file.read_text().strip() != "", within=60)
+    orphan = int((out / f"{job_id}.pgid").read_text())
+    worker_pid = int(worker_file.read_text())
+    victim = cluster.pids()[worker_pid]
     try:
-        api = Api(platform_factory(executor="dask", dask_scheduler=cluster.address))
-        write(workspace, "s.sh", SLEEPER_SH)
-        write(workspace, "s.yaml", SLEEPER_YAML)
-        write(workspace, "ok.sh", "echo fine\n")
-        write(
-            workspace,
-            "ok.yaml",
-            "pipeline: {name: ok, tasks: [{name: ok, type: bash script, "
-            "bash_script_path: ok.sh}]}\n",
-        )
-        (workspace / "out").mkdir(exist_ok=True)
-        job_id = api.create("s.yaml")
-        out = workspace / "out"
-        worker_file = out / f"{job_id}.worker"
-        wait_until(lambda: worker_file.exists() and worker_file.read_text().strip(), within=60)
-        orphans.append(int((out / f"{job_id}.pgid").read_text()))
-        worker_pid = int(worker_file.read_text())
-        victim = cluster.pids()[worker_pid]
         os.kill(worker_pid, signal.SIGKILL)
-        job = api.final(job_id, within=60)
+        cluster.workers[victim].wait()
+        job = on_dask.final(job_id, within=60)
         assert (job["status"], job["statusReason"]) == ("failed", "worker lost")
+        assert "worker lost" in Path(job["output"]).read_text()
         # the cluster goes on with the surviving worker; the lost attempt never comes back
-        survivor = api.final(api.create("ok.yaml"), within=60)
+        survivor = on_dask.final(on_dask.create("ok.yaml"), within=60)
         assert survivor["status"] == "done", survivor
         assert (out / f"{job_id}.runs").read_text() == "run\n"
-        assert victim in {"w1", "w2"}
-        assert "worker lost" in Path(job["output"]).read_text()
     finally:
-        for pgid in orphans:  # a SIGKILLed worker cannot kill what it started
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGKILL)
-        cluster.stop()
+        with contextlib.suppress(ProcessLookupError):  # a SIGKILLed worker cannot kill it
+            os.killpg(orphan, signal.SIGKILL)
+        cluster.start_worker(victim, slots=2)  # the other tests of this file expect two
+        cluster.wait_for_workers(2)
 
 
 def test_a_second_run_of_one_attempt_finds_no_ticket_and_runs_nothing(
