@@ -440,3 +440,23 @@ def test_an_orchestrator_sweep_with_retries_ends_with_exact_attempts(
     assert len(jobs) == 11 and set(counts.values()) == {1}  # no attempt ran twice
     never = sorted(attempt for key, attempt in counts if "never" in key)
     assert never == ["1", "2"]
+
+
+def test_a_platform_shutdown_stops_its_jobs_on_the_workers(
+    platform_factory: PlatformFactory, cluster: Cluster, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "workspace"  # the platform_factory fixture's workspace
+    write(workspace, "s.sh", SLEEPER_SH)
+    write(workspace, "s.yaml", SLEEPER_YAML)
+    (workspace / "out").mkdir()
+    platform = platform_factory(executor="dask", dask_scheduler=cluster.address)
+    api = Api(platform)
+    job_id = api.create("s.yaml")
+    pgid_file = workspace / "out" / f"{job_id}.pgid"
+    wait_until(lambda: pgid_file.exists() and pgid_file.read_text().strip() != "", within=60)
+    platform.stop()
+    wait_until(lambda: not group_alive(int(pgid_file.read_text())), within=30)
+    restarted = Api(platform_factory(db=platform.db, state_dir=platform.state_dir))
+    job = restarted.job(job_id)
+    assert job["status"] == "failed"
+    assert "shut down" in job["statusReason"]
