@@ -53,6 +53,8 @@ from orchestrator.platform.store.model import JobRow, JobStatus
 log = structlog.get_logger(__name__)
 
 WORKER_LOST = "worker lost"
+SCHEDULER_LOST = "worker lost: the platform lost its connection to the Dask scheduler"
+CLIENT_GONE = ("closing", "closed", "failed")  # Client.status once it gave up reconnecting
 RECONNECT_DELAY = 2.0  # seconds between attempts to reach an unreachable scheduler
 LOG_DRAIN_SECONDS = 5.0  # how long to wait for the last log chunks after a job ended
 STOP_CONFIRM_SECONDS = 3.0  # at shutdown: how long to wait for workers to kill their tasks
@@ -158,14 +160,19 @@ class DaskExecutor:
                         await asyncio.shield(cluster.close())
 
     async def _serve(self, client: Any) -> None:
+        """Run jobs until the client gives up on the scheduler (then ``run`` reconnects)."""
         client.subscribe_topic(LOG_TOPIC, self._on_log)
         async with asyncio.TaskGroup() as group:
-            while True:
+            while client.status not in CLIENT_GONE:
                 try:
                     await self._step(client, group)
                 except Exception:  # a hiccup must not stop the platform: retry next poll
-                    log.exception("executor.step_failed")
+                    if client.status == "running":
+                        log.exception("executor.step_failed")
                 await self._wakeup.wait(self.poll_interval)
+            log.warning("dask.disconnected", scheduler=str(self.scheduler))
+            for attempt in list(self._attempts.values()):
+                self._end_lost(attempt, SCHEDULER_LOST)
 
     async def _step(self, client: Any, group: asyncio.TaskGroup) -> None:
         self.jobs.expire_pending(datetime.now(UTC))
@@ -200,14 +207,20 @@ class DaskExecutor:
     def _fail_lost(self) -> None:
         """Jobs whose worker left the cluster end "failed": worker lost (never rerun)."""
         live = self._view.addresses()
-        for job_id, attempt in list(self._attempts.items()):
-            if attempt.worker in live or attempt.ended_here:
-                continue
-            attempt.ended_here = True
-            log.warning("job.worker_lost", job_id=job_id, worker=attempt.worker)
-            append_note(attempt.log_path, f"{WORKER_LOST}: {attempt.worker} left the cluster")
-            self.jobs.apply([Finish(job_id, JobStatus.FAILED, WORKER_LOST)])
-            self._tasks[job_id].cancel()
+        for attempt in list(self._attempts.values()):
+            if attempt.worker not in live:
+                self._end_lost(attempt, WORKER_LOST)
+
+    def _end_lost(self, attempt: _Attempt, reason: str) -> None:
+        """End the job of an attempt the platform cannot follow any more; stop supervising."""
+        if attempt.ended_here:
+            return
+        attempt.ended_here = True
+        job_id = attempt.job.id
+        log.warning("job.lost", job_id=job_id, worker=attempt.worker, reason=reason)
+        append_note(attempt.log_path, f"{reason} ({attempt.worker})")
+        self.jobs.apply([Finish(job_id, JobStatus.FAILED, reason)])
+        self._tasks[job_id].cancel()
 
     async def _stop_changed_jobs(self, client: Any) -> None:
         """Jobs no longer "in progress" (cancelled, or set final by hand) are stopped."""
@@ -259,6 +272,7 @@ class DaskExecutor:
 
     async def _attempt(self, client: Any, attempt: _Attempt) -> Finish | Rerun:
         from distributed import Event, KilledWorker, Queue
+        from distributed.client import FutureCancelledError
 
         job = attempt.job
         request = self._request(attempt)
@@ -283,12 +297,16 @@ class DaskExecutor:
         except KilledWorker:
             append_note(attempt.log_path, f"{WORKER_LOST}: Dask gave up on the task")
             return Finish(job.id, JobStatus.FAILED, WORKER_LOST)
+        except FutureCancelledError:  # not by us: the client lost the scheduler
+            append_note(attempt.log_path, SCHEDULER_LOST)
+            return Finish(job.id, JobStatus.FAILED, SCHEDULER_LOST)
         finally:
-            if not future.done():
-                await asyncio.shield(client.cancel(future))
-            queue.close()
-            if attempt.stopping:  # a set event stays on the scheduler until cleared
-                await asyncio.shield(Event(request.stop_event, client).clear())
+            with contextlib.suppress(Exception):  # best effort: the scheduler may be gone
+                if not future.done():
+                    await asyncio.shield(client.cancel(future))
+                queue.close()
+                if attempt.stopping:  # a set event stays on the scheduler until cleared
+                    await asyncio.shield(Event(request.stop_event, client).clear())
         await self._drain_log(attempt, result.log_bytes)
         return _ending(job, result)
 
