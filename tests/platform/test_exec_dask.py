@@ -115,14 +115,14 @@ class Cluster:
                 process.wait()
 
 
-def start_cluster(directory: Path, slots: int) -> Cluster:
+def start_cluster(directory: Path, slots: int, workers: int = 2) -> Cluster:
     directory.mkdir(parents=True, exist_ok=True)
     cluster = Cluster(directory)
     try:
         cluster.start_scheduler()
-        cluster.start_worker("w1", slots)
-        cluster.start_worker("w2", slots)
-        cluster.wait_for_workers(2)
+        for number in range(1, workers + 1):
+            cluster.start_worker(f"w{number}", slots)
+        cluster.wait_for_workers(workers)
     except BaseException:
         cluster.stop()
         raise
@@ -460,3 +460,33 @@ def test_a_platform_shutdown_stops_its_jobs_on_the_workers(
     job = restarted.job(job_id)
     assert job["status"] == "failed"
     assert "shut down" in job["statusReason"]
+
+
+def test_a_lost_scheduler_fails_running_jobs_with_a_one_line_reason(
+    platform_factory: PlatformFactory, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "workspace"  # the platform_factory fixture's workspace
+    write(workspace, "s.sh", SLEEPER_SH)
+    write(workspace, "s.yaml", SLEEPER_YAML)
+    (workspace / "out").mkdir()
+    cluster = start_cluster(tmp_path / "doomed", slots=1, workers=1)
+    orphan = None
+    try:
+        api = Api(platform_factory(executor="dask", dask_scheduler=cluster.address))
+        job_id = api.create("s.yaml")
+        pgid_file = workspace / "out" / f"{job_id}.pgid"
+        wait_until(lambda: pgid_file.exists() and pgid_file.read_text().strip() != "", within=60)
+        orphan = int(pgid_file.read_text())
+        scheduler = cluster.processes[0]
+        scheduler.kill()
+        scheduler.wait()
+        job = api.final(job_id, within=60)
+        assert job["status"] == "failed"
+        assert job["statusReason"] == (
+            "worker lost: the platform lost its connection to the Dask scheduler"
+        )
+    finally:
+        cluster.stop()
+        if orphan is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(orphan, signal.SIGKILL)
