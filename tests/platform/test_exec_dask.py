@@ -333,6 +333,32 @@ def test_a_worker_killed_mid_job_fails_it_as_worker_lost_and_nothing_runs_twice(
         cluster.wait_for_workers(2)
 
 
+def test_a_worker_that_closes_kills_its_jobs_processes_even_with_no_platform_left(
+    platform_factory: PlatformFactory, cluster: Cluster, tmp_path: Path
+) -> None:
+    """The worker plugin: no stop event can come (the platform is gone), the worker closes."""
+    workspace = tmp_path / "workspace"  # the platform_factory fixture's workspace
+    write(workspace, "s.sh", SLEEPER_SH)
+    write(workspace, "s.yaml", SLEEPER_YAML)
+    (workspace / "out").mkdir()
+    platform = platform_factory(executor="dask", dask_scheduler=cluster.address)
+    job_id = Api(platform).create("s.yaml")
+    worker_file = workspace / "out" / f"{job_id}.worker"
+    wait_until(lambda: worker_file.exists() and worker_file.read_text().strip() != "", within=60)
+    pgid = int((workspace / "out" / f"{job_id}.pgid").read_text())
+    victim = cluster.pids()[int(worker_file.read_text())]
+    platform.kill()
+    try:
+        cluster.workers[victim].terminate()  # SIGTERM: the worker closes, its plugin runs
+        wait_until(lambda: not group_alive(pgid), within=30)
+        cluster.workers[victim].wait(30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+        cluster.start_worker(victim, slots=2)  # the other tests of this file expect two
+        cluster.wait_for_workers(2)
+
+
 def test_a_second_run_of_one_attempt_finds_no_ticket_and_runs_nothing(
     cluster: Cluster, tmp_path: Path
 ) -> None:

@@ -4,11 +4,13 @@ job placement, the worker-side attempt (stop, time limit, log chunks) and the CL
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,7 +19,12 @@ from click.testing import CliRunner
 from orchestrator.cli import main
 from orchestrator.platform.executor.dask_address import SchedulerAddress, parse_scheduler
 from orchestrator.platform.executor.dask_cluster import ClusterView, cluster_view, place
-from orchestrator.platform.executor.dask_job import JobRequest, Outcome, run_attempt
+from orchestrator.platform.executor.dask_job import (
+    STOPPED_UNREACHABLE,
+    JobRequest,
+    Outcome,
+    run_attempt,
+)
 
 IDENTITY = {
     "address": "tcp://10.1.2.3:8786",
@@ -194,3 +201,36 @@ def test_the_executor_reports_its_kind_and_the_dask_view(tmp_path: Path) -> None
         assert (status["workers"], status["slots"]) == ([], 0)
     finally:
         store.close()
+
+
+async def test_an_attempt_nobody_can_stop_any_more_stops_itself(tmp_path: Path) -> None:
+    pipeline(tmp_path / "ws", 'echo $$ > "$0.pgid"\nsleep 60\n')
+    pgid_file = tmp_path / "ws" / "s.sh.pgid"
+
+    def scheduler_gone() -> bool:
+        if pgid_file.exists() and pgid_file.read_text().strip():
+            raise OSError("connection closed")  # what the worker's client raises
+        return False
+
+    result = await run_attempt(
+        request(tmp_path / "ws"), scheduler_gone, tmp_path / "t.log", lambda _: None
+    )
+    assert (result.outcome, result.reason) == (Outcome.STOPPED, STOPPED_UNREACHABLE)
+    assert group_gone(int(pgid_file.read_text()))
+
+
+def test_the_worker_plugin_kills_recorded_process_groups_when_the_worker_closes(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("distributed")
+    from orchestrator.platform.executor.dask_plugin import JobReaper, worker_registry
+
+    worker = SimpleNamespace(local_directory=str(tmp_path))  # what the plugin reads of it
+    task = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        worker_registry(worker).record(task.pid)
+        JobReaper().teardown(worker)
+        assert task.wait(10) == -signal.SIGKILL
+    finally:
+        task.kill()
+        task.wait()

@@ -161,7 +161,13 @@ class DaskExecutor:
 
     async def _serve(self, client: Any) -> None:
         """Run jobs until the client gives up on the scheduler (then ``run`` reconnects)."""
+        from orchestrator.platform.executor.dask_plugin import JobReaper
+
         client.subscribe_topic(LOG_TOPIC, self._on_log)
+        try:  # workers that join later get it too
+            await client.register_plugin(JobReaper())
+        except Exception as exc:  # e.g. a worker without orchestrator installed
+            log.warning("dask.plugin_refused", error=str(exc))
         async with asyncio.TaskGroup() as group:
             while client.status not in CLIENT_GONE:
                 try:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.platform.executor.pipeline import PipelineError, load_pipeline
+from orchestrator.platform.executor.process_registry import ProcessRegistry
 from orchestrator.platform.executor.task_runner import JobContext, append_note, run_pipeline
 
 LOG_TOPIC = "orchestrator-job-log"
@@ -38,6 +39,9 @@ SHIP_INTERVAL = 0.5  # seconds between log chunks while a job runs
 CHUNK_BYTES = 32 * 1024  # the scheduler keeps recent events in memory: keep them small
 CLAIM_WAIT = 2.0  # the ticket is put before the job is submitted: it is there or taken
 STOP_POLL = 0.5  # seconds one wait on the stop event lasts (a cancel lands within it)
+STOP_WATCH_FAILURES = 6  # failed waits in a row (about 3 s) before the attempt stops itself
+STOPPED_BY_PLATFORM = "stopped by the platform"
+STOPPED_UNREACHABLE = "stopped: the worker lost contact with the Dask scheduler"
 
 
 class Outcome(StrEnum):
@@ -106,8 +110,13 @@ def run_job(request: JobRequest) -> JobResult:
     def ship(message: dict[str, Any]) -> None:
         worker.log_event(LOG_TOPIC, message)
 
+    from orchestrator.platform.executor.dask_plugin import worker_registry
+
+    registry = worker_registry(worker)
     try:
-        return asyncio.run(run_attempt(request, lambda: stop.wait(STOP_POLL), log_path, ship))
+        return asyncio.run(
+            run_attempt(request, lambda: stop.wait(STOP_POLL), log_path, ship, registry)
+        )
     finally:
         log_path.unlink(missing_ok=True)
 
@@ -117,6 +126,7 @@ async def run_attempt(
     wait_stop: Callable[[], bool],
     log_path: Path,
     ship: Callable[[dict[str, Any]], None],
+    registry: ProcessRegistry | None = None,
 ) -> JobResult:
     """Run the pipeline until it ends, the stop is set or its time runs out.
 
@@ -126,7 +136,7 @@ async def run_attempt(
     shipper = LogShipper(log_path, request.token, ship)
     shipping = asyncio.create_task(shipper.run())
     try:
-        outcome, reason = await _run(request, wait_stop, log_path)
+        outcome, reason = await _run(request, wait_stop, log_path, registry)
     finally:
         shipping.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -136,7 +146,10 @@ async def run_attempt(
 
 
 async def _run(
-    request: JobRequest, wait_stop: Callable[[], bool], log_path: Path
+    request: JobRequest,
+    wait_stop: Callable[[], bool],
+    log_path: Path,
+    registry: ProcessRegistry | None,
 ) -> tuple[Outcome, str | None]:
     workspace = Path(request.workspace)
     try:
@@ -146,7 +159,7 @@ async def _run(
         return Outcome.REFUSED, str(exc)
     context = JobContext(request.job_id, request.run_id, request.attempt, dict(request.parameters))
     running = asyncio.create_task(
-        run_pipeline(pipeline, context, workspace=workspace, log_path=log_path)
+        run_pipeline(pipeline, context, workspace=workspace, log_path=log_path, registry=registry)
     )
     watching = asyncio.create_task(_until_stopped(wait_stop))
     try:
@@ -164,20 +177,35 @@ async def _run(
         failure = running.result().failure
         return (Outcome.DONE, None) if failure is None else (Outcome.FAILED, failure)
     if watching in done:
-        append_note(log_path, "stopped by the platform")
-        return Outcome.STOPPED, "stopped by the platform"
+        reason = watching.result()
+        append_note(log_path, reason)
+        return Outcome.STOPPED, reason
     append_note(log_path, request.timeout_reason)
     return Outcome.TIMED_OUT, request.timeout_reason
 
 
-async def _until_stopped(wait_stop: Callable[[], bool]) -> None:
+async def _until_stopped(wait_stop: Callable[[], bool]) -> str:
+    """Return why the attempt must stop: the platform said so, or the scheduler is gone.
+
+    A job nobody can stop any more must not run on: after :data:`STOP_WATCH_FAILURES` failed
+    waits in a row (the worker lost the scheduler, or is closing) the attempt stops itself.
+    """
     # A thread of its own, left behind at the end rather than joined: its last wait may
     # take up to STOP_POLL, and the job's end must not wait for it.
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orchestrator-stop")
     loop = asyncio.get_running_loop()
+    failures = 0
     try:
-        while not await loop.run_in_executor(pool, wait_stop):
-            pass
+        while True:
+            try:
+                if await loop.run_in_executor(pool, wait_stop):
+                    return STOPPED_BY_PLATFORM
+                failures = 0
+            except Exception:
+                failures += 1
+                if failures >= STOP_WATCH_FAILURES:
+                    return STOPPED_UNREACHABLE
+                await asyncio.sleep(STOP_POLL)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
