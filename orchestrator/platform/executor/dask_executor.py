@@ -153,6 +153,7 @@ class DaskExecutor:
                 await self._serve(client)
             finally:
                 self._connected = False
+                self._view = ClusterView()  # status() must not show workers it cannot see
                 with contextlib.suppress(Exception):
                     await asyncio.shield(client.close())
                 if cluster is not None:
