@@ -9,6 +9,7 @@ runs twice; an orchestrator sweep with retries ends with exact attempts.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -16,6 +17,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -516,3 +518,32 @@ def test_a_lost_scheduler_fails_running_jobs_with_a_one_line_reason(
         if orphan is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(orphan, signal.SIGKILL)
+
+
+async def test_status_shows_the_workers_their_slots_and_the_dashboard(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    from orchestrator.platform.config import ExecutorKind, PlatformConfig
+    from orchestrator.platform.executor import make_executor
+    from orchestrator.platform.store.store import Store
+
+    config = PlatformConfig(
+        state_dir=tmp_path, executor=ExecutorKind.DASK, dask_scheduler=cluster.address
+    )
+    store = Store.open(tmp_path / "platform.db")
+    executor = make_executor(config, store)
+    running = asyncio.create_task(executor.run())
+    try:
+        deadline = time.monotonic() + START_WITHIN
+        while executor.status()["slots"] < 4:
+            assert time.monotonic() < deadline, executor.status()
+            await asyncio.sleep(0.05)
+        status = executor.status()
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        store.close()
+    assert (status["executor"], status["connected"], status["running"]) == ("dask", True, 0)
+    assert sorted((w["name"], w["slots"]) for w in status["workers"]) == [("w1", 2), ("w2", 2)]
+    assert status["dashboard"].startswith("http://127.0.0.1:")
