@@ -98,6 +98,8 @@ def run_job(request: JobRequest) -> JobResult:
     """Claim, run and report one attempt (the function the platform submits to Dask)."""
     from distributed import Event, get_client, get_worker
 
+    from orchestrator.platform.executor.dask_plugin import worker_registry  # needs Dask
+
     worker = get_worker()
     client = get_client()
     try:  # one round trip: the scheduler's queue_get, without creating the queue
@@ -110,9 +112,7 @@ def run_job(request: JobRequest) -> JobResult:
     def ship(message: dict[str, Any]) -> None:
         worker.log_event(LOG_TOPIC, message)
 
-    from orchestrator.platform.executor.dask_plugin import worker_registry
-
-    registry = worker_registry(worker)
+    registry = worker_registry(worker)  # the plugin kills these if the worker closes
     try:
         return asyncio.run(
             run_attempt(request, lambda: stop.wait(STOP_POLL), log_path, ship, registry)
