@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import ipaddress
 import os
 import sys
@@ -21,6 +22,7 @@ from orchestrator.platform.config import (
     SimDuration,
 )
 from orchestrator.platform.credentials import TOKEN_ENV, resolve_token
+from orchestrator.platform.executor.dask_address import parse_scheduler
 from orchestrator.platform.instance import PlatformBusyError, PlatformInfo, ServeLock
 from orchestrator.platform.server.app import serve as serve_platform
 from orchestrator.platform.server.chaos import ChaosSpec
@@ -32,6 +34,23 @@ def _sim_duration(_ctx: click.Context, _param: click.Parameter, value: str) -> S
         return SimDuration.parse(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
+
+
+def check_dask_options(scheduler: str | None) -> None:
+    """``--executor dask`` needs the ``dask`` extra and a scheduler address (exit 2 if not)."""
+    if importlib.util.find_spec("distributed") is None:
+        raise click.UsageError(
+            "--executor dask needs Dask: pip install 'orchestrator[dask]' (the dask extra)"
+        )
+    if not scheduler:
+        raise click.UsageError(
+            "--executor dask needs --dask-scheduler tcp://HOST:PORT (or DASK_SCHEDULER_ADDRESS),"
+            " or local:N to start N local workers"
+        )
+    try:
+        parse_scheduler(scheduler)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--dask-scheduler") from None
 
 
 def _chaos(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -101,7 +120,7 @@ def platform() -> None:
     type=click.Choice([k.value for k in ExecutorKind]),
     default=ExecutorKind.LOCAL.value,
     show_default=True,
-    help="Run jobs as local processes, or simulate them.",
+    help="Run jobs as local processes, simulate them, or run them on a Dask cluster.",
 )
 @click.option(
     "--workers",
@@ -125,6 +144,13 @@ def platform() -> None:
     help="Share of simulated jobs that fail.",
 )
 @click.option("--seed", type=int, default=None, help="Seed for simulate and chaos modes.")
+@click.option(
+    "--dask-scheduler",
+    default=None,
+    envvar="DASK_SCHEDULER_ADDRESS",
+    help="With --executor dask: tcp://HOST:PORT of the scheduler, or local:N to start "
+    "N local worker processes.",
+)
 @click.option(
     "--chaos",
     default=None,
@@ -158,6 +184,7 @@ def serve(
     sim_duration: SimDuration,
     sim_fail_rate: float,
     seed: int | None,
+    dask_scheduler: str | None,
     chaos: str | None,
     auth: str,
     strict_api: bool,
@@ -174,6 +201,8 @@ def serve(
             f"(127.0.0.1, ::1, localhost), not {host!r}"
         )
     configure_logging("info")
+    if executor == ExecutorKind.DASK.value:
+        check_dask_options(dask_scheduler)
     if auth_none:
         click.echo(
             "warning: --auth none: this platform takes requests without a token from any"
@@ -199,6 +228,7 @@ def serve(
         sim_duration=sim_duration,
         sim_fail_rate=sim_fail_rate,
         seed=seed,
+        dask_scheduler=dask_scheduler,
         chaos=chaos,
         auth_none=auth_none,
         strict_api=strict_api,

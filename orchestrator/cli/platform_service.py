@@ -139,8 +139,14 @@ def status_command(state_dir: Path, output: str) -> None:
     click.echo(f"endpoint  {info.url}")
     click.echo(f"pid       {info.pid} ({kind})")
     click.echo(f"uptime    {_duration(float(data['uptime'] or 0))}")
-    executor = data["executor"] or {}
-    click.echo("executor  " + ", ".join(f"{k} {v}" for k, v in dict(executor).items()))
+    executor = dict(data["executor"] or {})
+    workers = executor.pop("workers", None)
+    click.echo("executor  " + ", ".join(f"{k} {v}" for k, v in executor.items()))
+    for worker in workers or ():  # a Dask cluster: one line per worker
+        click.echo(
+            f"  worker {worker['name'] or worker['address']}: "
+            f"{worker['running']}/{worker['slots']} slots busy"
+        )
     click.echo(f"users     {data['users']} process(es) using it")
     jobs = dict(data["jobs"])
     click.echo("jobs      " + (", ".join(f"{v} {k}" for k, v in jobs.items()) or "none"))

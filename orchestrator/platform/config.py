@@ -13,10 +13,12 @@ from pathlib import Path
 
 
 class ExecutorKind(StrEnum):
-    """How jobs run: as real local processes, or simulated (tests, benchmarks)."""
+    """How jobs run: as real local processes, simulated (tests, benchmarks), or on a Dask
+    cluster's workers (``docs/platform-executor.md``, "The Dask executor")."""
 
     LOCAL = "local"
     SIMULATE = "simulate"
+    DASK = "dask"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ class PlatformConfig:
     sim_duration: SimDuration = SimDuration()
     sim_fail_rate: float = 0.0
     seed: int | None = None
+    dask_scheduler: str | None = None  # tcp://HOST:PORT, or local:N for a LocalCluster
     chaos: str | None = None
     max_body_bytes: int = 8 * 1024 * 1024
     max_root_fields: int = 1000

@@ -71,6 +71,7 @@ class LocalPlatform:
         sim_fail_rate: float | None = None,
         seed: int | None = None,
         chaos: str | None = None,
+        dask_scheduler: str | None = None,
         port: int = 0,
         host: str = "127.0.0.1",
         startup_timeout: float = 60.0,
@@ -88,6 +89,7 @@ class LocalPlatform:
         self.sim_fail_rate = sim_fail_rate
         self.seed = seed
         self.chaos = chaos
+        self.dask_scheduler = dask_scheduler
         self.port = port
         self.host = host
         self.startup_timeout = startup_timeout
@@ -115,6 +117,7 @@ class LocalPlatform:
             "--seed": self.seed,
             "--chaos": self.chaos,
             "--auth": self.auth,
+            "--dask-scheduler": self.dask_scheduler,
         }
         for flag, value in options.items():
             if value is not None:

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from orchestrator.platform.config import ExecutorKind, PlatformConfig
 from orchestrator.platform.executor.clock import FileClock, clock_from_environment
+from orchestrator.platform.executor.dask_address import parse_scheduler
 from orchestrator.platform.executor.job_store import JobStore
 from orchestrator.platform.executor.local import LocalExecutor
 from orchestrator.platform.executor.process_registry import ProcessRegistry
@@ -64,6 +65,15 @@ def make_executor(config: PlatformConfig, store: Store) -> Executor:
             seed=config.seed,
         )
         runner = SimulateExecutor(jobs, SimPlanner(settings))
+    elif config.executor is ExecutorKind.DASK:
+        from orchestrator.platform.executor.dask_executor import DaskExecutor
+
+        runner = DaskExecutor(
+            jobs,
+            scheduler=parse_scheduler(config.dask_scheduler or ""),
+            workspace=config.workspace.resolve(),
+            log_dir=(config.state_dir / "logs").resolve(),
+        )
     else:
         runner = LocalExecutor(
             jobs,

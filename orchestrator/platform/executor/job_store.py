@@ -21,7 +21,14 @@ from orchestrator.platform.store.model import (
 )
 from orchestrator.platform.store.store import JobChanges, Store
 
-__all__ = ["SCHEDULED_JOB_ID", "SCHEDULED_RUN_TIME", "Finish", "JobStore", "Rerun"]
+__all__ = [
+    "SCHEDULED_JOB_ID",
+    "SCHEDULED_RUN_TIME",
+    "Finish",
+    "JobStore",
+    "Rerun",
+    "attempt_ending",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +37,19 @@ class Rerun:
 
     job_id: str
     reason: str
+
+
+def attempt_ending(job: JobRow, failure: str | None) -> Finish | Rerun:
+    """How an attempt of ``job`` that ended on its own (``failure`` None: all tasks passed)
+    ends the job: done, a rerun while its ``maxRetries`` lasts, or failed."""
+    if failure is None:
+        return Finish(job.id, JobStatus.DONE)
+    attempt = job.retries + 1
+    if job.retries < max(job.spec.max_retries or 0, 0):
+        return Rerun(job.id, f"attempt {attempt} failed ({failure}); rerunning")
+    if attempt > 1:
+        return Finish(job.id, JobStatus.FAILED, f"{failure} (attempt {attempt})")
+    return Finish(job.id, JobStatus.FAILED, failure)
 
 
 class JobStore:
@@ -54,9 +74,13 @@ class JobStore:
                 changed += self.store.requeue(rerun.job_id, rerun.reason)
         return changed
 
-    def set_output(self, job_id: str, output: str) -> None:
-        """Record where the job's log is (the job's ``output`` field)."""
-        self.store.update_job(job_id, JobChanges(columns=(("output", output),)))
+    def set_output(self, job_id: str, output: str, dask_dashboard_url: str | None = None) -> None:
+        """Record where the job's log is (the job's ``output`` field) and, on a Dask
+        cluster, its dashboard (``daskDashboardUrl``)."""
+        columns: tuple[tuple[str, str], ...] = (("output", output),)
+        if dask_dashboard_url is not None:
+            columns += (("daskDashboardUrl", dask_dashboard_url),)
+        self.store.update_job(job_id, JobChanges(columns=columns))
 
     def set_output_notebooks(self, job_id: str, path: str) -> None:
         """Record where the job's executed notebooks are (``outputNotebooksPath``)."""

@@ -18,7 +18,7 @@ from pathlib import Path
 import structlog
 
 from orchestrator.platform.executor.deadlines import job_deadline
-from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun
+from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun, attempt_ending
 from orchestrator.platform.executor.pipeline import PipelineError, load_job_pipeline
 from orchestrator.platform.executor.process_registry import ProcessRegistry
 from orchestrator.platform.executor.task_runner import JobContext, append_note, run_pipeline
@@ -161,11 +161,4 @@ class LocalExecutor:
         result = await run_pipeline(
             pipeline, context, workspace=self.workspace, log_path=log_path, registry=self.registry
         )
-        if result.failure is None:
-            return Finish(job.id, JobStatus.DONE)
-        max_retries = max(job.spec.max_retries or 0, 0)
-        if job.retries < max_retries:
-            return Rerun(job.id, f"attempt {attempt} failed ({result.failure}); rerunning")
-        if attempt > 1:
-            return Finish(job.id, JobStatus.FAILED, f"{result.failure} (attempt {attempt})")
-        return Finish(job.id, JobStatus.FAILED, result.failure)
+        return attempt_ending(job, result.failure)

@@ -4,7 +4,7 @@ then the job runner and the cron scheduler side by side, both woken by every ``n
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from orchestrator.platform.executor.job_store import JobStore
 from orchestrator.platform.executor.process_registry import ProcessRegistry
@@ -24,6 +24,15 @@ class JobRunner(Protocol):
         ...
 
 
+@runtime_checkable
+class ReportsStatus(Protocol):
+    """A runner that can say more about itself than its kind (the Dask executor)."""
+
+    def status(self) -> dict[str, Any]:
+        """Workers, slots, dashboard..."""
+        ...
+
+
 class ExecutorService:
     """Recovery, then ``runner`` and ``scheduler`` until cancelled."""
 
@@ -34,7 +43,7 @@ class ExecutorService:
         scheduler: CronScheduler,
         registry: ProcessRegistry | None,
         *,
-        kind: str = "",
+        kind: str = "local",
         slots: int = 0,
     ) -> None:
         self.jobs = jobs
@@ -44,13 +53,12 @@ class ExecutorService:
         self.kind = kind
         self.slots = slots
 
-    def status(self) -> dict[str, object]:
+    def status(self) -> dict[str, Any]:
         """The executor's kind and slots (jobs at once; 0: unbounded), for ``platform status``.
-        A runner with more to say (workers) offers its own ``status()``, merged in."""
-        extra = getattr(self.runner, "status", None)
-        details: dict[str, object] = {"kind": self.kind, "slots": self.slots}
-        if callable(extra):
-            details.update(extra())
+        A runner with more to say (Dask: workers, slots, dashboard) reports it, merged in."""
+        details: dict[str, Any] = {"kind": self.kind, "slots": self.slots}
+        if isinstance(self.runner, ReportsStatus):
+            details.update(self.runner.status())
         return details
 
     def schedules(self) -> list[dict[str, object]]:

@@ -1,0 +1,549 @@
+"""``--executor dask`` against a real Dask cluster: a ``dask scheduler`` and two ``dask worker``
+processes from the project's environment on 127.0.0.1, and the real platform talking to them.
+
+Jobs spread over both workers (each task writes its worker's pid: a task's parent is the
+worker), parameters arrive, ``depends_on`` holds and logs come home; a cancel kills the job's
+processes on its worker; a worker killed mid-job fails its job with "worker lost" and nothing
+runs twice; an orchestrator sweep with retries ends with exact attempts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+import pytest
+from test_exec_integration import Api, PlatformFactory, group_alive, wait_until, write
+
+from orchestrator.api import PlatformClient
+from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
+from orchestrator.platform.launcher import LocalPlatform
+
+distributed = pytest.importorskip("distributed")
+
+pytestmark = pytest.mark.integration
+
+BIN = Path(sys.executable).parent
+START_WITHIN = 60.0  # a loaded CI machine starts Python processes slowly
+
+
+@dataclass
+class Cluster:
+    """A scheduler and its workers, as subprocesses of the test."""
+
+    directory: Path
+    address: str = ""
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def spawn(self, *args: str, log: str) -> subprocess.Popen[bytes]:
+        with (self.directory / log).open("ab") as out:
+            process = subprocess.Popen(
+                [str(BIN / "dask"), *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.directory,
+                start_new_session=True,
+            )
+        self.processes.append(process)
+        return process
+
+    def start_scheduler(self) -> None:
+        scheduler_file = self.directory / "scheduler.json"
+        self.spawn(
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--dashboard-address",
+            "127.0.0.1:0",
+            "--scheduler-file",
+            str(scheduler_file),
+            log="scheduler.log",
+        )
+        wait_until(scheduler_file.exists, within=START_WITHIN)
+        wait_until(lambda: bool(scheduler_file.read_text().strip()), within=START_WITHIN)
+        self.address = json.loads(scheduler_file.read_text())["address"]
+
+    def start_worker(self, name: str, slots: int) -> None:
+        self.workers[name] = self.spawn(
+            "worker",
+            self.address,
+            "--host",
+            "127.0.0.1",
+            "--no-dashboard",
+            "--no-nanny",  # the worker process is the tasks' parent: its pid is theirs
+            "--nthreads",
+            str(slots),
+            "--resources",
+            f"job-slots={slots}",
+            "--name",
+            name,
+            "--local-directory",
+            str(self.directory / name),
+            log=f"{name}.log",
+        )
+
+    def wait_for_workers(self, count: int) -> None:
+        with distributed.Client(self.address, timeout=START_WITHIN) as client:
+            client.wait_for_workers(count, timeout=START_WITHIN)
+
+    def pids(self) -> dict[int, str]:
+        return {process.pid: name for name, process in self.workers.items()}
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def start_cluster(directory: Path, slots: int, workers: int = 2) -> Cluster:
+    directory.mkdir(parents=True, exist_ok=True)
+    cluster = Cluster(directory)
+    try:
+        cluster.start_scheduler()
+        for number in range(1, workers + 1):
+            cluster.start_worker(f"w{number}", slots)
+        cluster.wait_for_workers(workers)
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A scheduler and two workers of two job slots each, shared by the tests of this file."""
+    started = start_cluster(tmp_path_factory.mktemp("dask"), slots=2)
+    yield started
+    started.stop()
+
+
+@dataclass
+class DaskPlatform:
+    """One platform on the shared cluster, with its workspace (tests use distinct files)."""
+
+    platform: LocalPlatform
+    workspace: Path
+    api: Api
+
+
+@pytest.fixture(scope="module")
+def shared(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaskPlatform]:
+    """The platform on the shared cluster, started once for the tests of this file."""
+    base = tmp_path_factory.mktemp("dask-platform")
+    workspace = base / "workspace"
+    (workspace / "out").mkdir(parents=True)
+    platform = LocalPlatform(
+        db=base / "platform.db",
+        state_dir=base / "state",
+        workspace=workspace,
+        token=secrets.token_urlsafe(16),
+        executor="dask",
+        dask_scheduler=cluster.address,
+    )
+    platform.start()
+    yield DaskPlatform(platform, workspace, Api(platform))
+    platform.stop()
+
+
+@pytest.fixture
+def on_dask(shared: DaskPlatform) -> Api:
+    return shared.api
+
+
+@pytest.fixture
+def workspace(shared: DaskPlatform) -> Path:
+    return shared.workspace
+
+
+SPREAD_PIPELINE = """
+pipeline:
+  name: spread
+  tasks:
+    - {name: first, type: bash script, bash_script_path: first.sh}
+    - {name: side, type: py, py_path: side.py, depends_on: []}
+    - {name: second, type: py, py_path: second.py, depends_on: [first, side]}
+"""
+FIRST_SH = """
+echo "$PPID" > "out/$HYPERPLANE_JOB_ID.first"
+echo "first saw N=$HYPERPLANE_JOB_PARAMETER_N"
+sleep 0.3
+"""
+SIDE_PY = """
+import os
+import secrets
+open(f"out/{os.environ['HYPERPLANE_JOB_ID']}.side", "w").write(str(os.getppid()))
+"""
+SECOND_PY = """
+import os, sys
+job = os.environ["HYPERPLANE_JOB_ID"]
+for before in ("first", "side"):  # depends_on: both ran to their end already
+    if not os.path.exists(f"out/{job}.{before}"):
+        sys.exit(f"{before} has not run")
+n = os.environ["HYPERPLANE_JOB_PARAMETER_N"]
+open(f"out/{job}.second", "w").write(f"{os.getppid()} {n}")
+print(f"second done for N={n}")
+"""
+
+
+def test_twenty_jobs_spread_over_both_workers_with_parameters_dag_and_logs(
+    on_dask: Api, cluster: Cluster, workspace: Path
+) -> None:
+    write(workspace, "spread.yaml", SPREAD_PIPELINE)
+    write(workspace, "first.sh", FIRST_SH)
+    write(workspace, "side.py", SIDE_PY)
+    write(workspace, "second.py", SECOND_PY)
+    ids = {on_dask.create("spread.yaml", [("n", str(n))]): n for n in range(20)}
+    jobs = {job_id: on_dask.final(job_id, within=120) for job_id in ids}
+    assert {job["status"] for job in jobs.values()} == {"done"}, jobs
+    worker_pids = cluster.pids()
+    used: Counter[str] = Counter()
+    for job_id, n in ids.items():
+        pid, seen_n = (workspace / "out" / f"{job_id}.second").read_text().split()
+        assert seen_n == str(n)
+        assert (workspace / "out" / f"{job_id}.first").read_text().strip() == pid
+        assert (workspace / "out" / f"{job_id}.side").read_text() == pid
+        used[worker_pids[int(pid)]] += 1  # a KeyError: not a worker of this cluster
+        log = Path(jobs[job_id]["output"]).read_text()
+        assert f"first saw N={n}" in log
+        assert f"second done for N={n}" in log
+        assert "task 'second' ended with code 0" in log
+    assert set(used) == {"w1", "w2"}, used
+    dashboard = on_dask.call(
+        "query ($id: String!) { pipelineJob(where: {id: $id}) { daskDashboardUrl } }",
+        {"id": next(iter(ids))},
+    )["pipelineJob"]["daskDashboardUrl"]
+    assert dashboard.startswith("http://127.0.0.1:") and dashboard.endswith("/status")
+
+
+def test_a_failing_task_fails_the_job_with_its_reason(on_dask: Api, workspace: Path) -> None:
+    write(workspace, "bad.sh", "echo doomed >&2\nexit 7\n")
+    write(
+        workspace,
+        "bad.yaml",
+        "pipeline: {name: bad, tasks: [{name: b, type: bash script, bash_script_path: bad.sh}]}\n",
+    )
+    job = on_dask.final(on_dask.create("bad.yaml"), within=60)
+    assert job["status"] == "failed"
+    assert job["statusReason"] == "task 'b' (bash script) exited with code 7"
+    assert "doomed" in Path(job["output"]).read_text()
+
+
+SLEEPER_SH = """
+echo "$$" > "out/$HYPERPLANE_JOB_ID.pgid"
+echo "$PPID" > "out/$HYPERPLANE_JOB_ID.worker"
+echo run >> "out/$HYPERPLANE_JOB_ID.runs"
+sleep 120
+"""
+OK_YAML = "pipeline: {name: ok, tasks: [{name: ok, type: bash script, bash_script_path: ok.sh}]}\n"
+SLEEPER_YAML = (
+    "pipeline: {name: s, tasks: [{name: s, type: bash script, bash_script_path: s.sh}]}\n"
+)
+
+
+def test_cancel_kills_the_running_job_on_its_worker(on_dask: Api, workspace: Path) -> None:
+    write(workspace, "s.sh", SLEEPER_SH)
+    write(workspace, "s.yaml", SLEEPER_YAML)
+    (workspace / "out").mkdir(exist_ok=True)
+    job_id = on_dask.create("s.yaml")
+    pgid_file = workspace / "out" / f"{job_id}.pgid"
+    wait_until(lambda: pgid_file.exists() and pgid_file.read_text().strip() != "", within=60)
+    pgid = int(pgid_file.read_text())
+    assert group_alive(pgid)
+    on_dask.call(
+        """mutation ($id: String!) { updatePipelineJob(where: {id: $id},
+           data: {status: {set: "cancelled"}}) { id } }""",
+        {"id": job_id},
+    )
+    wait_until(lambda: not group_alive(pgid), within=30)
+    assert on_dask.job(job_id)["status"] == "cancelled"
+    log = Path(on_dask.job(job_id)["output"])
+    wait_until(lambda: log.exists() and "stopped by the platform" in log.read_text(), within=30)
+
+
+def test_active_timeout_is_enforced_on_the_worker(on_dask: Api, workspace: Path) -> None:
+    write(workspace, "s.sh", SLEEPER_SH)
+    write(workspace, "s.yaml", SLEEPER_YAML)
+    job_id = on_dask.create("s.yaml", activeTimeout=2)
+    job = on_dask.final(job_id, within=60)
+    assert job["status"] == "timed out"
+    assert job["statusReason"] == "timed out: activeTimeout of 2 s since the job started ran out"
+    wait_until(lambda: not group_alive(int((workspace / "out" / f"{job_id}.pgid").read_text())))
+    assert "activeTimeout of 2 s" in Path(job["output"]).read_text()
+
+
+def test_local_n_starts_its_own_workers(platform_factory: PlatformFactory, tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"  # the platform_factory fixture's workspace
+    write(workspace, "ok.sh", 'echo "on $PPID"\n')
+    write(workspace, "ok.yaml", OK_YAML)
+    api = Api(platform_factory(executor="dask", dask_scheduler="local:1"))
+    job = api.final(api.create("ok.yaml"), within=90)
+    assert job["status"] == "done", job
+    worker_pid = int(Path(job["output"]).read_text().split("on ")[1].split()[0])
+    assert worker_pid != os.getpid()  # a worker process of the platform's LocalCluster
+
+
+def test_a_worker_killed_mid_job_fails_it_as_worker_lost_and_nothing_runs_twice(
+    on_dask: Api, cluster: Cluster, workspace: Path
+) -> None:
+    write(workspace, "s.sh", SLEEPER_SH)
+    write(workspace, "s.yaml", SLEEPER_YAML)
+    write(workspace, "ok.sh", "echo fine\n")
+    write(workspace, "ok.yaml", OK_YAML)
+    out = workspace / "out"
+    job_id = on_dask.create("s.yaml")
+    worker_file = out / f"{job_id}.worker"
+    wait_until(lambda: worker_file.exists() and worker_file.read_text().strip() != "", within=60)
+    orphan = int((out / f"{job_id}.pgid").read_text())
+    worker_pid = int(worker_file.read_text())
+    victim = cluster.pids()[worker_pid]
+    try:
+        os.kill(worker_pid, signal.SIGKILL)
+        cluster.workers[victim].wait()
+        job = on_dask.final(job_id, within=60)
+        assert (job["status"], job["statusReason"]) == ("failed", "worker lost")
+        assert "worker lost" in Path(job["output"]).read_text()
+        # the cluster goes on with the surviving worker; the lost attempt never comes back
+        survivor = on_dask.final(on_dask.create("ok.yaml"), within=60)
+        assert survivor["status"] == "done", survivor
+        assert (out / f"{job_id}.runs").read_text() == "run\n"
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # a SIGKILLed worker cannot kill it
+            os.killpg(orphan, signal.SIGKILL)
+        cluster.start_worker(victim, slots=2)  # the other tests of this file expect two
+        cluster.wait_for_workers(2)
+
+
+def test_a_worker_that_closes_kills_its_jobs_processes_even_with_no_platform_left(
+    platform_factory: PlatformFactory, cluster: Cluster, tmp_path: Path
+) -> None:
+    """The worker plugin: no stop event can come (the platform is gone), the worker closes."""
+    workspace = tmp_path / "workspace"  # the platform_factory fixture's workspace
+    write(workspace, "s.sh", SLEEPER_SH)
+    write(workspace, "s.yaml", SLEEPER_YAML)
+    (workspace / "out").mkdir()
+    platform = platform_factory(executor="dask", dask_scheduler=cluster.address)
+    job_id = Api(platform).create("s.yaml")
+    worker_file = workspace / "out" / f"{job_id}.worker"
+    wait_until(lambda: worker_file.exists() and worker_file.read_text().strip() != "", within=60)
+    pgid = int((workspace / "out" / f"{job_id}.pgid").read_text())
+    victim = cluster.pids()[int(worker_file.read_text())]
+    platform.kill()
+    try:
+        cluster.workers[victim].terminate()  # SIGTERM: the worker closes, its plugin runs
+        wait_until(lambda: not group_alive(pgid), within=30)
+        cluster.workers[victim].wait(30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+        cluster.start_worker(victim, slots=2)  # the other tests of this file expect two
+        cluster.wait_for_workers(2)
+
+
+def test_a_second_run_of_one_attempt_finds_no_ticket_and_runs_nothing(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """What Dask does after a worker loss (run the task again), done by hand: it must not run."""
+    from orchestrator.platform.executor.dask_job import JobRequest, Outcome, run_job
+
+    workspace = tmp_path / "claim"
+    write(workspace, "count.sh", "echo run >> runs.txt\n")
+    write(
+        workspace,
+        "count.yaml",
+        "pipeline: {name: c, tasks: [{name: c, type: bash script, bash_script_path: count.sh}]}\n",
+    )
+    request = JobRequest(
+        token="claim-test-1",
+        job_id="job-1",
+        run_id="run-1",
+        attempt=1,
+        parameters=(),
+        pipeline_yaml_path="count.yaml",
+        workspace=str(workspace),
+        seconds_left=None,
+    )
+    with distributed.Client(cluster.address, timeout=START_WITHIN) as client:
+        queue = distributed.Queue(request.claim_queue, client=client)
+        queue.put(request.token)
+        first = client.submit(run_job, request, pure=False).result(timeout=60)
+        second = client.submit(run_job, request, pure=False).result(timeout=60)
+        queue.close()
+    assert first.outcome is Outcome.DONE
+    assert second.outcome is Outcome.UNCLAIMED
+    assert (workspace / "runs.txt").read_text() == "run\n"
+
+
+SWEEP = """\
+version: 1
+name: dask-sweep
+defaults:
+  pipelineYamlPath: flaky.yaml
+  timeout: 120
+jobs:
+  - name: "third-time-{{ i }}"
+    matrix: {i: [1, 2, 3]}
+    maxRetries: 3
+  - name: never
+    maxRetries: 1
+    parameters: {NEVER: "yes"}
+policy:
+  maxInFlight: 4
+  retry: {backoff: 0.05s, maxBackoff: 0.1s}
+"""
+FLAKY_SH = """
+echo "attempt $HYPERPLANE_JOB_PARAMETER_ORCHESTRATOR_ATTEMPT"
+[ -n "$HYPERPLANE_JOB_PARAMETER_NEVER" ] && exit 3
+[ "$HYPERPLANE_JOB_PARAMETER_ORCHESTRATOR_ATTEMPT" -ge 3 ] || exit 1
+"""
+
+
+def test_an_orchestrator_sweep_with_retries_ends_with_exact_attempts(
+    shared: DaskPlatform, workspace: Path, tmp_path: Path
+) -> None:
+    platform = shared.platform
+    write(workspace, "flaky.sh", FLAKY_SH)
+    write(
+        workspace,
+        "flaky.yaml",
+        "pipeline: {name: f, tasks: [{name: f, type: bash script, bash_script_path: flaky.sh}]}\n",
+    )
+    manifest = tmp_path / "sweep.yaml"
+    manifest.write_text(SWEEP)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHESTRATOR_")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestrator",
+            "run",
+            str(manifest),
+            "--endpoint",
+            platform.url,
+            "--token",
+            platform.token,
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    summary = json.loads([ln for ln in result.stdout.splitlines() if ln.startswith("{")][-1])
+    assert (summary["jobs"], summary["done"], summary["failed"]) == (4, 3, 1)
+    assert summary["attempts"] == 3 * 3 + 2
+
+    async def find() -> list:
+        async with PlatformClient(platform.url, platform.token) as client:
+            return await client.find_jobs({RUN_LABEL: summary["run"]})
+
+    jobs = anyio.run(find)
+    counts = Counter((j.parameters[JOB_LABEL], j.parameters[ATTEMPT_LABEL]) for j in jobs)
+    assert len(jobs) == 11 and set(counts.values()) == {1}  # no attempt ran twice
+    never = sorted(attempt for key, attempt in counts if "never" in key)
+    assert never == ["1", "2"]
+
+
+def test_a_platform_shutdown_stops_its_jobs_on_the_workers(
+    platform_factory: PlatformFactory, cluster: Cluster, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "workspace"  # the platform_factory fixture's workspace
+    write(workspace, "s.sh", SLEEPER_SH)
+    write(workspace, "s.yaml", SLEEPER_YAML)
+    (workspace / "out").mkdir()
+    platform = platform_factory(executor="dask", dask_scheduler=cluster.address)
+    api = Api(platform)
+    job_id = api.create("s.yaml")
+    pgid_file = workspace / "out" / f"{job_id}.pgid"
+    wait_until(lambda: pgid_file.exists() and pgid_file.read_text().strip() != "", within=60)
+    platform.stop()
+    wait_until(lambda: not group_alive(int(pgid_file.read_text())), within=30)
+    restarted = Api(platform_factory(db=platform.db, state_dir=platform.state_dir))
+    job = restarted.job(job_id)
+    assert job["status"] == "failed"
+    assert "shut down" in job["statusReason"]
+
+
+def test_a_lost_scheduler_fails_running_jobs_with_a_one_line_reason(
+    platform_factory: PlatformFactory, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "workspace"  # the platform_factory fixture's workspace
+    write(workspace, "s.sh", SLEEPER_SH)
+    write(workspace, "s.yaml", SLEEPER_YAML)
+    (workspace / "out").mkdir()
+    cluster = start_cluster(tmp_path / "doomed", slots=1, workers=1)
+    orphan = None
+    try:
+        api = Api(platform_factory(executor="dask", dask_scheduler=cluster.address))
+        job_id = api.create("s.yaml")
+        pgid_file = workspace / "out" / f"{job_id}.pgid"
+        wait_until(lambda: pgid_file.exists() and pgid_file.read_text().strip() != "", within=60)
+        orphan = int(pgid_file.read_text())
+        scheduler = cluster.processes[0]
+        scheduler.kill()
+        scheduler.wait()
+        job = api.final(job_id, within=60)
+        assert job["status"] == "failed"
+        assert job["statusReason"] == (
+            "worker lost: the platform lost its connection to the Dask scheduler"
+        )
+    finally:
+        cluster.stop()
+        if orphan is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(orphan, signal.SIGKILL)
+
+
+async def test_status_shows_the_workers_their_slots_and_the_dashboard(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    from orchestrator.platform.config import ExecutorKind, PlatformConfig
+    from orchestrator.platform.executor import make_executor
+    from orchestrator.platform.store.store import Store
+
+    config = PlatformConfig(
+        state_dir=tmp_path, executor=ExecutorKind.DASK, dask_scheduler=cluster.address
+    )
+    store = Store.open(tmp_path / "platform.db")
+    executor = make_executor(config, store)
+    running = asyncio.create_task(executor.run())
+    try:
+        deadline = time.monotonic() + START_WITHIN
+        while executor.status()["slots"] < 4:
+            assert time.monotonic() < deadline, executor.status()
+            await asyncio.sleep(0.05)
+        status = executor.status()
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        store.close()
+    assert (status["kind"], status["connected"], status["running"]) == ("dask", True, 0)
+    assert sorted((w["name"], w["slots"]) for w in status["workers"]) == [("w1", 2), ("w2", 2)]
+    assert status["dashboard"].startswith("http://127.0.0.1:")
