@@ -11,10 +11,8 @@ from typing import Any
 
 import click
 
-from orchestrator.api.errors import AuthenticationError, PermanentError, TransientError
-from orchestrator.engine.connection import EndpointError
-from orchestrator.engine.events import EXIT_DONE, EXIT_JOB_FAILED, EXIT_PLATFORM, EXIT_USAGE
-from orchestrator.ledger import RunLockedError, RunNotFoundError
+from orchestrator.cli.run_options import usage_errors
+from orchestrator.engine.events import EXIT_DONE, EXIT_JOB_FAILED, EXIT_USAGE
 from orchestrator.ops.records import CancelReport, Job, Session
 from orchestrator.ops.where_terms import WhereError
 
@@ -27,25 +25,14 @@ OUTPUT_OPTION = click.option(
 
 @contextmanager
 def bulk_errors() -> Iterator[None]:
-    """Platform unreachable or token refused: exit 3; anything the user must fix: exit 2.
-    One line each, never a traceback."""
-    try:
-        yield
-    except AuthenticationError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_PLATFORM)
-    except TransientError as exc:
-        click.echo(f"error: platform unreachable: {exc}", err=True)
-        sys.exit(EXIT_PLATFORM)
-    except (
-        PermanentError,
-        EndpointError,
-        WhereError,
-        RunNotFoundError,
-        RunLockedError,
-    ) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+    """Platform unreachable or token refused: exit 3; anything the user must fix (a bad
+    ``--where`` term too): exit 2. One line each, never a traceback."""
+    with usage_errors():
+        try:
+            yield
+        except WhereError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
 
 
 def age_text(seconds: float | None) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from orchestrator.api.errors import AuthenticationError, PermanentError
+from orchestrator.api.errors import AuthenticationError, PermanentError, TransientError
 from orchestrator.api.tokens import TokenSource, token_source
 from orchestrator.cli.contexts import CONTEXT_OPTION
 from orchestrator.cli.manifest_commands import ALLOW_OUTSIDE_OPTION, ManifestProblem
@@ -178,8 +178,9 @@ class DriveSettings(ConnectionSettings):
 
 @contextmanager
 def usage_errors() -> Iterator[None]:
-    """Problems the user must fix: message on stderr, exit 2 (the state dir's problems too:
-    ``state_dir_errors``)."""
+    """Every failure a command can meet, as one line and its exit code: the user must fix it
+    (2; the state dir's problems too: ``state_dir_errors``), or the platform is unreachable
+    or refused the token (3). The one error mapper of the CLI."""
     try:
         with state_dir_errors():
             yield
@@ -188,6 +189,9 @@ def usage_errors() -> Iterator[None]:
         sys.exit(EXIT_USAGE)
     except AuthenticationError as exc:  # refused token, or no token to be had: exit 3
         click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_PLATFORM)
+    except TransientError as exc:  # the client's retries ran out
+        click.echo(f"error: the platform is unreachable, try again later: {exc}", err=True)
         sys.exit(EXIT_PLATFORM)
     except (
         RunNotFoundError,

@@ -8,7 +8,6 @@ code (2 usage, 3 platform unreachable or token refused).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,9 +17,8 @@ from typing import Any
 import anyio
 import click
 
-from orchestrator.api import AuthenticationError, PlatformClient, TransientError
+from orchestrator.api import PlatformClient
 from orchestrator.cli.run_options import STATE_DIR_OPTION, usage_errors
-from orchestrator.engine.events import EXIT_PLATFORM
 from orchestrator.engine.job_views import JobView, jobs_from_ledger
 from orchestrator.engine.server_views import (
     counts_from_views,
@@ -153,8 +151,4 @@ def _server_view(run_id: str, views: list[JobView]) -> RunView:
 def view_errors() -> Iterator[None]:
     """Usage problems exit 2; an unreachable platform or a refused token exits 3."""
     with usage_errors():
-        try:
-            yield
-        except (AuthenticationError, TransientError) as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_PLATFORM)
+        yield

@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bulk_helpers import create, job, statuses
 from run_helpers import attempt_counts, cli, connection, server_jobs, write_manifest
 
+from orchestrator.api.model import JobStatus
 from orchestrator.ledger import Ledger, RunState
 from orchestrator.manifest import JobSpec, Policy
 
@@ -165,13 +167,14 @@ def test_a_prompt_without_a_terminal_says_pass_yes(platform: Any, tmp_path: Path
     )
     # nothing matches, so nothing to ask: the command ends without a prompt
     assert platform_job.returncode == 0, platform_job.stderr
-    run_id = make_ledger(state, jobs=0)
+    (scheduled,) = create(platform, [job(schedule="0 3 * * *")])  # stays "scheduled"
     for stdin in ("", None):
-        argv = ["cancel", run_id, *connection(platform, state)]
+        argv = ["cancel", "--scheduled", *connection(platform, state)]
         result = _closed_stdin(argv) if stdin is None else cli(*argv, input=stdin)
         no_traceback(result)
         assert result.returncode == 2, result.stderr
         assert "stdin is not a terminal; pass --yes" in result.stderr
+    assert statuses(platform, [scheduled]) == [JobStatus.SCHEDULED]  # nothing was cancelled
 
 
 def _closed_stdin(argv: list[Any]) -> subprocess.CompletedProcess[str]:
