@@ -11,6 +11,7 @@ from orchestrator.manifest.model import JobSpec, Policy
 LOST_REASON_MARKERS = (
     "found orphaned at restart",  # the local platform died while the job ran
     "the platform shut down while this job was running",  # it was stopped under the job
+    "worker lost",  # the Dask executor: the worker running it left the cluster
 )
 """Words in a failed attempt's reason that say its platform lost it (not the job's fault).
 
