@@ -73,6 +73,8 @@ _TRANSIENT_CODES = _INTERNAL_CODES | {
     "UNAVAILABLE",
     "TRANSIENT",
 }
+# Server-side failures that may say the whole request was rolled back.
+_ROLLBACK_CODES = _INTERNAL_CODES | {"TIMEOUT"}
 # Throttling answers are given instead of executing the request.
 _THROTTLE_CODES = frozenset({"TOO_MANY_REQUESTS", "RATE_LIMITED", "THROTTLED"})
 _AUTH_CODES = frozenset({"UNAUTHENTICATED", "UNAUTHORIZED", "FORBIDDEN"})
@@ -155,13 +157,13 @@ def classify_graphql_error(error: Mapping[str, Any]) -> FailureKind:
 def rolled_back(errors: Sequence[Mapping[str, Any]]) -> bool:
     """The server says the request's transaction was rolled back: nothing of it was kept.
 
-    Only an internal error can say so (``extensions.rolledBack: true``, as the local
-    platform answers a mutation that failed unexpectedly).
+    Only a server-side failure can say so (``extensions.rolledBack: true``, as the local
+    platform answers a mutation that failed unexpectedly or ran out of its time budget).
     """
     for error in errors:
         extensions = error.get("extensions")
         if (
-            error_code(error) in _INTERNAL_CODES
+            error_code(error) in _ROLLBACK_CODES
             and isinstance(extensions, Mapping)
             and extensions.get("rolledBack") is True
         ):

@@ -217,8 +217,15 @@ def test_an_internal_error_the_server_rolled_back_certainly_did_not_execute() ->
     assert rolled_back([ROLLED_BACK]) and not rolled_back([INTERNAL])
 
 
-def test_only_an_internal_error_can_claim_a_rollback() -> None:
-    claim = {"message": "x", "extensions": {"code": "TIMEOUT", "rolledBack": True}}
+def test_a_request_stopped_by_the_servers_time_budget_and_rolled_back_did_not_execute() -> None:
+    timed_out = {"message": "x", "extensions": {"code": "TIMEOUT", "rolledBack": True}}
+    failure = classify(Reply(status=200, errors=(timed_out,)))
+    assert failure is not None and failure.retryable
+    assert not failure.executed_possibly
+
+
+def test_only_a_server_failure_can_claim_a_rollback() -> None:
+    claim = {"message": "x", "extensions": {"code": "SERVICE_UNAVAILABLE", "rolledBack": True}}
     assert not rolled_back([claim])
     failure = classify(Reply(status=200, errors=(claim,)))
     assert failure is not None and failure.executed_possibly
