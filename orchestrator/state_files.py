@@ -67,6 +67,9 @@ def open_private(path: Path, mode: str = "ab") -> IO[bytes]:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Replace the content of ``path`` with ``text`` (a pid file), the file mode 0600."""
-    with open_private(path, "wb") as handle:
+    """Replace ``path`` with a file (mode 0600) holding ``text``, atomically: a reader sees
+    the old content or the new, never half of it."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    with open_private(temporary, "wb") as handle:
         handle.write(text.encode())
+    os.replace(temporary, path)

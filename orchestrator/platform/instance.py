@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from orchestrator.state_files import private_dir, private_file, write_private
+
 LOCK_FILE = "platform.lock"
 INFO_FILE = "platform.json"
 USERS_DIR = "platform-users"
@@ -70,8 +72,8 @@ class ServeLock:
     def acquire(self, wait: float = 0.0) -> None:
         """Take the lock, waiting up to ``wait`` seconds for a platform that is leaving;
         raises :class:`PlatformBusyError` naming the platform that holds it."""
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        handle = (self.state_dir / LOCK_FILE).open("a+")
+        private_dir(self.state_dir)
+        handle = private_file(self.state_dir / LOCK_FILE).open("a+")
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -87,7 +89,7 @@ class ServeLock:
 
     def publish(self, info: PlatformInfo) -> None:
         """Write ``platform.json`` (mode 0600) once the platform accepts requests."""
-        _write_private(self.state_dir / INFO_FILE, json.dumps(info.to_json()))
+        write_private(self.state_dir / INFO_FILE, json.dumps(info.to_json()))
 
     def release(self) -> None:
         """Remove ``platform.json`` and drop the lock."""
@@ -152,8 +154,8 @@ def _lock_held(path: Path) -> bool:
 @contextmanager
 def users_mutex(state_dir: Path) -> Iterator[None]:
     """Serialise registrations with an embedded platform's decision to leave."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    with (state_dir / USERS_MUTEX).open("a+") as handle:
+    private_dir(state_dir)
+    with private_file(state_dir / USERS_MUTEX).open("a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -165,9 +167,8 @@ class UserRegistration:
     """This process uses the platform of a state dir until :meth:`release`."""
 
     def __init__(self, state_dir: Path) -> None:
-        directory = state_dir / USERS_DIR
-        directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / f"{os.getpid()}-{time.monotonic_ns()}"
+        directory = private_dir(state_dir / USERS_DIR)
+        self.path = private_file(directory / f"{os.getpid()}-{time.monotonic_ns()}")
         self._handle: IO[str] | None = self.path.open("w")
         fcntl.flock(self._handle, fcntl.LOCK_EX)
 
@@ -214,15 +215,6 @@ def process_alive(pid: int) -> bool:
             return True
         return True
     return stat.rpartition(")")[2].split()[0] != "Z"
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` with mode 0600, replacing it atomically."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
 
 
 __all__ = [

@@ -11,9 +11,10 @@ import anyio
 import pytest
 import structlog
 
-from orchestrator.engine.connection import EMBEDDED_PID_FILE, connect
+from orchestrator.engine.connection import connect
 from orchestrator.ledger import Ledger
 from orchestrator.manifest import Policy
+from orchestrator.platform.instance import INFO_FILE, LOCK_FILE, USERS_MUTEX
 from orchestrator.state_files import open_private, private_dir, write_private
 
 
@@ -76,6 +77,13 @@ def test_embedded_platform_state_is_private(tmp_path: Path) -> None:
 
     seen = anyio.run(start_and_look)
     assert mode(state) == 0o700
-    for name in ("platform.db", "platform.token", "platform.log", EMBEDDED_PID_FILE):
+    for name in (
+        "platform.db",
+        "platform.token",
+        "platform.log",
+        INFO_FILE,
+        LOCK_FILE,
+        USERS_MUTEX,
+    ):
         assert seen.get(name) == 0o600, (name, seen)
     assert {mode for name, mode in seen.items() if name.startswith("platform.db")} == {0o600}
