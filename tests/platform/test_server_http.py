@@ -156,7 +156,7 @@ async def test_too_deep_documents_are_refused(small_api: Api) -> None:
         (
             "query ($w: PipelineJobWhereInput) { pipelineJobs(where: $w) { id } }",
             {"w": {"startTime": {"gt": "yesterday"}}},
-            "expected a DateTime",
+            "not an ISO-8601 DateTime",
             "BAD_USER_INPUT",
         ),
     ],
@@ -279,3 +279,23 @@ async def test_filters_order_and_paging(api: Api) -> None:
     ]
     data = await api.query(doc, {"where": {"id": {"in": []}}})
     assert data["pipelineJobs"] == []
+
+
+async def test_datetime_variables_filter_like_literals(api: Api) -> None:
+    """DateTime values sent as variables are parsed as literals are (graphql-core 3.3 coerces
+    variables through ``coerce_input_value``, not ``parse_value``)."""
+    await api.query('mutation { createPipelineJob(data: {pipelineYamlPath: "p.yaml"}) { id } }')
+    (started,) = api.store.claim_pending(1)  # picked up now: startTime set
+    by_variable = "query ($w: PipelineJobWhereInput) { pipelineJobs(where: $w) { id } }"
+    past, future = "2000-01-01T00:00:00Z", "2999-01-01T00:00:00.000Z"
+    for op, value, expected in (
+        ("gt", past, [started.id]),
+        ("gt", future, []),
+        ("lt", future, [started.id]),
+    ):
+        data = await api.query(by_variable, {"w": {"startTime": {op: value}}})
+        literal = await api.query(
+            f'query {{ pipelineJobs(where: {{startTime: {{{op}: "{value}"}}}}) {{ id }} }}'
+        )
+        assert [job["id"] for job in data["pipelineJobs"]] == expected, (op, value)
+        assert literal == data, (op, value)

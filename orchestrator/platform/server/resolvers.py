@@ -303,6 +303,9 @@ def load_schema(*, strict: bool = False) -> GraphQLSchema:
     date_time = schema.get_type("DateTime")
     assert isinstance(date_time, GraphQLScalarType)
     date_time.parse_value = _parse_datetime  # type: ignore[method-assign]
+    # graphql-core 3.3 coerces variables through coerce_input_value, bound at construction
+    # to the parse_value of that time: without this, DateTime variables arrive unparsed.
+    date_time.coerce_input_value = _parse_datetime  # type: ignore[attr-defined,unused-ignore]
     date_time.parse_literal = _parse_datetime_literal  # type: ignore[method-assign,assignment]
     return schema
 
