@@ -21,8 +21,7 @@ from orchestrator.api.documents import Operation, operation
 from orchestrator.api.model import JobCreate, JobState, JobStatus
 from orchestrator.api.retry import BackoffPolicy
 from orchestrator.api.sender import RequestSender
-from orchestrator.api.settings import resolve_connection, resolve_endpoint
-from orchestrator.api.tokens import StaticToken, TokenSource
+from orchestrator.api.tokens import TokenSource, resolve_tokens
 from orchestrator.api.wire import (
     FINAL_STATUS_VALUES,
     cancellable,
@@ -61,13 +60,7 @@ class PlatformClient:
             raise ValueError("batch sizes and max_concurrent_requests must be at least 1")
         if requests_per_second is not None and requests_per_second <= 0:
             raise ValueError("requests_per_second must be positive")
-        if isinstance(token, TokenSource):
-            self.endpoint = resolve_endpoint(endpoint)
-            self.tokens: TokenSource = token
-        else:
-            connection = resolve_connection(endpoint, token)
-            self.endpoint = connection.endpoint
-            self.tokens = StaticToken(connection.token)
+        self.endpoint, self.tokens = resolve_tokens(endpoint, token)
         self.status_batch_size = status_batch_size
         self.max_concurrent_requests = max_concurrent_requests
         self.requests_per_second = requests_per_second

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import aiohttp
 
 from orchestrator.api.errors import AuthenticationError, PermanentError, TransientError
-from orchestrator.api.settings import Connection, resolve_connection
+from orchestrator.api.tokens import TokenSource, resolve_tokens
 
 SIZE_HEADER = "X-Log-Size"
 NEXT_HEADER = "X-Log-Next-Offset"
@@ -41,17 +41,18 @@ class LogReader:
     """Reads job logs from one endpoint (``async with LogReader(url, token) as r``)."""
 
     def __init__(
-        self, endpoint: str | None = None, token: str | None = None, *, timeout: float = 30.0
+        self,
+        endpoint: str | None = None,
+        token: str | TokenSource | None = None,
+        *,
+        timeout: float = 30.0,
     ) -> None:
-        self._connection: Connection = resolve_connection(endpoint, token)
+        self._endpoint, self._tokens = resolve_tokens(endpoint, token)
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Self:
-        self._session = aiohttp.ClientSession(
-            timeout=self._timeout,
-            headers={"Authorization": f"Bearer {self._connection.token}"},
-        )
+        self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self
 
     async def __aexit__(
@@ -74,21 +75,33 @@ class LogReader:
         """
         if self._session is None:
             raise RuntimeError("LogReader is not open: use 'async with LogReader(...)'")
-        url = logs_url(self._connection.endpoint, job_id)
+        url = logs_url(self._endpoint, job_id)
         params = {"offset": str(offset), "limit": str(limit)}
+        token = await self._tokens.current()
+        refreshed = False
         try:
-            async with self._session.get(url, params=params) as response:
-                if response.status == 404:
-                    return None
-                if response.status in (401, 403):
-                    raise AuthenticationError(f"the platform refused the token ({response.status})")
-                if response.status >= 500 or response.status == 429:
-                    raise TransientError(f"log read failed: HTTP {response.status}")
-                if response.status != 200:
-                    raise PermanentError(f"log read refused: HTTP {response.status}")
-                data = await response.read()
-                size = int(response.headers.get(SIZE_HEADER, offset + len(data)))
-                following = int(response.headers.get(NEXT_HEADER, offset + len(data)))
-                return LogSlice(data, size, following)
+            while True:
+                headers = {"Authorization": f"Bearer {token}"}
+                async with self._session.get(url, params=params, headers=headers) as response:
+                    if response.status in (401, 403) and self._tokens.refreshable and not refreshed:
+                        token, refreshed = await self._tokens.refresh(token), True
+                        continue  # refused: one refresh, as every request of the client
+                    return await _slice(response, offset)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransientError(f"cannot reach {url}: {exc.__class__.__name__}") from None
+
+
+async def _slice(response: aiohttp.ClientResponse, offset: int) -> LogSlice | None:
+    """The slice a log route answered, None for 404 (no log route here), else an error."""
+    if response.status == 404:
+        return None
+    if response.status in (401, 403):
+        raise AuthenticationError(f"the platform refused the token ({response.status})")
+    if response.status >= 500 or response.status == 429:
+        raise TransientError(f"log read failed: HTTP {response.status}")
+    if response.status != 200:
+        raise PermanentError(f"log read refused: HTTP {response.status}")
+    data = await response.read()
+    size = int(response.headers.get(SIZE_HEADER, offset + len(data)))
+    following = int(response.headers.get(NEXT_HEADER, offset + len(data)))
+    return LogSlice(data, size, following)

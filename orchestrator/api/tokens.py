@@ -26,6 +26,7 @@ import anyio
 import structlog
 
 from orchestrator.api.errors import AuthenticationError, PermanentError
+from orchestrator.api.settings import resolve_connection, resolve_endpoint
 
 log = structlog.get_logger(__name__)
 
@@ -242,6 +243,17 @@ def jwt_expiry(token: str) -> float | None:
     if isinstance(expiry, bool) or not isinstance(expiry, int | float):
         return None
     return float(expiry)
+
+
+def resolve_tokens(
+    endpoint: str | None, token: str | TokenSource | None
+) -> tuple[str, TokenSource]:
+    """The endpoint and token source a client uses: given, else ORCHESTRATOR_ENDPOINT and
+    ORCHESTRATOR_TOKEN (a clear error names what to set when one is missing)."""
+    if isinstance(token, TokenSource):
+        return resolve_endpoint(endpoint), token
+    connection = resolve_connection(endpoint, token)
+    return connection.endpoint, StaticToken(connection.token)
 
 
 def token_source(

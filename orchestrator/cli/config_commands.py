@@ -45,10 +45,13 @@ def config_group() -> None:
 
 
 def _masked(context: Context) -> str:
-    try:
-        return MASK if context_token(context) else "(none)"
-    except ConfigError as exc:
-        return f"(error: {exc})"
+    """What stands for the token in ``config view``: never the token itself, and no token
+    command run just to show it."""
+    if context.token_file:
+        return f"{MASK} (read from the file when needed)"
+    if context.token_command:
+        return f"{MASK} (printed by the command when needed)"
+    return MASK if context_token(context) else "(none)"
 
 
 @config_group.command("view")

@@ -16,8 +16,6 @@ still wins. ``--context NAME`` or ``ORCHESTRATOR_CONTEXT`` picks one; else ``cur
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,7 +26,6 @@ import yaml
 
 CONTEXT_VARIABLE = "ORCHESTRATOR_CONTEXT"
 KEYS = ("endpoint", "token_env", "token_file", "token_command", "state_dir")
-TOKEN_COMMAND_SECONDS = 30
 
 
 class ConfigError(ValueError):
@@ -121,45 +118,27 @@ def pick(config: Config, name: str | None) -> tuple[str, Context] | None:
 
 
 def context_token(context: Context) -> str | None:
-    """The static token a context yields: its env var's value, file's contents or command's
-    output. Used where no token-refresh machinery takes ``token_file``/``token_command``."""
+    """The static token a context yields: the value of its ``token_env`` variable. (A token
+    file or command is handed to the token sources, which read it again when it expires.)"""
     if context.token_env:
         return os.environ.get(context.token_env) or None
-    if context.token_file:
-        path = Path(context.token_file).expanduser()
-        try:
-            return path.read_text(encoding="utf-8").strip() or None
-        except OSError as exc:
-            raise ConfigError(f"token_file {path}: {exc.strerror}") from None
-    if context.token_command:
-        try:
-            done = subprocess.run(
-                shlex.split(context.token_command),
-                capture_output=True,
-                text=True,
-                timeout=TOKEN_COMMAND_SECONDS,
-                check=True,
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise ConfigError(f"token_command failed: {type(exc).__name__}") from None
-        return done.stdout.strip() or None
     return None
 
 
 def context_defaults(context: Context, accepts: set[str]) -> dict[str, Any]:
     """The option defaults a context sets for a command whose parameters are ``accepts``.
 
-    ``token_file``/``token_command`` go to options of those names where the command has
-    them (they re-read the token when it expires); elsewhere the token is read once here.
+    ``token_file``/``token_command`` go to the options of those names (the token sources
+    re-read them when the token expires); ``token_env`` becomes the static ``--token``.
     """
     defaults: dict[str, Any] = {}
     if context.endpoint:
         defaults["endpoint"] = context.endpoint
     if context.state_dir:
         defaults["state_dir"] = Path(context.state_dir).expanduser()
-    if context.token_file and "token_file" in accepts:
+    if context.token_file:
         defaults["token_file"] = Path(context.token_file).expanduser()
-    elif context.token_command and "token_command" in accepts:
+    elif context.token_command:
         defaults["token_command"] = context.token_command
     else:
         token = context_token(context)

@@ -26,6 +26,7 @@ import click
 from orchestrator.api import PlatformClient
 from orchestrator.api.logs import DEFAULT_SLICE, LogReader, LogSlice
 from orchestrator.api.model import JobStatus
+from orchestrator.api.tokens import TokenSource
 from orchestrator.cli.completion import complete_run_ids
 from orchestrator.cli.run_source import RunView, ViewSource, load_run, view_errors, view_options
 from orchestrator.engine.events import EXIT_JOB_FAILED, EXIT_USAGE
@@ -67,7 +68,7 @@ def logs_command(
         if endpoint is None:
             _local_log(source.state_dir, run, job.key, chosen, follow, interval)
         else:
-            token = source.token
+            token = source.tokens()
             shown = anyio.run(_remote_log, endpoint, token, chosen.job_id, follow, interval)
             if not shown:
                 sys.exit(EXIT_JOB_FAILED)
@@ -148,7 +149,7 @@ def _settled_in_ledger(ledger: Ledger, run_id: str, key: str, number: int) -> bo
 
 
 async def _remote_log(
-    endpoint: str, token: str | None, job_id: str, follow: bool, interval: float
+    endpoint: str, token: TokenSource | None, job_id: str, follow: bool, interval: float
 ) -> bool:
     """The log over HTTP; False when the platform serves none and the job has no link."""
     async with LogReader(endpoint, token) as reader, PlatformClient(endpoint, token) as client:

@@ -137,7 +137,7 @@ async def _watch_server(
     tally = Tally(run.counts.jobs)
     seen: dict[str, JobView] = {}
     views = run.views
-    async with PlatformClient(source.endpoint, source.token) as client:
+    async with PlatformClient(source.endpoint, source.tokens()) as client:
 
         async def look() -> RunCounts:
             nonlocal seen, views

@@ -45,6 +45,19 @@ def inspect_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return STATE_DIR_OPTION(output(func))
 
 
+TOKEN_FILE_OPTION = click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File holding the token, re-read when the platform refuses it (kept "
+    "current by a refresher).",
+)
+TOKEN_COMMAND_OPTION = click.option(
+    "--token-command",
+    help='Command printing a token (e.g. "my-idp token"), run without a shell; '
+    "run again when the platform refuses it or a JWT nears expiry.",
+)
+
+
 def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--context, --endpoint/--token (or their env vars), --token-file/--token-command,
     --state-dir, --executor, --log-level."""
@@ -62,17 +75,8 @@ def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 envvar="ORCHESTRATOR_TOKEN",
                 help="API token [env ORCHESTRATOR_TOKEN]. Never printed.",
             ),
-            click.option(
-                "--token-file",
-                type=click.Path(dir_okay=False, path_type=Path),
-                help="File holding the token, re-read when the platform refuses it (kept "
-                "current by a refresher).",
-            ),
-            click.option(
-                "--token-command",
-                help='Command printing a token (e.g. "my-idp token"), run without a shell; '
-                "run again when the platform refuses it or a JWT nears expiry.",
-            ),
+            TOKEN_FILE_OPTION,
+            TOKEN_COMMAND_OPTION,
             STATE_DIR_OPTION,
             click.option(
                 "--executor",

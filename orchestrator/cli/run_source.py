@@ -18,7 +18,13 @@ import anyio
 import click
 
 from orchestrator.api import PlatformClient
-from orchestrator.cli.run_options import STATE_DIR_OPTION, usage_errors
+from orchestrator.api.tokens import TokenSource, token_source
+from orchestrator.cli.run_options import (
+    STATE_DIR_OPTION,
+    TOKEN_COMMAND_OPTION,
+    TOKEN_FILE_OPTION,
+    usage_errors,
+)
 from orchestrator.engine.job_views import JobView, jobs_from_ledger
 from orchestrator.engine.server_views import (
     counts_from_views,
@@ -51,6 +57,8 @@ def view_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 envvar="ORCHESTRATOR_TOKEN",
                 help="API token for --endpoint [env ORCHESTRATOR_TOKEN]. Never printed.",
             ),
+            TOKEN_FILE_OPTION,
+            TOKEN_COMMAND_OPTION,
             STATE_DIR_OPTION,
         ]
     ):
@@ -64,7 +72,14 @@ class ViewSource:
 
     endpoint: str | None
     token: str | None
+    token_file: Path | None
+    token_command: str | None
     state_dir: Path
+
+    def tokens(self) -> TokenSource | None:
+        """Where the token for ``endpoint`` comes from: --token, --token-file or
+        --token-command (one; none: ORCHESTRATOR_TOKEN)."""
+        return token_source(self.token, self.token_file, self.token_command)
 
     @property
     def where(self) -> str:
@@ -123,7 +138,7 @@ def server_state(counts: RunCounts) -> str:
 
 
 async def _server_run(source: ViewSource, run_id: str) -> RunView:
-    async with PlatformClient(source.endpoint, source.token) as client:
+    async with PlatformClient(source.endpoint, source.tokens()) as client:
         views = await run_jobs_on_server(client, run_id)
         if not views:  # maybe a prefix: look at every run (one scan)
             runs = await runs_on_server(client)
@@ -137,7 +152,7 @@ async def _server_run(source: ViewSource, run_id: str) -> RunView:
 
 
 async def _server_runs(source: ViewSource) -> list[RunView]:
-    async with PlatformClient(source.endpoint, source.token) as client:
+    async with PlatformClient(source.endpoint, source.tokens()) as client:
         runs = await runs_on_server(client)
     return [_server_view(run_id, views) for run_id, views in runs.items()]
 

@@ -52,7 +52,7 @@ def test_contexts_with_a_token_file_reach_the_platform(platform: Any, tmp_path: 
     assert platform.token not in view.stdout and "wrong" not in view.stdout
     body = json.loads(view.stdout)
     assert body["current"] == "bad"
-    assert body["contexts"]["local"]["token"] == "***"
+    assert body["contexts"]["local"]["token"].startswith("***")
     assert body["contexts"]["local"]["state_dir"] == str(state)
     unknown = cli("stats", "--context", "nope", env=env)
     assert unknown.returncode == 2 and "no context 'nope'" in unknown.stderr
