@@ -189,6 +189,12 @@ def test_views_from_the_server_alone_agree_with_the_ledger(
     watched = cli("watch", failed_run.run_id, *remote, "-o", "json")
     assert watched.returncode == 1
     assert last_json(watched.stdout)["failures"][0]["key"] == "broken"
+    streamed = cli("watch", failed_run.run_id, "--state-dir", failed_run.state, "-o", "jsonl")
+    events = [json.loads(line) for line in streamed.stdout.splitlines() if line.startswith("{")]
+    finished = {e["job"]: e["status"] for e in events if e["event"] == "finished"}
+    assert finished == {"flaky": "done", "broken": "failed", "fine": "done"}
+    assert {e["name"] for e in events if e["event"] == "submitted"} >= {"sweep-flaky"}
+    assert events[-1]["event"] == "summary"
     assert not empty.exists() or not (empty / "ledger.db").exists()
 
 
