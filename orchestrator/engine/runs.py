@@ -43,6 +43,7 @@ def record_manifest_run(
         endpoint=endpoint,
         total_jobs=manifest.count(),
         run_id=run_id,
+        variables=manifest.overrides,
     )
 
 
@@ -156,7 +157,7 @@ def _manifest_specs(run: RunRecord) -> Iterable[JobSpec]:
     path = Path(run.manifest_path)
     if not path.exists():
         raise ResumeError(f"run {run.id}: its manifest {path} is gone")
-    manifest = load_manifest(path)
+    manifest = load_manifest(path, overrides=run.variables)  # the run's `-p` values again
     if manifest.digest != run.manifest_digest:
         raise ResumeError(
             f"run {run.id}: {path} changed since the run started; restore it, or start a new"

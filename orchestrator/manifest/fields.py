@@ -52,7 +52,7 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "department": "Department the job is billed to.",
 }
 
-TOP_KEYS = ("version", "name", "defaults", "jobs", "policy")
+TOP_KEYS = ("version", "name", "variables", "defaults", "jobs", "policy")
 GROUP_KEYS = ("name", "group", "matrix", "items", "parameters", *JOB_FIELDS)
 DEFAULT_KEYS = ("parameters", *JOB_FIELDS)
 POLICY_KEYS = (

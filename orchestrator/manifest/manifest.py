@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,7 @@ class Manifest:
     groups: tuple[Group, ...] = field(repr=False)
     source_path: Path
     digest: str  # sha256 of the file's bytes
+    overrides: Mapping[str, str] = field(default_factory=dict)  # `run -p`: kept with the run
 
     def count(self) -> int:
         """Number of jobs, by arithmetic over axis sizes (nothing is expanded)."""
@@ -45,12 +46,18 @@ class Manifest:
                 index += 1
 
 
-def load_manifest(path: str | Path, *, data: bytes | None = None) -> Manifest:
+def load_manifest(
+    path: str | Path,
+    *,
+    data: bytes | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> Manifest:
     """Read, parse and validate a manifest file (or ``data``, read elsewhere: stdin).
 
     With ``data``, ``path`` only names the manifest and places it: relative paths in it
-    resolve from ``path``'s folder. Raises ManifestError listing every problem found, each
-    located at a line and column.
+    resolve from ``path``'s folder. ``overrides`` replace values of the manifest's
+    ``variables`` (``run -p KEY=VALUE``); each must name a declared variable. Raises
+    ManifestError listing every problem found, each located at a line and column.
     """
     source = Path(path)
     issues = IssueCollector(source)
@@ -73,7 +80,7 @@ def load_manifest(path: str | Path, *, data: bytes | None = None) -> Manifest:
     assert doc is not None
     default_name = re.sub(r"[^A-Za-z0-9._-]+", "-", source.stem).strip("-._")[:40] or "run"
     checker = Checker(doc, issues, source.parent)
-    validated = validate(checker, default_name)
+    validated = validate(checker, default_name, overrides)
     issues.raise_if_any()
     assert validated is not None
     return Manifest(
@@ -82,6 +89,7 @@ def load_manifest(path: str | Path, *, data: bytes | None = None) -> Manifest:
         groups=validated.groups,
         source_path=source,
         digest=hashlib.sha256(data).hexdigest(),
+        overrides=dict(overrides or {}),
     )
 
 
