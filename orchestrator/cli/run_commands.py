@@ -73,9 +73,10 @@ def run_command(manifest: Path, **options: Any) -> None:
     settings = DriveSettings(**options)
     configure_logging(settings.log_level)
     with usage_errors():
-        loaded = apply_overrides(
-            load_manifest(manifest, allow_outside=settings.allow_outside), overrides
+        loaded = load_manifest(
+            manifest, allow_outside=settings.allow_outside, overrides=overrides.pop("params")
         )
+        loaded = apply_overrides(loaded, overrides)
         if settings.detach:
             with Ledger(settings.state_dir) as ledger:
                 run = record_manifest_run(ledger, loaded, endpoint=settings.endpoint or None)

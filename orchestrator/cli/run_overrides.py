@@ -1,8 +1,9 @@
-"""Submit-time overrides of a manifest's policy: ``run M --max-in-flight N --deadline 2h
---fail-fast``, as ``argo submit`` takes them.
+"""Submit-time overrides, as ``argo submit`` takes them: ``run M -p KEY=VALUE`` (a value of
+the manifest's ``variables``), ``--max-in-flight N``, ``--deadline 2h``, ``--fail-fast``.
 
-The overridden policy is the one recorded in the ledger with the run, so ``resume`` and
-``retry`` (and a ``--detach``ed run) drive it the same way without repeating the flags.
+Both are recorded in the ledger with the run (the ``-p`` values, and the overridden policy),
+so ``resume`` and ``retry`` (and a ``--detach``ed run) expand and drive it the same way
+without repeating the flags.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import click
 from orchestrator.manifest import Manifest
 from orchestrator.manifest.durations import parse_duration
 
-OVERRIDE_KEYS = ("max_in_flight", "deadline", "fail_fast")
+OVERRIDE_KEYS = ("params", "max_in_flight", "deadline", "fail_fast")
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -28,10 +29,29 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(exc)) from None
 
 
+def _params(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in value:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}")
+        pairs[key.strip()] = text
+    return pairs
+
+
 def override_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--max-in-flight, --deadline and --fail-fast (each overrides the manifest's policy)."""
+    """-p/--param, --max-in-flight, --deadline and --fail-fast."""
     for option in reversed(
         [
+            click.option(
+                "-p",
+                "--param",
+                "params",
+                multiple=True,
+                metavar="KEY=VALUE",
+                callback=_params,
+                help="Set a value of the manifest's `variables` (repeatable).",
+            ),
             click.option(
                 "--max-in-flight",
                 type=click.IntRange(min=1),
@@ -56,7 +76,8 @@ def override_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def apply_overrides(manifest: Manifest, options: dict[str, Any]) -> Manifest:
-    """``manifest`` with the given overrides in its policy; pops them from ``options``."""
+    """``manifest`` with the policy overrides of ``options`` (``-p`` values are given to
+    :func:`load_manifest` instead: they change the jobs)."""
     max_in_flight = options.pop("max_in_flight", None)
     deadline = options.pop("deadline", None)
     fail_fast = options.pop("fail_fast", None)

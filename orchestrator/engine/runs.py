@@ -44,6 +44,7 @@ def record_manifest_run(
         endpoint=endpoint,
         total_jobs=manifest.count(),
         run_id=run_id,
+        variables=manifest.overrides,
     )
 
 
@@ -180,7 +181,7 @@ def _manifest_specs(run: RunRecord, allow_outside: Iterable[str | Path]) -> Iter
     path = Path(run.manifest_path)
     if not path.exists():
         raise ResumeError(f"run {run.id}: its manifest {path} is gone")
-    manifest = load_manifest(path, allow_outside=allow_outside)
+    manifest = load_manifest(path, allow_outside=allow_outside, overrides=run.variables)
     if manifest.digest != run.manifest_digest:
         raise ResumeError(
             f"run {run.id}: {path} changed since the run started; restore it, or start a new"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from orchestrator.api.model import JobStatus
@@ -56,6 +57,7 @@ class RunRecord:
     created_at: float
     updated_at: float
     finished_at: float | None
+    variables: Mapping[str, str] = field(default_factory=dict)  # `run -p` overrides
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from pathlib import Path
 from types import TracebackType
@@ -72,6 +73,7 @@ def run_from_row(row: sqlite3.Row) -> RunRecord:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         finished_at=row["finished_at"],
+        variables=json.loads(row["variables"]) if row["variables"] else {},
     )
 
 

@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS runs (
     cancel_requested INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
-    finished_at REAL
+    finished_at REAL,
+    variables TEXT
 );
 CREATE TABLE IF NOT EXISTS jobs (
     run_id TEXT NOT NULL REFERENCES runs(id),
@@ -51,3 +52,6 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE INDEX IF NOT EXISTS attempts_by_job_id ON attempts(job_id);
 CREATE INDEX IF NOT EXISTS jobs_unsettled ON jobs(run_id, outcome);
 """
+
+ADDED_COLUMNS = (("runs", "variables", "TEXT"),)
+"""Columns added since a table was first created: ledgers written before get them on open."""

@@ -9,10 +9,11 @@ because a commit costs tens of microseconds, less than handing it to a thread.
 
 from __future__ import annotations
 
+import json
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ from orchestrator.ledger.records import (
     is_lost,
 )
 from orchestrator.ledger.rows import JOBS_QUERY, Transaction, attempt_from_row, run_from_row
-from orchestrator.ledger.schema import SCHEMA, SCHEMA_VERSION
+from orchestrator.ledger.schema import ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION
 from orchestrator.manifest.model import JobSpec, Policy
 from orchestrator.state_files import private_dir, private_file
 
@@ -92,6 +93,10 @@ class Ledger:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
             db.executescript(SCHEMA)
+            for table, column, kind in ADDED_COLUMNS:  # ledgers of older versions
+                names = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+                if column not in names:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except BaseException:
             db.close()
@@ -154,14 +159,16 @@ class Ledger:
         endpoint: str | None = None,
         total_jobs: int | None = None,
         run_id: str | None = None,
+        variables: Mapping[str, str] | None = None,
     ) -> RunRecord:
-        """Record a new run in state RUNNING and return it."""
+        """Record a new run in state RUNNING and return it (``variables``: ``run -p``)."""
         now = time.time()
         rid = run_id or new_run_id(now)
         with self._tx():
             self._db.execute(
                 "INSERT INTO runs (id, name, manifest_path, manifest_digest, endpoint, policy,"
-                " total_jobs, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " total_jobs, state, created_at, updated_at, variables)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     rid,
                     name,
@@ -173,6 +180,7 @@ class Ledger:
                     str(RunState.RUNNING),
                     now,
                     now,
+                    json.dumps(dict(variables)) if variables else None,
                 ),
             )
         return self.get_run(rid)

@@ -86,7 +86,7 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "noHyperplaneCommands": "Run without the platform's helper commands.",
 }
 
-TOP_KEYS = ("version", "name", "defaults", "jobs", "policy")
+TOP_KEYS = ("version", "name", "variables", "defaults", "jobs", "policy")
 GROUP_KEYS = ("name", "group", "matrix", "items", "parameters", *JOB_FIELDS)
 DEFAULT_KEYS = ("parameters", *JOB_FIELDS)
 POLICY_KEYS = (

@@ -33,6 +33,7 @@ class Group:
     parameters: Mapping[str, Template]
     matrix: Matrix | None
     items: Sequence[Mapping[str, Any]] | None
+    constants: Mapping[str, Any] = field(default_factory=dict)  # the manifest's `variables`
     # Split once so rendering a job only touches the strings that name variables.
     _literal_fields: dict[str, Any] = field(init=False, repr=False, compare=False)
     _template_fields: tuple[tuple[str, Template], ...] = field(
@@ -70,7 +71,7 @@ class Group:
 
     def job(self, run_name: str, index: int, variables: Mapping[str, Any]) -> JobSpec:
         """Render one job; ``index`` is its position in the whole run."""
-        context = {**variables, "index": index, "group": self.id}
+        context = {**self.constants, **variables, "index": index, "group": self.id}
         fields = dict(self._literal_fields)
         for name, template in self._template_fields:
             fields[name] = template.render(context)

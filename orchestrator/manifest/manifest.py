@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +34,7 @@ class Manifest:
     groups: tuple[Group, ...] = field(repr=False)
     source_path: Path
     digest: str  # sha256 of the file's bytes
+    overrides: Mapping[str, str] = field(default_factory=dict)  # `run -p`: kept with the run
 
     def count(self) -> int:
         """Number of jobs, by arithmetic over axis sizes (nothing is expanded)."""
@@ -57,16 +58,19 @@ def load_manifest(
     *,
     data: bytes | None = None,
     allow_outside: Iterable[str | Path] = (),
+    overrides: Mapping[str, str] | None = None,
 ) -> Manifest:
     """Read, parse and validate a manifest file (or ``data``, read elsewhere: stdin).
 
     With ``data``, ``path`` only names the manifest and places it: relative paths in it
     resolve from ``path``'s folder. ``file:`` and ``glob:`` sources may only read inside the
-    manifest's folder and the ``allow_outside`` folders (symlinks resolved). Raises
+    manifest's folder and the ``allow_outside`` folders (symlinks resolved). ``overrides``
+    replace values of the manifest's ``variables`` (``run -p KEY=VALUE``); each must name a
+    declared variable. Raises
     ManifestError listing every problem found, each located at a line and column.
     """
     with _no_cyclic_gc():
-        return _load(Path(path), data, allow_outside)
+        return _load(Path(path), data, allow_outside, overrides)
 
 
 @contextmanager
@@ -86,7 +90,12 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _load(source: Path, data: bytes | None, allow_outside: Iterable[str | Path]) -> Manifest:
+def _load(
+    source: Path,
+    data: bytes | None,
+    allow_outside: Iterable[str | Path],
+    overrides: Mapping[str, str] | None,
+) -> Manifest:
     issues = IssueCollector(source)
     if data is not None and len(data) > MAX_MANIFEST_BYTES:
         issues.add(1, 1, f"the manifest is larger than {MAX_MANIFEST_BYTES} bytes")
@@ -107,7 +116,7 @@ def _load(source: Path, data: bytes | None, allow_outside: Iterable[str | Path])
     assert doc is not None
     default_name = re.sub(r"[^A-Za-z0-9._-]+", "-", source.stem).strip("-._")[:40] or "run"
     checker = Checker(doc, issues, Confinement.of(source.parent, allow_outside))
-    validated = validate(checker, default_name)
+    validated = validate(checker, default_name, overrides)
     issues.raise_if_any()
     assert validated is not None
     return Manifest(
@@ -116,6 +125,7 @@ def _load(source: Path, data: bytes | None, allow_outside: Iterable[str | Path])
         groups=validated.groups,
         source_path=source,
         digest=hashlib.sha256(data).hexdigest(),
+        overrides=dict(overrides or {}),
     )
 
 

@@ -146,6 +146,11 @@ def manifest_json_schema() -> dict[str, Any]:
         "properties": {
             "version": {"const": 1},
             "name": {"type": "string", "pattern": NAME_PATTERN},
+            "variables": {
+                "type": "object",
+                "description": "Values every template may use; `run -p KEY=VALUE` overrides.",
+                "additionalProperties": {"type": ["string", "number", "boolean"]},
+            },
             "defaults": {
                 "type": "object",
                 "properties": {"parameters": parameters, **_job_fields()},

@@ -6,6 +6,7 @@ Every check records its issue and carries on, so one pass reports every problem.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ from orchestrator.manifest.variables import build_items, build_matrix
 from orchestrator.manifest.yaml_source import PathKey
 
 _NAME = re.compile(NAME_PATTERN)
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 # Templated schedules are checked per job at load time when a group is at most this big.
 SCHEDULE_CHECK_LIMIT = 10_000
@@ -55,8 +57,13 @@ class ValidatedManifest:
     groups: tuple[Group, ...]
 
 
-def validate(check: Checker, default_name: str) -> ValidatedManifest | None:
-    """Validate the whole document; None when any issue was recorded."""
+def validate(
+    check: Checker, default_name: str, overrides: Mapping[str, str] | None = None
+) -> ValidatedManifest | None:
+    """Validate the whole document; None when any issue was recorded.
+
+    ``overrides`` replace values of the manifest's ``variables`` (``run -p KEY=VALUE``).
+    """
     data = check.doc.data
     if data is None:
         check.error((), "the manifest is empty: expected a mapping with at least 'jobs'")
@@ -72,7 +79,8 @@ def validate(check: Checker, default_name: str) -> ValidatedManifest | None:
     policy = build_policy(check, absent_is_empty(top.get("policy")))
     defaults = check.mapping(absent_is_empty(top.get("defaults")), ("defaults",)) or {}
     check.known_keys(defaults, ("defaults",), DEFAULT_KEYS)
-    groups = _groups(check, top, defaults)
+    constants = _constants(check, absent_is_empty(top.get("variables")), overrides or {})
+    groups = _groups(check, top, defaults, constants)
     if check.issues.issues or name is None or policy is None:
         return None
     total = sum(group.count() for group in groups)
@@ -86,6 +94,36 @@ def validate(check: Checker, default_name: str) -> ValidatedManifest | None:
     return ValidatedManifest(name=name, policy=policy, groups=tuple(groups))
 
 
+def _constants(check: Checker, raw: Any, overrides: Mapping[str, str]) -> dict[str, Any]:
+    """The manifest's ``variables`` (scalars every template may use), with ``overrides``."""
+    values = check.mapping(raw, ("variables",)) or {}
+    constants: dict[str, Any] = {}
+    for name, value in values.items():
+        path: PathKey = ("variables", name)
+        if not isinstance(name, str) or not _VARIABLE.fullmatch(name):
+            check.error(
+                path, f"variable names must match {_VARIABLE.pattern}, got {name!r}", at_key=True
+            )
+        elif name in ("index", "group"):
+            check.error(path, f"{name!r} is a built-in variable; choose another name", at_key=True)
+        elif isinstance(value, dict | list) or value is None:
+            check.error(path, f"variables.{name} must be a string, number or boolean")
+        else:
+            constants[name] = value
+    for name, value in overrides.items():
+        if name not in values:
+            declared = ", ".join(sorted(map(str, values))) or "none"
+            hint = did_you_mean(name, [str(v) for v in values])
+            check.error(
+                ("variables",) if values else (),
+                f"-p {name}=...: the manifest declares no variable {name!r} "
+                f"(declared: {declared}){hint}",
+            )
+        else:
+            constants[name] = value
+    return constants
+
+
 def _run_name(check: Checker, value: Any) -> str | None:
     if not isinstance(value, str) or not _NAME.fullmatch(value):
         check.error(
@@ -97,7 +135,9 @@ def _run_name(check: Checker, value: Any) -> str | None:
     return value
 
 
-def _groups(check: Checker, top: dict[Any, Any], defaults: dict[Any, Any]) -> list[Group]:
+def _groups(
+    check: Checker, top: dict[Any, Any], defaults: dict[Any, Any], constants: Mapping[str, Any]
+) -> list[Group]:
     raw = top.get("jobs")
     if raw is None:
         check.error(("jobs",) if "jobs" in top else (), "the manifest has no 'jobs' list")
@@ -120,7 +160,7 @@ def _groups(check: Checker, top: dict[Any, Any], defaults: dict[Any, Any]) -> li
             check.error(path, f"job group {position + 1} is empty")
             continue
         check.known_keys(spec, path, GROUP_KEYS)
-        group = _group(check, spec, defaults, path, position, jobs_before)
+        group = _group(check, spec, defaults, path, position, jobs_before, constants)
         if group is None:
             continue
         if group.id in ids:
@@ -160,11 +200,12 @@ def _group(
     path: PathKey,
     position: int,
     first_index: int,
+    constants: Mapping[str, Any],
 ) -> Group | None:
     gid = _group_id(check, spec, path, position)
     matrix = build_matrix(check, spec["matrix"], (*path, "matrix")) if "matrix" in spec else None
     items = build_items(check, spec["items"], (*path, "items")) if "items" in spec else None
-    known = {"index", "group"}
+    known = {"index", "group", *constants}
     if matrix is not None:
         known |= matrix.variable_names
     if items is not None:
@@ -198,7 +239,7 @@ def _group(
         return None
     if ("matrix" in spec and matrix is None) or ("items" in spec and items is None):
         return None
-    group = Group(gid, name, fields, parameters, matrix, items)
+    group = Group(gid, name, fields, parameters, matrix, items, constants)
     if group.count() == 0:
         check.error(path, "this job group makes no jobs (every combination is excluded)")
         return None
@@ -299,7 +340,8 @@ def _check_rendered_schedules(
     check: Checker, group: Group, schedule: Template, path: PathKey, first_index: int
 ) -> None:
     for index, variables in enumerate(group.variables(), start=first_index):
-        rendered = schedule.render({**variables, "index": index, "group": group.id})
+        context = {**group.constants, **variables, "index": index, "group": group.id}
+        rendered = schedule.render(context)
         if not _valid_cron(rendered):
             check.error(path, f"schedule renders to {rendered!r}, not a valid cron expression")
             return

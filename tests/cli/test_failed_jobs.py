@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
-from run_helpers import cli, connection, last_json
+from run_helpers import cli, connection, last_json, wait_for
 
+from orchestrator.api import JobCreate, JobStatus, PlatformClient
+from orchestrator.engine.identity import attempt_labels
 from orchestrator.platform.launcher import LocalPlatform
 
 pytestmark = pytest.mark.integration
@@ -189,6 +192,12 @@ def test_views_from_the_server_alone_agree_with_the_ledger(
     watched = cli("watch", failed_run.run_id, *remote, "-o", "json")
     assert watched.returncode == 1
     assert last_json(watched.stdout)["failures"][0]["key"] == "broken"
+    streamed = cli("watch", failed_run.run_id, "--state-dir", failed_run.state, "-o", "jsonl")
+    events = [json.loads(line) for line in streamed.stdout.splitlines() if line.startswith("{")]
+    finished = {e["job"]: e["status"] for e in events if e["event"] == "finished"}
+    assert finished == {"flaky": "done", "broken": "failed", "fine": "done"}
+    assert {e["name"] for e in events if e["event"] == "submitted"} >= {"sweep-flaky"}
+    assert events[-1]["event"] == "summary"
     assert not empty.exists() or not (empty / "ledger.db").exists()
 
 
@@ -215,3 +224,41 @@ def test_logs_of_the_embedded_platform_come_from_the_state_dir(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     assert "output of broken attempt 1" in result.stdout
     assert "== broken (sweep-broken) attempt 1" in result.stderr
+
+
+SLOW = """\
+import time
+print("first line", flush=True)
+time.sleep(2)
+print("last line", flush=True)
+"""
+
+
+def test_follow_prints_a_running_job_to_its_end(failed_run: FailedRun, tmp_path: Path) -> None:
+    workspace = Path(failed_run.platform.workspace)
+    (workspace / "slow.py").write_text(SLOW)
+    (workspace / "slow.yaml").write_text(PIPELINE.replace("flaky.py", "slow.py"))
+    labels = attempt_labels("20250101-000000-follow", "slow", 1)
+    platform = failed_run.platform
+
+    async def create() -> str:
+        async with PlatformClient(platform.url, platform.token) as client:
+            (job,) = await client.create_jobs(
+                [JobCreate({"pipelineYamlPath": "slow.yaml", "timeout": 60}, labels)]
+            )
+            return job.id
+
+    job_id = anyio.run(create)
+
+    def running() -> bool:
+        async def status() -> JobStatus:
+            async with PlatformClient(platform.url, platform.token) as client:
+                return (await client.get_jobs([job_id]))[0].status
+
+        return anyio.run(status) is not JobStatus.PENDING
+
+    wait_for(running, timeout=60, what="the slow job to start")
+    result = cli("logs", "20250101-000000-follow", "slow", "-f", *connection(platform, tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.index("first line") < result.stdout.index("last line")
+    assert "ended with code 0" in result.stdout

@@ -51,3 +51,24 @@ def test_plan_reads_the_manifest_from_stdin(tmp_path: Path) -> None:
     result = cli("plan", "-", "-o", "json", input=BODY)
     assert result.returncode == 0, result.stderr
     assert [job["name"] for job in json.loads(result.stdout)] == ["small-j-1", "small-j-2"]
+
+
+VARIABLES = BODY.replace("name: small\n", "name: small\nvariables: {outcome: failed}\n").replace(
+    "SIM_OUTCOME: done", 'SIM_OUTCOME: "{{ outcome }}"'
+)
+
+
+def test_params_are_recorded_and_a_detached_resume_uses_them(platform: Any, tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path, VARIABLES)
+    state = tmp_path / "state"
+    detached = cli("run", manifest, *connection(platform, state), "-p", "outcome=done", "--detach")
+    assert detached.returncode == 0, detached.stderr
+    run_id = detached.stdout.strip()
+    watched = cli("watch", run_id, "--state-dir", state, "-o", "json")
+    assert watched.returncode == 0, watched.stdout + watched.stderr  # every job done, not failed
+    assert last_json(watched.stdout)["done"] == 2
+    with Ledger(state) as ledger:
+        assert ledger.get_run(run_id).variables == {"outcome": "done"}
+    unknown = cli("run", manifest, "--state-dir", tmp_path / "s2", "-p", "outcome2=x")
+    assert unknown.returncode == 2
+    assert "no variable 'outcome2'" in unknown.stderr
