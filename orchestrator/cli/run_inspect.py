@@ -38,11 +38,11 @@ from orchestrator.cli.run_source import (
 )
 from orchestrator.engine import Event, RunSummary
 from orchestrator.engine.digest import failure_digest, with_failures
-from orchestrator.engine.events import EXIT_INTERRUPTED
+from orchestrator.engine.events import StopReason
 from orchestrator.engine.job_views import JobView, jobs_from_ledger
 from orchestrator.engine.server_views import counts_from_views, run_jobs_on_server
 from orchestrator.engine.view_events import diff_events, snapshot
-from orchestrator.ledger import LEDGER_FILE, Ledger, RunCounts, RunState
+from orchestrator.ledger import LEDGER_FILE, Ledger, RunCounts, RunRecord, RunState
 
 
 @click.command("watch")
@@ -115,15 +115,24 @@ def _watch_ledger(
         else:
             while (state := settled_state()) is RunState.RUNNING:
                 time.sleep(interval)
-        summary = RunSummary.from_counts(run.id, ledger.counts(run.id))
+        stopped_by = _stop_reason(ledger.get_run(run.id)) if state is RunState.INTERRUPTED else None
+        summary = RunSummary.from_counts(run.id, ledger.counts(run.id), stopped_by)
         views = jobs_from_ledger(ledger, run.id) if summary.failed or summary.timed_out else []
         summary = with_failures(summary, views)
     print_result(summary, output)
     print_failure_digest(summary, output, source.state_dir, views, source.where)
     if state is RunState.INTERRUPTED:
         print_interrupted(run.id, source.state_dir)
-        sys.exit(EXIT_INTERRUPTED)
     sys.exit(summary.exit_code)
+
+
+def _stop_reason(run: RunRecord) -> StopReason:
+    """Why the interrupted ``run`` stopped, as its driver recorded it (a driver that died
+    recorded nothing: an interruption)."""
+    try:
+        return StopReason(run.stopped_by) if run.stopped_by else StopReason.INTERRUPT
+    except ValueError:  # a reason a newer version wrote
+        return StopReason.INTERRUPT
 
 
 async def _watch_server(

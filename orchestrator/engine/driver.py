@@ -132,7 +132,8 @@ class Engine:
             self._submitter.close()
             # Synchronous on purpose: it must happen even while being cancelled.
             state = RunState.FINISHED if completed else RunState.INTERRUPTED
-            self._ledger.set_run_state(self.run.id, state)
+            stopped_by = None if completed or self._stop is None else str(self._stop)
+            self._ledger.set_run_state(self.run.id, state, stopped_by)
         if self._fatal is not None:
             raise self._fatal
         return self.summary()

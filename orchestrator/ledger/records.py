@@ -58,6 +58,7 @@ class RunRecord:
     updated_at: float
     finished_at: float | None
     variables: Mapping[str, str] = field(default_factory=dict)  # `run -p` overrides
+    stopped_by: str | None = None  # why an interrupted run stopped (the engine's StopReason)
 
 
 @dataclass(frozen=True, slots=True)

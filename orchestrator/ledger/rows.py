@@ -74,6 +74,7 @@ def run_from_row(row: sqlite3.Row) -> RunRecord:
         updated_at=row["updated_at"],
         finished_at=row["finished_at"],
         variables=json.loads(row["variables"]) if row["variables"] else {},
+        stopped_by=row["stopped_by"],
     )
 
 

@@ -53,5 +53,5 @@ CREATE INDEX IF NOT EXISTS attempts_by_job_id ON attempts(job_id);
 CREATE INDEX IF NOT EXISTS jobs_unsettled ON jobs(run_id, outcome);
 """
 
-ADDED_COLUMNS = (("runs", "variables", "TEXT"),)
+ADDED_COLUMNS = (("runs", "variables", "TEXT"), ("runs", "stopped_by", "TEXT"))
 """Columns added since a table was first created: ledgers written before get them on open."""

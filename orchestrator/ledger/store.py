@@ -206,14 +206,17 @@ class Ledger:
         rows = self._db.execute("SELECT * FROM runs ORDER BY created_at DESC, id DESC")
         return [run_from_row(r) for r in rows]
 
-    def set_run_state(self, run_id: str, state: RunState) -> None:
-        """Record where the run stands; FINISHED also stamps ``finished_at``."""
+    def set_run_state(self, run_id: str, state: RunState, stopped_by: str | None = None) -> None:
+        """Record where the run stands; FINISHED also stamps ``finished_at``. ``stopped_by``
+        says why an interrupted run stopped, so ``watch`` from another process can tell an
+        outage or a refused token (exit 3) from Ctrl-C."""
         now = time.time()
         finished = now if state is RunState.FINISHED else None
         with self._tx():
             self._db.execute(
-                "UPDATE runs SET state = ?, updated_at = ?, finished_at = ? WHERE id = ?",
-                (str(state), now, finished, run_id),
+                "UPDATE runs SET state = ?, updated_at = ?, finished_at = ?, stopped_by = ?"
+                " WHERE id = ?",
+                (str(state), now, finished, stopped_by, run_id),
             )
 
     def mark_admission_done(self, run_id: str) -> None:
