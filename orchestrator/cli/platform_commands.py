@@ -53,6 +53,15 @@ def check_dask_options(scheduler: str | None) -> None:
         raise click.BadParameter(str(error), param_hint="--dask-scheduler") from None
 
 
+DASK_SCHEDULER_OPTION = click.option(
+    "--dask-scheduler",
+    default=None,
+    envvar="DASK_SCHEDULER_ADDRESS",
+    help="With --executor dask: tcp://HOST:PORT of the scheduler, or local:N to start "
+    "N local worker processes.",
+)
+
+
 def _chaos(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value:
         try:
@@ -144,13 +153,7 @@ def platform() -> None:
     help="Share of simulated jobs that fail.",
 )
 @click.option("--seed", type=int, default=None, help="Seed for simulate and chaos modes.")
-@click.option(
-    "--dask-scheduler",
-    default=None,
-    envvar="DASK_SCHEDULER_ADDRESS",
-    help="With --executor dask: tcp://HOST:PORT of the scheduler, or local:N to start "
-    "N local worker processes.",
-)
+@DASK_SCHEDULER_OPTION
 @click.option(
     "--chaos",
     default=None,

@@ -20,7 +20,11 @@ import click
 from orchestrator.api import PlatformClient
 from orchestrator.api.errors import PlatformError
 from orchestrator.api.model import JobStatus
-from orchestrator.cli.platform_commands import platform
+from orchestrator.cli.platform_commands import (
+    DASK_SCHEDULER_OPTION,
+    check_dask_options,
+    platform,
+)
 from orchestrator.engine.events import EXIT_PLATFORM, EXIT_USAGE
 from orchestrator.platform.background import fetch_status, start_service, stop_platform
 from orchestrator.platform.config import DEFAULT_STATE_DIR
@@ -61,8 +65,12 @@ def _fail(message: str, code: int) -> None:
     help="Directory pipeline YAML paths are relative to [default: working directory].",
 )
 @click.option(
-    "--executor", type=click.Choice(["local", "simulate"]), default="local", show_default=True
+    "--executor",
+    type=click.Choice(["local", "simulate", "dask"]),
+    default="local",
+    show_default=True,
 )
+@DASK_SCHEDULER_OPTION
 @click.option("--port", type=int, default=0, show_default=True, help="Port; 0 picks a free one.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Jobs running at once.")
 @OUTPUT
@@ -70,6 +78,7 @@ def start_command(
     state_dir: Path,
     workspace: Path,
     executor: str,
+    dask_scheduler: str | None,
     port: int,
     workers: int | None,
     output: str,
@@ -79,7 +88,11 @@ def start_command(
     It keeps running (and firing cron schedules) after this command exits, until
     `orchestrator platform stop`. Commands given the same --state-dir and no endpoint use it.
     """
-    extra = ("--workers", str(workers)) if workers else ()
+    extra: tuple[str, ...] = ("--workers", str(workers)) if workers else ()
+    if executor == "dask":
+        check_dask_options(dask_scheduler)  # before a background process is spawned
+        assert dask_scheduler is not None
+        extra += ("--dask-scheduler", dask_scheduler)
     try:
         info = start_service(
             state_dir, workspace=workspace.resolve(), executor=executor, port=port, extra=extra

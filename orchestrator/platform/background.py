@@ -28,6 +28,7 @@ from orchestrator.platform.instance import (
     running_platform,
 )
 from orchestrator.platform.launcher import LOG_FILE, PlatformStartError
+from orchestrator.state_files import open_private, private_dir
 
 START_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 15.0
@@ -49,13 +50,13 @@ def start_service(
     running = running_platform(state_dir)
     if running is not None:
         raise PlatformBusyError(busy_message(state_dir, running))
-    state_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(state_dir)
     log_path = state_dir / LOG_FILE
     args = [sys.executable, "-m", "orchestrator", "platform", "serve", "--service"]
     args += ["--state-dir", str(state_dir), "--workspace", str(workspace)]
     args += ["--executor", executor, "--port", str(port), *extra]
     env = {k: v for k, v in os.environ.items() if k != TOKEN_ENV}  # its token: the state dir's
-    with log_path.open("ab") as log:
+    with open_private(log_path) as log:
         process = subprocess.Popen(
             args,
             stdin=subprocess.DEVNULL,
