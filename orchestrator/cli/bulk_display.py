@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from orchestrator.cli.prompts import confirm_or_exit
 from orchestrator.cli.run_options import usage_errors
 from orchestrator.engine.events import EXIT_DONE, EXIT_JOB_FAILED, EXIT_USAGE
 from orchestrator.ops.records import CancelReport, Job, Session
@@ -91,11 +92,7 @@ def confirm(
             click.echo(f"... and {len(rows) - SAMPLES} more (--dry-run lists all)", err=True)
     if count == 0 or yes:
         return count > 0 or yes
-    try:
-        return click.confirm("Cancel them?", default=False, err=True)
-    except click.Abort:
-        click.echo("\nerror: stdin is not a terminal; pass --yes", err=True)
-        sys.exit(EXIT_USAGE)
+    return confirm_or_exit("Cancel them?")
 
 
 def print_listing(jobs: Sequence[Job], output: str, *, dry_run: bool = False) -> None:

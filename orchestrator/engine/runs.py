@@ -69,16 +69,18 @@ async def run_manifest(
         else load_manifest(manifest, allow_outside=allow_outside)
     )
     state = Path(state_dir)
-    async with connect(
-        endpoint=endpoint,
-        token=token,
-        state_dir=state,
-        workspace=loaded.source_path.resolve().parent,
-        executor=executor,
-        service=loaded.has_schedules(),
-    ) as ep:
-        await preflight(ep)
-        with Ledger(state) as ledger:
+    # The ledger opens first: a state dir that cannot hold the run is said before the
+    # network is tried, and nothing is recorded until the platform has answered.
+    with Ledger(state) as ledger:
+        async with connect(
+            endpoint=endpoint,
+            token=token,
+            state_dir=state,
+            workspace=loaded.source_path.resolve().parent,
+            executor=executor,
+            service=loaded.has_schedules(),
+        ) as ep:
+            await preflight(ep)
             run = record_manifest_run(ledger, loaded, endpoint=None if ep.embedded else ep.url)
             return await _drive(ledger, run, loaded.jobs(), ep, options, on_event, control)
 

@@ -6,6 +6,7 @@ new token finishes it. No token ever shows in output, logs or the ledger."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -269,7 +270,8 @@ def test_failing_token_command_or_missing_file_is_one_line_and_exit_3(
         assert result.returncode == EXIT_PLATFORM, result.stderr
         (line,) = stderr_errors(result)
         assert line.startswith("error: ") and expected in line
-        assert f"orchestrator resume {only_run_id(state)}" in line
+        listed = cli("runs", "--state-dir", state, "-o", "json")  # checked before recording
+        assert listed.returncode == 0 and json.loads(listed.stdout or "[]") == []
         assert platform.token not in result.stdout + result.stderr
         cancel = cli("cancel", "--where", "a=b", "--yes", *endpoint, *source)
         assert cancel.returncode == EXIT_PLATFORM, cancel.stderr

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import secrets
@@ -37,6 +38,12 @@ pytestmark = pytest.mark.integration
 
 BIN = Path(sys.executable).parent
 START_WITHIN = 60.0  # a loaded CI machine starts Python processes slowly
+
+
+@pytest.fixture
+def platform_factory(platform_factory: PlatformFactory) -> PlatformFactory:
+    """Platforms serving the local extensions: the ``Api`` helper reads ``scheduledFrom``."""
+    return functools.partial(platform_factory, strict_api=False)
 
 
 @dataclass
