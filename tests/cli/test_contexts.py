@@ -67,20 +67,21 @@ def test_a_config_file_holding_a_token_is_refused(tmp_path: Path) -> None:
     assert "s3cret" not in result.stderr
 
 
-def test_context_defaults_carry_token_sources_where_a_command_takes_them(
+def test_context_defaults_hand_token_files_and_commands_to_the_token_options(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token = tmp_path / "t"
     token.write_text("abc\n")
     context = Context(endpoint="http://h/graphql", token_file=str(token), state_dir="/s")
-    plain = {"endpoint", "token", "state_dir"}
-    assert context_defaults(context, plain) == {
+    options = {"endpoint", "token", "token_file", "token_command", "state_dir"}
+    defaults = context_defaults(context, options)
+    assert defaults == {
         "endpoint": "http://h/graphql",
-        "token": "abc",
+        "token_file": token,
         "state_dir": Path("/s"),
     }
-    refreshing = context_defaults(context, plain | {"token_file"})
-    assert refreshing["token_file"] == token and "token" not in refreshing
+    assert "abc" not in repr(defaults)  # the file is read by the token source, when needed
+    command = context_defaults(Context(token_command="my-idp token"), options)
+    assert command == {"token_command": "my-idp token"}
     monkeypatch.setenv("MY_TOKEN", "from-env")
-    assert context_defaults(Context(token_env="MY_TOKEN"), plain) == {"token": "from-env"}
-    assert context_defaults(Context(token_command="echo cmd"), plain) == {"token": "cmd"}
+    assert context_defaults(Context(token_env="MY_TOKEN"), options) == {"token": "from-env"}
