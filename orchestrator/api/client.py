@@ -156,13 +156,17 @@ class PlatformClient:
         return [found[job_id] for job_id in unique if job_id in found]
 
     async def job_links(self, ids: Sequence[str]) -> dict[str, str | None]:
-        """Each job's dashboard link (``daskDashboardUrl``), None where it has none."""
+        """Each job's dashboard link (``grafanaLink``, else ``daskDashboardUrl``), None where
+        it has none."""
         sender = self._open()
         unique = list(dict.fromkeys(ids))
         if not unique:
             return {}
         data = await sender.query(operation("job_links"), {"ids": unique, "take": len(unique)})
-        return {str(job["id"]): job.get("daskDashboardUrl") or None for job in data["pipelineJobs"]}
+        return {
+            str(job["id"]): job.get("grafanaLink") or job.get("daskDashboardUrl") or None
+            for job in data["pipelineJobs"]
+        }
 
     async def find_jobs(
         self,

@@ -104,6 +104,17 @@ async def test_get_jobs_spans_several_batches_and_skips_unknown_ids(
     assert all(isinstance(state.status, JobStatus) for state in polled)
 
 
+async def test_job_links_prefer_the_grafana_dashboard(slow_platform: LocalPlatform) -> None:
+    run = new_run()
+    first_job, plain = make_jobs(run, 2)
+    dashboard = {"grafanaLink": "https://grafana.example/d/job-0"}
+    linked = JobCreate(fields={**first_job.fields, **dashboard}, parameters=first_job.parameters)
+    async with client_for(slow_platform) as client:
+        first, second = await client.create_jobs([linked, plain])
+        links = await client.job_links([first.id, second.id, first.id])
+    assert links == {first.id: "https://grafana.example/d/job-0", second.id: None}
+
+
 async def test_find_and_count_jobs_by_labels_across_pages(slow_platform: LocalPlatform) -> None:
     run, other = new_run(), new_run()
     async with client_for(slow_platform, status_batch_size=3) as client:
