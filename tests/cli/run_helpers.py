@@ -85,6 +85,14 @@ def only_run_id(state_dir: Path) -> str:
         return run.id
 
 
+def run_recorded(state_dir: Path) -> bool:
+    """A run is recorded in the state dir's ledger (for waits: never raises while it is not)."""
+    if not (state_dir / "ledger.db").exists():
+        return False
+    with Ledger(state_dir, read_only=True) as ledger:
+        return bool(ledger.list_runs())
+
+
 def server_jobs(url: str, token: str, run_id: str) -> list[JobState]:
     """Every job of a run on the server, found by its run label."""
 

@@ -12,6 +12,7 @@ from run_helpers import (
     connection,
     last_json,
     only_run_id,
+    run_recorded,
     server_jobs,
     spawn_cli,
     wait_for,
@@ -96,7 +97,7 @@ def test_cancel_an_undriven_run_after_its_driver_died(platform: Any, tmp_path: P
     proc = spawn_cli("run", manifest, *connection(platform, state), "--output", "json", quiet=True)
     try:
         wait_for(lambda: (state / "ledger.db").exists(), timeout=30, what="ledger")
-        wait_for(lambda: bool(only_run_id(state)), timeout=30, what="run")
+        wait_for(lambda: run_recorded(state), timeout=30, what="run")
         run_id = only_run_id(state)
         wait_for(lambda: quick_done_long_running(state, run_id), timeout=60, what="quick done")
     finally:
