@@ -96,7 +96,7 @@ async def reads_here(endpoint: GraphQLEndpoint, ids: list[str], requests: int) -
     for r in range(requests):
         chunk = ids[(r * 500) % len(ids) :][:500]
         variables = {"ids": chunk, "take": len(chunk)}
-        answer = endpoint._query(checked.document, variables, None, Budget(60))
+        answer = endpoint._query(checked, variables, None, Budget(60))
         assert answer.status == 200 and "errors" not in answer.body
 
 

@@ -27,6 +27,7 @@ from graphql.validation import NoUnusedVariablesRule
 from orchestrator.platform.server.budget import Budget
 from orchestrator.platform.server.document_limits import DocumentLimits, check_limits
 from orchestrator.platform.server.error_codes import ErrorCode, with_code
+from orchestrator.platform.server.fast_execute import FastPlan, plan_for
 
 __all__ = ["CheckedDocument", "DocumentCache", "DocumentLimits", "check_limits"]
 
@@ -35,10 +36,12 @@ RULES = tuple(rule for rule in specified_rules if rule is not NoUnusedVariablesR
 
 @dataclass(frozen=True, slots=True)
 class CheckedDocument:
-    """A parsed document and its errors (empty: ready to execute)."""
+    """A parsed document and its errors (empty: ready to execute), and its fast plan when it
+    is plain enough for one (:mod:`orchestrator.platform.server.fast_execute`)."""
 
     document: DocumentNode | None
     errors: tuple[GraphQLError, ...]
+    plan: FastPlan | None = None
 
 
 class DocumentCache:
@@ -105,4 +108,6 @@ class DocumentCache:
         if budget is not None:
             budget.check()  # validation may have stopped early; its errors would be partial
         coded = tuple(with_code(e, ErrorCode.GRAPHQL_VALIDATION_FAILED) for e in errors)
-        return CheckedDocument(document if not coded else None, coded)
+        if coded:
+            return CheckedDocument(None, coded)
+        return CheckedDocument(document, (), plan_for(self.schema, document))

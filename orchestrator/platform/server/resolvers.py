@@ -6,6 +6,7 @@ from the dicts built in :mod:`orchestrator.platform.server.values`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib.resources import files
@@ -42,6 +43,7 @@ from orchestrator.platform.store.timestamps import parse_api
 from orchestrator.platform.store.users import find_users
 
 Source = dict[str, Any]
+Output = Mapping[str, Any]  # what the default resolver reads object fields from
 
 
 @dataclass
@@ -100,7 +102,7 @@ def _selects(info: Info, name: str) -> bool:
 # -- queries --------------------------------------------------------------------------------
 
 
-def resolve_pipeline_job(_: None, info: Info, where: Source) -> Source | None:
+def resolve_pipeline_job(_: None, info: Info, where: Source) -> Output | None:
     job = _context(info).store.get_job(unique_id(where, "pipelineJob"))
     return None if job is None else job_to_api(job)
 
@@ -112,7 +114,7 @@ def resolve_pipeline_jobs(
     orderBy: list[Source] | None = None,
     take: int | None = None,
     skip: int | None = None,
-) -> list[Source]:
+) -> list[Output]:
     if skip is not None and skip < 0:
         raise GraphQLError("skip must not be negative")
     jobs = _context(info).store.find_jobs(
@@ -178,18 +180,18 @@ def resolve_count_sessions(_: None, info: Info, where: Source | None = None) -> 
 # -- mutations ------------------------------------------------------------------------------
 
 
-def resolve_create_pipeline_job(_: None, info: Info, data: Source) -> Source:
+def resolve_create_pipeline_job(_: None, info: Info, data: Source) -> Output:
     context = _context(info)
     job = context.store.create_job(job_spec_from_input(data))
     context.jobs_changed = True
     return job_to_api(job)
 
 
-def resolve_create_pipeline_job_with_alerting(_: None, info: Info, input: Source) -> Source:
+def resolve_create_pipeline_job_with_alerting(_: None, info: Info, input: Source) -> Output:
     return resolve_create_pipeline_job(_, info, input)
 
 
-def resolve_update_pipeline_job(_: None, info: Info, where: Source, data: Source) -> Source:
+def resolve_update_pipeline_job(_: None, info: Info, where: Source, data: Source) -> Output:
     context = _context(info)
     job = context.store.update_job(
         unique_id(where, "updatePipelineJob"), job_changes_from_input(data)

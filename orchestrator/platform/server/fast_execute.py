@@ -1,0 +1,249 @@
+"""A lean executor for the plain documents bulk clients send, answering as graphql-core does.
+
+The hot requests (50 aliased creates, a status read of 500 ids) spend most of their server
+time in graphql-core's general execution machinery: a middleware call, a resolve info, an
+awaitable check and a path object for every one of thousands of leaf fields. Their documents
+use a small part of GraphQL: one operation, plain fields (aliases allowed), arguments only on
+root fields, object and leaf types, no fragments, no directives, no abstract types. For such
+a document a :class:`FastPlan` is built once (cached with the checked document) and executes
+it directly: graphql-core still coerces the variables and arguments and builds each root
+field's resolve info, the same resolvers run, and leaves are coerced by the same
+``coerce_output_value``.
+
+Only the success path is fast. Anything that would produce an error or needs more of GraphQL
+(a variable or argument error, a resolver raising, a null in a non-null place, an unexpected
+value shape) raises :class:`NotFast` and the caller runs graphql-core's general execution
+instead, which then produces the exact errors. A mutation runs its fast attempt inside a
+savepoint, so the general path starts from the same state (see ``GraphQLEndpoint._execute``).
+``tests/platform/test_server_fast_path.py`` checks both paths answer byte-identically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    Executor,
+    FieldNode,
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    Undefined,
+    get_argument_values,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.pyutils import Path
+
+from orchestrator.platform.server.budget import Budget, BudgetExceeded
+
+
+class NotFast(Exception):
+    """This request needs graphql-core's general execution (it may end in an error)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    kind: GraphQLLeafType
+
+
+@dataclass(frozen=True, slots=True)
+class _List:
+    item: _Shape
+
+
+@dataclass(frozen=True, slots=True)
+class _NonNull:
+    inner: _Shape
+
+
+@dataclass(frozen=True, slots=True)
+class _Object:
+    fields: tuple[tuple[str, str, _Shape], ...]  # response key, field name, shape
+
+
+_Shape = _Leaf | _List | _NonNull | _Object
+
+
+@dataclass(frozen=True, slots=True)
+class _Root:
+    key: str
+    node: FieldNode
+    field: GraphQLField
+    shape: _Shape
+
+
+@dataclass(frozen=True, slots=True)
+class FastPlan:
+    """How to execute one plain document without graphql-core's general machinery."""
+
+    operation: OperationDefinitionNode
+    root_type: GraphQLObjectType
+    roots: tuple[_Root, ...]
+
+    @property
+    def mutation(self) -> bool:
+        return self.operation.operation is OperationType.MUTATION
+
+    def execute(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: Any,
+        budget: Budget,
+    ) -> dict[str, Any]:
+        """The ``data`` graphql-core would answer; :class:`NotFast` where it would not succeed
+        simply (and :class:`BudgetExceeded` once the budget has run out)."""
+        name = self.operation.name.value if self.operation.name else None
+        if operation_name is not None and operation_name != name:
+            raise NotFast
+        executor = Executor.build(
+            schema, document, context_value=context, raw_variable_values=variables
+        )
+        if isinstance(executor, list):  # variable errors: the general path words them
+            raise NotFast
+        data: dict[str, Any] = {}
+        for root in self.roots:
+            budget.check()
+            try:
+                args = get_argument_values(root.field, root.node, executor.variable_values)
+                info = executor.build_resolve_info(
+                    root.field, [root.node], self.root_type, Path(None, root.key, None)
+                )
+                assert root.field.resolve is not None
+                value = root.field.resolve(None, info, **args)
+                data[root.key] = _complete(value, root.shape, budget)
+            except (NotFast, BudgetExceeded):
+                raise
+            except Exception as error:  # GraphQLError, NotFoundError, a bug: words differ
+                raise NotFast from error
+        return data
+
+
+def _complete(value: Any, shape: _Shape, budget: Budget) -> Any:
+    """A resolved value completed as graphql-core's ``complete_value`` would, when it
+    succeeds (raises :class:`NotFast` where graphql-core would report an error)."""
+    if isinstance(shape, _NonNull):
+        completed = _complete(value, shape.inner, budget)
+        if completed is None:
+            raise NotFast
+        return completed
+    if value is None or value is Undefined:
+        return None
+    if isinstance(value, Exception):
+        raise NotFast
+    if isinstance(shape, _Leaf):
+        coerced = shape.kind.coerce_output_value(value)
+        if coerced is None or coerced is Undefined:
+            raise NotFast
+        return coerced
+    if isinstance(shape, _List):
+        if not isinstance(value, list | tuple):
+            raise NotFast
+        budget.check()
+        item = shape.item
+        return [_complete(v, item, budget) for v in value]
+    if not isinstance(value, Mapping):
+        raise NotFast
+    result: dict[str, Any] = {}
+    for key, name, field_shape in shape.fields:
+        field_value = value.get(name)
+        if callable(field_value):
+            raise NotFast
+        result[key] = _complete(field_value, field_shape, budget)
+    return result
+
+
+def plan_for(schema: GraphQLSchema, document: DocumentNode) -> FastPlan | None:
+    """A plan for ``document`` when it uses only what :class:`FastPlan` executes, else None."""
+    if len(document.definitions) != 1:
+        return None
+    operation = document.definitions[0]
+    if not isinstance(operation, OperationDefinitionNode) or operation.directives:
+        return None
+    if operation.operation is OperationType.QUERY:
+        root_type = schema.query_type
+    elif operation.operation is OperationType.MUTATION:
+        root_type = schema.mutation_type
+    else:
+        return None
+    if root_type is None:
+        return None
+    roots: list[_Root] = []
+    for node in _plain_fields(operation.selection_set) or ():
+        field = root_type.fields.get(node.name.value)
+        if field is None or field.resolve is None:
+            return None
+        shape = _shape(field.type, node.selection_set)
+        if shape is None:
+            return None
+        key = node.alias.value if node.alias else node.name.value
+        roots.append(_Root(key, node, field, shape))
+    if not roots or len({root.key for root in roots}) != len(roots):
+        return None  # repeated response keys merge fields: the general path
+    return FastPlan(operation, root_type, tuple(roots))
+
+
+def _plain_fields(selection_set: SelectionSetNode | None) -> list[FieldNode] | None:
+    """The selections when all are plain fields (no fragments, no directives)."""
+    if selection_set is None:
+        return None
+    fields: list[FieldNode] = []
+    for selection in selection_set.selections:
+        if not isinstance(selection, FieldNode) or selection.directives:
+            return None
+        if selection.name.value.startswith("__"):
+            return None  # __typename and introspection: the general path
+        fields.append(selection)
+    return fields
+
+
+def _shape(kind: GraphQLOutputType, selection_set: SelectionSetNode | None) -> _Shape | None:
+    if is_non_null_type(kind):
+        assert isinstance(kind, GraphQLNonNull)
+        inner = _shape(kind.of_type, selection_set)
+        return None if inner is None else _NonNull(inner)
+    if is_list_type(kind):
+        assert isinstance(kind, GraphQLList)
+        item = _shape(kind.of_type, selection_set)
+        return None if item is None else _List(item)
+    if is_leaf_type(kind):
+        assert isinstance(kind, GraphQLLeafType)
+        return _Leaf(kind) if selection_set is None else None
+    if not is_object_type(kind):
+        return None  # interfaces and unions
+    assert isinstance(kind, GraphQLObjectType)
+    if kind.is_type_of is not None:
+        return None
+    nodes = _plain_fields(selection_set)
+    if not nodes:
+        return None
+    fields: list[tuple[str, str, _Shape]] = []
+    for node in nodes:
+        field = kind.fields.get(node.name.value)
+        if field is None or field.resolve is not None or node.arguments or field.args:
+            return None
+        shape = _shape(field.type, node.selection_set)
+        if shape is None:
+            return None
+        fields.append((node.alias.value if node.alias else node.name.value, node.name.value, shape))
+    if len({key for key, _, _ in fields}) != len(fields):
+        return None
+    return _Object(tuple(fields))
+
+
+__all__ = ["FastPlan", "NotFast", "plan_for"]
