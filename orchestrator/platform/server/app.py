@@ -100,12 +100,16 @@ class GraphQLEndpoint:
         budget_seconds: float = 20.0,
         mutation_budget_seconds: float = 5.0,
         workers: int = 4,
+        *,
+        fast_path: bool = True,
     ) -> None:
         self.schema = schema
         self.store = store
         self.sessions = SessionStore(store)
         self.executor = executor
-        self.documents = DocumentCache(schema, limits)
+        self.documents = DocumentCache(schema, limits, fast_plans=fast_path)
+        self.fast_answers = 0  # requests the fast plan answered (for tests)
+        self.fast_fallbacks = 0  # requests with a plan that needed the general path
         self.budget_seconds = budget_seconds
         self.mutation_budget_seconds = mutation_budget_seconds
         self.readers = ReaderPool(store)
@@ -274,9 +278,10 @@ class GraphQLEndpoint:
                     data = checked.plan.execute(
                         self.schema, document, variables, operation_name, context, budget
                     )
+                self.fast_answers += 1
                 return ExecutionResult(data, None)
             except NotFast:
-                pass  # rolled back: the general path starts afresh and words any error
+                self.fast_fallbacks += 1  # rolled back: the general path starts afresh
         result = execute(
             self.schema,
             document,

@@ -53,8 +53,11 @@ class DocumentCache:
         limits: DocumentLimits,
         max_entries: int = 256,
         max_text_chars: int = 256 * 1024,
+        *,
+        fast_plans: bool = True,
     ) -> None:
         self.schema = schema
+        self.fast_plans = fast_plans  # False: always graphql-core's general execution
         self.limits = limits
         self.max_entries = max_entries
         self.max_text_chars = max_text_chars  # bigger documents are checked but not kept
@@ -110,4 +113,5 @@ class DocumentCache:
         coded = tuple(with_code(e, ErrorCode.GRAPHQL_VALIDATION_FAILED) for e in errors)
         if coded:
             return CheckedDocument(None, coded)
-        return CheckedDocument(document, (), plan_for(self.schema, document))
+        plan = plan_for(self.schema, document) if self.fast_plans else None
+        return CheckedDocument(document, (), plan)
