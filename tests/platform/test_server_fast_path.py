@@ -23,7 +23,14 @@ from orchestrator.platform.executor import make_executor
 from orchestrator.platform.server.app import Answer, GraphQLEndpoint
 from orchestrator.platform.server.documents import DocumentLimits
 from orchestrator.platform.server.resolvers import load_schema
-from orchestrator.platform.server.values import JobView, job_to_dict
+from orchestrator.platform.server.values import (
+    ROW_COLUMNS,
+    ROW_FIELDS,
+    JobView,
+    job_to_dict,
+    row_to_api,
+)
+from orchestrator.platform.store.model import JobStatus
 from orchestrator.platform.store.store import Store
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -178,8 +185,15 @@ def test_creates_answer_identically_and_a_fallback_creates_nothing_twice(pair: P
     assert pair.fast.fast_fallbacks >= 1
 
 
-def test_job_view_reads_as_the_full_dict(pair: Pair) -> None:
-    ids = seeded(pair, 2)
+def test_job_view_and_row_fields_read_as_the_full_dict(pair: Pair) -> None:
+    ids = seeded(pair, 4)
+    pair.store.claim_pending(3)  # in progress: a start time
+    pair.store.finish(ids[0], JobStatus.FAILED, "exit 3")  # final: a completion and a reason
+    rows = {
+        row["id"]: row
+        for row in pair.store.find_job_rows({"id": {"in": ids}}, None, None, None, ROW_COLUMNS)
+    }
+    assert len(rows) == 4
     for job in pair.store.get_jobs(ids):
         view = JobView(job)
         full = job_to_dict(job)
@@ -187,4 +201,9 @@ def test_job_view_reads_as_the_full_dict(pair: Pair) -> None:
         assert list(view) == list(full)
         assert len(view) == len(full)
         assert view.get("nope") is None
-        assert full["status"] == "pending" and "hyperplaneUserEmail" in full
+        assert "hyperplaneUserEmail" in full
+        assert row_to_api(rows[job.id], sorted(ROW_FIELDS)) == {
+            k: full[k] for k in sorted(ROW_FIELDS)
+        }
+    statuses = {job.status for job in pair.store.get_jobs(ids)}
+    assert statuses == {JobStatus.FAILED, JobStatus.IN_PROGRESS, JobStatus.PENDING}

@@ -20,7 +20,7 @@ savepoint, so the general path starts from the same state (see ``GraphQLEndpoint
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,12 +29,14 @@ from graphql import (
     Executor,
     FieldNode,
     GraphQLField,
+    GraphQLID,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLString,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -82,7 +84,7 @@ class _Root:
     key: str
     node: FieldNode
     field: GraphQLField
-    shape: _Shape
+    complete: _Complete
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +128,7 @@ class FastPlan:
                 )
                 assert root.field.resolve is not None
                 value = root.field.resolve(None, info, **args)
-                data[root.key] = _complete(value, root.shape, budget)
+                data[root.key] = root.complete(value, budget)
             except (NotFast, BudgetExceeded):
                 raise
             except Exception as error:  # GraphQLError, NotFoundError, a bug: words differ
@@ -134,38 +136,71 @@ class FastPlan:
         return data
 
 
-def _complete(value: Any, shape: _Shape, budget: Budget) -> Any:
-    """A resolved value completed as graphql-core's ``complete_value`` would, when it
-    succeeds (raises :class:`NotFast` where graphql-core would report an error)."""
+_Complete = Callable[[Any, Budget], Any]
+
+
+def _completer(shape: _Shape) -> _Complete:
+    """A function completing a resolved value as graphql-core's ``complete_value`` would,
+    when it succeeds (it raises :class:`NotFast` where graphql-core would report an error).
+
+    Built once per plan, so the per-value work is only what the value needs.
+    """
     if isinstance(shape, _NonNull):
-        completed = _complete(value, shape.inner, budget)
-        if completed is None:
-            raise NotFast
-        return completed
-    if value is None or value is Undefined:
-        return None
-    if isinstance(value, Exception):
-        raise NotFast
+        inner = _completer(shape.inner)
+
+        def non_null(value: Any, budget: Budget) -> Any:
+            completed = inner(value, budget)
+            if completed is None:
+                raise NotFast
+            return completed
+
+        return non_null
     if isinstance(shape, _Leaf):
-        coerced = shape.kind.coerce_output_value(value)
-        if coerced is None or coerced is Undefined:
-            raise NotFast
-        return coerced
+        coerce = shape.kind.coerce_output_value
+        as_is = shape.kind in (GraphQLString, GraphQLID)  # both answer a str unchanged
+
+        def leaf(value: Any, _budget: Budget) -> Any:
+            if value is None or value is Undefined:
+                return None
+            if as_is and type(value) is str:
+                return value
+            if isinstance(value, Exception):
+                raise NotFast
+            coerced = coerce(value)
+            if coerced is None or coerced is Undefined:
+                raise NotFast
+            return coerced
+
+        return leaf
     if isinstance(shape, _List):
-        if not isinstance(value, list | tuple):
+        item = _completer(shape.item)
+
+        def items(value: Any, budget: Budget) -> Any:
+            if value is None or value is Undefined:
+                return None
+            if not isinstance(value, list | tuple):
+                raise NotFast
+            budget.check()
+            return [item(v, budget) for v in value]
+
+        return items
+    fields = tuple((key, name, _completer(field)) for key, name, field in shape.fields)
+
+    def obj(value: Any, budget: Budget) -> Any:
+        if value is None or value is Undefined:
+            return None
+        if not isinstance(value, Mapping):
             raise NotFast
-        budget.check()
-        item = shape.item
-        return [_complete(v, item, budget) for v in value]
-    if not isinstance(value, Mapping):
-        raise NotFast
-    result: dict[str, Any] = {}
-    for key, name, field_shape in shape.fields:
-        field_value = value.get(name)
-        if callable(field_value):
-            raise NotFast
-        result[key] = _complete(field_value, field_shape, budget)
-    return result
+        get = value.get
+        result: dict[str, Any] = {}
+        for key, name, complete in fields:
+            field_value = get(name)
+            if callable(field_value):
+                raise NotFast
+            result[key] = complete(field_value, budget)
+        return result
+
+    return obj
 
 
 def plan_for(schema: GraphQLSchema, document: DocumentNode) -> FastPlan | None:
@@ -192,7 +227,7 @@ def plan_for(schema: GraphQLSchema, document: DocumentNode) -> FastPlan | None:
         if shape is None:
             return None
         key = node.alias.value if node.alias else node.name.value
-        roots.append(_Root(key, node, field, shape))
+        roots.append(_Root(key, node, field, _completer(shape)))
     if not roots or len({root.key for root in roots}) != len(roots):
         return None  # repeated response keys merge fields: the general path
     return FastPlan(operation, root_type, tuple(roots))

@@ -28,10 +28,13 @@ from graphql import (
 
 from orchestrator.platform.server.strict import drop_local_extensions
 from orchestrator.platform.server.values import (
+    ROW_COLUMNS,
+    ROW_FIELDS,
     job_changes_from_input,
     job_spec_from_input,
     job_to_api,
     parameter_to_api,
+    row_to_api,
     session_changes_from_input,
     session_to_api,
     unique_id,
@@ -99,6 +102,19 @@ def _selects(info: Info, name: str) -> bool:
     return any(walk(node.selection_set) for node in info.field_nodes)
 
 
+def _selected_names(info: Info) -> set[str] | None:
+    """The field names the current field's selection reads from its objects, or ``None``
+    when it uses fragments (then the caller assumes everything may be read)."""
+    names: set[str] = set()
+    for node in info.field_nodes:
+        for selection in node.selection_set.selections if node.selection_set else ():
+            if not isinstance(selection, FieldNode):
+                return None
+            if selection.name.value != "__typename":  # answered by graphql-core itself
+                names.add(selection.name.value)
+    return names
+
+
 # -- queries --------------------------------------------------------------------------------
 
 
@@ -117,6 +133,11 @@ def resolve_pipeline_jobs(
 ) -> list[Output]:
     if skip is not None and skip < 0:
         raise GraphQLError("skip must not be negative")
+    selected = _selected_names(info)
+    if selected is not None and selected <= ROW_FIELDS:  # a status read: skip full records
+        rows = _context(info).store.find_job_rows(where, orderBy, take, skip, ROW_COLUMNS)
+        names = tuple(selected)
+        return [row_to_api(row, names) for row in rows]
     jobs = _context(info).store.find_jobs(
         where, orderBy, take, skip, with_parameters=_selects(info, "parameters")
     )
