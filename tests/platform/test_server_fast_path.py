@@ -207,3 +207,71 @@ def test_job_view_and_row_fields_read_as_the_full_dict(pair: Pair) -> None:
         }
     statuses = {job.status for job in pair.store.get_jobs(ids)}
     assert statuses == {JobStatus.FAILED, JobStatus.IN_PROGRESS, JobStatus.PENDING}
+
+
+COERCION_CASES: list[dict[str, Any]] = [
+    {"d0": job_data(1)},
+    {"d0": job_data(1, timeout=3.0)},  # an integral float for an Int
+    {"d0": job_data(1, timeout=2.5)},
+    {"d0": job_data(1, timeout=2**40)},
+    {"d0": job_data(1, timeout=True)},
+    {"d0": job_data(1, pinned="yes")},
+    {"d0": job_data(1, pinned=True, debuggable=None)},
+    {"d0": job_data(1, parameters={"create": {"key": "a", "value": "b"}})},  # one for a list
+    {"d0": job_data(1, parameters={"create": [{"key": "a", "value": 1}]})},
+    {"d0": job_data(1, parameters={"create": [{"key": "a"}]})},
+    {"d0": job_data(1, parameters={"create": [None]})},
+    {"d0": job_data(1, parameters={"nope": []})},
+    {"d0": job_data(1, notificationTargetIds="one")},
+    {"d0": job_data(1, notificationTargetIds=["a", None])},
+    {"d0": {**job_data(1), "pipelineYamlPath": None}},
+    {"d0": "not an object"},
+    {"d0": [job_data(1)]},
+    {"d0": None},
+    {},
+]
+
+
+def test_fast_coercion_matches_graphql_core(pair: Pair) -> None:
+    from graphql import get_variable_values
+
+    from orchestrator.platform.server.fast_inputs import NotFast, variables_coercer
+
+    schema = pair.fast.schema
+    for text in (batched("create_job", 1).text, operation("get_jobs").text):
+        checked = pair.fast.documents.get(text)
+        assert checked.plan is not None and checked.plan.coerce_variables is not None
+    checked = pair.fast.documents.get(batched("create_job", 1).text)
+    assert checked.plan is not None
+    coerce = variables_coercer(schema, checked.plan.operation)
+    assert coerce is not None
+    definitions = checked.plan.operation.variable_definitions
+    fast_ok = 0
+    for variables in COERCION_CASES:
+        expected = get_variable_values(schema, definitions, variables)
+        try:
+            got = coerce(variables)
+        except NotFast:
+            continue  # the general path answers (its errors or its values): nothing to match
+        assert not isinstance(expected, list), (variables, expected)
+        assert got.coerced == expected.coerced, variables
+        assert list(got.coerced["d0"]) == list(expected.coerced["d0"])  # same field order
+        assert {
+            k: (v.signature.name, str(v.signature.type), v.value) for k, v in got.sources.items()
+        } == {
+            k: (v.signature.name, str(v.signature.type), v.value)
+            for k, v in expected.sources.items()
+        }
+        fast_ok += 1
+    assert fast_ok >= 3
+
+
+def test_creates_after_the_first_match_for_every_coercion_case(pair: Pair) -> None:
+    create(pair, pair.fast, [job_data(0)])  # the plan now coerces variables itself
+    for variables in COERCION_CASES:
+        inputs = [variables.get("d0")] if "d0" in variables else []
+        if not inputs:
+            continue
+        fast = create(pair, pair.fast, inputs)
+        general = create(pair, pair.general, inputs)
+        assert UUID.sub("<id>", fast) == UUID.sub("<id>", general), variables

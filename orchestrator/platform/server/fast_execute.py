@@ -21,7 +21,7 @@ savepoint, so the general path starts from the same state (see ``GraphQLEndpoint
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -35,6 +35,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLSchema,
     GraphQLString,
     OperationDefinitionNode,
@@ -47,13 +48,11 @@ from graphql import (
     is_non_null_type,
     is_object_type,
 )
+from graphql.execution.values import VariableValues
 from graphql.pyutils import Path
 
 from orchestrator.platform.server.budget import Budget, BudgetExceeded
-
-
-class NotFast(Exception):
-    """This request needs graphql-core's general execution (it may end in an error)."""
+from orchestrator.platform.server.fast_inputs import NotFast, variables_coercer
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +93,8 @@ class FastPlan:
     operation: OperationDefinitionNode
     root_type: GraphQLObjectType
     roots: tuple[_Root, ...]
+    coerce_variables: Callable[[dict[str, Any]], VariableValues] | None
+    infos: list[GraphQLResolveInfo[Any]] = field(default_factory=list)  # per root, once known
 
     @property
     def mutation(self) -> bool:
@@ -113,19 +114,12 @@ class FastPlan:
         name = self.operation.name.value if self.operation.name else None
         if operation_name is not None and operation_name != name:
             raise NotFast
-        executor = Executor.build(
-            schema, document, context_value=context, raw_variable_values=variables
-        )
-        if isinstance(executor, list):  # variable errors: the general path words them
-            raise NotFast
+        infos = self._resolve_infos(schema, document, variables or {}, context)
         data: dict[str, Any] = {}
-        for root in self.roots:
+        for root, info in zip(self.roots, infos, strict=True):
             budget.check()
             try:
-                args = get_argument_values(root.field, root.node, executor.variable_values)
-                info = executor.build_resolve_info(
-                    root.field, [root.node], self.root_type, Path(None, root.key, None)
-                )
+                args = get_argument_values(root.field, root.node, info.variable_values)
                 assert root.field.resolve is not None
                 value = root.field.resolve(None, info, **args)
                 data[root.key] = root.complete(value, budget)
@@ -134,6 +128,30 @@ class FastPlan:
             except Exception as error:  # GraphQLError, NotFoundError, a bug: words differ
                 raise NotFast from error
         return data
+
+    def _resolve_infos(
+        self, schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any], context: Any
+    ) -> list[GraphQLResolveInfo[Any]]:
+        """Each root field's resolve info: graphql-core's own the first time, then copies of
+        those with this request's variables (coerced here) and context."""
+        templates = self.infos
+        if self.coerce_variables is not None and len(templates) == len(self.roots):
+            values = self.coerce_variables(variables)
+            return [t._replace(variable_values=values, context=context) for t in templates]
+        executor = Executor.build(
+            schema, document, context_value=context, raw_variable_values=variables
+        )
+        if isinstance(executor, list):  # variable errors: the general path words them
+            raise NotFast
+        infos = [
+            executor.build_resolve_info(
+                root.field, [root.node], self.root_type, Path(None, root.key, None)
+            )
+            for root in self.roots
+        ]
+        if not templates:
+            templates.extend(infos)
+        return infos
 
 
 _Complete = Callable[[Any, Budget], Any]
@@ -230,7 +248,7 @@ def plan_for(schema: GraphQLSchema, document: DocumentNode) -> FastPlan | None:
         roots.append(_Root(key, node, field, _completer(shape)))
     if not roots or len({root.key for root in roots}) != len(roots):
         return None  # repeated response keys merge fields: the general path
-    return FastPlan(operation, root_type, tuple(roots))
+    return FastPlan(operation, root_type, tuple(roots), variables_coercer(schema, operation))
 
 
 def _plain_fields(selection_set: SelectionSetNode | None) -> list[FieldNode] | None:
