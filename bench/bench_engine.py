@@ -22,6 +22,7 @@ from pathlib import Path
 import anyio
 import structlog
 
+from bench.summary import Row
 from orchestrator.api import PlatformClient
 from orchestrator.api.model import JobCreate
 from orchestrator.engine import EngineOptions
@@ -131,6 +132,19 @@ def main() -> None:
     print(f"raw client (floor)       {raw:8.1f} jobs/s  (best of {args.rounds})")
     print(f"engine end to end        {eng:8.1f} jobs/s  (best of {args.rounds})")
     print(f"engine / raw             {eng / raw:8.2f}")
+    _LAST["ratio"] = eng / raw
+
+
+_LAST: dict[str, float] = {}
+
+
+def summary() -> list[Row]:
+    """This run's figure for the closing table (``bench.summary``)."""
+    if "ratio" not in _LAST:
+        return []
+    ratio = _LAST["ratio"]
+    figure = "engine end to end vs raw client (bench_engine)"
+    return [Row(figure, f"{ratio:.2f}", ">= 0.9", ratio >= 0.9)]
 
 
 if __name__ == "__main__":

@@ -1,41 +1,131 @@
 """Command line: parses arguments, calls the library, renders results. No business logic here.
 
 Each family of commands lives in its own module and exposes ``COMMANDS``; this module only
-assembles them into the ``orchestrator`` group.
+assembles them into the ``orchestrator`` group, lazily: a command's module is imported when
+that command runs (or its own ``--help`` is asked), so ``orchestrator --help``, ``plan`` and
+``schema`` never pay for the network stack, GraphQL or the local platform's server.
 """
+
+from __future__ import annotations
 
 import click
 
 from orchestrator import __version__
-from orchestrator.cli import (
-    config_commands,
-    manifest_commands,
-    params_commands,
-    platform_commands,
-    platform_service,
-    run_commands,
-    sessions_commands,
-    stats_commands,
-    view_commands,
+from orchestrator.cli.lazy_group import LazyCommand, LazyGroup
+
+LAZY_COMMANDS: tuple[LazyCommand, ...] = (
+    # name, module in orchestrator.cli, attribute, short help (first paragraph of its help;
+    # tests/cli/test_lazy_group.py checks both against the real command)
+    LazyCommand(
+        "platform",
+        "platform_commands",
+        "platform",
+        "The local platform: the job platform's GraphQL API on SQLite, running jobs locally.",
+    ),
+    LazyCommand(
+        "plan",
+        "manifest_commands",
+        "plan",
+        "Show what FILE would launch, without launching anything (FILE ``-``: stdin).",
+    ),
+    LazyCommand(
+        "schema",
+        "manifest_commands",
+        "schema",
+        "Print the JSON Schema of manifests (for editors' YAML support).",
+    ),
+    LazyCommand(
+        "run",
+        "run_commands",
+        "run_command",
+        "Run every job of MANIFEST to the end (submit, poll, retry), with live progress.",
+    ),
+    LazyCommand(
+        "resume",
+        "run_commands",
+        "resume_command",
+        "Continue an interrupted run: reconcile with the server, submit only what is missing.",
+    ),
+    LazyCommand(
+        "retry",
+        "run_commands",
+        "retry_command",
+        "Resubmit the jobs of a run that ended failed or timed out, and drive them to the end.",
+    ),
+    LazyCommand(
+        "watch",
+        "run_commands",
+        "watch_command",
+        "Follow a run driven by another process (e.g. --detach) until it ends.",
+    ),
+    LazyCommand(
+        "status",
+        "run_commands",
+        "status_command",
+        "Show a run's state and counts (from the ledger, or --endpoint: the server).",
+    ),
+    LazyCommand(
+        "runs",
+        "run_commands",
+        "runs_command",
+        "List runs newest first: those of the state dir, or (--endpoint) those on the server.",
+    ),
+    LazyCommand(
+        "cancel",
+        "run_commands",
+        "cancel_command",
+        "Cancel RUN, or the jobs --scheduled / --where / --older-than / --run select.",
+    ),
+    LazyCommand(
+        "jobs",
+        "view_commands",
+        "jobs_command",
+        "List the jobs of RUN: key, name, status, attempts, last reason, id, duration.",
+    ),
+    LazyCommand(
+        "logs",
+        "view_commands",
+        "logs_command",
+        "Print the log of job KEY of RUN (one attempt), from wherever the platform keeps it.",
+    ),
+    LazyCommand(
+        "sessions",
+        "sessions_commands",
+        "sessions_group",
+        "List, count and cancel HyperHub sessions.",
+    ),
+    LazyCommand(
+        "stats",
+        "stats_commands",
+        "stats_command",
+        "Jobs per status created in the last 10 min / 1 h / 24 h / ever (one request).",
+    ),
+    LazyCommand(
+        "services",
+        "stats_commands",
+        "services_group",
+        "Services: jobs that never time out (timeout and activeTimeout -1).",
+    ),
+    LazyCommand(
+        "params",
+        "params_commands",
+        "params_group",
+        "List, set and remove a job's parameters.",
+    ),
+    LazyCommand(
+        "config",
+        "config_commands",
+        "config_group",
+        "Named contexts: endpoint, token source and state dir, picked with --context.",
+    ),
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=LAZY_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="orchestrator")
 def main() -> None:
     """Launch, watch, retry and cancel many jobs on a GraphQL job platform."""
-
-
-for _module in (
-    platform_commands,
-    platform_service,
-    manifest_commands,
-    run_commands,
-    view_commands,
-    sessions_commands,
-    stats_commands,
-    params_commands,
-    config_commands,
-):
-    for _command in _module.COMMANDS:
-        main.add_command(_command)

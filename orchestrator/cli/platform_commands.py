@@ -261,3 +261,7 @@ def serve(
 
 
 COMMANDS: list[click.Command] = [platform]
+
+# `platform start|status|stop` join the group from their own module, which imports this one:
+# importing it here (last, once the group exists) registers them wherever `platform` loads.
+from orchestrator.cli import platform_service  # noqa: E402, F401

@@ -24,6 +24,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -31,7 +32,6 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 from graphql import (
-    DocumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLSchema,
@@ -45,7 +45,7 @@ from orchestrator.platform.credentials import TokenCheck
 from orchestrator.platform.executor import Executor, make_executor
 from orchestrator.platform.server.budget import Budget, BudgetExceeded
 from orchestrator.platform.server.chaos import Chaos, ChaosSpec
-from orchestrator.platform.server.documents import DocumentCache, DocumentLimits
+from orchestrator.platform.server.documents import CheckedDocument, DocumentCache, DocumentLimits
 from orchestrator.platform.server.error_codes import (
     ErrorCode,
     execution_code,
@@ -54,6 +54,7 @@ from orchestrator.platform.server.error_codes import (
     too_complex_filter,
     with_code,
 )
+from orchestrator.platform.server.fast_execute import NotFast
 from orchestrator.platform.server.log_route import LOGS_PATH, LogRoute
 from orchestrator.platform.server.resolvers import RequestContext, load_schema
 from orchestrator.platform.store.readers import ReaderPool
@@ -102,12 +103,16 @@ class GraphQLEndpoint:
         budget_seconds: float = 20.0,
         mutation_budget_seconds: float = 5.0,
         workers: int = 4,
+        *,
+        fast_path: bool = True,
     ) -> None:
         self.schema = schema
         self.store = store
         self.sessions = SessionStore(store)
         self.executor = executor
-        self.documents = DocumentCache(schema, limits)
+        self.documents = DocumentCache(schema, limits, fast_plans=fast_path)
+        self.fast_answers = 0  # requests the fast plan answered (for tests)
+        self.fast_fallbacks = 0  # requests with a plan that needed the general path
         self.budget_seconds = budget_seconds
         self.mutation_budget_seconds = mutation_budget_seconds
         self.readers = ReaderPool(store)
@@ -207,18 +212,16 @@ class GraphQLEndpoint:
             return Answer(ExecutionResult(None, list(checked.errors)).formatted)
         operation = get_operation_ast(checked.document, operation_name)
         if operation is None or operation.operation is not OperationType.MUTATION:
-            return await self._off_loop(
-                self._query, checked.document, variables, operation_name, budget
-            )
+            return await self._off_loop(self._query, checked, variables, operation_name, budget)
         budget.narrow(self.mutation_budget_seconds)  # every other client waits meanwhile
-        return self._mutate(checked.document, variables, operation_name, budget)
+        return self._mutate(checked, variables, operation_name, budget)
 
     async def _off_loop(self, work: Callable[..., _T], *args: Any) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self.workers, work, *args)
 
     def _query(
         self,
-        document: DocumentNode,
+        checked: CheckedDocument,
         variables: dict[str, Any] | None,
         operation_name: str | None,
         budget: Budget,
@@ -228,7 +231,7 @@ class GraphQLEndpoint:
         context = RequestContext(reader, SessionStore(reader))
         try:
             with budget.interrupting(reader.connection):
-                result = self._execute(document, variables, operation_name, context, budget)
+                result = self._execute(checked, variables, operation_name, context, budget)
         except Exception as error:  # a bug, or the database failing
             if budget.expired:
                 return _timeout(budget, rolled_back=False)
@@ -242,7 +245,7 @@ class GraphQLEndpoint:
 
     def _mutate(
         self,
-        document: DocumentNode,
+        checked: CheckedDocument,
         variables: dict[str, Any] | None,
         operation_name: str | None,
         budget: Budget,
@@ -254,7 +257,7 @@ class GraphQLEndpoint:
             try:
                 with self.store.transaction():
                     with budget.interrupting(self.store.connection):  # not around COMMIT
-                        result = self._execute(document, variables, operation_name, context, budget)
+                        result = self._execute(checked, variables, operation_name, context, budget)
                     if budget.expired or (
                         result.errors and (result.data is None or _has_internal(result.errors))
                     ):
@@ -276,12 +279,27 @@ class GraphQLEndpoint:
 
     def _execute(
         self,
-        document: DocumentNode,
+        checked: CheckedDocument,
         variables: dict[str, Any] | None,
         operation_name: str | None,
         context: RequestContext,
         budget: Budget,
     ) -> ExecutionResult:
+        """Execute a checked document: its fast plan when it has one and the request is
+        simple (a mutation's attempt in a savepoint), else graphql-core's general execution,
+        which answers every error."""
+        document = checked.document
+        assert document is not None
+        if checked.plan is not None:
+            try:
+                with _savepoint(context.store) if checked.plan.mutation else nullcontext():
+                    data = checked.plan.execute(
+                        self.schema, document, variables, operation_name, context, budget
+                    )
+                self.fast_answers += 1
+                return ExecutionResult(data, None)
+            except NotFast:
+                self.fast_fallbacks += 1  # rolled back: the general path starts afresh
         result = execute(
             self.schema,
             document,
@@ -316,6 +334,11 @@ def _timeout(budget: Budget, *, rolled_back: bool) -> Answer:
     if rolled_back:
         extensions["rolledBack"] = True
     return Answer(ExecutionResult(None, [GraphQLError(message, extensions=extensions)]).formatted)
+
+
+def _savepoint(store: Store) -> AbstractContextManager[None]:
+    """A nested transaction of the request's: a failed fast attempt leaves nothing behind."""
+    return store.transaction(savepoint=True)
 
 
 def _has_internal(errors: Sequence[GraphQLError]) -> bool:

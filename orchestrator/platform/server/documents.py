@@ -27,6 +27,7 @@ from graphql.validation import NoUnusedVariablesRule
 from orchestrator.platform.server.budget import Budget
 from orchestrator.platform.server.document_limits import DocumentLimits, check_limits
 from orchestrator.platform.server.error_codes import ErrorCode, with_code
+from orchestrator.platform.server.fast_execute import FastPlan, plan_for
 
 __all__ = ["CheckedDocument", "DocumentCache", "DocumentLimits", "check_limits"]
 
@@ -35,10 +36,12 @@ RULES = tuple(rule for rule in specified_rules if rule is not NoUnusedVariablesR
 
 @dataclass(frozen=True, slots=True)
 class CheckedDocument:
-    """A parsed document and its errors (empty: ready to execute)."""
+    """A parsed document and its errors (empty: ready to execute), and its fast plan when it
+    is plain enough for one (:mod:`orchestrator.platform.server.fast_execute`)."""
 
     document: DocumentNode | None
     errors: tuple[GraphQLError, ...]
+    plan: FastPlan | None = None
 
 
 class DocumentCache:
@@ -50,8 +53,11 @@ class DocumentCache:
         limits: DocumentLimits,
         max_entries: int = 256,
         max_text_chars: int = 256 * 1024,
+        *,
+        fast_plans: bool = True,
     ) -> None:
         self.schema = schema
+        self.fast_plans = fast_plans  # False: always graphql-core's general execution
         self.limits = limits
         self.max_entries = max_entries
         self.max_text_chars = max_text_chars  # bigger documents are checked but not kept
@@ -105,4 +111,7 @@ class DocumentCache:
         if budget is not None:
             budget.check()  # validation may have stopped early; its errors would be partial
         coded = tuple(with_code(e, ErrorCode.GRAPHQL_VALIDATION_FAILED) for e in errors)
-        return CheckedDocument(document if not coded else None, coded)
+        if coded:
+            return CheckedDocument(None, coded)
+        plan = plan_for(self.schema, document) if self.fast_plans else None
+        return CheckedDocument(document, (), plan)

@@ -6,6 +6,7 @@ from the dicts built in :mod:`orchestrator.platform.server.values`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib.resources import files
@@ -27,10 +28,13 @@ from graphql import (
 
 from orchestrator.platform.server.strict import drop_local_extensions
 from orchestrator.platform.server.values import (
+    ROW_COLUMNS,
+    ROW_FIELDS,
     job_changes_from_input,
     job_spec_from_input,
     job_to_api,
     parameter_to_api,
+    row_to_api,
     session_changes_from_input,
     session_to_api,
     unique_id,
@@ -42,6 +46,7 @@ from orchestrator.platform.store.timestamps import parse_api
 from orchestrator.platform.store.users import find_users
 
 Source = dict[str, Any]
+Output = Mapping[str, Any]  # what the default resolver reads object fields from
 
 
 @dataclass
@@ -97,10 +102,23 @@ def _selects(info: Info, name: str) -> bool:
     return any(walk(node.selection_set) for node in info.field_nodes)
 
 
+def _selected_names(info: Info) -> set[str] | None:
+    """The field names the current field's selection reads from its objects, or ``None``
+    when it uses fragments (then the caller assumes everything may be read)."""
+    names: set[str] = set()
+    for node in info.field_nodes:
+        for selection in node.selection_set.selections if node.selection_set else ():
+            if not isinstance(selection, FieldNode):
+                return None
+            if selection.name.value != "__typename":  # answered by graphql-core itself
+                names.add(selection.name.value)
+    return names
+
+
 # -- queries --------------------------------------------------------------------------------
 
 
-def resolve_pipeline_job(_: None, info: Info, where: Source) -> Source | None:
+def resolve_pipeline_job(_: None, info: Info, where: Source) -> Output | None:
     job = _context(info).store.get_job(unique_id(where, "pipelineJob"))
     return None if job is None else job_to_api(job)
 
@@ -112,9 +130,14 @@ def resolve_pipeline_jobs(
     orderBy: list[Source] | None = None,
     take: int | None = None,
     skip: int | None = None,
-) -> list[Source]:
+) -> list[Output]:
     if skip is not None and skip < 0:
         raise GraphQLError("skip must not be negative")
+    selected = _selected_names(info)
+    if selected is not None and selected <= ROW_FIELDS:  # a status read: skip full records
+        rows = _context(info).store.find_job_rows(where, orderBy, take, skip, ROW_COLUMNS)
+        names = tuple(selected)
+        return [row_to_api(row, names) for row in rows]
     jobs = _context(info).store.find_jobs(
         where, orderBy, take, skip, with_parameters=_selects(info, "parameters")
     )
@@ -178,18 +201,18 @@ def resolve_count_sessions(_: None, info: Info, where: Source | None = None) -> 
 # -- mutations ------------------------------------------------------------------------------
 
 
-def resolve_create_pipeline_job(_: None, info: Info, data: Source) -> Source:
+def resolve_create_pipeline_job(_: None, info: Info, data: Source) -> Output:
     context = _context(info)
     job = context.store.create_job(job_spec_from_input(data))
     context.jobs_changed = True
     return job_to_api(job)
 
 
-def resolve_create_pipeline_job_with_alerting(_: None, info: Info, input: Source) -> Source:
+def resolve_create_pipeline_job_with_alerting(_: None, info: Info, input: Source) -> Output:
     return resolve_create_pipeline_job(_, info, input)
 
 
-def resolve_update_pipeline_job(_: None, info: Info, where: Source, data: Source) -> Source:
+def resolve_update_pipeline_job(_: None, info: Info, where: Source, data: Source) -> Output:
     context = _context(info)
     job = context.store.update_job(
         unique_id(where, "updatePipelineJob"), job_changes_from_input(data)

@@ -76,17 +76,33 @@ class JobReads:
 
         A negative ``take`` takes from the end, as Prisma does.
         """
+        rows = self.find_job_rows(where, order_by, take, skip)
+        return self._jobs_from_dicts(rows, with_parameters)
+
+    def find_job_rows(
+        self,
+        where: Mapping[str, Any] | None = None,
+        order_by: OrderBy = None,
+        take: int | None = None,
+        skip: int | None = None,
+        columns: str = "*",
+    ) -> list[dict[str, Any]]:
+        """As :meth:`find_jobs`, each job as its ``pipeline_job`` row (column -> value), no
+        parameters: for readers of a few columns of many jobs (a status read of 500 ids),
+        whom building full records would cost more than the query itself. ``columns``: the
+        columns to read (comma-separated names; constants of the caller's, never input)."""
         condition = self._job_condition(where)
         reverse = take is not None and take < 0
         order = compile_order_by(order_by, JOB_SHAPE, reverse=reverse)
-        sql = f"SELECT j.* FROM pipeline_job j WHERE {condition.sql} ORDER BY {order}"  # noqa: S608
+        selected = ", ".join(f"j.{name.strip()}" for name in columns.split(","))
+        sql = f"SELECT {selected} FROM pipeline_job j WHERE {condition.sql} ORDER BY {order}"  # noqa: S608
         params: list[Any] = list(condition.params)
         sql += " LIMIT ? OFFSET ?"
         params += [-1 if take is None else abs(take), skip or 0]
         rows = list(self.connection.execute(sql, params))
         if reverse:
             rows.reverse()
-        return self._jobs_from_rows(rows, with_parameters)
+        return _as_dicts(rows)
 
     def count_jobs(self, where: Mapping[str, Any] | None = None) -> int:
         """How many jobs match ``where``."""
@@ -198,6 +214,11 @@ class JobReads:
         return compile_where(narrowed, JOB_SHAPE, strategy=Strategy.PROBE_RELATIONS)
 
     def _jobs_from_rows(self, rows: Sequence[sqlite3.Row], with_parameters: bool) -> list[JobRow]:
+        return self._jobs_from_dicts(_as_dicts(rows), with_parameters)
+
+    def _jobs_from_dicts(
+        self, rows: Sequence[dict[str, Any]], with_parameters: bool
+    ) -> list[JobRow]:
         parameters: dict[str, list[ParameterRow]] = {}
         if with_parameters and rows:
             ids = [row["id"] for row in rows]
@@ -212,3 +233,12 @@ class JobReads:
                         row_to_parameter(prow)
                     )
         return [row_to_job(row, tuple(parameters.get(row["id"], ()))) for row in rows]
+
+
+def _as_dicts(rows: Sequence[sqlite3.Row]) -> list[dict[str, Any]]:
+    """Rows as dicts: sqlite3.Row finds a column by name with a linear scan, so one dict per
+    row is cheaper than the ~45 look-ups of :func:`row_to_job`."""
+    if not rows:
+        return []
+    keys = rows[0].keys()
+    return [dict(zip(keys, row, strict=True)) for row in rows]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from orchestrator.platform.store.job_fields import ALL_FIELDS, is_cron
 from orchestrator.platform.store.model import JobRow, JobSpecInput, JobStatus, ParameterRow
 from orchestrator.platform.store.timestamps import from_db
+
+_EXTRA = tuple((f.name, f.column) for f in ALL_FIELDS)
 
 
 def duration_since_start(job: sqlite3.Row, now: datetime) -> float | None:
@@ -21,8 +25,10 @@ def row_to_parameter(row: sqlite3.Row) -> ParameterRow:
     return ParameterRow(row["id"], row["key"], row["value"], row["pipeline_job_id"])
 
 
-def row_to_job(row: sqlite3.Row, parameters: tuple[ParameterRow, ...]) -> JobRow:
-    """A ``pipeline_job`` row with its (already loaded) parameters."""
+def row_to_job(
+    row: sqlite3.Row | Mapping[str, Any], parameters: tuple[ParameterRow, ...]
+) -> JobRow:
+    """A ``pipeline_job`` row (or a dict of it) with its (already loaded) parameters."""
     spec = JobSpecInput(
         pipeline_yaml_path=row["pipeline_yaml_path"],
         job_type=row["job_type"],
@@ -39,7 +45,7 @@ def row_to_job(row: sqlite3.Row, parameters: tuple[ParameterRow, ...]) -> JobRow
         department=row["department"],
         parameters=tuple((p.key, p.value) for p in parameters),
         scheduled_from=row["scheduled_from"],
-        extra=tuple((f.name, row[f.column]) for f in ALL_FIELDS if row[f.column] is not None),
+        extra=tuple((name, value) for name, column in _EXTRA if (value := row[column]) is not None),
     )
     created = from_db(row["created_at"])
     assert created is not None

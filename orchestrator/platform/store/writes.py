@@ -14,7 +14,9 @@ Rules every writer obeys (enforced here and in ``Store``, not by callers):
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -71,8 +73,19 @@ def _db(value: Any) -> Any:
 
 
 def new_id() -> str:
-    """Ids are random UUIDs (text), as the hosted platform's are."""
-    return str(uuid.uuid4())
+    """Ids are UUIDs (text), as the hosted platform's are: version 7, a millisecond timestamp
+    then 74 random bits, so they stay unguessable and unique.
+
+    Time-ordered, because every id is a key of up to four indexes (a job's id, its parameters'
+    ids and job ids): random (version 4) keys put each insert on a random page, so a commit
+    of 50 creates wrote hundreds of pages and grew slower as tables grew (at 10,000 jobs,
+    ~350 us per job in COMMIT, ~40 us with these).
+    """
+    millis = time.time_ns() // 1_000_000
+    raw = bytearray(millis.to_bytes(6, "big") + os.urandom(10))
+    raw[6] = (raw[6] & 0x0F) | 0x70  # version 7
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 9562 variant
+    return str(uuid.UUID(bytes=bytes(raw)))
 
 
 class JobWrites(JobReads):

@@ -1,0 +1,94 @@
+"""The lazy command group: every command registered, its listing right, light imports."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import subprocess
+import sys
+
+import click
+from click.testing import CliRunner
+
+import orchestrator.cli as cli_package
+from orchestrator.cli import LAZY_COMMANDS, main
+
+HEAVY = ("aiohttp", "gql", "graphql", "orchestrator.platform.server", "orchestrator.engine")
+
+
+def _modules_with_commands() -> dict[str, list[click.Command]]:
+    found = {}
+    for info in pkgutil.iter_modules(cli_package.__path__):
+        module = importlib.import_module(f"orchestrator.cli.{info.name}")
+        commands = getattr(module, "COMMANDS", None)
+        if commands is not None:
+            found[info.name] = list(commands)
+    return found
+
+
+def test_every_command_of_every_module_is_in_the_table() -> None:
+    table = {entry.name: entry for entry in LAZY_COMMANDS}
+    registered = 0
+    for module, commands in _modules_with_commands().items():
+        for command in commands:
+            assert command.name in table, f"{module}: {command.name} missing from LAZY_COMMANDS"
+            assert table[command.name].module == module
+            assert table[command.name].load() is command
+            registered += 1
+    assert registered == len(table)  # and nothing in the table that no module offers
+
+
+def test_table_short_help_is_the_commands_own() -> None:
+    for entry in LAZY_COMMANDS:
+        command = entry.load()
+        for limit in (30, 45, 80, 150):
+            stand_in = click.Command(entry.name, help=entry.short_help)
+            assert stand_in.get_short_help_str(limit) == command.get_short_help_str(limit), (
+                entry.name
+            )
+
+
+def test_group_walk_finds_every_command() -> None:
+    ctx = click.Context(main)
+    names = main.list_commands(ctx)
+    assert names == sorted(entry.name for entry in LAZY_COMMANDS)
+    for name in names:
+        command = main.get_command(ctx, name)
+        assert isinstance(command, click.Command)
+        assert command.name == name
+    assert main.get_command(ctx, "nope") is None
+
+
+def test_help_lists_every_command_with_its_short_help() -> None:
+    result = CliRunner().invoke(main, ["--help"], terminal_width=200)
+    assert result.exit_code == 0
+    for entry in LAZY_COMMANDS:
+        line = next(ln for ln in result.output.splitlines() if ln.split()[:1] == [entry.name])
+        assert entry.load().get_short_help_str(200 - 6 - 8) in line
+
+
+def _imported_after(argv: list[str]) -> list[str]:
+    code = (
+        "import sys, json\n"
+        "from orchestrator.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    return list(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_help_plan_and_schema_import_no_network_stack(tmp_path: object) -> None:
+    for argv in (["--help"], ["schema"], ["plan", "--help"]):
+        modules = _imported_after(argv)
+        heavy = [m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)]
+        assert heavy == [], f"{argv}: {heavy[:5]}"
+
+
+def test_a_command_runs_after_lazy_loading() -> None:
+    result = CliRunner().invoke(main, ["schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.output)["type"] == "object"

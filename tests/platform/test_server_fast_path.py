@@ -1,0 +1,277 @@
+"""The fast plan answers exactly as graphql-core's general execution does.
+
+Two endpoints share one store: one with fast plans, one without (``fast_path=False``). Each
+(document, variables) pair goes to both and the answers must be byte-identical (status and
+JSON text), errors included. For creates the new ids differ by nature, so ids are masked and
+the store's job count is checked instead (a fallback must not create anything twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestrator.api.documents import batched, operation
+from orchestrator.platform.config import ExecutorKind, PlatformConfig
+from orchestrator.platform.executor import make_executor
+from orchestrator.platform.server.app import Answer, GraphQLEndpoint
+from orchestrator.platform.server.documents import DocumentLimits
+from orchestrator.platform.server.resolvers import load_schema
+from orchestrator.platform.server.values import (
+    ROW_COLUMNS,
+    ROW_FIELDS,
+    JobView,
+    job_to_dict,
+    row_to_api,
+)
+from orchestrator.platform.store.model import JobStatus
+from orchestrator.platform.store.store import Store
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+NAIVE_READ = "query ($id: String) { pipelineJob(where: {id: $id}) { id status statusReason } }"
+ALIASED_READ = """query Two($a: String, $b: String) {
+  first: pipelineJob(where: {id: $a}) { key: id state: status parameters { key value } }
+  second: pipelineJob(where: {id: $b}) { id createdAt pinned notificationTargets {
+    notificationTarget { id email } } }
+  n: countPipelineJobs
+}"""
+NOT_PLAIN = "query { pipelineJobs(take: 2) { id ... on PipelineJob { status } __typename } }"
+
+
+class Pair:
+    """A fast and a general endpoint on one store."""
+
+    def __init__(self, base: Path) -> None:
+        config = PlatformConfig(
+            state_dir=base / "state",
+            db=base / "p.db",
+            workspace=base,
+            executor=ExecutorKind.SIMULATE,
+        )
+        self.store = Store.open(config.db_path)
+        executor = make_executor(config, self.store)
+        self.fast = GraphQLEndpoint(
+            load_schema(strict=False), self.store, executor, None, DocumentLimits()
+        )
+        self.general = GraphQLEndpoint(
+            load_schema(strict=False), self.store, executor, None, DocumentLimits(), fast_path=False
+        )
+        self.loop = asyncio.new_event_loop()
+
+    def ask(self, endpoint: GraphQLEndpoint, query: str, variables: Any, name: Any = None) -> str:
+        answer: Answer = self.loop.run_until_complete(endpoint.run(query, variables, name))
+        text = answer.text if answer.text is not None else json.dumps(answer.body)
+        return f"{answer.status} {text}"
+
+    def both(self, query: str, variables: Any, name: Any = None) -> tuple[str, str]:
+        return self.ask(self.fast, query, variables, name), self.ask(
+            self.general, query, variables, name
+        )
+
+    def jobs(self) -> int:
+        return self.store.count_jobs(None)
+
+    def close(self) -> None:
+        for endpoint in (self.fast, self.general):
+            endpoint.close()
+        self.store.close()
+        self.loop.close()
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[Pair]:
+    made = Pair(tmp_path)
+    yield made
+    made.close()
+
+
+def job_data(n: int, **changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "pipelineYamlPath": "pipelines/train.yaml",
+        "jobType": "basic",
+        "timeout": 3600,
+        "activeTimeout": 3000,
+        "maxRetries": 0,
+        "jobName": f"job-{n}",
+        "parameters": {"create": [{"key": "ORCHESTRATOR_JOB", "value": f"job-{n}"}]},
+    }
+    data.update(changes)
+    return data
+
+
+def create(pair: Pair, endpoint: GraphQLEndpoint, inputs: list[Any]) -> str:
+    text = batched("create_job", len(inputs)).text
+    return pair.ask(endpoint, text, {f"d{i}": data for i, data in enumerate(inputs)})
+
+
+def seeded(pair: Pair, count: int) -> list[str]:
+    answer = json.loads(create(pair, pair.general, [job_data(n) for n in range(count)])[4:])
+    return [job["id"] for job in answer["data"].values()]
+
+
+def test_hot_documents_get_a_plan_and_odd_ones_do_not(pair: Pair) -> None:
+    for text in (
+        operation("get_jobs").text,
+        batched("create_job", 50).text,
+        NAIVE_READ,
+        ALIASED_READ,
+        operation("find_jobs").text,
+    ):
+        assert pair.fast.documents.get(text).plan is not None, text
+    assert pair.fast.documents.get(NOT_PLAIN).plan is None
+    assert pair.general.documents.get(operation("get_jobs").text).plan is None
+
+
+def test_reads_answer_byte_identically(pair: Pair) -> None:
+    ids = seeded(pair, 30)
+    get_jobs = operation("get_jobs").text
+    cases: list[tuple[str, Any, Any]] = [
+        (get_jobs, {"ids": ids, "take": len(ids)}, None),
+        (get_jobs, {"ids": [*ids[:5], "nope", ids[7]], "take": 10}, None),
+        (get_jobs, {"ids": [], "take": None}, None),
+        (get_jobs, {"ids": ids, "take": -3}, None),
+        (get_jobs, {"ids": ids}, "GetJobs"),
+        (get_jobs, {"ids": ids}, "Other"),  # unknown operation name: an error
+        (get_jobs, {"ids": [1, 2]}, None),  # coercible? (Int to String: an error)
+        (get_jobs, {"ids": None}, None),  # null for a non-null variable
+        (get_jobs, {}, None),  # missing variable
+        (get_jobs, {"ids": ids, "take": "ten"}, None),
+        (get_jobs, {"ids": ids, "take": 2**40}, None),
+        (get_jobs, {"ids": ids[:3], "take": 3, "extra": 1}, None),
+        (NAIVE_READ, {"id": ids[0]}, None),
+        (NAIVE_READ, {"id": "nope"}, None),  # null
+        (NAIVE_READ, {"id": None}, None),  # where without an id: an error
+        (NAIVE_READ, None, None),
+        (ALIASED_READ, {"a": ids[1], "b": ids[2]}, None),
+        (ALIASED_READ, {"a": "nope", "b": ids[2]}, None),
+        (operation("find_jobs").text, {"where": {"id": {"in": ids[:4]}}, "take": 4}, None),
+        (operation("find_jobs").text, {"where": {"nope": 1}, "take": 4}, None),
+        (operation("list_jobs").text, {"where": {}, "take": 100}, None),
+    ]
+    for query, variables, name in cases:
+        fast, general = pair.both(query, variables, name)
+        assert fast == general, (query[:40], variables, name)
+    assert pair.fast.fast_answers >= 8  # the fast plan did answer the simple cases
+    assert pair.fast.fast_fallbacks >= 1  # and gave the error cases to the general path
+    assert pair.general.fast_answers == 0
+
+
+def test_creates_answer_identically_and_a_fallback_creates_nothing_twice(pair: Pair) -> None:
+    cases: list[tuple[list[Any], int]] = [  # inputs, jobs the request creates
+        ([job_data(n) for n in range(5)], 5),
+        ([job_data(1), job_data(2, timeout=-5)], 0),  # a resolver error: all rolled back
+        ([job_data(1), job_data(2, schedule="not cron")], 0),
+        ([job_data(1), {"jobType": "basic"}], 0),  # a required field missing: coercion
+        ([job_data(1), job_data(2, timeout="long")], 0),
+        ([job_data(1), job_data(2, unknownField=1)], 0),
+        ([job_data(1), None], 0),
+        ([job_data(3, schedule="*/5 * * * *")], 1),  # cron: "scheduled"
+    ]
+    for inputs, made in cases:
+        before = pair.jobs()
+        fast = create(pair, pair.fast, inputs)
+        assert pair.jobs() == before + made, fast
+        general = create(pair, pair.general, inputs)
+        assert pair.jobs() == before + 2 * made, general
+        assert UUID.sub("<id>", fast) == UUID.sub("<id>", general), inputs
+    assert pair.fast.fast_answers == 2
+    assert pair.fast.fast_fallbacks >= 1
+
+
+def test_job_view_and_row_fields_read_as_the_full_dict(pair: Pair) -> None:
+    ids = seeded(pair, 4)
+    pair.store.claim_pending(3)  # in progress: a start time
+    pair.store.finish(ids[0], JobStatus.FAILED, "exit 3")  # final: a completion and a reason
+    rows = {
+        row["id"]: row
+        for row in pair.store.find_job_rows({"id": {"in": ids}}, None, None, None, ROW_COLUMNS)
+    }
+    assert len(rows) == 4
+    for job in pair.store.get_jobs(ids):
+        view = JobView(job)
+        full = job_to_dict(job)
+        assert dict(view) == full
+        assert list(view) == list(full)
+        assert len(view) == len(full)
+        assert view.get("nope") is None
+        assert "hyperplaneUserEmail" in full
+        assert row_to_api(rows[job.id], sorted(ROW_FIELDS)) == {
+            k: full[k] for k in sorted(ROW_FIELDS)
+        }
+    statuses = {job.status for job in pair.store.get_jobs(ids)}
+    assert statuses == {JobStatus.FAILED, JobStatus.IN_PROGRESS, JobStatus.PENDING}
+
+
+COERCION_CASES: list[dict[str, Any]] = [
+    {"d0": job_data(1)},
+    {"d0": job_data(1, timeout=3.0)},  # an integral float for an Int
+    {"d0": job_data(1, timeout=2.5)},
+    {"d0": job_data(1, timeout=2**40)},
+    {"d0": job_data(1, timeout=True)},
+    {"d0": job_data(1, pinned="yes")},
+    {"d0": job_data(1, pinned=True, debuggable=None)},
+    {"d0": job_data(1, parameters={"create": {"key": "a", "value": "b"}})},  # one for a list
+    {"d0": job_data(1, parameters={"create": [{"key": "a", "value": 1}]})},
+    {"d0": job_data(1, parameters={"create": [{"key": "a"}]})},
+    {"d0": job_data(1, parameters={"create": [None]})},
+    {"d0": job_data(1, parameters={"nope": []})},
+    {"d0": job_data(1, notificationTargetIds="one")},
+    {"d0": job_data(1, notificationTargetIds=["a", None])},
+    {"d0": {**job_data(1), "pipelineYamlPath": None}},
+    {"d0": "not an object"},
+    {"d0": [job_data(1)]},
+    {"d0": None},
+    {},
+]
+
+
+def test_fast_coercion_matches_graphql_core(pair: Pair) -> None:
+    from graphql import get_variable_values
+
+    from orchestrator.platform.server.fast_inputs import NotFast, variables_coercer
+
+    schema = pair.fast.schema
+    for text in (batched("create_job", 1).text, operation("get_jobs").text):
+        checked = pair.fast.documents.get(text)
+        assert checked.plan is not None and checked.plan.coerce_variables is not None
+    checked = pair.fast.documents.get(batched("create_job", 1).text)
+    assert checked.plan is not None
+    coerce = variables_coercer(schema, checked.plan.operation)
+    assert coerce is not None
+    definitions = checked.plan.operation.variable_definitions
+    fast_ok = 0
+    for variables in COERCION_CASES:
+        expected = get_variable_values(schema, definitions, variables)
+        try:
+            got = coerce(variables)
+        except NotFast:
+            continue  # the general path answers (its errors or its values): nothing to match
+        assert not isinstance(expected, list), (variables, expected)
+        assert got.coerced == expected.coerced, variables
+        assert list(got.coerced["d0"]) == list(expected.coerced["d0"])  # same field order
+        assert {
+            k: (v.signature.name, str(v.signature.type), v.value) for k, v in got.sources.items()
+        } == {
+            k: (v.signature.name, str(v.signature.type), v.value)
+            for k, v in expected.sources.items()
+        }
+        fast_ok += 1
+    assert fast_ok >= 3
+
+
+def test_creates_after_the_first_match_for_every_coercion_case(pair: Pair) -> None:
+    create(pair, pair.fast, [job_data(0)])  # the plan now coerces variables itself
+    for variables in COERCION_CASES:
+        inputs = [variables.get("d0")] if "d0" in variables else []
+        if not inputs:
+            continue
+        fast = create(pair, pair.fast, inputs)
+        general = create(pair, pair.general, inputs)
+        assert UUID.sub("<id>", fast) == UUID.sub("<id>", general), variables
