@@ -61,6 +61,7 @@ def write_manifest(directory: Path, name: str, jobs: int, duration: str) -> Path
         "version: 1\n"
         f"name: {name}\n"
         "defaults: {pipelineYamlPath: p.yaml, timeout: 3600, maxRetries: 0}\n"
+        f"policy: {{maxJobs: {max(jobs, 1)}}}\n"
         "jobs:\n"
         '  - name: "j-{{ i }}"\n'
         f"    matrix: {{i: {{range: [{jobs}]}}}}\n"
