@@ -82,6 +82,14 @@ def select_jobs(
     return failures_first(kept)
 
 
+def _job_id(job_id: str | None, wide: bool) -> str:
+    """The platform id, whole with ``-o wide``; else its last 8 characters: the local
+    platform's ids are time-ordered UUIDs, so the jobs of one run share their first ones."""
+    if not job_id:
+        return "-"
+    return job_id if wide else job_id[-8:]
+
+
 def _job_table(views: list[JobView], wide: bool) -> None:
     headers = ["key", "name", "status", "attempts", "reason", "id", "duration"]
     rows = [
@@ -91,7 +99,7 @@ def _job_table(views: list[JobView], wide: bool) -> None:
             v.status,
             str(len(v.attempts)),
             clip(v.reason, 1000 if wide else 60),
-            (v.job_id or "-") if wide else (v.job_id or "-")[:8],
+            _job_id(v.job_id, wide),
             human_duration(v.duration),
         ]
         for v in views
@@ -107,7 +115,7 @@ def _attempt_table(views: list[JobView], wide: bool) -> None:
             str(a.attempt),
             a.status,
             clip(a.reason, 1000 if wide else 60),
-            (a.job_id or "-") if wide else (a.job_id or "-")[:8],
+            _job_id(a.job_id, wide),
             human_duration(a.duration),
         ]
         for v in views

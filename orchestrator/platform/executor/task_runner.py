@@ -89,6 +89,9 @@ def bare_name(key: str) -> str:
     return _NOT_ENV_SAFE.sub("_", key.upper())
 
 
+IDENTITY_LABEL_PREFIX = "ORCHESTRATOR_"  # ORCHESTRATOR_RUN/JOB/ATTEMPT on every attempt
+
+
 def bare_name_allowed(name: str) -> bool:
     """Whether a parameter may also be exported under ``name``: not one that changes how a
     process starts or what it trusts, nor one of the platform's own variables."""
@@ -198,7 +201,13 @@ async def run_pipeline(
             task.output_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab", buffering=0) as log:
         _note(log, log_header(job, pipeline.name))
-        withheld = withheld_bare_names(job.parameters)
+        # The orchestrator's identity labels are withheld on every job it submits, by design:
+        # a note says only what the job's author may not expect.
+        withheld = [
+            name
+            for name in withheld_bare_names(job.parameters)
+            if not name.startswith(IDENTITY_LABEL_PREFIX)
+        ]
         if withheld:
             _note(
                 log,
