@@ -154,6 +154,8 @@ def status_command(state_dir: Path, output: str) -> None:
     click.echo(f"uptime    {_duration(float(data['uptime'] or 0))}")
     executor = dict(data["executor"] or {})
     workers = executor.pop("workers", None)
+    if executor.get("slots") == 0:  # the simulate executor runs every job at once
+        executor["slots"] = "unbounded"
     click.echo("executor  " + ", ".join(f"{k} {v}" for k, v in executor.items()))
     for worker in workers or ():  # a Dask cluster: one line per worker
         click.echo(
