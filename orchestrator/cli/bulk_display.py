@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from orchestrator.cli.prompts import confirm_or_exit
 from orchestrator.cli.run_options import usage_errors
 from orchestrator.engine.events import EXIT_DONE, EXIT_JOB_FAILED, EXIT_USAGE
+from orchestrator.ops import DEFAULT_WAIT_SECONDS
 from orchestrator.ops.records import CancelReport, Job, Session
 from orchestrator.ops.where_terms import WhereError
 
@@ -22,6 +23,33 @@ SAMPLES = 5
 OUTPUT_OPTION = click.option(
     "--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def cancel_options(things: str) -> Callable[[F], F]:
+    """What every bulk cancel takes (of jobs, of sessions): ``--timeout`` (seconds to wait
+    for the touched ``things`` to be final), ``--yes``, ``--dry-run`` and ``-o``."""
+    options = [
+        click.option(
+            "--timeout",
+            "wait",
+            type=click.FloatRange(min=0),
+            default=DEFAULT_WAIT_SECONDS,
+            show_default=True,
+            help=f"Seconds to wait for the touched {things} to be final.",
+        ),
+        click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation."),
+        click.option("--dry-run", is_flag=True, help=f"List the {things} that would be cancelled."),
+        OUTPUT_OPTION,
+    ]
+
+    def apply(func: F) -> F:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return apply
 
 
 @contextmanager

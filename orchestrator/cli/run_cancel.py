@@ -20,8 +20,8 @@ import click
 from orchestrator.api.model import JobStatus
 from orchestrator.cli.bulk_display import (
     JOB_HEADERS,
-    OUTPUT_OPTION,
     bulk_errors,
+    cancel_options,
     confirm,
     job_rows,
     print_listing,
@@ -33,7 +33,7 @@ from orchestrator.cli.run_options import ConnectionSettings, connection_options
 from orchestrator.engine.events import EXIT_DONE
 from orchestrator.ledger import Ledger
 from orchestrator.manifest.durations import parse_duration
-from orchestrator.ops import DEFAULT_WAIT_SECONDS, JobQuery, parse_where
+from orchestrator.ops import JobQuery, parse_where
 from orchestrator.ops.connect import open_platform
 from orchestrator.ops.records import CancelReport
 from orchestrator.ops.run_cancel import cancel_run, select_run
@@ -69,17 +69,7 @@ def duration_option(name: str, help_text: str) -> Callable[[F], F]:
 @click.option("--run", "scope_run", help="Only this run's jobs (with any selection).")
 @click.option("--all", "everyone", is_flag=True, help="Also jobs no orchestrator run made.")
 @click.option("--keep-schedules", is_flag=True, help="cancel RUN: leave its scheduled jobs.")
-@click.option(
-    "--timeout",
-    "wait",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_WAIT_SECONDS,
-    show_default=True,
-    help="Seconds to wait for the touched jobs to be final.",
-)
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--dry-run", is_flag=True, help="List every job that would be cancelled.")
-@OUTPUT_OPTION
+@cancel_options("jobs")
 @connection_options
 def cancel_command(
     run_id: str | None,

@@ -16,6 +16,7 @@ from orchestrator.cli.bulk_connect import run_on_platform
 from orchestrator.cli.bulk_display import (
     OUTPUT_OPTION,
     SESSION_HEADERS,
+    cancel_options,
     confirm,
     print_report,
     print_sessions,
@@ -24,7 +25,7 @@ from orchestrator.cli.bulk_display import (
 from orchestrator.cli.run_cancel import duration_option
 from orchestrator.cli.run_options import connection_options
 from orchestrator.engine.events import EXIT_DONE
-from orchestrator.ops import DEFAULT_WAIT_SECONDS, Platform
+from orchestrator.ops import Platform
 from orchestrator.ops.records import CancelReport, Session
 
 
@@ -99,17 +100,7 @@ def count_command(
 @sessions_group.command("cancel")
 @click.argument("session_ids", nargs=-1)
 @_filters
-@click.option(
-    "--timeout",
-    "wait",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_WAIT_SECONDS,
-    show_default=True,
-    help="Seconds to wait for the sessions to be final.",
-)
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--dry-run", is_flag=True, help="List every session that would be cancelled.")
-@OUTPUT_OPTION
+@cancel_options("sessions")
 @connection_options
 def cancel_command(
     session_ids: tuple[str, ...],
