@@ -120,13 +120,11 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
     return process.returncode, stdout, stderr
 
 
-def test_token_command_survives_three_rotations(platform_factory: Any, tmp_path: Path) -> None:
-    rotation = Rotation(platform_factory, tmp_path)
-    current = tmp_path / "current.token"
-    write_token(current, rotation.tokens[0])
-    script = tmp_path / "print-token.sh"
-    calls = tmp_path / "calls"
-    script.write_text(f'echo call >> "{calls}"\ncat "{current}"\n')
+def run_through_rotations(
+    rotation: Rotation, tmp_path: Path, source: list[Any], kept_current: Path
+) -> None:
+    """A run whose token comes from ``source`` (options) while the platform's accepted token
+    is rotated three times (``kept_current`` follows it): every attempt exactly once."""
     manifest = write_manifest(tmp_path, MANIFEST.format(jobs=JOBS))
     state = tmp_path / "state"
     process = spawn_cli(
@@ -134,8 +132,7 @@ def test_token_command_survives_three_rotations(platform_factory: Any, tmp_path:
         manifest,
         "--endpoint",
         rotation.platform.url,
-        "--token-command",
-        f"sh {script}",
+        *source,
         "--state-dir",
         state,
         "--output",
@@ -143,7 +140,7 @@ def test_token_command_survives_three_rotations(platform_factory: Any, tmp_path:
         "--log-level",
         "info",
     )
-    rotated = rotation.rotate_during(process, 3, current)
+    rotated = rotation.rotate_during(process, 3, kept_current)
     code, stdout, stderr = finish(process)
     assert rotated == 3, stderr
     assert code == 0, stderr
@@ -151,9 +148,19 @@ def test_token_command_survives_three_rotations(platform_factory: Any, tmp_path:
     assert (summary["done"], summary["attempts"], summary["retried"]) == (JOBS, JOBS, 0)
     assert "error" not in stderr
     assert "platform_token_refreshed" in stderr  # refused, refreshed, sent again
-    assert len(calls.read_text().splitlines()) >= 1 + 3  # the first token, then each refresh
     assert_exact(rotation.platform, rotation.tokens[-1], summary["run"], JOBS)
     rotation.assert_secret_free(stdout, stderr, state=state)
+
+
+def test_token_command_survives_three_rotations(platform_factory: Any, tmp_path: Path) -> None:
+    rotation = Rotation(platform_factory, tmp_path)
+    current = tmp_path / "current.token"
+    write_token(current, rotation.tokens[0])
+    script = tmp_path / "print-token.sh"
+    calls = tmp_path / "calls"
+    script.write_text(f'echo call >> "{calls}"\ncat "{current}"\n')
+    run_through_rotations(rotation, tmp_path, ["--token-command", f"sh {script}"], current)
+    assert len(calls.read_text().splitlines()) >= 1 + 3  # the first token, then each refresh
 
 
 def test_token_file_kept_current_survives_three_rotations(
@@ -162,32 +169,7 @@ def test_token_file_kept_current_survives_three_rotations(
     rotation = Rotation(platform_factory, tmp_path)
     mine = tmp_path / "client.token"
     write_token(mine, rotation.tokens[0])
-    manifest = write_manifest(tmp_path, MANIFEST.format(jobs=JOBS))
-    state = tmp_path / "state"
-    process = spawn_cli(
-        "run",
-        manifest,
-        "--endpoint",
-        rotation.platform.url,
-        "--token-file",
-        mine,
-        "--state-dir",
-        state,
-        "--output",
-        "json",
-        "--log-level",
-        "info",
-    )
-    rotated = rotation.rotate_during(process, 3, mine)
-    code, stdout, stderr = finish(process)
-    assert rotated == 3, stderr
-    assert code == 0, stderr
-    summary = last_json(stdout)
-    assert (summary["done"], summary["attempts"], summary["retried"]) == (JOBS, JOBS, 0)
-    assert "error" not in stderr
-    assert "platform_token_refreshed" in stderr  # refused, refreshed, sent again
-    assert_exact(rotation.platform, rotation.tokens[-1], summary["run"], JOBS)
-    rotation.assert_secret_free(stdout, stderr, state=state)
+    run_through_rotations(rotation, tmp_path, ["--token-file", mine], mine)
 
 
 def test_static_token_stops_resumably_and_resume_with_the_new_one_finishes(
