@@ -14,17 +14,15 @@ Run: ``python -m bench.bench_bulk_cancel [--jobs N] [--naive-jobs N]``.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-from pathlib import Path
 
 import anyio
 from gql import Client, gql
 from gql.transport.aiohttp import AIOHTTPTransport
 
+from bench.platforms import simulated_platform
 from orchestrator.api import JobCreate, PlatformClient
 from orchestrator.ops import JobQuery, Platform
-from orchestrator.platform.launcher import LocalPlatform
 
 NAIVE_CANCEL = """
 mutation ($id: String!) {
@@ -71,18 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--naive-jobs", type=int, default=200)
     args = parser.parse_args(argv)
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-cancel-") as tmp,
-        LocalPlatform(
-            state_dir=Path(tmp) / "state",
-            db=Path(tmp) / "platform.db",
-            workspace=Path(tmp),
-            executor="simulate",
-            workers=1,
-            sim_duration="3600:3600",
-            seed=1,
-        ) as local,
-    ):
+    with simulated_platform(workers=1, seed=1) as local:
         bulk = anyio.run(bench_platform, local.url, local.token, args.jobs)
         naive = anyio.run(bench_naive, local.url, local.token, args.naive_jobs)
     print(f"platform: {bulk:8.1f} jobs/s cancelled and confirmed final ({args.jobs} jobs)")

@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import aiohttp
 import anyio
 from gql import Client, gql
 from gql.transport.aiohttp import AIOHTTPTransport
 
+from bench.platforms import simulated_platform
 from orchestrator.api import JobCreate, PlatformClient
 from orchestrator.api.documents import batched
 from orchestrator.api.wire import create_input
-from orchestrator.platform.launcher import LocalPlatform
 
 NAIVE_CREATE = """
 mutation CreateJob($data: PipelineJobCreateInput!) {
@@ -143,18 +141,7 @@ async def run(args: argparse.Namespace) -> list[Measure]:
         if measure.name not in best or measure.rate > best[measure.name].rate:
             best[measure.name] = measure
 
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-client-") as tmp,
-        LocalPlatform(
-            state_dir=Path(tmp) / "state",
-            db=Path(tmp) / "platform.db",
-            workspace=Path(tmp),
-            executor="simulate",
-            workers=1,
-            sim_duration="3600:3600",
-            seed=1,
-        ) as platform,
-    ):
+    with simulated_platform(workers=1, seed=1) as platform:
         url, token = platform.url, platform.token
         for round_number in range(args.rounds):
             pair = [

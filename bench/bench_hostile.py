@@ -17,13 +17,11 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import aiohttp
 
-from orchestrator.platform.launcher import LocalPlatform
+from bench.platforms import simulated_platform
 
 SAMPLES = 40
 JOBS = 10_000
@@ -139,17 +137,8 @@ def _p90(times: list[float]) -> float:
 
 def main() -> None:
     """Start a platform (simulated executor) and print the ratios."""
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp)
-        with LocalPlatform(
-            db=base / "bench.db",
-            state_dir=base / "state",
-            workspace=base,
-            executor="simulate",
-            sim_duration="3600:3600",
-            token="bench-token",
-        ) as platform:
-            asyncio.run(measure(platform.url, platform.token))
+    with simulated_platform(token="bench-token") as platform:
+        asyncio.run(measure(platform.url, platform.token))
 
 
 if __name__ == "__main__":

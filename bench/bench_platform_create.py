@@ -8,15 +8,13 @@ what batching buys. Values travel as variables, as the client sends them.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from bench.platforms import simulated_platform
 from bench.summary import Row
-from orchestrator.platform.launcher import LocalPlatform
 
 CONCURRENCY = 4
 SINGLE_REQUESTS = 400
@@ -77,19 +75,10 @@ async def measure(url: str, token: str, size: int, requests: int) -> float:
 
 def main() -> None:
     """Start a platform, measure both modes, print creates/s and the ratio."""
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp)
-        with LocalPlatform(
-            db=base / "bench.db",
-            state_dir=base / "state",
-            workspace=base,
-            executor="simulate",
-            sim_duration="3600:3600",
-            token="bench-token",
-        ) as platform:
-            asyncio.run(measure(platform.url, platform.token, 1, 20))  # warm up
-            single = asyncio.run(measure(platform.url, platform.token, 1, SINGLE_REQUESTS))
-            batched = asyncio.run(measure(platform.url, platform.token, BATCH_SIZE, BATCH_REQUESTS))
+    with simulated_platform(token="bench-token") as platform:
+        asyncio.run(measure(platform.url, platform.token, 1, 20))  # warm up
+        single = asyncio.run(measure(platform.url, platform.token, 1, SINGLE_REQUESTS))
+        batched = asyncio.run(measure(platform.url, platform.token, BATCH_SIZE, BATCH_REQUESTS))
     _LAST.update(single=single, batched=batched)
     print(f"platform creates/s, 1 per request:  {single:8.0f}")
     print(f"platform creates/s, {BATCH_SIZE} per request: {batched:8.0f}")

@@ -1,0 +1,29 @@
+"""The local platform a benchmark measures: simulated jobs, a temporary state dir, gone after."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from orchestrator.platform.launcher import LocalPlatform
+
+
+@contextmanager
+def simulated_platform(**options: Any) -> Iterator[LocalPlatform]:
+    """A started local platform on the simulate executor whose jobs last an hour (they stay
+    put while measured) unless ``options`` say otherwise; ``options`` as for LocalPlatform."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        root = Path(tmp)
+        settings: dict[str, Any] = {
+            "state_dir": root / "state",
+            "db": root / "platform.db",
+            "workspace": root,
+            "executor": "simulate",
+            "sim_duration": "3600:3600",
+            **options,
+        }
+        with LocalPlatform(**settings) as platform:
+            yield platform
