@@ -17,31 +17,14 @@ the engine's imports.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from orchestrator.lazy_exports import lazy_exports
 from orchestrator.library_logging import install_quiet_default
 
 __version__ = "0.1.0"
 
 install_quiet_default()  # a library prints nothing unless its caller configures logging
-
-_LAZY = {
-    "run_manifest": "orchestrator.engine.runs",
-    "run_jobs": "orchestrator.engine.runs",
-    "resume_run": "orchestrator.engine.runs",
-    "retry_run": "orchestrator.engine.runs",
-    "RunControl": "orchestrator.engine.control",
-    "EngineOptions": "orchestrator.engine.options",
-    "watch": "orchestrator.engine.watching",
-    "Event": "orchestrator.engine.events",
-    "EventChannel": "orchestrator.engine.events",
-    "EventKind": "orchestrator.engine.events",
-    "RunSummary": "orchestrator.engine.events",
-    "load_manifest": "orchestrator.manifest",
-    "Platform": "orchestrator.ops",
-    "JobQuery": "orchestrator.ops",
-}
 
 __all__ = [
     "EngineOptions",
@@ -71,8 +54,16 @@ if TYPE_CHECKING:
     from orchestrator.ops import JobQuery, Platform
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'orchestrator' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+if not TYPE_CHECKING:  # to type checkers, a misspelt name stays an error
+    __getattr__ = lazy_exports(
+        __name__,
+        {
+            "orchestrator.engine.control": ("RunControl",),
+            "orchestrator.engine.events": ("Event", "EventChannel", "EventKind", "RunSummary"),
+            "orchestrator.engine.options": ("EngineOptions",),
+            "orchestrator.engine.runs": ("resume_run", "retry_run", "run_jobs", "run_manifest"),
+            "orchestrator.engine.watching": ("watch",),
+            "orchestrator.manifest": ("load_manifest",),
+            "orchestrator.ops": ("JobQuery", "Platform"),
+        },
+    )
