@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 from typing import IO
 
-import structlog
+from orchestrator.library_logging import get_logger
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -38,7 +38,7 @@ def warn_if_open(path: Path) -> None:
     except OSError:
         return
     if mode & 0o077:
-        structlog.get_logger("orchestrator.state").warning(
+        get_logger("orchestrator.state").warning(
             "state.not_private",
             path=str(path),
             mode=oct(mode),

@@ -12,8 +12,6 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import structlog
-
 from orchestrator.api.classify import Failure, FailureKind, batch_indices
 from orchestrator.api.concurrency import run_each
 from orchestrator.api.documents import alias_name, batched
@@ -23,8 +21,9 @@ from orchestrator.api.sender import RequestSender
 from orchestrator.api.tokens import TokenError
 from orchestrator.api.transport import RequestFailed
 from orchestrator.api.wire import create_input, job_state
+from orchestrator.library_logging import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 TEMPLATE = "create_job"
 

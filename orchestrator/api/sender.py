@@ -17,7 +17,6 @@ import random
 from typing import Any
 
 import anyio
-import structlog
 
 from orchestrator.api.classify import Failure, FailureKind
 from orchestrator.api.concurrency import RateLimiter
@@ -32,8 +31,9 @@ from orchestrator.api.errors import (
 from orchestrator.api.retry import BackoffPolicy, backoff_delay, should_retry
 from orchestrator.api.tokens import TokenSource
 from orchestrator.api.transport import GraphQLTransport, RequestFailed
+from orchestrator.library_logging import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 class RequestSender:

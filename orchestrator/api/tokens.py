@@ -23,12 +23,12 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 import anyio
-import structlog
 
 from orchestrator.api.errors import AuthenticationError, PermanentError
 from orchestrator.api.settings import resolve_connection, resolve_endpoint
+from orchestrator.library_logging import get_logger
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_COMMAND_TIMEOUT = 30.0
 EXPIRY_MARGIN_SECONDS = 60.0

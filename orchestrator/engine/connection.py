@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
-import structlog
 
 from orchestrator.api import (
     AuthenticationError,
@@ -25,6 +24,7 @@ from orchestrator.api import (
     UnreachableError,
     check_endpoint,
 )
+from orchestrator.library_logging import get_logger
 from orchestrator.manifest.model import Policy
 from orchestrator.platform.background import start_service
 from orchestrator.platform.credentials import read_token
@@ -121,7 +121,7 @@ class _LocalUse:
 
 def _join(state_dir: Path, workspace: Path, executor: str, service: bool) -> _LocalUse:
     """Use the platform serving ``state_dir``, or start one (see :func:`connect`)."""
-    log = structlog.get_logger("orchestrator.engine.connection")
+    log = get_logger("orchestrator.engine.connection")
     with users_mutex(state_dir):
         info = running_platform(state_dir)
         started: LocalPlatform | None = None

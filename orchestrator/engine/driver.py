@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Iterator
 
 import anyio
 import anyio.lowlevel
-import structlog
 from anyio.abc import TaskGroup
 
 from orchestrator.api.errors import AuthenticationError, PermanentError
@@ -38,6 +37,7 @@ from orchestrator.engine.port import JobPlatform
 from orchestrator.engine.slots import Slots
 from orchestrator.engine.submitter import RECONCILE_WORKERS, Submission, Submitter
 from orchestrator.ledger import MAX_LOST_PER_JOB, Ledger, RunRecord, RunState, is_lost
+from orchestrator.library_logging import get_logger
 from orchestrator.manifest.model import JobSpec
 
 _SETTLE_CHUNK = 1000
@@ -67,7 +67,7 @@ class Engine:
         self._on_event = on_event
         self._clock = clock
         self._rng = rng or random.Random()
-        self._log = structlog.get_logger("orchestrator.engine").bind(run=run.id)
+        self._log = get_logger("orchestrator.engine").bind(run=run.id)
         self._slots = Slots(self._policy.max_in_flight)
         self._poller = Poller(
             platform=platform,

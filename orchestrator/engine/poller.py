@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import structlog
-
 from orchestrator.api.errors import TransientError
 from orchestrator.api.model import JobState, JobStatus
 from orchestrator.engine.hooks import crash_point
 from orchestrator.engine.identity import is_cron
 from orchestrator.engine.port import JobPlatform
 from orchestrator.ledger import AttemptStatus, Ledger
+from orchestrator.library_logging import get_logger
 from orchestrator.manifest.model import JobSpec
 
 VANISHED_AFTER = 3  # polls without the id before the attempt counts as failed
@@ -49,7 +48,7 @@ class Poller:
         self._on_final = on_final
         self._watched: dict[str, Tracked] = {}
         self._cancel_sent: set[str] = set()
-        self._log = structlog.get_logger("orchestrator.engine.poll").bind(run=run_id)
+        self._log = get_logger("orchestrator.engine.poll").bind(run=run_id)
 
     def watch(self, job_id: str, spec: JobSpec, attempt: int, status: JobStatus | None) -> None:
         """Start watching a submitted attempt."""

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import anyio
-import structlog
 
 from orchestrator.api.errors import PermanentError, TransientError
 from orchestrator.api.model import JobState
@@ -30,6 +29,7 @@ from orchestrator.engine.identity import (
 )
 from orchestrator.engine.port import JobPlatform
 from orchestrator.ledger import Ledger
+from orchestrator.library_logging import get_logger
 from orchestrator.manifest.model import JobSpec
 
 RECONCILE_WORKERS = 4
@@ -87,7 +87,7 @@ class Submitter:
         self._busy = 0
         self._doubting = 0  # doubts queued or being looked up
         self._recreated: list[tuple[Submission, str]] = []  # (attempt, the job id kept)
-        self._log = structlog.get_logger("orchestrator.engine.submit").bind(run=run_id)
+        self._log = get_logger("orchestrator.engine.submit").bind(run=run_id)
 
     def enqueue(self, submission: Submission) -> None:
         """Queue an attempt for creation (never blocks)."""
