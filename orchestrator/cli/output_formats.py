@@ -1,7 +1,8 @@
 """Output conventions shared by every command: ``-o/--output``, tables, JSON and YAML.
 
 Tables are drawn with rich on a terminal; piped or redirected, they become plain columns
-separated by two spaces (no box drawing), so ``grep``/``awk``/``cut`` work on them.
+separated by two spaces (no box drawing), so ``grep``/``awk``/``cut`` work on them. rich
+and PyYAML are imported where they are used: most commands print neither.
 """
 
 from __future__ import annotations
@@ -12,9 +13,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 import click
-import yaml
-from rich.console import Console
-from rich.table import Table
 
 
 def output_option(
@@ -34,6 +32,8 @@ def output_option(
 def emit_data(data: Any, output: str) -> None:
     """``data`` as JSON (one line) or YAML on stdout."""
     if output == "yaml":
+        import yaml
+
         click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
     else:
         click.echo(json.dumps(data))
@@ -49,6 +49,9 @@ def print_table(
     """A table: rich on a terminal, plain two-space columns otherwise."""
     stream = out or sys.stdout
     if stream.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
         table = Table()
         for header in headers:
             table.add_column(header, justify="right" if header in right else "left")

@@ -7,6 +7,7 @@ token, 130 interrupted (EXIT_CODES, shown by --help).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -18,7 +19,6 @@ from typing import Any, NoReturn
 
 import anyio
 import click
-from rich.console import Console
 
 from orchestrator.cli.completion import complete_run_ids
 from orchestrator.cli.failure_digest import print_failure_digest
@@ -137,8 +137,11 @@ def _drive(
     tokens = s.token_source()  # a bad combination fails here, before anything starts
     control = RunControl()
     options = EngineOptions(cancel_on_interrupt=s.cancel_on_interrupt, outage=s.outage)
-    stderr = Console(stderr=True)
-    tally = Tally(total)
+    live = None
+    if s.output == "text":
+        live = LiveProgress(Tally(total), title, interval=s.progress_interval)
+    # a notice while the live display runs goes through its console: above the bar, not in it
+    notice = live.console.print if live is not None else functools.partial(click.echo, err=True)
     callback: EventCallback | None = None
     if s.output == "jsonl":
         callback = jsonl_printer()
@@ -147,7 +150,7 @@ def _drive(
         failure: BaseException | None = None
         summary: RunSummary | None = None
         async with anyio.create_task_group() as tg:
-            tg.start_soon(_forward_signals, control, tg.cancel_scope, stderr)
+            tg.start_soon(_forward_signals, control, tg.cancel_scope, notice)
             try:
                 summary = await func(
                     target,
@@ -170,8 +173,8 @@ def _drive(
         return summary
 
     try:
-        if s.output == "text":
-            with LiveProgress(tally, title, stderr, s.progress_interval) as live:
+        if live is not None:
+            with live:
                 summary = anyio.run(main, live.on_event)
         else:
             summary = anyio.run(main, callback)
@@ -208,14 +211,16 @@ def _fate_of_running(s: DriveSettings) -> str:
     )
 
 
-async def _forward_signals(control: RunControl, scope: anyio.CancelScope, err: Console) -> None:
+async def _forward_signals(
+    control: RunControl, scope: anyio.CancelScope, notice: Callable[[str], object]
+) -> None:
     """First Ctrl-C/SIGTERM: stop submitting. Second: stop at once."""
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async for _ in signals:
             if control.interrupted:
                 scope.cancel()
                 return
-            err.print("Interrupted: finishing requests in flight (again to quit at once)")
+            notice("Interrupted: finishing requests in flight (again to quit at once)")
             control.interrupt()
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import anyio
 import click
-from rich.console import Console
 
 from orchestrator.api import PlatformClient
 from orchestrator.cli.completion import complete_run_ids
@@ -108,7 +107,7 @@ def _watch_ledger(
             return ledger.effective_state(ledger.get_run(run.id))
 
         if output == "text":
-            with LiveProgress(tally, run.name, Console(stderr=True), progress_interval) as live:
+            with LiveProgress(tally, run.name, interval=progress_interval) as live:
                 while (state := settled_state()) is RunState.RUNNING:
                     live.refresh()
                     time.sleep(interval)  # the poll period of a file we only read
@@ -160,7 +159,7 @@ async def _watch_server(
                 seen = snapshot(views)
             return counts
 
-        live = LiveProgress(tally, run.name, Console(stderr=True)) if output == "text" else None
+        live = LiveProgress(tally, run.name) if output == "text" else None
         with live or contextlib.nullcontext():
             while True:
                 counts = await look()
@@ -184,6 +183,8 @@ def status_command(run_id: str, output: str, **options: Any) -> None:
     if output != "text":
         emit_data(data, output)
         return
+    from rich.console import Console  # here: -o json and yaml start faster without rich
+
     console = Console(highlight=False)
     console.print(f"[bold]{data['run']}[/] {data['name']}: {data['state']}")
     console.print(f"  manifest {data['manifest']}  endpoint {data['endpoint']}")

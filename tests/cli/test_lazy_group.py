@@ -7,9 +7,12 @@ import json
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 from click.testing import CliRunner
+from run_helpers import connection, write_manifest
 
 import orchestrator.cli as cli_package
 from orchestrator.cli import LAZY_COMMANDS, main
@@ -68,17 +71,20 @@ def test_help_lists_every_command_with_its_short_help() -> None:
         assert entry.load().get_short_help_str(200 - 6 - 8) in line
 
 
-def _imported_after(argv: list[str]) -> list[str]:
+def _imported_after(argv: list[str], expect_exit: int | None = None) -> list[str]:
     code = (
         "import sys, json\n"
         "from orchestrator.cli import main\n"
-        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
-        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit as exit:\n    code = exit.code\n"
+        "print(json.dumps([code, sorted(sys.modules)]), file=sys.stderr)\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=90, check=False
     )
-    return list(json.loads(done.stderr.strip().splitlines()[-1]))
+    code, modules = json.loads(done.stderr.strip().splitlines()[-1])
+    if expect_exit is not None:
+        assert code == expect_exit, done.stderr[-2000:]
+    return list(modules)
 
 
 def test_help_plan_and_schema_import_no_network_stack(tmp_path: object) -> None:
@@ -92,3 +98,22 @@ def test_a_command_runs_after_lazy_loading() -> None:
     result = CliRunner().invoke(main, ["schema"])
     assert result.exit_code == 0
     assert json.loads(result.output)["type"] == "object"
+
+
+def test_run_with_json_output_imports_no_display_and_no_log_renderer(
+    platform: Any, tmp_path: Path
+) -> None:
+    # no live progress to draw and no event at the default level: rich and structlog
+    # (whose structlog.dev pulls in rich's traceback machinery) are never needed
+    manifest = write_manifest(
+        tmp_path,
+        "version: 1\nname: quiet\ndefaults: {pipelineYamlPath: p.yaml, timeout: 60}\n"
+        'jobs:\n  - name: "j-{{ i }}"\n    matrix: {i: [1, 2]}\n'
+        '    parameters: {SIM_DURATION: "0"}\n',
+    )
+    argv = ["run", str(manifest), *connection(platform, tmp_path / "state"), "-o", "json"]
+    modules = _imported_after(argv, expect_exit=0)
+    assert "orchestrator.engine.driver" in modules  # it did run
+    unwanted = ("rich", "structlog")
+    shown = [m for m in modules if any(m == u or m.startswith(u + ".") for u in unwanted)]
+    assert shown == []
