@@ -54,19 +54,19 @@ LAZY_COMMANDS: tuple[LazyCommand, ...] = (
     ),
     LazyCommand(
         "watch",
-        "run_commands",
+        "run_inspect",
         "watch_command",
         "Follow a run driven by another process (e.g. --detach) until it ends.",
     ),
     LazyCommand(
         "status",
-        "run_commands",
+        "run_inspect",
         "status_command",
         "Show a run's state and counts (from the ledger, or --endpoint: the server).",
     ),
     LazyCommand(
         "runs",
-        "run_commands",
+        "run_inspect",
         "runs_command",
         "List runs newest first: those of the state dir, or (--endpoint) those on the server.",
     ),

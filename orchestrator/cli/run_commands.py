@@ -1,4 +1,5 @@
-"""Commands of the run family: run, resume, retry, watch, status, runs (cancel: run_cancel).
+"""Commands of the run family: run, resume, retry (cancel: run_cancel; watch, status, runs:
+run_inspect).
 
 Exit codes: 0 every job done, 1 some job failed, timed out or was cancelled, 2 bad usage or
 bad manifest (or a request the platform refuses), 3 the platform is unreachable or refused the
@@ -31,7 +32,6 @@ from orchestrator.cli.run_display import (
     print_interrupted,
     print_result,
 )
-from orchestrator.cli.run_inspect import runs_command, status_command, watch_command
 from orchestrator.cli.run_options import (
     EXIT_CODES,
     DriveSettings,
@@ -318,8 +318,5 @@ COMMANDS: list[click.Command] = [
     run_command,
     resume_command,
     retry_command,
-    watch_command,
-    status_command,
-    runs_command,
     cancel_command,
-]
+]  # watch, status and runs: run_inspect, which does not import the engine's network stack

@@ -15,7 +15,6 @@ from typing import Any
 import anyio
 import click
 
-from orchestrator.api import PlatformClient
 from orchestrator.cli.completion import complete_run_ids
 from orchestrator.cli.failure_digest import print_failure_digest
 from orchestrator.cli.output_formats import emit_data, output_option, print_table
@@ -145,7 +144,7 @@ async def _watch_server(
     tally = Tally(run.counts.jobs)
     seen: dict[str, JobView] = {}
     views = run.views
-    async with PlatformClient(source.endpoint, source.tokens()) as client:
+    async with source.client() as client:
 
         async def look() -> RunCounts:
             nonlocal seen, views
@@ -281,3 +280,6 @@ def _created_from_id(run_id: str) -> str | None:
     if len(stamp) == 15 and stamp[8] == "-" and (stamp[:8] + stamp[9:]).isdigit():
         return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}Z"
     return None
+
+
+COMMANDS: list[click.Command] = [watch_command, status_command, runs_command]

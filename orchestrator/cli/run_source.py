@@ -12,12 +12,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import click
 
-from orchestrator.api import PlatformClient
 from orchestrator.api.tokens import TokenSource, token_source
 from orchestrator.cli.run_options import (
     STATE_DIR_OPTION,
@@ -40,6 +39,9 @@ from orchestrator.ledger import (
     RunRecord,
     RunState,
 )
+
+if TYPE_CHECKING:
+    from orchestrator.api.client import PlatformClient
 
 
 def view_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -80,6 +82,13 @@ class ViewSource:
         """Where the token for ``endpoint`` comes from: --token, --token-file or
         --token-command (one; none: ORCHESTRATOR_TOKEN)."""
         return token_source(self.token, self.token_file, self.token_command)
+
+    def client(self) -> PlatformClient:
+        """A client of ``endpoint``. The network stack (aiohttp, gql, graphql-core) is
+        imported here: ``runs``, ``status`` and ``watch`` reading the ledger never need it."""
+        from orchestrator.api.client import PlatformClient
+
+        return PlatformClient(self.endpoint, self.tokens())
 
     @property
     def where(self) -> str:
@@ -138,7 +147,7 @@ def server_state(counts: RunCounts) -> str:
 
 
 async def _server_run(source: ViewSource, run_id: str) -> RunView:
-    async with PlatformClient(source.endpoint, source.tokens()) as client:
+    async with source.client() as client:
         views = await run_jobs_on_server(client, run_id)
         if not views:  # maybe a prefix: look at every run (one scan)
             runs = await runs_on_server(client)
@@ -152,7 +161,7 @@ async def _server_run(source: ViewSource, run_id: str) -> RunView:
 
 
 async def _server_runs(source: ViewSource) -> list[RunView]:
-    async with PlatformClient(source.endpoint, source.tokens()) as client:
+    async with source.client() as client:
         runs = await runs_on_server(client)
     return [_server_view(run_id, views) for run_id, views in runs.items()]
 

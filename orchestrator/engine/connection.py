@@ -13,17 +13,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 
-from orchestrator.api import (
-    AuthenticationError,
-    PlatformClient,
-    StaticToken,
-    TokenSource,
-    UnreachableError,
-    check_endpoint,
-)
+from orchestrator.api.errors import AuthenticationError
+from orchestrator.api.tokens import StaticToken, TokenSource
 from orchestrator.library_logging import get_logger
 from orchestrator.manifest.model import Policy
 from orchestrator.platform.background import start_service
@@ -36,6 +31,9 @@ from orchestrator.platform.instance import (
     users_mutex,
 )
 from orchestrator.platform.launcher import LocalPlatform, PlatformStartError
+
+if TYPE_CHECKING:
+    from orchestrator.api.client import PlatformClient
 
 
 class EndpointError(ValueError):
@@ -158,6 +156,10 @@ def _local_token(endpoint: str, state_dir: Path) -> str | None:
 async def preflight(endpoint: Endpoint) -> None:
     """One request checks endpoint and token before anything is recorded; raises
     :class:`PlatformUnavailable` with one line saying which failed."""
+    # the network stack (aiohttp, gql, graphql-core) is imported where a request is made:
+    # commands that only read the ledger import this module too
+    from orchestrator.api.check import UnreachableError, check_endpoint
+
     try:
         await check_endpoint(endpoint.url, endpoint.tokens)
     except (UnreachableError, AuthenticationError) as exc:
@@ -166,6 +168,8 @@ async def preflight(endpoint: Endpoint) -> None:
 
 def open_client(endpoint: Endpoint, policy: Policy) -> PlatformClient:
     """A client sized by the run's policy (requests in flight, requests per second)."""
+    from orchestrator.api.client import PlatformClient
+
     return PlatformClient(
         endpoint.url,
         endpoint.tokens,

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from orchestrator.api import JobState, JobStatus, PlatformClient
+from orchestrator.api.model import JobState, JobStatus
 from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
 from orchestrator.engine.job_views import AttemptView, JobView
 from orchestrator.ledger import RunCounts
+
+if TYPE_CHECKING:  # a client is passed in: the network stack stays the caller's import
+    from orchestrator.api.client import PlatformClient
 
 _OUTCOME_FIELDS = {
     JobStatus.DONE: "done",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 import subprocess
 import sys
@@ -18,6 +19,8 @@ import orchestrator.cli as cli_package
 from orchestrator.cli import LAZY_COMMANDS, main
 
 HEAVY = ("aiohttp", "gql", "graphql", "orchestrator.platform.server", "orchestrator.engine")
+# what a command reading the ledger must not import (the engine's light modules it may)
+NETWORK = ("aiohttp", "gql", "graphql", "orchestrator.platform.server", "orchestrator.api.client")
 
 
 def _modules_with_commands() -> dict[str, list[click.Command]]:
@@ -71,15 +74,22 @@ def test_help_lists_every_command_with_its_short_help() -> None:
         assert entry.load().get_short_help_str(200 - 6 - 8) in line
 
 
-def _imported_after(argv: list[str], expect_exit: int | None = None) -> list[str]:
+def _imported_after(
+    argv: list[str], expect_exit: int | None = None, env: dict[str, str] | None = None
+) -> list[str]:
     code = (
         "import sys, json\n"
         "from orchestrator.cli import main\n"
-        f"try:\n    main({argv!r})\nexcept SystemExit as exit:\n    code = exit.code\n"
+        f"try:\n    main({argv!r}, prog_name='orchestrator')\nexcept SystemExit as exit:\n    code = exit.code\n"
         "print(json.dumps([code, sorted(sys.modules)]), file=sys.stderr)\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=90, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+        env={**os.environ, **(env or {})},
     )
     code, modules = json.loads(done.stderr.strip().splitlines()[-1])
     if expect_exit is not None:
@@ -87,11 +97,30 @@ def _imported_after(argv: list[str], expect_exit: int | None = None) -> list[str
     return list(modules)
 
 
+def _heavy(modules: list[str], heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    return [m for m in modules if any(m == h or m.startswith(h + ".") for h in heavy)]
+
+
 def test_help_plan_and_schema_import_no_network_stack(tmp_path: object) -> None:
     for argv in (["--help"], ["schema"], ["plan", "--help"]):
-        modules = _imported_after(argv)
-        heavy = [m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)]
-        assert heavy == [], f"{argv}: {heavy[:5]}"
+        assert _heavy(_imported_after(argv)) == [], argv
+
+
+def test_commands_reading_the_ledger_import_no_network_stack(tmp_path: Path) -> None:
+    state = ["--state-dir", str(tmp_path / "state")]
+    for argv in (["runs", *state], ["runs", "-o", "json", *state], ["status", "--help"]):
+        assert _heavy(_imported_after(argv), NETWORK) == [], argv
+
+
+def test_completing_a_run_id_imports_no_network_stack(tmp_path: Path) -> None:
+    completing = {
+        "_ORCHESTRATOR_COMPLETE": "bash_complete",
+        "COMP_WORDS": f"orchestrator status --state-dir {tmp_path} ",
+        "COMP_CWORD": "4",
+    }
+    modules = _imported_after([], env=completing)
+    assert "orchestrator.cli.completion" in modules
+    assert _heavy(modules, NETWORK) == []
 
 
 def test_a_command_runs_after_lazy_loading() -> None:
