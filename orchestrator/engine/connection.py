@@ -21,7 +21,6 @@ from orchestrator.api.errors import AuthenticationError
 from orchestrator.api.tokens import StaticToken, TokenSource
 from orchestrator.library_logging import get_logger
 from orchestrator.manifest.model import Policy
-from orchestrator.platform.background import start_service
 from orchestrator.platform.credentials import read_token
 from orchestrator.platform.instance import (
     PlatformBusyError,
@@ -128,6 +127,9 @@ def _join(state_dir: Path, workspace: Path, executor: str, service: bool) -> _Lo
                 log.info("local.shared", url=info.url, pid=info.pid, service=info.service)
                 url = info.url
             elif service:
+                # here: its HTTP status probe (urllib.request, ~30 ms) is for this case alone
+                from orchestrator.platform.background import start_service
+
                 info = start_service(state_dir, workspace=workspace, executor=executor)
                 log.info("local.service_started", url=info.url, pid=info.pid)
                 url = info.url
