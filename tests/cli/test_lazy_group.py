@@ -80,7 +80,8 @@ def _imported_after(
     code = (
         "import sys, json\n"
         "from orchestrator.cli import main\n"
-        f"try:\n    main({argv!r}, prog_name='orchestrator')\nexcept SystemExit as exit:\n    code = exit.code\n"
+        f"try:\n    main({argv!r}, prog_name='orchestrator')\n"
+        "except SystemExit as exit:\n    code = exit.code\n"
         "print(json.dumps([code, sorted(sys.modules)]), file=sys.stderr)\n"
     )
     done = subprocess.run(
