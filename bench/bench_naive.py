@@ -13,7 +13,7 @@ Also measured here: the orchestrator's CPU per job in the loopback run (user + s
 the CLI process, start-up included), and the start-up wall time of ``orchestrator --help`` and
 ``plan --count``. :func:`figures` returns them for ``bench.summary``.
 
-Run: ``python -m bench.bench_naive [--jobs 3000] [--naive-jobs-latency 200]``.
+Run: ``python -m bench.bench_naive [--jobs 3000] [--naive-jobs-latency 200] [--rounds 2]``.
 """
 
 from __future__ import annotations
@@ -159,8 +159,10 @@ def start_up(*argv: str, rounds: int = 5) -> float:
     return best
 
 
-def measure(jobs: int, naive_jobs_latency: int) -> Figures:
-    """Every figure of this benchmark, in one run."""
+def measure(jobs: int, naive_jobs_latency: int, rounds: int) -> Figures:
+    """Every figure of this benchmark, in one run; each rate is the best of ``rounds``
+    (naive and orchestrator alike: the machine is shared, and the best is the least
+    disturbed), each round on a fresh state dir; the CPU figure is the least of the rounds."""
     with tempfile.TemporaryDirectory(prefix="bench-naive-") as tmp:
         root = Path(tmp)
         rates: dict[str, float] = {}
@@ -176,14 +178,15 @@ def measure(jobs: int, naive_jobs_latency: int) -> Figures:
                 sim_duration="0:0",
                 chaos=chaos,
             ) as platform:
-                rates[f"naive_{setting}"] = asyncio.run(
-                    naive(platform.url, platform.token, naive_jobs)
-                )
-                manifest = write_manifest(root, jobs, f"sweep-{setting}")
-                rate, cpu = orchestrator_run(platform.url, platform.token, manifest, jobs)
-                rates[f"run_{setting}"] = rate
+                naive_rates, runs = [], []
+                for round_ in range(rounds):
+                    naive_rates.append(asyncio.run(naive(platform.url, platform.token, naive_jobs)))
+                    manifest = write_manifest(root, jobs, f"sweep-{setting}-{round_}")
+                    runs.append(orchestrator_run(platform.url, platform.token, manifest, jobs))
+                rates[f"naive_{setting}"] = max(naive_rates)
+                rates[f"run_{setting}"] = max(rate for rate, _ in runs)
                 if setting == "loopback":
-                    cpu_per_job = cpu / jobs * 1e6
+                    cpu_per_job = min(c for _, c in runs) / jobs * 1e6
         count_manifest = write_manifest(root, jobs, "count")
         return Figures(
             naive_loopback=rates["naive_loopback"],
@@ -250,10 +253,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=3000)
     parser.add_argument("--naive-jobs-latency", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv if argv is not None else [])
-    result = measure(args.jobs, args.naive_jobs_latency)
+    result = measure(args.jobs, args.naive_jobs_latency, args.rounds)
     _LAST = result
-    print(f"jobs: {args.jobs} (naive loop at 20 ms: {args.naive_jobs_latency})")
+    print(
+        f"jobs: {args.jobs} (naive loop at 20 ms: {args.naive_jobs_latency});"
+        f" best of {args.rounds} rounds each"
+    )
     for setting, naive_rate, run_rate in (
         ("loopback", result.naive_loopback, result.run_loopback),
         ("latency_ms=20", result.naive_latency, result.run_latency),

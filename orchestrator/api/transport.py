@@ -18,6 +18,7 @@ from gql import Client
 from gql.transport.aiohttp import AIOHTTPTransport
 from gql.transport.exceptions import TransportQueryError, TransportServerError
 
+from orchestrator import json_codec
 from orchestrator.api.classify import Failure, Reply, classify
 from orchestrator.api.documents import Operation
 
@@ -78,6 +79,8 @@ class GraphQLTransport:
     def __init__(self, endpoint: str, *, request_timeout: float) -> None:
         self._transport = AIOHTTPTransport(
             url=endpoint,
+            json_serialize=json_codec.dumps,
+            json_deserialize=json_codec.loads,
             client_session_args={
                 "trace_configs": [_trace_config()],
                 "timeout": aiohttp.ClientTimeout(total=request_timeout),

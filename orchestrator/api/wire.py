@@ -15,6 +15,8 @@ T = TypeVar("T")
 
 FINAL_STATUS_VALUES: tuple[str, ...] = tuple(sorted(status.value for status in FINAL_STATUSES))
 NON_FINAL_STATUSES: frozenset[JobStatus] = frozenset(JobStatus) - FINAL_STATUSES
+_STATUS_BY_VALUE: dict[str, JobStatus] = {status.value: status for status in JobStatus}
+"""A dict look-up, not ``JobStatus(value)``: enum calls were a visible share of a poll's cost."""
 
 
 def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -83,7 +85,7 @@ def cancellable(statuses: Collection[JobStatus] | None) -> frozenset[JobStatus]:
 
 def parse_datetime(value: Any) -> datetime | None:
     """An ISO-8601 timestamp from the API (``Z`` or offset; naive means UTC), or None."""
-    if value is None or value == "":
+    if not value:
         return None
     if isinstance(value, datetime):
         moment = value
@@ -98,9 +100,11 @@ def job_state(data: Mapping[str, Any]) -> JobState:
     parameters: dict[str, str] | None = None
     if isinstance(raw_parameters, list):
         parameters = {str(item["key"]): str(item["value"]) for item in raw_parameters}
+    raw_status = data["status"]
+    status = _STATUS_BY_VALUE.get(raw_status) or JobStatus(raw_status)  # unknown: ValueError
     return JobState(
         id=str(data["id"]),
-        status=JobStatus(data["status"]),
+        status=status,
         status_reason=data.get("statusReason"),
         run_id=data.get("runId"),
         start_time=parse_datetime(data.get("startTime")),

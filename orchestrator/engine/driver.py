@@ -293,9 +293,9 @@ class Engine:
 
         An attempt its platform lost (died or stopped under it) is resubmitted at once
         without spending the job's retry budget, up to MAX_LOST_PER_JOB times."""
-        lost = self._lost.setdefault(spec.key, set())
         if is_lost(status, reason):
-            lost.add(attempt)
+            self._lost.setdefault(spec.key, set()).add(attempt)
+        lost = self._lost.get(spec.key, _NONE_LOST)  # no set per job: most lose nothing
         free = min(len(lost), MAX_LOST_PER_JOB)  # lost attempts that cost nothing
         budget_attempt = attempt - self._bases.get(spec.key, 0) - free
         if attempt in lost and len(lost) <= MAX_LOST_PER_JOB:
@@ -424,28 +424,33 @@ class Engine:
         reason: str | None = None,
         delay: float | None = None,
     ) -> None:
-        event = Event(
-            kind=kind,
-            run_id=self.run.id,
-            key=source.spec.key,
-            name=source.spec.name,
-            attempt=source.attempt,
-            time=self._clock(),
-            job_id=job_id,
-            status=status,
-            reason=reason,
-            delay=delay,
-            job_name=source.spec.fields.get("jobName"),
-        )
         self._log.debug(
             f"job.{kind}",
-            job=event.key,
-            attempt=event.attempt,
+            job=source.spec.key,
+            attempt=source.attempt,
             id=job_id,
             status=str(status) if status else None,
         )
-        if self._on_event is not None:
-            self._on_event(event)
+        if self._on_event is None:
+            return  # nobody listens: two events per job are not worth building
+        self._on_event(
+            Event(
+                kind=kind,
+                run_id=self.run.id,
+                key=source.spec.key,
+                name=source.spec.name,
+                attempt=source.attempt,
+                time=self._clock(),
+                job_id=job_id,
+                status=status,
+                reason=reason,
+                delay=delay,
+                job_name=source.spec.fields.get("jobName"),
+            )
+        )
+
+
+_NONE_LOST: frozenset[int] = frozenset()
 
 
 def _unknown(specs: Iterator[JobSpec], known: set[str]) -> Iterator[JobSpec]:

@@ -10,6 +10,7 @@ import dataclasses
 import json
 from typing import Any
 
+from orchestrator import json_codec
 from orchestrator.manifest.model import JobSpec, Policy, RetryPolicy
 
 
@@ -31,23 +32,22 @@ def policy_from_json(text: str) -> Policy:
 
 
 def spec_to_json(spec: JobSpec) -> str:
-    """Serialise what resubmitting a job needs, plus its descriptive fields."""
-    return json.dumps(
+    """Serialise what resubmitting a job needs, plus its descriptive fields (once per job, so
+    through the fast codec)."""
+    return json_codec.dumps_sorted(
         {
             "group": spec.group,
             "name": spec.name,
             "matrix": dict(spec.matrix),
             "fields": dict(spec.fields),
             "parameters": dict(spec.parameters),
-        },
-        sort_keys=True,
-        default=str,
+        }
     )
 
 
 def spec_from_json(key: str, index: int, text: str) -> JobSpec:
     """Inverse of :func:`spec_to_json`."""
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = json_codec.loads(text)
     return JobSpec(
         key=key,
         index=index,

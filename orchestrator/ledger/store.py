@@ -270,9 +270,10 @@ class Ledger:
                 "INSERT OR IGNORE INTO attempts (run_id, key, attempt, intent_at) VALUES (?,?,?,?)",
                 [(run_id, s.key, n, now) for s, n in items],
             )
+            # Only a later attempt can have waited for a retry (first attempts: no write).
             self._db.executemany(
                 "UPDATE jobs SET retry_at = NULL WHERE run_id = ? AND key = ?",
-                [(run_id, s.key) for s, _ in items],
+                [(run_id, s.key) for s, n in items if n > 1],
             )
 
     def record_submitted(self, run_id: str, items: Sequence[tuple[str, int, str]]) -> None:
