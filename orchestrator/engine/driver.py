@@ -292,12 +292,17 @@ class Engine:
         """An attempt ended: retry it, leave it for resume, or settle the job.
 
         An attempt its platform lost (died or stopped under it) is resubmitted at once
-        without spending the job's retry budget, up to MAX_LOST_PER_JOB times."""
+        without spending the job's retry budget, up to MAX_LOST_PER_JOB times. A ``retry``
+        starts a fresh budget after every earlier attempt (its base): lost attempts before
+        the base are in it already, so only later ones are forgiven."""
         if is_lost(status, reason):
             self._lost.setdefault(spec.key, set()).add(attempt)
+        base = self._bases.get(spec.key, 0)
         lost = self._lost.get(spec.key, _NONE_LOST)  # no set per job: most lose nothing
+        if lost and base:
+            lost = frozenset(a for a in lost if a > base)
         free = min(len(lost), MAX_LOST_PER_JOB)  # lost attempts that cost nothing
-        budget_attempt = attempt - self._bases.get(spec.key, 0) - free
+        budget_attempt = attempt - base - free
         if attempt in lost and len(lost) <= MAX_LOST_PER_JOB:
             retryable, budget_attempt = True, 0
         else:

@@ -14,6 +14,7 @@ from orchestrator.api.errors import TransientError
 from orchestrator.api.model import JobStatus
 from orchestrator.engine import Engine, EngineOptions, StopReason
 from orchestrator.engine.outage import OutageError, OutageGuard
+from orchestrator.engine.runs import reopen_failed
 from orchestrator.ledger import Ledger, RunState
 from orchestrator.manifest.model import Policy, RetryPolicy
 
@@ -88,3 +89,25 @@ async def test_the_guard_fails_fast_once_the_outage_is_declared() -> None:
     platform.down = False
     with pytest.raises(OutageError):  # the run is stopping: no more waiting on the platform
         await guard.get_jobs(["x"])
+
+
+async def test_lost_attempts_before_a_retry_do_not_buy_extra_attempts_after_it(
+    tmp_path: Path,
+) -> None:
+    """`retry` counts every earlier attempt (lost ones included) into the job's base: the
+    lost attempt must not be forgiven a second time after it."""
+    platform = MemoryPlatform(
+        outcome=lambda key, attempt: JobStatus.FAILED,
+        reason=lambda key, attempt: ORPHANED if attempt == 1 else None,
+    )
+    specs = make_specs(1, retries=0)
+    with Ledger(tmp_path) as ledger:
+        run_id = ledger.create_run(name="t", policy=POLICY).id
+        first = await engine(ledger, platform, run_id).drive(specs)
+        assert (first.failed, first.attempts, first.lost) == (1, 2, 1)  # lost 1 free, 2 fails
+
+        assert reopen_failed(ledger, run_id) == 1
+        again = await engine(ledger, platform, run_id).drive(specs)
+    # a fresh budget of one attempt (maxRetries 0): attempt 3 fails and ends the job
+    assert (again.failed, again.attempts) == (1, 3)
+    assert platform.attempts_of(specs[0].key) == [1, 2, 3]
