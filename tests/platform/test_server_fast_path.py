@@ -34,6 +34,7 @@ from orchestrator.platform.store.model import JobStatus
 from orchestrator.platform.store.store import Store
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z")
 
 NAIVE_READ = "query ($id: String) { pipelineJob(where: {id: $id}) { id status statusReason } }"
 ALIASED_READ = """query Two($a: String, $b: String) {
@@ -211,6 +212,7 @@ def test_job_view_and_row_fields_read_as_the_full_dict(pair: Pair) -> None:
 
 COERCION_CASES: list[dict[str, Any]] = [
     {"d0": job_data(1)},
+    {"d0": dict(reversed(job_data(1, minReplicas=2, hyperplaneUserEmail="e").items()))},
     {"d0": job_data(1, timeout=3.0)},  # an integral float for an Int
     {"d0": job_data(1, timeout=2.5)},
     {"d0": job_data(1, timeout=2**40)},
@@ -275,3 +277,81 @@ def test_creates_after_the_first_match_for_every_coercion_case(pair: Pair) -> No
         fast = create(pair, pair.fast, inputs)
         general = create(pair, pair.general, inputs)
         assert UUID.sub("<id>", fast) == UUID.sub("<id>", general), variables
+
+
+ALERTING_BATCH = """mutation Alerting($a: PipelineJobCreateWithAlertingInput!,
+  $b: PipelineJobCreateWithAlertingInput!) {
+  a: createPipelineJobWithAlerting(input: $a) { id status jobName hyperplaneUserEmail
+    parameters { key value pipelineJobId } }
+  b: createPipelineJobWithAlerting(input: $b) { id status jobName hyperplaneUserEmail
+    parameters { key value pipelineJobId } }
+}"""
+MIXED = """mutation Mixed($d: PipelineJobCreateInput!, $w: PipelineJobWhereUniqueInput!) {
+  c: createPipelineJob(data: $d) { id }
+  u: updatePipelineJob(where: $w, data: {statusReason: {set: "x"}}) { id }
+}"""
+
+
+def stored(pair: Pair) -> list[tuple[Any, ...]]:
+    """Every job, parameter and user row in insertion order; ids replaced by their rank,
+    times masked."""
+    rank: dict[str, str] = {}
+
+    def masked(value: Any) -> Any:
+        if isinstance(value, str) and UUID.fullmatch(value):
+            return rank.setdefault(value, f"<{len(rank)}>")
+        if isinstance(value, str) and MOMENT.fullmatch(value):
+            return "<time>"  # differs by nature (the clock)
+        return value
+
+    connection = pair.store.connection
+    rows = [
+        *connection.execute("SELECT * FROM pipeline_job ORDER BY seq"),
+        *connection.execute("SELECT * FROM parameter ORDER BY seq"),
+        *connection.execute("SELECT email FROM hyperplane_user ORDER BY seq"),
+    ]
+    return [tuple(masked(value) for value in row) for row in rows]
+
+
+def test_aliased_creates_take_one_batch_write_and_store_what_single_creates_store(
+    tmp_path: Path,
+) -> None:
+    inputs = [
+        job_data(1, hyperplaneUserEmail="a@example.com"),
+        job_data(2, schedule="*/5 * * * *", pinned=True, parameters={"create": []}),
+        job_data(3, hyperplaneUserEmail="a@example.com", workingDir="w", minReplicas=2),
+    ]
+    tables = []
+    for fast in (True, False):
+        (tmp_path / str(fast)).mkdir()
+        made = Pair(tmp_path / str(fast))
+        endpoint = made.fast if fast else made.general
+        plan = endpoint.documents.get(batched("create_job", len(inputs)).text).plan
+        assert (plan is not None and plan.resolve_many is not None) is fast
+        answer = create(made, endpoint, inputs)
+        assert answer.startswith("200 ") and '"errors"' not in answer, answer
+        assert made.fast.fast_answers == (1 if fast else 0)  # the batch answered
+        tables.append(stored(made))
+        made.close()
+    assert tables[0] == tables[1]
+    assert len(tables[0]) == 3 + 2 + 1  # jobs, parameters, users
+
+
+def test_aliased_creates_with_alerting_answer_identically(pair: Pair) -> None:
+    plan = pair.fast.documents.get(ALERTING_BATCH).plan
+    assert plan is not None and plan.resolve_many is not None
+    mixed = pair.fast.documents.get(MIXED).plan
+    assert mixed is not None and mixed.resolve_many is None  # different fields: one by one
+    cases: list[tuple[dict[str, Any], int]] = [
+        ({"a": job_data(1), "b": job_data(2, hyperplaneUserEmail="u@example.com")}, 2),
+        ({"a": job_data(1), "b": job_data(2, jobName="")}, 0),  # a resolver error
+        ({"a": job_data(1), "b": job_data(2, maxRetries=-1)}, 0),
+    ]
+    for variables, made in cases:
+        before = pair.jobs()
+        fast = pair.ask(pair.fast, ALERTING_BATCH, variables)
+        assert pair.jobs() == before + made, fast
+        general = pair.ask(pair.general, ALERTING_BATCH, variables)
+        assert pair.jobs() == before + 2 * made, general
+        assert UUID.sub("<id>", fast) == UUID.sub("<id>", general), variables
+    assert pair.fast.fast_answers == 1

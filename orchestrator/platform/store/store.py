@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from orchestrator.platform.store.ids import new_id
 from orchestrator.platform.store.migrate import upgrade
 from orchestrator.platform.store.model import (
     SCHEDULED_JOB_ID,
@@ -42,7 +43,7 @@ from orchestrator.platform.store.model import (
 )
 from orchestrator.platform.store.schema_sql import SCHEMA, SCHEMA_VERSION
 from orchestrator.platform.store.timestamps import Clock, to_api, to_db, utc_now
-from orchestrator.platform.store.writes import DURATION_SQL, FINAL_SQL, JobWrites, new_id
+from orchestrator.platform.store.writes import DURATION_SQL, FINAL_SQL, JobWrites
 from orchestrator.state_files import private_file
 
 # JobChanges, Finish and new_id are re-exported for callers.
