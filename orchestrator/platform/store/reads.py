@@ -51,17 +51,15 @@ class JobReads:
 
     def get_jobs(self, ids: Sequence[str], *, with_parameters: bool = True) -> list[JobRow]:
         """The jobs with those ids, in the order given; unknown ids are left out."""
-        rows: dict[str, sqlite3.Row] = {}
+        rows: dict[str, dict[str, Any]] = {}
         for start in range(0, len(ids), CHUNK):
             chunk = list(ids[start : start + CHUNK])
             marks = ",".join("?" * len(chunk))
-            for row in self.connection.execute(
-                f"SELECT * FROM pipeline_job WHERE id IN ({marks})",  # noqa: S608
-                chunk,
-            ):
+            sql = f"SELECT * FROM pipeline_job WHERE id IN ({marks})"  # noqa: S608
+            for row in self.dict_rows(sql, chunk):
                 rows[row["id"]] = row
         ordered = [rows[i] for i in ids if i in rows]
-        return self._jobs_from_rows(ordered, with_parameters)
+        return self.jobs_from_dicts(ordered, with_parameters)
 
     def find_jobs(
         self,
@@ -77,7 +75,7 @@ class JobReads:
         A negative ``take`` takes from the end, as Prisma does.
         """
         rows = self.find_job_rows(where, order_by, take, skip)
-        return self._jobs_from_dicts(rows, with_parameters)
+        return self.jobs_from_dicts(rows, with_parameters)
 
     def find_job_rows(
         self,
@@ -99,10 +97,10 @@ class JobReads:
         params: list[Any] = list(condition.params)
         sql += " LIMIT ? OFFSET ?"
         params += [-1 if take is None else abs(take), skip or 0]
-        rows = list(self.connection.execute(sql, params))
+        rows = self.dict_rows(sql, params)
         if reverse:
             rows.reverse()
-        return _as_dicts(rows)
+        return rows
 
     def count_jobs(self, where: Mapping[str, Any] | None = None) -> int:
         """How many jobs match ``where``."""
@@ -112,13 +110,11 @@ class JobReads:
 
     def jobs_with_status(self, status: JobStatus, limit: int | None = None) -> list[JobRow]:
         """Jobs in ``status``, oldest first (uses the status index)."""
-        rows = list(
-            self.connection.execute(
-                "SELECT * FROM pipeline_job WHERE status = ? ORDER BY seq LIMIT ?",
-                (status.value, -1 if limit is None else limit),
-            )
+        rows = self.dict_rows(
+            "SELECT * FROM pipeline_job WHERE status = ? ORDER BY seq LIMIT ?",
+            (status.value, -1 if limit is None else limit),
         )
-        return self._jobs_from_rows(rows, True)
+        return self.jobs_from_dicts(rows, True)
 
     def statuses(self, ids: Sequence[str]) -> dict[str, JobStatus]:
         """The status of each known id; unknown ids are absent (a narrow read, polled often)."""
@@ -213,32 +209,41 @@ class JobReads:
         narrowed = {"AND": [{"id": {"in": best}}, where]}
         return compile_where(narrowed, JOB_SHAPE, strategy=Strategy.PROBE_RELATIONS)
 
-    def _jobs_from_rows(self, rows: Sequence[sqlite3.Row], with_parameters: bool) -> list[JobRow]:
-        return self._jobs_from_dicts(_as_dicts(rows), with_parameters)
+    def dict_rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """The rows of ``sql`` as dicts (column -> value).
 
-    def _jobs_from_dicts(
-        self, rows: Sequence[dict[str, Any]], with_parameters: bool
+        Read as plain tuples and zipped with the column names once: ``sqlite3.Row`` finds a
+        column by name with a linear scan, so dicts are cheaper than the ~45 look-ups of
+        :func:`row_to_job`, and building them from tuples is cheaper than from Rows.
+        """
+        cursor = self.connection.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute(sql, params).fetchall()
+        if not rows:
+            return []
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def jobs_from_dicts(
+        self, rows: Sequence[Mapping[str, Any]], with_parameters: bool
     ) -> list[JobRow]:
+        """Job records of ``pipeline_job`` rows (as dicts), their parameters loaded when asked."""
         parameters: dict[str, list[ParameterRow]] = {}
         if with_parameters and rows:
             ids = [row["id"] for row in rows]
+            cursor = self.connection.cursor()
+            cursor.row_factory = None
             for start in range(0, len(ids), CHUNK):
                 chunk = ids[start : start + CHUNK]
                 marks = ",".join("?" * len(chunk))
-                for prow in self.connection.execute(
-                    f"SELECT * FROM parameter WHERE pipeline_job_id IN ({marks}) ORDER BY seq",  # noqa: S608
+                for job_id, parameter_id, key, value in cursor.execute(
+                    "SELECT pipeline_job_id, id, key, value FROM parameter"  # noqa: S608
+                    f" WHERE pipeline_job_id IN ({marks}) ORDER BY seq",
                     chunk,
                 ):
-                    parameters.setdefault(prow["pipeline_job_id"], []).append(
-                        row_to_parameter(prow)
-                    )
+                    parameter = ParameterRow(parameter_id, key, value, job_id)
+                    if job_id in parameters:
+                        parameters[job_id].append(parameter)
+                    else:
+                        parameters[job_id] = [parameter]
         return [row_to_job(row, tuple(parameters.get(row["id"], ()))) for row in rows]
-
-
-def _as_dicts(rows: Sequence[sqlite3.Row]) -> list[dict[str, Any]]:
-    """Rows as dicts: sqlite3.Row finds a column by name with a linear scan, so one dict per
-    row is cheaper than the ~45 look-ups of :func:`row_to_job`."""
-    if not rows:
-        return []
-    keys = rows[0].keys()
-    return [dict(zip(keys, row, strict=True)) for row in rows]

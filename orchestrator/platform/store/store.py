@@ -27,6 +27,7 @@ import contextlib
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 
 from orchestrator.platform.store.ids import new_id
@@ -54,6 +55,11 @@ _FINISH_SQL = (  # built from constants only
     f" completion_time = ?, duration = {DURATION_SQL}"
     f" WHERE id = ? AND status NOT IN ({FINAL_SQL})"
 )
+_CLAIM_SQL = (
+    "UPDATE pipeline_job SET status = ?, start_time = ? WHERE seq IN"
+    " (SELECT seq FROM pipeline_job WHERE status = ? ORDER BY seq LIMIT ?) RETURNING *"
+)
+_CLAIM = (JobStatus.IN_PROGRESS.value,)
 _LINKS = frozenset({SCHEDULED_JOB_ID, SCHEDULED_RUN_TIME})
 
 
@@ -119,16 +125,10 @@ class Store(JobWrites):
         if limit <= 0 or not self._any_with_status(JobStatus.PENDING):
             return []
         now = to_db(self.now())
-        with self.transaction():
-            ids = [
-                row[0]
-                for row in self.connection.execute(
-                    "SELECT id FROM pipeline_job WHERE status = ? ORDER BY seq LIMIT ?",
-                    (JobStatus.PENDING.value, limit),
-                )
-            ]
-            self._update_ids(ids, "status = ?, start_time = ?", (JobStatus.IN_PROGRESS.value, now))
-        return self.get_jobs(ids)
+        with self.transaction():  # one statement: pick, mark and read back
+            rows = self.dict_rows(_CLAIM_SQL, (*_CLAIM, now, JobStatus.PENDING.value, limit))
+        rows.sort(key=itemgetter("seq"))  # RETURNING has no order of its own
+        return self.jobs_from_dicts(rows, True)
 
     def finish(
         self, job_id: str, status: JobStatus, reason: str | None, output: str | None = None

@@ -35,7 +35,7 @@ from orchestrator.platform.store.model import (
     ParameterRow,
     ScheduledStatusError,
 )
-from orchestrator.platform.store.reads import CHUNK, JobReads
+from orchestrator.platform.store.reads import JobReads
 from orchestrator.platform.store.timestamps import Clock, to_db, utc_now
 
 _KEEP = object()  # "not set by this update"
@@ -354,15 +354,6 @@ class JobWrites(JobReads):
                 params.append(to_db(moment))
         column_sql, column_params = _column_assignments(changes)
         return assignments + column_sql, params + column_params
-
-    def _update_ids(self, ids: Sequence[str], assignments: str, params: tuple[Any, ...]) -> None:
-        for start in range(0, len(ids), CHUNK):
-            chunk = list(ids[start : start + CHUNK])
-            marks = ",".join("?" * len(chunk))
-            self.connection.execute(
-                f"UPDATE pipeline_job SET {assignments} WHERE id IN ({marks})",  # noqa: S608
-                (*params, *chunk),
-            )
 
 
 def _column_assignments(changes: JobChanges) -> tuple[list[str], list[Any]]:
