@@ -23,13 +23,8 @@ from orchestrator.platform.executor import make_executor
 from orchestrator.platform.server.app import Answer, GraphQLEndpoint
 from orchestrator.platform.server.documents import DocumentLimits
 from orchestrator.platform.server.resolvers import load_schema
-from orchestrator.platform.server.values import (
-    ROW_COLUMNS,
-    ROW_FIELDS,
-    JobView,
-    job_to_dict,
-    row_to_api,
-)
+from orchestrator.platform.server.row_reads import ROW_FIELDS, row_reader
+from orchestrator.platform.server.values import JobView, job_to_dict
 from orchestrator.platform.store.model import JobStatus
 from orchestrator.platform.store.store import Store
 
@@ -190,9 +185,13 @@ def test_job_view_and_row_fields_read_as_the_full_dict(pair: Pair) -> None:
     ids = seeded(pair, 4)
     pair.store.claim_pending(3)  # in progress: a start time
     pair.store.finish(ids[0], JobStatus.FAILED, "exit 3")  # final: a completion and a reason
+    names = ("id", *sorted(ROW_FIELDS - {"id"}))
+    columns, read = row_reader(names)
     rows = {
         row["id"]: row
-        for row in pair.store.find_job_rows({"id": {"in": ids}}, None, None, None, ROW_COLUMNS)
+        for row in map(
+            read, pair.store.find_job_values({"id": {"in": ids}}, None, None, None, columns)
+        )
     }
     assert len(rows) == 4
     for job in pair.store.get_jobs(ids):
@@ -203,11 +202,21 @@ def test_job_view_and_row_fields_read_as_the_full_dict(pair: Pair) -> None:
         assert len(view) == len(full)
         assert view.get("nope") is None
         assert "hyperplaneUserEmail" in full
-        assert row_to_api(rows[job.id], sorted(ROW_FIELDS)) == {
-            k: full[k] for k in sorted(ROW_FIELDS)
-        }
+        assert rows[job.id] == {k: full[k] for k in names}
     statuses = {job.status for job in pair.store.get_jobs(ids)}
     assert statuses == {JobStatus.FAILED, JobStatus.IN_PROGRESS, JobStatus.PENDING}
+
+
+def test_row_reads_convert_odd_stored_times_as_the_full_record_does(pair: Pair) -> None:
+    ids = seeded(pair, 2)
+    pair.store.connection.execute(  # not the store's own fixed-width form
+        "UPDATE pipeline_job SET start_time = '2024-05-01T12:00:00+00:00' WHERE id = ?", (ids[0],)
+    )
+    names = ("createdAt", "id", "startTime", "status")
+    columns, read = row_reader(names)
+    rows = [read(row) for row in pair.store.find_job_values(None, None, None, None, columns)]
+    assert rows == [{k: job_to_dict(job)[k] for k in names} for job in pair.store.get_jobs(ids)]
+    assert rows[0]["startTime"] == "2024-05-01T12:00:00.000Z"
 
 
 COERCION_CASES: list[dict[str, Any]] = [

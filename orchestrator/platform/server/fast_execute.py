@@ -25,7 +25,7 @@ would for each root, in order, or raises where any of them would.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,29 +34,18 @@ from graphql import (
     Executor,
     FieldNode,
     GraphQLField,
-    GraphQLID,
-    GraphQLLeafType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLSchema,
-    GraphQLString,
     OperationDefinitionNode,
     OperationType,
-    SelectionSetNode,
-    Undefined,
     get_argument_values,
-    is_leaf_type,
-    is_list_type,
-    is_non_null_type,
-    is_object_type,
 )
 from graphql.execution.values import VariableValues
 from graphql.pyutils import Path
 
 from orchestrator.platform.server.budget import Budget, BudgetExceeded
+from orchestrator.platform.server.fast_complete import Complete, completer, plain_fields, shape_of
 from orchestrator.platform.server.fast_inputs import NotFast, variables_coercer
 
 RESOLVE_MANY = "resolveMany"
@@ -67,34 +56,11 @@ ResolveMany = Callable[[GraphQLResolveInfo[Any], list[dict[str, Any]]], list[Any
 
 
 @dataclass(frozen=True, slots=True)
-class _Leaf:
-    kind: GraphQLLeafType
-
-
-@dataclass(frozen=True, slots=True)
-class _List:
-    item: _Shape
-
-
-@dataclass(frozen=True, slots=True)
-class _NonNull:
-    inner: _Shape
-
-
-@dataclass(frozen=True, slots=True)
-class _Object:
-    fields: tuple[tuple[str, str, _Shape], ...]  # response key, field name, shape
-
-
-_Shape = _Leaf | _List | _NonNull | _Object
-
-
-@dataclass(frozen=True, slots=True)
 class _Root:
     key: str
     node: FieldNode
     field: GraphQLField
-    complete: _Complete
+    complete: Complete
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,73 +157,6 @@ class FastPlan:
         return infos
 
 
-_Complete = Callable[[Any, Budget], Any]
-
-
-def _completer(shape: _Shape) -> _Complete:
-    """A function completing a resolved value as graphql-core's ``complete_value`` would,
-    when it succeeds (it raises :class:`NotFast` where graphql-core would report an error).
-
-    Built once per plan, so the per-value work is only what the value needs.
-    """
-    if isinstance(shape, _NonNull):
-        inner = _completer(shape.inner)
-
-        def non_null(value: Any, budget: Budget) -> Any:
-            completed = inner(value, budget)
-            if completed is None:
-                raise NotFast
-            return completed
-
-        return non_null
-    if isinstance(shape, _Leaf):
-        coerce = shape.kind.coerce_output_value
-        as_is = shape.kind in (GraphQLString, GraphQLID)  # both answer a str unchanged
-
-        def leaf(value: Any, _budget: Budget) -> Any:
-            if value is None or value is Undefined:
-                return None
-            if as_is and type(value) is str:
-                return value
-            if isinstance(value, Exception):
-                raise NotFast
-            coerced = coerce(value)
-            if coerced is None or coerced is Undefined:
-                raise NotFast
-            return coerced
-
-        return leaf
-    if isinstance(shape, _List):
-        item = _completer(shape.item)
-
-        def items(value: Any, budget: Budget) -> Any:
-            if value is None or value is Undefined:
-                return None
-            if not isinstance(value, list | tuple):
-                raise NotFast
-            budget.check()
-            return [item(v, budget) for v in value]
-
-        return items
-    fields = tuple((key, name, _completer(field)) for key, name, field in shape.fields)
-
-    def obj(value: Any, budget: Budget) -> Any:
-        if value is None or value is Undefined:
-            return None
-        if not isinstance(value, Mapping):
-            raise NotFast
-        get = value.get
-        result: dict[str, Any] = {}
-        for key, name, complete in fields:
-            field_value = get(name)
-            if callable(field_value):
-                raise NotFast
-            result[key] = complete(field_value, budget)
-        return result
-
-    return obj
-
-
 def plan_for(schema: GraphQLSchema, document: DocumentNode) -> FastPlan | None:
     """A plan for ``document`` when it uses only what :class:`FastPlan` executes, else None."""
     if len(document.definitions) != 1:
@@ -274,15 +173,15 @@ def plan_for(schema: GraphQLSchema, document: DocumentNode) -> FastPlan | None:
     if root_type is None:
         return None
     roots: list[_Root] = []
-    for node in _plain_fields(operation.selection_set) or ():
+    for node in plain_fields(operation.selection_set) or ():
         field = root_type.fields.get(node.name.value)
         if field is None or field.resolve is None:
             return None
-        shape = _shape(field.type, node.selection_set)
+        shape = shape_of(field.type, node.selection_set)
         if shape is None:
             return None
         key = node.alias.value if node.alias else node.name.value
-        roots.append(_Root(key, node, field, _completer(shape)))
+        roots.append(_Root(key, node, field, completer(shape)))
     if not roots or len({root.key for root in roots}) != len(roots):
         return None  # repeated response keys merge fields: the general path
     resolve_many = None
@@ -295,54 +194,6 @@ def plan_for(schema: GraphQLSchema, document: DocumentNode) -> FastPlan | None:
         variables_coercer(schema, operation),
         resolve_many,
     )
-
-
-def _plain_fields(selection_set: SelectionSetNode | None) -> list[FieldNode] | None:
-    """The selections when all are plain fields (no fragments, no directives)."""
-    if selection_set is None:
-        return None
-    fields: list[FieldNode] = []
-    for selection in selection_set.selections:
-        if not isinstance(selection, FieldNode) or selection.directives:
-            return None
-        if selection.name.value.startswith("__"):
-            return None  # __typename and introspection: the general path
-        fields.append(selection)
-    return fields
-
-
-def _shape(kind: GraphQLOutputType, selection_set: SelectionSetNode | None) -> _Shape | None:
-    if is_non_null_type(kind):
-        assert isinstance(kind, GraphQLNonNull)
-        inner = _shape(kind.of_type, selection_set)
-        return None if inner is None else _NonNull(inner)
-    if is_list_type(kind):
-        assert isinstance(kind, GraphQLList)
-        item = _shape(kind.of_type, selection_set)
-        return None if item is None else _List(item)
-    if is_leaf_type(kind):
-        assert isinstance(kind, GraphQLLeafType)
-        return _Leaf(kind) if selection_set is None else None
-    if not is_object_type(kind):
-        return None  # interfaces and unions
-    assert isinstance(kind, GraphQLObjectType)
-    if kind.is_type_of is not None:
-        return None
-    nodes = _plain_fields(selection_set)
-    if not nodes:
-        return None
-    fields: list[tuple[str, str, _Shape]] = []
-    for node in nodes:
-        field = kind.fields.get(node.name.value)
-        if field is None or field.resolve is not None or node.arguments or field.args:
-            return None
-        shape = _shape(field.type, node.selection_set)
-        if shape is None:
-            return None
-        fields.append((node.alias.value if node.alias else node.name.value, node.name.value, shape))
-    if len({key for key, _, _ in fields}) != len(fields):
-        return None
-    return _Object(tuple(fields))
 
 
 __all__ = ["RESOLVE_MANY", "FastPlan", "NotFast", "ResolveMany", "plan_for"]

@@ -27,15 +27,13 @@ from graphql import (
 )
 
 from orchestrator.platform.server.fast_execute import RESOLVE_MANY, ResolveMany
+from orchestrator.platform.server.row_reads import ROW_FIELDS, row_reader
 from orchestrator.platform.server.strict import drop_local_extensions
 from orchestrator.platform.server.values import (
-    ROW_COLUMNS,
-    ROW_FIELDS,
     job_changes_from_input,
     job_spec_from_input,
     job_to_api,
     parameter_to_api,
-    row_to_api,
     session_changes_from_input,
     session_to_api,
     unique_id,
@@ -136,9 +134,9 @@ def resolve_pipeline_jobs(
         raise GraphQLError("skip must not be negative")
     selected = _selected_names(info)
     if selected is not None and selected <= ROW_FIELDS:  # a status read: skip full records
-        rows = _context(info).store.find_job_rows(where, orderBy, take, skip, ROW_COLUMNS)
-        names = tuple(selected)
-        return [row_to_api(row, names) for row in rows]
+        columns, read = row_reader(tuple(sorted(selected)))
+        rows = _context(info).store.find_job_values(where, orderBy, take, skip, columns)
+        return [read(row) for row in rows]
     jobs = _context(info).store.find_jobs(
         where, orderBy, take, skip, with_parameters=_selects(info, "parameters")
     )
