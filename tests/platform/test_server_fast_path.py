@@ -364,3 +364,34 @@ def test_aliased_creates_with_alerting_answer_identically(pair: Pair) -> None:
         assert pair.jobs() == before + 2 * made, general
         assert UUID.sub("<id>", fast) == UUID.sub("<id>", general), variables
     assert pair.fast.fast_answers == 1
+
+
+def test_fast_arguments_match_graphql_core(pair: Pair) -> None:
+    from graphql import GraphQLError, get_argument_values, get_variable_values
+
+    documents: list[tuple[str, list[dict[str, Any]]]] = [
+        (batched("create_job", 2).text, [{"d0": job_data(0), "d1": job_data(1)}]),
+        (operation("get_jobs").text, [{"ids": ["a", "b"], "take": 2}, {"ids": ["a"]}]),
+        (NAIVE_READ, [{"id": "x"}, {"id": None}, {}]),
+        (ALIASED_READ, [{"a": "x", "b": "y"}, {"a": None}]),
+    ]
+    shortcuts = 0
+    for text, cases in documents:
+        plan = pair.fast.documents.get(text).plan
+        assert plan is not None
+        definitions = plan.operation.variable_definitions
+        for variables in cases:
+            values = get_variable_values(pair.fast.schema, definitions, variables)
+            assert not isinstance(values, list), (text[:30], variables)
+            for root in plan.roots:
+                shortcuts += root.variable_args is not None
+                try:
+                    expected: Any = get_argument_values(root.field, root.node, values)
+                except GraphQLError as error:
+                    expected = error.message
+                try:
+                    got: Any = root.arguments(values)
+                except GraphQLError as error:
+                    got = error.message
+                assert got == expected, (text[:30], variables, root.key)
+    assert shortcuts >= 2  # the creates: every argument a variable

@@ -39,6 +39,8 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
+    Undefined,
+    VariableNode,
     get_argument_values,
 )
 from graphql.execution.values import VariableValues
@@ -61,6 +63,40 @@ class _Root:
     node: FieldNode
     field: GraphQLField
     complete: Complete
+    variable_args: tuple[tuple[str, str], ...] | None  # (out name, variable) when all are $vars
+
+    def arguments(self, values: VariableValues) -> dict[str, Any]:
+        """The field's arguments, as graphql-core's ``get_argument_values`` gives them.
+
+        An argument that is a variable takes the variable's coerced value as it is (that is
+        what graphql-core does once validation passed); a missing or null one, or any other
+        argument, is left to graphql-core, which also words the errors.
+        """
+        if self.variable_args is not None:
+            coerced = values.coerced
+            args: dict[str, Any] = {}
+            for out_name, variable in self.variable_args:
+                value = coerced.get(variable, Undefined)
+                if value is None or value is Undefined:
+                    break
+                args[out_name] = value
+            else:
+                return args
+        return get_argument_values(self.field, self.node, values)
+
+
+def _variable_args(field: GraphQLField, node: FieldNode) -> tuple[tuple[str, str], ...] | None:
+    """``(out name, variable)`` of each argument when every one is given as a variable."""
+    given = {argument.name.value: argument.value for argument in node.arguments or ()}
+    if set(given) != set(field.args):
+        return None
+    pairs = []
+    for name, argument in field.args.items():
+        value = given[name]
+        if not isinstance(value, VariableNode):
+            return None
+        pairs.append((argument.out_name or name, value.name.value))
+    return tuple(pairs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +135,7 @@ class FastPlan:
         for root, info in zip(self.roots, infos, strict=True):
             budget.check()
             try:
-                args = get_argument_values(root.field, root.node, info.variable_values)
+                args = root.arguments(info.variable_values)
                 assert root.field.resolve is not None
                 value = root.field.resolve(None, info, **args)
                 data[root.key] = root.complete(value, budget)
@@ -114,10 +150,7 @@ class FastPlan:
         assert self.resolve_many is not None
         budget.check()
         try:
-            args = [
-                get_argument_values(root.field, root.node, info.variable_values)
-                for root in self.roots
-            ]
+            args = [root.arguments(info.variable_values) for root in self.roots]
             values = self.resolve_many(info, args)
             if len(values) != len(self.roots):
                 raise NotFast
@@ -181,7 +214,7 @@ def plan_for(schema: GraphQLSchema, document: DocumentNode) -> FastPlan | None:
         if shape is None:
             return None
         key = node.alias.value if node.alias else node.name.value
-        roots.append(_Root(key, node, field, completer(shape)))
+        roots.append(_Root(key, node, field, completer(shape), _variable_args(field, node)))
     if not roots or len({root.key for root in roots}) != len(roots):
         return None  # repeated response keys merge fields: the general path
     resolve_many = None
