@@ -5,13 +5,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from orchestrator.platform.store.job_fields import ALL_FIELDS, is_cron
 from orchestrator.platform.store.model import JobRow, JobSpecInput, JobStatus, ParameterRow
 from orchestrator.platform.store.timestamps import from_db
 
-_EXTRA = tuple((f.name, f.column) for f in ALL_FIELDS)
+_EXTRA_NAMES = tuple(f.name for f in ALL_FIELDS)
+_EXTRA_VALUES = itemgetter(*(f.column for f in ALL_FIELDS))  # one C call for ~30 columns
+_STATUSES = {status.value: status for status in JobStatus}
 
 
 def duration_since_start(job: sqlite3.Row, now: datetime) -> float | None:
@@ -23,6 +26,16 @@ def duration_since_start(job: sqlite3.Row, now: datetime) -> float | None:
 def row_to_parameter(row: sqlite3.Row) -> ParameterRow:
     """A ``parameter`` row."""
     return ParameterRow(row["id"], row["key"], row["value"], row["pipeline_job_id"])
+
+
+def _extra(row: sqlite3.Row | Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """The extra fields stored (not null), by API name; most jobs have none or one."""
+    values = _EXTRA_VALUES(row)
+    if values.count(None) == len(values):
+        return ()
+    return tuple(
+        (name, value) for name, value in zip(_EXTRA_NAMES, values, strict=True) if value is not None
+    )
 
 
 def row_to_job(
@@ -43,9 +56,9 @@ def row_to_job(
         commit_id=row["commit_id"],
         owner=row["owner"],
         department=row["department"],
-        parameters=tuple((p.key, p.value) for p in parameters),
+        parameters=tuple([(p.key, p.value) for p in parameters]),
         scheduled_from=row["scheduled_from"],
-        extra=tuple((name, value) for name, column in _EXTRA if (value := row[column]) is not None),
+        extra=_extra(row),
     )
     created = from_db(row["created_at"])
     assert created is not None
@@ -53,7 +66,7 @@ def row_to_job(
         id=row["id"],
         seq=row["seq"],
         run_id=row["run_id"],
-        status=JobStatus(row["status"]),
+        status=_STATUSES.get(row["status"]) or JobStatus(row["status"]),  # unknown: raises
         spec=spec,
         created_at=created,
         status_reason=row["status_reason"],
