@@ -6,9 +6,11 @@ awaitable check and a path object for every one of thousands of leaf fields. The
 use a small part of GraphQL: one operation, plain fields (aliases allowed), arguments only on
 root fields, object and leaf types, no fragments, no directives, no abstract types. For such
 a document a :class:`FastPlan` is built once (cached with the checked document) and executes
-it directly: graphql-core still coerces the variables and arguments and builds each root
-field's resolve info, the same resolvers run, and leaves are coerced by the same
-``coerce_output_value``.
+it directly: variables are coerced by compiled functions that answer as graphql-core's
+(:mod:`.fast_inputs`), an argument given as a variable takes its coerced value, any other by
+graphql-core's ``get_argument_values``; graphql-core builds each root field's resolve info
+once, the same resolvers run, and values are completed as graphql-core completes them
+(:mod:`.fast_complete`).
 
 Only the success path is fast. Anything that would produce an error or needs more of GraphQL
 (a variable or argument error, a resolver raising, a null in a non-null place, an unexpected

@@ -7,7 +7,8 @@ create inputs that is a third of a create request. Here each variable's type is 
 once into nested functions that produce the same dict (fields in the type's order, output
 names, ``out_type`` applied) and raise :class:`NotFast` wherever graphql-core would fail or
 anything unusual appears (a default value, a ``@oneOf`` input, deep nesting, a value of an
-unexpected kind); the request then takes the general path, which words the error.
+unexpected kind); the request then takes the general path, which words the error. An input
+object visits only the fields a value gives (a create gives 6 of ~50), then orders them.
 """
 
 from __future__ import annotations

@@ -143,7 +143,7 @@ def session_to_api(session: SessionRow) -> dict[str, Any]:
 
 
 def _parameter_pairs(items: Any) -> tuple[tuple[str, str], ...]:
-    return tuple((item["key"], item["value"]) for item in items or ())
+    return tuple([(item["key"], item["value"]) for item in items or ()])
 
 
 def _check_seconds(name: str, value: int | None) -> None:

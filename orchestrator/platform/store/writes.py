@@ -178,9 +178,9 @@ class JobWrites(JobReads):
                 )
             )
             parameters = tuple(
-                ParameterRow(next(ids), key, value, job_id) for key, value in spec.parameters
+                [ParameterRow(next(ids), key, value, job_id) for key, value in spec.parameters]
             )
-            parameter_rows += ((p.id, job_id, p.key, p.value) for p in parameters)
+            parameter_rows += [(p.id, job_id, p.key, p.value) for p in parameters]
             made.append((job_id, run_id, status, parameters))
         # No savepoint: a failed create nulls the request's whole ``data`` (the field is
         # non-null), and the server then rolls back the whole request.
