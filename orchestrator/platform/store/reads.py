@@ -13,7 +13,7 @@ from typing import Any
 
 from orchestrator.platform.store.job_fields import IMMEDIATE
 from orchestrator.platform.store.model import SCHEDULED_RUN_TIME, JobRow, JobStatus, ParameterRow
-from orchestrator.platform.store.rows import row_to_job, row_to_parameter
+from orchestrator.platform.store.rows import job_reader, row_to_parameter
 from orchestrator.platform.store.timestamps import Clock, parse_api, to_db, utc_now
 from orchestrator.platform.store.where import (
     JOB_SHAPE,
@@ -51,15 +51,13 @@ class JobReads:
 
     def get_jobs(self, ids: Sequence[str], *, with_parameters: bool = True) -> list[JobRow]:
         """The jobs with those ids, in the order given; unknown ids are left out."""
-        rows: dict[str, dict[str, Any]] = {}
+        found: dict[str, JobRow] = {}
         for start in range(0, len(ids), CHUNK):
             chunk = list(ids[start : start + CHUNK])
             marks = ",".join("?" * len(chunk))
             sql = f"SELECT * FROM pipeline_job WHERE id IN ({marks})"  # noqa: S608
-            for row in self.dict_rows(sql, chunk):
-                rows[row["id"]] = row
-        ordered = [rows[i] for i in ids if i in rows]
-        return self.jobs_from_dicts(ordered, with_parameters)
+            found.update((job.id, job) for job in self.read_jobs(sql, chunk, with_parameters))
+        return [found[i] for i in ids if i in found]
 
     def find_jobs(
         self,
@@ -74,23 +72,11 @@ class JobReads:
 
         A negative ``take`` takes from the end, as Prisma does.
         """
-        rows = self.find_job_rows(where, order_by, take, skip)
-        return self.jobs_from_dicts(rows, with_parameters)
-
-    def find_job_rows(
-        self,
-        where: Mapping[str, Any] | None = None,
-        order_by: OrderBy = None,
-        take: int | None = None,
-        skip: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """As :meth:`find_jobs`, each job as its whole ``pipeline_job`` row (column -> value),
-        without parameters."""
         sql, params, reverse = self._find_sql(where, order_by, take, skip, "j.*")
-        rows = self.dict_rows(sql, params)
+        jobs = self.read_jobs(sql, params, with_parameters)
         if reverse:
-            rows.reverse()
-        return rows
+            jobs.reverse()
+        return jobs
 
     def find_job_values(
         self,
@@ -139,11 +125,10 @@ class JobReads:
 
     def jobs_with_status(self, status: JobStatus, limit: int | None = None) -> list[JobRow]:
         """Jobs in ``status``, oldest first (uses the status index)."""
-        rows = self.dict_rows(
+        return self.read_jobs(
             "SELECT * FROM pipeline_job WHERE status = ? ORDER BY seq LIMIT ?",
             (status.value, -1 if limit is None else limit),
         )
-        return self.jobs_from_dicts(rows, True)
 
     def statuses(self, ids: Sequence[str]) -> dict[str, JobStatus]:
         """The status of each known id; unknown ids are absent (a narrow read, polled often)."""
@@ -238,41 +223,41 @@ class JobReads:
         narrowed = {"AND": [{"id": {"in": best}}, where]}
         return compile_where(narrowed, JOB_SHAPE, strategy=Strategy.PROBE_RELATIONS)
 
-    def dict_rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """The rows of ``sql`` as dicts (column -> value).
+    def read_jobs(
+        self, sql: str, params: Sequence[Any] = (), with_parameters: bool = True
+    ) -> list[JobRow]:
+        """The jobs of a query of whole ``pipeline_job`` rows (``SELECT *``, or an UPDATE's
+        ``RETURNING *``), in its order, their parameters loaded when asked.
 
-        Read as plain tuples and zipped with the column names once: ``sqlite3.Row`` finds a
-        column by name with a linear scan, so dicts are cheaper than the ~45 look-ups of
-        :func:`row_to_job`, and building them from tuples is cheaper than from Rows.
+        Rows are read as plain tuples (``sqlite3.Row`` finds a column by name with a linear
+        scan) and turned into records by position (:func:`job_reader`).
         """
         cursor = self.connection.cursor()
         cursor.row_factory = None
         rows = cursor.execute(sql, params).fetchall()
         if not rows:
             return []
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        read = job_reader(tuple(column[0] for column in cursor.description))
+        id_position = [column[0] for column in cursor.description].index("id")
+        parameters = self._parameters([row[id_position] for row in rows]) if with_parameters else {}
+        return [read(row, tuple(parameters.get(row[id_position], ()))) for row in rows]
 
-    def jobs_from_dicts(
-        self, rows: Sequence[Mapping[str, Any]], with_parameters: bool
-    ) -> list[JobRow]:
-        """Job records of ``pipeline_job`` rows (as dicts), their parameters loaded when asked."""
+    def _parameters(self, job_ids: Sequence[str]) -> dict[str, list[ParameterRow]]:
+        """The parameters of each job (in the order they were given), by job id."""
         parameters: dict[str, list[ParameterRow]] = {}
-        if with_parameters and rows:
-            ids = [row["id"] for row in rows]
-            cursor = self.connection.cursor()
-            cursor.row_factory = None
-            for start in range(0, len(ids), CHUNK):
-                chunk = ids[start : start + CHUNK]
-                marks = ",".join("?" * len(chunk))
-                for job_id, parameter_id, key, value in cursor.execute(
-                    "SELECT pipeline_job_id, id, key, value FROM parameter"  # noqa: S608
-                    f" WHERE pipeline_job_id IN ({marks}) ORDER BY seq",
-                    chunk,
-                ):
-                    parameter = ParameterRow(parameter_id, key, value, job_id)
-                    if job_id in parameters:
-                        parameters[job_id].append(parameter)
-                    else:
-                        parameters[job_id] = [parameter]
-        return [row_to_job(row, tuple(parameters.get(row["id"], ()))) for row in rows]
+        cursor = self.connection.cursor()
+        cursor.row_factory = None
+        for start in range(0, len(job_ids), CHUNK):
+            chunk = job_ids[start : start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for job_id, parameter_id, key, value in cursor.execute(
+                "SELECT pipeline_job_id, id, key, value FROM parameter"  # noqa: S608
+                f" WHERE pipeline_job_id IN ({marks}) ORDER BY seq",
+                chunk,
+            ):
+                parameter = ParameterRow(parameter_id, key, value, job_id)
+                if job_id in parameters:
+                    parameters[job_id].append(parameter)
+                else:
+                    parameters[job_id] = [parameter]
+        return parameters

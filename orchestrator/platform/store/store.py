@@ -27,7 +27,7 @@ import contextlib
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
-from operator import itemgetter
+from operator import attrgetter
 from pathlib import Path
 
 from orchestrator.platform.store.ids import new_id
@@ -126,9 +126,9 @@ class Store(JobWrites):
             return []
         now = to_db(self.now())
         with self.transaction():  # one statement: pick, mark and read back
-            rows = self.dict_rows(_CLAIM_SQL, (*_CLAIM, now, JobStatus.PENDING.value, limit))
-        rows.sort(key=itemgetter("seq"))  # RETURNING has no order of its own
-        return self.jobs_from_dicts(rows, True)
+            jobs = self.read_jobs(_CLAIM_SQL, (*_CLAIM, now, JobStatus.PENDING.value, limit))
+        jobs.sort(key=attrgetter("seq"))  # RETURNING has no order of its own
+        return jobs
 
     def finish(
         self, job_id: str, status: JobStatus, reason: str | None, output: str | None = None
