@@ -36,6 +36,15 @@ def test_timeout_counts_from_submission_and_active_timeout_from_start() -> None:
     assert "timeout of 100 s since submission" in deadline.reason
 
 
+def test_a_tie_between_the_two_deadlines_names_the_submission_timeout() -> None:
+    deadline = job_deadline(created_at=at(0), started_at=at(70), timeout=100, active_timeout=30)
+    assert deadline is not None
+    assert deadline.at == at(100)
+    assert "timeout of 100 s since submission" in deadline.reason
+    only_timeout = job_deadline(at(0), at(70), 100, None)
+    assert only_timeout == pending_deadline(at(0), 100)
+
+
 @pytest.mark.parametrize("never", [-1, 0, None])
 def test_minus_one_means_never(never: int | None) -> None:
     assert job_deadline(at(0), at(1), never, never) is None

@@ -23,17 +23,13 @@ from orchestrator.platform.executor import make_executor
 from orchestrator.platform.server.app import Answer, GraphQLEndpoint
 from orchestrator.platform.server.documents import DocumentLimits
 from orchestrator.platform.server.resolvers import load_schema
-from orchestrator.platform.server.values import (
-    ROW_COLUMNS,
-    ROW_FIELDS,
-    JobView,
-    job_to_dict,
-    row_to_api,
-)
+from orchestrator.platform.server.row_reads import ROW_FIELDS, row_reader
+from orchestrator.platform.server.values import JobView, job_to_dict
 from orchestrator.platform.store.model import JobStatus
 from orchestrator.platform.store.store import Store
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z")
 
 NAIVE_READ = "query ($id: String) { pipelineJob(where: {id: $id}) { id status statusReason } }"
 ALIASED_READ = """query Two($a: String, $b: String) {
@@ -189,9 +185,13 @@ def test_job_view_and_row_fields_read_as_the_full_dict(pair: Pair) -> None:
     ids = seeded(pair, 4)
     pair.store.claim_pending(3)  # in progress: a start time
     pair.store.finish(ids[0], JobStatus.FAILED, "exit 3")  # final: a completion and a reason
+    names = ("id", *sorted(ROW_FIELDS - {"id"}))
+    columns, read = row_reader(names)
     rows = {
         row["id"]: row
-        for row in pair.store.find_job_rows({"id": {"in": ids}}, None, None, None, ROW_COLUMNS)
+        for row in map(
+            read, pair.store.find_job_values({"id": {"in": ids}}, None, None, None, columns)
+        )
     }
     assert len(rows) == 4
     for job in pair.store.get_jobs(ids):
@@ -202,15 +202,26 @@ def test_job_view_and_row_fields_read_as_the_full_dict(pair: Pair) -> None:
         assert len(view) == len(full)
         assert view.get("nope") is None
         assert "hyperplaneUserEmail" in full
-        assert row_to_api(rows[job.id], sorted(ROW_FIELDS)) == {
-            k: full[k] for k in sorted(ROW_FIELDS)
-        }
+        assert rows[job.id] == {k: full[k] for k in names}
     statuses = {job.status for job in pair.store.get_jobs(ids)}
     assert statuses == {JobStatus.FAILED, JobStatus.IN_PROGRESS, JobStatus.PENDING}
 
 
+def test_row_reads_convert_odd_stored_times_as_the_full_record_does(pair: Pair) -> None:
+    ids = seeded(pair, 2)
+    pair.store.connection.execute(  # not the store's own fixed-width form
+        "UPDATE pipeline_job SET start_time = '2024-05-01T12:00:00+00:00' WHERE id = ?", (ids[0],)
+    )
+    names = ("createdAt", "id", "startTime", "status")
+    columns, read = row_reader(names)
+    rows = [read(row) for row in pair.store.find_job_values(None, None, None, None, columns)]
+    assert rows == [{k: job_to_dict(job)[k] for k in names} for job in pair.store.get_jobs(ids)]
+    assert rows[0]["startTime"] == "2024-05-01T12:00:00.000Z"
+
+
 COERCION_CASES: list[dict[str, Any]] = [
     {"d0": job_data(1)},
+    {"d0": dict(reversed(job_data(1, minReplicas=2, hyperplaneUserEmail="e").items()))},
     {"d0": job_data(1, timeout=3.0)},  # an integral float for an Int
     {"d0": job_data(1, timeout=2.5)},
     {"d0": job_data(1, timeout=2**40)},
@@ -275,3 +286,112 @@ def test_creates_after_the_first_match_for_every_coercion_case(pair: Pair) -> No
         fast = create(pair, pair.fast, inputs)
         general = create(pair, pair.general, inputs)
         assert UUID.sub("<id>", fast) == UUID.sub("<id>", general), variables
+
+
+ALERTING_BATCH = """mutation Alerting($a: PipelineJobCreateWithAlertingInput!,
+  $b: PipelineJobCreateWithAlertingInput!) {
+  a: createPipelineJobWithAlerting(input: $a) { id status jobName hyperplaneUserEmail
+    parameters { key value pipelineJobId } }
+  b: createPipelineJobWithAlerting(input: $b) { id status jobName hyperplaneUserEmail
+    parameters { key value pipelineJobId } }
+}"""
+MIXED = """mutation Mixed($d: PipelineJobCreateInput!, $w: PipelineJobWhereUniqueInput!) {
+  c: createPipelineJob(data: $d) { id }
+  u: updatePipelineJob(where: $w, data: {statusReason: {set: "x"}}) { id }
+}"""
+
+
+def stored(pair: Pair) -> list[tuple[Any, ...]]:
+    """Every job, parameter and user row in insertion order; ids replaced by their rank,
+    times masked."""
+    rank: dict[str, str] = {}
+
+    def masked(value: Any) -> Any:
+        if isinstance(value, str) and UUID.fullmatch(value):
+            return rank.setdefault(value, f"<{len(rank)}>")
+        if isinstance(value, str) and MOMENT.fullmatch(value):
+            return "<time>"  # differs by nature (the clock)
+        return value
+
+    connection = pair.store.connection
+    rows = [
+        *connection.execute("SELECT * FROM pipeline_job ORDER BY seq"),
+        *connection.execute("SELECT * FROM parameter ORDER BY seq"),
+        *connection.execute("SELECT email FROM hyperplane_user ORDER BY seq"),
+    ]
+    return [tuple(masked(value) for value in row) for row in rows]
+
+
+def test_aliased_creates_take_one_batch_write_and_store_what_single_creates_store(
+    tmp_path: Path,
+) -> None:
+    inputs = [
+        job_data(1, hyperplaneUserEmail="a@example.com"),
+        job_data(2, schedule="*/5 * * * *", pinned=True, parameters={"create": []}),
+        job_data(3, hyperplaneUserEmail="a@example.com", workingDir="w", minReplicas=2),
+    ]
+    tables = []
+    for fast in (True, False):
+        (tmp_path / str(fast)).mkdir()
+        made = Pair(tmp_path / str(fast))
+        endpoint = made.fast if fast else made.general
+        plan = endpoint.documents.get(batched("create_job", len(inputs)).text).plan
+        assert (plan is not None and plan.resolve_many is not None) is fast
+        answer = create(made, endpoint, inputs)
+        assert answer.startswith("200 ") and '"errors"' not in answer, answer
+        assert made.fast.fast_answers == (1 if fast else 0)  # the batch answered
+        tables.append(stored(made))
+        made.close()
+    assert tables[0] == tables[1]
+    assert len(tables[0]) == 3 + 2 + 1  # jobs, parameters, users
+
+
+def test_aliased_creates_with_alerting_answer_identically(pair: Pair) -> None:
+    plan = pair.fast.documents.get(ALERTING_BATCH).plan
+    assert plan is not None and plan.resolve_many is not None
+    mixed = pair.fast.documents.get(MIXED).plan
+    assert mixed is not None and mixed.resolve_many is None  # different fields: one by one
+    cases: list[tuple[dict[str, Any], int]] = [
+        ({"a": job_data(1), "b": job_data(2, hyperplaneUserEmail="u@example.com")}, 2),
+        ({"a": job_data(1), "b": job_data(2, jobName="")}, 0),  # a resolver error
+        ({"a": job_data(1), "b": job_data(2, maxRetries=-1)}, 0),
+    ]
+    for variables, made in cases:
+        before = pair.jobs()
+        fast = pair.ask(pair.fast, ALERTING_BATCH, variables)
+        assert pair.jobs() == before + made, fast
+        general = pair.ask(pair.general, ALERTING_BATCH, variables)
+        assert pair.jobs() == before + 2 * made, general
+        assert UUID.sub("<id>", fast) == UUID.sub("<id>", general), variables
+    assert pair.fast.fast_answers == 1
+
+
+def test_fast_arguments_match_graphql_core(pair: Pair) -> None:
+    from graphql import GraphQLError, get_argument_values, get_variable_values
+
+    documents: list[tuple[str, list[dict[str, Any]]]] = [
+        (batched("create_job", 2).text, [{"d0": job_data(0), "d1": job_data(1)}]),
+        (operation("get_jobs").text, [{"ids": ["a", "b"], "take": 2}, {"ids": ["a"]}]),
+        (NAIVE_READ, [{"id": "x"}, {"id": None}, {}]),
+        (ALIASED_READ, [{"a": "x", "b": "y"}, {"a": None}]),
+    ]
+    shortcuts = 0
+    for text, cases in documents:
+        plan = pair.fast.documents.get(text).plan
+        assert plan is not None
+        definitions = plan.operation.variable_definitions
+        for variables in cases:
+            values = get_variable_values(pair.fast.schema, definitions, variables)
+            assert not isinstance(values, list), (text[:30], variables)
+            for root in plan.roots:
+                shortcuts += root.variable_args is not None
+                try:
+                    expected: Any = get_argument_values(root.field, root.node, values)
+                except GraphQLError as error:
+                    expected = error.message
+                try:
+                    got: Any = root.arguments(values)
+                except GraphQLError as error:
+                    got = error.message
+                assert got == expected, (text[:30], variables, root.key)
+    assert shortcuts >= 2  # the creates: every argument a variable

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from orchestrator.platform.store.writes import new_id
+from orchestrator.platform.store.ids import new_id, new_ids
 
 
 def test_ids_are_version_7_uuids_and_unique() -> None:
@@ -25,3 +25,16 @@ def test_ids_follow_creation_order_across_milliseconds() -> None:
     while later[:13] == first[:13] and time.monotonic() < deadline:  # same millisecond
         later = new_id()
     assert first < later
+
+
+def test_a_batch_of_ids_is_version_7_unique_and_of_one_millisecond() -> None:
+    ids = new_ids(5_000)
+    assert len(set(ids)) == len(ids)
+    assert len({text[:13] for text in ids}) == 1  # one clock read
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 7
+        assert parsed.variant == uuid.RFC_4122
+    assert {text[19] for text in ids} == set("89ab")  # variant bits set, the rest random
+    assert new_ids(0) == []

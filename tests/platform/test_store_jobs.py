@@ -32,6 +32,15 @@ def test_create_jobs_stores_spec_parameters_and_pending_status(store: Store) -> 
     assert store.get_job(jobs[1].id) == jobs[1]
 
 
+def test_a_batch_of_creates_returns_the_records_as_stored(store: Store) -> None:
+    store.create_jobs([spec(0)])
+    extra = JobSpecInput("p.yaml", extra=(("jobName", "n"), ("noGitInit", True)))
+    jobs = store.create_jobs([spec(1), extra, spec(2, RUN="r")])
+    assert [j.seq for j in jobs] == [2, 3, 4]  # what the store numbered them
+    assert store.get_jobs([j.id for j in reversed(jobs)]) == jobs[::-1]
+    assert store.create_jobs([]) == []
+
+
 def test_scheduled_job_starts_scheduled_and_spawns_runs(store: Store) -> None:
     cron = store.create_job(
         JobSpecInput("pipe.yaml", schedule="*/5 * * * *", parameters=(("A", "1"),))

@@ -39,14 +39,15 @@ def job_deadline(
     timeout: int | None,
     active_timeout: int | None,
 ) -> Deadline | None:
-    """The earlier of the ``timeout`` and ``activeTimeout`` deadlines of a started job."""
-    candidates = [d for d in (pending_deadline(created_at, timeout),) if d is not None]
+    """The earlier of the ``timeout`` and ``activeTimeout`` deadlines of a started job
+    (``timeout``'s on a tie). Only the one returned is built: every claimed job asks."""
     active = _limit(active_timeout)
-    if active is not None:
-        candidates.append(
-            Deadline(
-                started_at + timedelta(seconds=active),
-                f"timed out: activeTimeout of {active} s since the job started ran out",
-            )
-        )
-    return min(candidates, key=lambda deadline: deadline.at, default=None)
+    if active is None:
+        return pending_deadline(created_at, timeout)
+    active_at = started_at + timedelta(seconds=active)
+    pending = _limit(timeout)
+    if pending is not None and created_at + timedelta(seconds=pending) <= active_at:
+        return pending_deadline(created_at, timeout)
+    return Deadline(
+        active_at, f"timed out: activeTimeout of {active} s since the job started ran out"
+    )

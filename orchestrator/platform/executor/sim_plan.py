@@ -11,7 +11,7 @@ import enum
 import heapq
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from orchestrator.platform.executor.deadlines import Deadline
@@ -103,18 +103,16 @@ def _reason(outcome: SimOutcome, overridden: bool) -> str | None:
     return f"{source}: {outcome}"
 
 
-@dataclass(order=True, slots=True)
-class _Entry(Generic[T]):
-    due: float
-    sequence: int
-    item: T = field(compare=False)
-
-
 class DueQueue(Generic[T]):
-    """Items ordered by due time (epoch seconds): one heap, no timer per job."""
+    """Items ordered by due time (epoch seconds): one heap, no timer per job.
+
+    Entries are plain tuples ``(due, sequence, item)``: the heap compares them in C (a
+    dataclass's generated ``__lt__`` cost ~0.5 us per comparison, some 17 per push with
+    100,000 in flight); the unique sequence keeps items from ever being compared.
+    """
 
     def __init__(self) -> None:
-        self._heap: list[_Entry[T]] = []
+        self._heap: list[tuple[float, int, T]] = []
         self._sequence = 0
 
     def __len__(self) -> int:
@@ -123,15 +121,15 @@ class DueQueue(Generic[T]):
     def push(self, due: float, item: T) -> None:
         """Remember ``item`` until ``due``."""
         self._sequence += 1
-        heapq.heappush(self._heap, _Entry(due, self._sequence, item))
+        heapq.heappush(self._heap, (due, self._sequence, item))
 
     def next_due(self) -> float | None:
         """The earliest due time, or None when empty."""
-        return self._heap[0].due if self._heap else None
+        return self._heap[0][0] if self._heap else None
 
     def pop_due(self, now: float, limit: int) -> list[T]:
         """Up to ``limit`` items due at or before ``now``, earliest first."""
         due: list[T] = []
-        while self._heap and self._heap[0].due <= now and len(due) < limit:
-            due.append(heapq.heappop(self._heap).item)
+        while self._heap and self._heap[0][0] <= now and len(due) < limit:
+            due.append(heapq.heappop(self._heap)[2])
         return due

@@ -404,18 +404,16 @@ def _nests_deeper(value: Any, limit: int) -> bool:
 
     Deeper values would overflow the recursion of GraphQL's input coercion later.
     """
+    if not isinstance(value, dict | list):
+        return False
     stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
+    while stack:  # only containers are pushed: a create's many scalars cost one test each
         item, level = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
         if level > limit:
             return True
-        stack.extend((child, level + 1) for child in children)
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list):
+                stack.append((child, level + 1))
     return False
 
 

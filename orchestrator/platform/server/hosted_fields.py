@@ -60,14 +60,22 @@ def _check(name: str, value: Any) -> None:
             raise GraphQLError("podSpec must be a JSON object")
 
 
+_ORDER = {field.name: index for index, field in enumerate(JOB_FIELDS)}
+_INPUTS = frozenset(
+    [*_ORDER, *_RELATIONS, *_LISTS, "hyperplaneSecrets", "hyperplaneUser"]
+)  # every input key this module reads
+
+
 def extra_from_input(data: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     """The extra fields of a create input, checked; only those given (not null)."""
+    if _INPUTS.isdisjoint(data):  # most creates: only the seed's fields
+        return ()
     given: dict[str, Any] = {}
-    for field in JOB_FIELDS:
-        value = data.get(field.name)
+    for name in sorted(_ORDER.keys() & data.keys(), key=_ORDER.__getitem__):
+        value = data[name]
         if value is not None:
-            _check(field.name, value)
-            given[field.name] = value
+            _check(name, value)
+            given[name] = value
     for relation, (target, keys) in _RELATIONS.items():
         connected = _connected(data.get(relation), keys)
         if connected is not None:

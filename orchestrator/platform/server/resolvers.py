@@ -26,15 +26,14 @@ from graphql import (
     build_schema,
 )
 
+from orchestrator.platform.server.fast_execute import RESOLVE_MANY, ResolveMany
+from orchestrator.platform.server.row_reads import ROW_FIELDS, row_reader
 from orchestrator.platform.server.strict import drop_local_extensions
 from orchestrator.platform.server.values import (
-    ROW_COLUMNS,
-    ROW_FIELDS,
     job_changes_from_input,
     job_spec_from_input,
     job_to_api,
     parameter_to_api,
-    row_to_api,
     session_changes_from_input,
     session_to_api,
     unique_id,
@@ -135,9 +134,9 @@ def resolve_pipeline_jobs(
         raise GraphQLError("skip must not be negative")
     selected = _selected_names(info)
     if selected is not None and selected <= ROW_FIELDS:  # a status read: skip full records
-        rows = _context(info).store.find_job_rows(where, orderBy, take, skip, ROW_COLUMNS)
-        names = tuple(selected)
-        return [row_to_api(row, names) for row in rows]
+        columns, read = row_reader(tuple(sorted(selected)))
+        rows = _context(info).store.find_job_values(where, orderBy, take, skip, columns)
+        return [read(row) for row in rows]
     jobs = _context(info).store.find_jobs(
         where, orderBy, take, skip, with_parameters=_selects(info, "parameters")
     )
@@ -210,6 +209,21 @@ def resolve_create_pipeline_job(_: None, info: Info, data: Source) -> Output:
 
 def resolve_create_pipeline_job_with_alerting(_: None, info: Info, input: Source) -> Output:
     return resolve_create_pipeline_job(_, info, input)
+
+
+def _create_many(argument: str) -> ResolveMany:
+    """The batch resolver of a create field whose input is ``argument``: the creates of one
+    request's aliases in one store call (one statement), as the field's resolver would make
+    them one by one; a bad input raises before anything is written."""
+
+    def create_many(info: Info, args: list[Source]) -> list[Output]:
+        context = _context(info)
+        specs = [job_spec_from_input(arg[argument]) for arg in args]
+        jobs = context.store.create_jobs(specs)
+        context.jobs_changed = True
+        return [job_to_api(job) for job in jobs]
+
+    return create_many
 
 
 def resolve_update_pipeline_job(_: None, info: Info, where: Source, data: Source) -> Output:
@@ -285,6 +299,10 @@ MUTATION_RESOLVERS = {
     "updateHyperHubSession": resolve_update_session,
     "updateManyHyperHubSession": resolve_update_many_sessions,
 }
+MUTATION_BATCH_RESOLVERS = {  # for the fast plan (fast_execute.RESOLVE_MANY)
+    "createPipelineJob": _create_many("data"),
+    "createPipelineJobWithAlerting": _create_many("input"),
+}
 
 
 def _parse_datetime_literal(node: ValueNode, _variables: Any = None) -> Any:
@@ -323,6 +341,12 @@ def load_schema(*, strict: bool = False) -> GraphQLSchema:
         for name, resolver in resolvers.items():
             if name in fields:
                 fields[name].resolve = resolver
+    mutations = schema.mutation_type
+    assert mutations is not None
+    for name, many in MUTATION_BATCH_RESOLVERS.items():
+        if name in mutations.fields:
+            field = mutations.fields[name]
+            field.extensions = {**field.extensions, RESOLVE_MANY: many}
     date_time = schema.get_type("DateTime")
     assert isinstance(date_time, GraphQLScalarType)
     date_time.parse_value = _parse_datetime  # type: ignore[method-assign]

@@ -6,7 +6,7 @@ inputs arrive as dicts coerced by graphql-core and leave as the store's typed va
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from croniter import croniter
@@ -24,7 +24,7 @@ from orchestrator.platform.store.model import (
     SessionRow,
 )
 from orchestrator.platform.store.sessions import SESSION_UPDATE_COLUMNS, SessionChanges
-from orchestrator.platform.store.timestamps import from_db, to_api
+from orchestrator.platform.store.timestamps import to_api
 
 _STATUS_CHOICES = ", ".join(repr(s.value) for s in JobStatus)
 
@@ -121,49 +121,6 @@ class JobView(Mapping[str, Any]):
         return sum(1 for _ in self)
 
 
-def _status(row: Mapping[str, Any]) -> str:
-    return JobStatus(row["status"]).value
-
-
-def _moment(column: str) -> Callable[[Mapping[str, Any]], Any]:
-    return lambda row: to_api(from_db(row[column]))
-
-
-_ROW_FIELDS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
-    "id": lambda row: row["id"],
-    "runId": lambda row: row["run_id"],
-    "jobType": lambda row: row["job_type"],
-    "pipelineYamlPath": lambda row: row["pipeline_yaml_path"],
-    "status": _status,
-    "statusReason": lambda row: row["status_reason"],
-    "output": lambda row: row["output"],
-    "createdAt": _moment("created_at"),
-    "startTime": _moment("start_time"),
-    "completionTime": _moment("completion_time"),
-    "duration": lambda row: row["duration"],
-    "timeout": lambda row: row["timeout"],
-    "activeTimeout": lambda row: row["active_timeout"],
-    "maxRetries": lambda row: row["max_retries"],
-}
-ROW_FIELDS = frozenset(_ROW_FIELDS)
-"""PipelineJob fields :func:`row_to_api` answers from the bare ``pipeline_job`` row."""
-ROW_COLUMNS = (
-    "id, run_id, job_type, pipeline_yaml_path, status, status_reason, output, created_at,"
-    " start_time, completion_time, duration, timeout, active_timeout, max_retries"
-)
-"""The columns those fields read (what a status read selects)."""
-
-
-def row_to_api(row: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
-    """The PipelineJob fields ``names`` (all in :data:`ROW_FIELDS`) of a ``pipeline_job`` row,
-    as a plain dict: for a status read of many jobs, without building full records.
-
-    Reads as :func:`job_to_dict` of the same job for those fields
-    (``tests/platform/test_server_fast_path.py`` checks it).
-    """
-    return {name: _ROW_FIELDS[name](row) for name in names}
-
-
 def session_to_api(session: SessionRow) -> dict[str, Any]:
     """A HyperHubSession object."""
     return {
@@ -186,7 +143,7 @@ def session_to_api(session: SessionRow) -> dict[str, Any]:
 
 
 def _parameter_pairs(items: Any) -> tuple[tuple[str, str], ...]:
-    return tuple((item["key"], item["value"]) for item in items or ())
+    return tuple([(item["key"], item["value"]) for item in items or ()])
 
 
 def _check_seconds(name: str, value: int | None) -> None:

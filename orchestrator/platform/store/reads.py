@@ -13,7 +13,7 @@ from typing import Any
 
 from orchestrator.platform.store.job_fields import IMMEDIATE
 from orchestrator.platform.store.model import SCHEDULED_RUN_TIME, JobRow, JobStatus, ParameterRow
-from orchestrator.platform.store.rows import row_to_job, row_to_parameter
+from orchestrator.platform.store.rows import job_reader, row_to_parameter
 from orchestrator.platform.store.timestamps import Clock, parse_api, to_db, utc_now
 from orchestrator.platform.store.where import (
     JOB_SHAPE,
@@ -51,17 +51,13 @@ class JobReads:
 
     def get_jobs(self, ids: Sequence[str], *, with_parameters: bool = True) -> list[JobRow]:
         """The jobs with those ids, in the order given; unknown ids are left out."""
-        rows: dict[str, sqlite3.Row] = {}
+        found: dict[str, JobRow] = {}
         for start in range(0, len(ids), CHUNK):
             chunk = list(ids[start : start + CHUNK])
             marks = ",".join("?" * len(chunk))
-            for row in self.connection.execute(
-                f"SELECT * FROM pipeline_job WHERE id IN ({marks})",  # noqa: S608
-                chunk,
-            ):
-                rows[row["id"]] = row
-        ordered = [rows[i] for i in ids if i in rows]
-        return self._jobs_from_rows(ordered, with_parameters)
+            sql = f"SELECT * FROM pipeline_job WHERE id IN ({marks})"  # noqa: S608
+            found.update((job.id, job) for job in self.read_jobs(sql, chunk, with_parameters))
+        return [found[i] for i in ids if i in found]
 
     def find_jobs(
         self,
@@ -76,33 +72,50 @@ class JobReads:
 
         A negative ``take`` takes from the end, as Prisma does.
         """
-        rows = self.find_job_rows(where, order_by, take, skip)
-        return self._jobs_from_dicts(rows, with_parameters)
+        sql, params, reverse = self._find_sql(where, order_by, take, skip, "j.*")
+        jobs = self.read_jobs(sql, params, with_parameters)
+        if reverse:
+            jobs.reverse()
+        return jobs
 
-    def find_job_rows(
+    def find_job_values(
         self,
-        where: Mapping[str, Any] | None = None,
-        order_by: OrderBy = None,
-        take: int | None = None,
-        skip: int | None = None,
-        columns: str = "*",
-    ) -> list[dict[str, Any]]:
-        """As :meth:`find_jobs`, each job as its ``pipeline_job`` row (column -> value), no
-        parameters: for readers of a few columns of many jobs (a status read of 500 ids),
-        whom building full records would cost more than the query itself. ``columns``: the
-        columns to read (comma-separated names; constants of the caller's, never input)."""
+        where: Mapping[str, Any] | None,
+        order_by: OrderBy,
+        take: int | None,
+        skip: int | None,
+        columns: Sequence[str],
+    ) -> list[tuple[Any, ...]]:
+        """As :meth:`find_jobs`, each job as the tuple of its ``columns`` (names of the
+        caller's constants, never input): for readers of a few columns of many jobs (a status
+        read of 500 ids), whom building full records would cost more than the query."""
+        selected = ", ".join(f"j.{name}" for name in columns)
+        sql, params, reverse = self._find_sql(where, order_by, take, skip, selected)
+        cursor = self.connection.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute(sql, params).fetchall()
+        if reverse:
+            rows.reverse()
+        return rows
+
+    def _find_sql(
+        self,
+        where: Mapping[str, Any] | None,
+        order_by: OrderBy,
+        take: int | None,
+        skip: int | None,
+        selected: str,
+    ) -> tuple[str, list[Any], bool]:
+        """The SELECT of :meth:`find_jobs` (and whether its rows come in reverse order)."""
         condition = self._job_condition(where)
         reverse = take is not None and take < 0
         order = compile_order_by(order_by, JOB_SHAPE, reverse=reverse)
-        selected = ", ".join(f"j.{name.strip()}" for name in columns.split(","))
-        sql = f"SELECT {selected} FROM pipeline_job j WHERE {condition.sql} ORDER BY {order}"  # noqa: S608
-        params: list[Any] = list(condition.params)
-        sql += " LIMIT ? OFFSET ?"
-        params += [-1 if take is None else abs(take), skip or 0]
-        rows = list(self.connection.execute(sql, params))
-        if reverse:
-            rows.reverse()
-        return _as_dicts(rows)
+        sql = (
+            f"SELECT {selected} FROM pipeline_job j WHERE {condition.sql}"  # noqa: S608
+            f" ORDER BY {order} LIMIT ? OFFSET ?"
+        )
+        params = [*condition.params, -1 if take is None else abs(take), skip or 0]
+        return sql, params, reverse
 
     def count_jobs(self, where: Mapping[str, Any] | None = None) -> int:
         """How many jobs match ``where``."""
@@ -112,13 +125,10 @@ class JobReads:
 
     def jobs_with_status(self, status: JobStatus, limit: int | None = None) -> list[JobRow]:
         """Jobs in ``status``, oldest first (uses the status index)."""
-        rows = list(
-            self.connection.execute(
-                "SELECT * FROM pipeline_job WHERE status = ? ORDER BY seq LIMIT ?",
-                (status.value, -1 if limit is None else limit),
-            )
+        return self.read_jobs(
+            "SELECT * FROM pipeline_job WHERE status = ? ORDER BY seq LIMIT ?",
+            (status.value, -1 if limit is None else limit),
         )
-        return self._jobs_from_rows(rows, True)
 
     def statuses(self, ids: Sequence[str]) -> dict[str, JobStatus]:
         """The status of each known id; unknown ids are absent (a narrow read, polled often)."""
@@ -213,32 +223,41 @@ class JobReads:
         narrowed = {"AND": [{"id": {"in": best}}, where]}
         return compile_where(narrowed, JOB_SHAPE, strategy=Strategy.PROBE_RELATIONS)
 
-    def _jobs_from_rows(self, rows: Sequence[sqlite3.Row], with_parameters: bool) -> list[JobRow]:
-        return self._jobs_from_dicts(_as_dicts(rows), with_parameters)
-
-    def _jobs_from_dicts(
-        self, rows: Sequence[dict[str, Any]], with_parameters: bool
+    def read_jobs(
+        self, sql: str, params: Sequence[Any] = (), with_parameters: bool = True
     ) -> list[JobRow]:
+        """The jobs of a query of whole ``pipeline_job`` rows (``SELECT *``, or an UPDATE's
+        ``RETURNING *``), in its order, their parameters loaded when asked.
+
+        Rows are read as plain tuples (``sqlite3.Row`` finds a column by name with a linear
+        scan) and turned into records by position (:func:`job_reader`).
+        """
+        cursor = self.connection.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute(sql, params).fetchall()
+        if not rows:
+            return []
+        read = job_reader(tuple(column[0] for column in cursor.description))
+        id_position = [column[0] for column in cursor.description].index("id")
+        parameters = self._parameters([row[id_position] for row in rows]) if with_parameters else {}
+        return [read(row, tuple(parameters.get(row[id_position], ()))) for row in rows]
+
+    def _parameters(self, job_ids: Sequence[str]) -> dict[str, list[ParameterRow]]:
+        """The parameters of each job (in the order they were given), by job id."""
         parameters: dict[str, list[ParameterRow]] = {}
-        if with_parameters and rows:
-            ids = [row["id"] for row in rows]
-            for start in range(0, len(ids), CHUNK):
-                chunk = ids[start : start + CHUNK]
-                marks = ",".join("?" * len(chunk))
-                for prow in self.connection.execute(
-                    f"SELECT * FROM parameter WHERE pipeline_job_id IN ({marks}) ORDER BY seq",  # noqa: S608
-                    chunk,
-                ):
-                    parameters.setdefault(prow["pipeline_job_id"], []).append(
-                        row_to_parameter(prow)
-                    )
-        return [row_to_job(row, tuple(parameters.get(row["id"], ()))) for row in rows]
-
-
-def _as_dicts(rows: Sequence[sqlite3.Row]) -> list[dict[str, Any]]:
-    """Rows as dicts: sqlite3.Row finds a column by name with a linear scan, so one dict per
-    row is cheaper than the ~45 look-ups of :func:`row_to_job`."""
-    if not rows:
-        return []
-    keys = rows[0].keys()
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+        cursor = self.connection.cursor()
+        cursor.row_factory = None
+        for start in range(0, len(job_ids), CHUNK):
+            chunk = job_ids[start : start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for job_id, parameter_id, key, value in cursor.execute(
+                "SELECT pipeline_job_id, id, key, value FROM parameter"  # noqa: S608
+                f" WHERE pipeline_job_id IN ({marks}) ORDER BY seq",
+                chunk,
+            ):
+                parameter = ParameterRow(parameter_id, key, value, job_id)
+                if job_id in parameters:
+                    parameters[job_id].append(parameter)
+                else:
+                    parameters[job_id] = [parameter]
+        return parameters

@@ -27,8 +27,10 @@ import contextlib
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 
+from orchestrator.platform.store.ids import new_id
 from orchestrator.platform.store.migrate import upgrade
 from orchestrator.platform.store.model import (
     SCHEDULED_JOB_ID,
@@ -42,7 +44,7 @@ from orchestrator.platform.store.model import (
 )
 from orchestrator.platform.store.schema_sql import SCHEMA, SCHEMA_VERSION
 from orchestrator.platform.store.timestamps import Clock, to_api, to_db, utc_now
-from orchestrator.platform.store.writes import DURATION_SQL, FINAL_SQL, JobWrites, new_id
+from orchestrator.platform.store.writes import DURATION_SQL, FINAL_SQL, JobWrites
 from orchestrator.state_files import private_file
 
 # JobChanges, Finish and new_id are re-exported for callers.
@@ -53,6 +55,11 @@ _FINISH_SQL = (  # built from constants only
     f" completion_time = ?, duration = {DURATION_SQL}"
     f" WHERE id = ? AND status NOT IN ({FINAL_SQL})"
 )
+_CLAIM_SQL = (
+    "UPDATE pipeline_job SET status = ?, start_time = ? WHERE seq IN"
+    " (SELECT seq FROM pipeline_job WHERE status = ? ORDER BY seq LIMIT ?) RETURNING *"
+)
+_CLAIM = (JobStatus.IN_PROGRESS.value,)
 _LINKS = frozenset({SCHEDULED_JOB_ID, SCHEDULED_RUN_TIME})
 
 
@@ -118,16 +125,10 @@ class Store(JobWrites):
         if limit <= 0 or not self._any_with_status(JobStatus.PENDING):
             return []
         now = to_db(self.now())
-        with self.transaction():
-            ids = [
-                row[0]
-                for row in self.connection.execute(
-                    "SELECT id FROM pipeline_job WHERE status = ? ORDER BY seq LIMIT ?",
-                    (JobStatus.PENDING.value, limit),
-                )
-            ]
-            self._update_ids(ids, "status = ?, start_time = ?", (JobStatus.IN_PROGRESS.value, now))
-        return self.get_jobs(ids)
+        with self.transaction():  # one statement: pick, mark and read back
+            jobs = self.read_jobs(_CLAIM_SQL, (*_CLAIM, now, JobStatus.PENDING.value, limit))
+        jobs.sort(key=attrgetter("seq"))  # RETURNING has no order of its own
+        return jobs
 
     def finish(
         self, job_id: str, status: JobStatus, reason: str | None, output: str | None = None
