@@ -75,6 +75,7 @@ class Engine:
             run_id=run.id,
             on_started=self._on_started,
             on_final=self._on_polled_final,
+            group_size=self._options.poll_group,
         )
         self._retry_scopes: dict[str, anyio.CancelScope] = {}
         self._settles: list[tuple[str, JobStatus]] = []  # written in one go per poll

@@ -12,6 +12,7 @@ class EngineOptions:
 
     poll_min_interval: float = 0.1
     poll_max_interval: float = 5.0
+    poll_group: int = 5_000  # ids a poll reads and applies per step: bounds its memory
     submit_workers: int | None = None  # creates in flight; None: policy.max_requests_in_flight
     create_batch_size: int = 50
     cancel_on_interrupt: bool = False

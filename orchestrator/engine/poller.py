@@ -40,8 +40,10 @@ class Poller:
         run_id: str,
         on_started: Callable[[str, Tracked], None],
         on_final: Callable[[str, Tracked, JobState], None],
+        group_size: int = 5_000,
     ) -> None:
         self._platform = platform
+        self._group_size = group_size
         self._ledger = ledger
         self._run_id = run_id
         self._on_started = on_started
@@ -60,17 +62,25 @@ class Poller:
     async def poll_once(self) -> int | None:
         """Read every watched attempt; record changes, then report starts and ends.
 
-        Returns how many attempts changed (the adaptive interval's signal); ``None`` when the
-        read failed (nothing is known: not a sign that nothing moves).
+        Returns how many attempts changed (the adaptive interval's signal); ``None`` when a
+        read failed before anything changed (nothing is known: not a sign that nothing moves).
+        The attempts are read in groups of ``group_size`` ids, each applied before the next
+        is read, so a run with 100,000 in flight never holds 100,000 answers at once.
         """
         ids = list(self._watched)
-        if not ids:
-            return 0
-        try:
-            states = await self._platform.get_jobs(ids)
-        except TransientError as exc:
-            self._log.warning("poll.failed", error=str(exc))
-            return None
+        changed = 0
+        for start in range(0, len(ids), self._group_size):
+            group = ids[start : start + self._group_size]
+            try:
+                states = await self._platform.get_jobs(group)
+            except TransientError as exc:
+                self._log.warning("poll.failed", error=str(exc))
+                return changed or None
+            changed += self._apply(group, states)
+        return changed
+
+    def _apply(self, ids: list[str], states: list[JobState]) -> int:
+        """Record what moved among ``ids`` (the ledger first), then report it; how many moved."""
         updates: list[AttemptStatus] = []
         moved: list[tuple[str, Tracked, JobState]] = []
         for state in states + self._vanished(ids, states):
@@ -111,7 +121,9 @@ class Poller:
         seen = {s.id for s in states}
         gone: list[JobState] = []
         for job_id in ids:
-            tracked = self._watched[job_id]
+            tracked = self._watched.get(job_id)
+            if tracked is None:  # settled while an earlier group was read
+                continue
             tracked.misses = 0 if job_id in seen else tracked.misses + 1
             if tracked.misses >= VANISHED_AFTER:
                 gone.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -299,3 +300,26 @@ async def test_a_create_executed_after_the_look_up_is_cancelled_as_a_duplicate(
     assert sorted(j.parameters[JOB_LABEL] for j in live) == [s.key for s in make_specs(4)]
     duplicates = [j for j in platform.jobs.values() if j.status is JobStatus.CANCELLED]
     assert 1 <= len(duplicates) <= 4
+
+
+async def test_a_poll_reads_and_applies_its_attempts_in_groups(tmp_path: Path) -> None:
+    """With more attempts watched than a poll group holds, each read asks at most a group,
+    and every job still settles once, retries included."""
+    read_sizes: list[int] = []
+
+    class CountingPlatform(MemoryPlatform):
+        async def get_jobs(self, ids: Sequence[str]) -> list[JobState]:
+            read_sizes.append(len(ids))
+            return await super().get_jobs(ids)
+
+    platform = CountingPlatform(
+        outcome=lambda key, attempt: JobStatus.FAILED if attempt == 1 else JobStatus.DONE
+    )
+    options = dataclasses.replace(FAST, poll_group=7)
+    policy = Policy(max_in_flight=30, retry=QUICK_RETRY)
+    with Ledger(tmp_path) as ledger:
+        engine = new_engine(ledger, platform, policy, options=options)
+        summary = await engine.drive(make_specs(30, retries=1))
+    assert (summary.done, summary.attempts, summary.retried) == (30, 60, 30)
+    assert max(read_sizes) == 7
+    assert len(read_sizes) > len(set(read_sizes))  # polls of more than one group happened
