@@ -69,6 +69,15 @@ def test_claim_pending_takes_oldest_first_and_sets_start_time(
     assert store.claim_pending(10) == []
 
 
+def test_a_claim_can_load_only_the_parameters_its_executor_reads(store: Store) -> None:
+    store.create_jobs([spec(i, RUN="r", SIM_DURATION="2") for i in range(3)])
+    claimed = store.claim_pending(2, ("SIM_DURATION", "SIM_OUTCOME"))
+    assert [j.parameter_map() for j in claimed] == [{"SIM_DURATION": "2"}] * 2
+    (last,) = store.claim_pending(5)
+    assert last.parameter_map() == {"INDEX": "2", "RUN": "r", "SIM_DURATION": "2"}
+    assert store.get_job(claimed[0].id).parameter_map()["INDEX"] == "0"  # nothing lost
+
+
 def test_finish_sets_completion_and_duration_and_never_rewrites(
     store: Store, clock: ManualClock
 ) -> None:

@@ -8,7 +8,7 @@ rerun those) and groups what must commit together.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -58,9 +58,12 @@ class JobStore:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def claim_pending(self, limit: int) -> list[JobRow]:
-        """Up to ``limit`` pending jobs, oldest first, now "in progress"."""
-        return self.store.claim_pending(limit)
+    def claim_pending(
+        self, limit: int, parameter_keys: Collection[str] | None = None
+    ) -> list[JobRow]:
+        """Up to ``limit`` pending jobs, oldest first, now "in progress", with their
+        parameters (only those named ``parameter_keys`` when given)."""
+        return self.store.claim_pending(limit, parameter_keys)
 
     def apply(self, finishes: Sequence[Finish], reruns: Sequence[Rerun] = ()) -> int:
         """End or requeue jobs still in progress, in one transaction; how many changed.

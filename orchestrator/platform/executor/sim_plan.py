@@ -20,6 +20,7 @@ T = TypeVar("T")
 
 SIM_OUTCOME = "SIM_OUTCOME"  # parameter: done | failed | timed out
 SIM_DURATION = "SIM_DURATION"  # parameter: seconds, a float
+SIM_PARAMETERS = (SIM_DURATION, SIM_OUTCOME)  # all a plan reads: a claim loads only these
 
 
 class SimOutcome(enum.StrEnum):

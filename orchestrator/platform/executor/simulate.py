@@ -16,7 +16,13 @@ import structlog
 
 from orchestrator.platform.executor.deadlines import job_deadline
 from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun
-from orchestrator.platform.executor.sim_plan import DueQueue, SimAttempt, SimOutcome, SimPlanner
+from orchestrator.platform.executor.sim_plan import (
+    SIM_PARAMETERS,
+    DueQueue,
+    SimAttempt,
+    SimOutcome,
+    SimPlanner,
+)
 from orchestrator.platform.executor.wakeup import Wakeup
 from orchestrator.platform.store.model import JobRow, JobStatus
 
@@ -105,7 +111,7 @@ class SimulateExecutor:
 
     def claim(self) -> int:
         """Pick one batch of pending jobs and plan their ends; how many were picked."""
-        jobs = self.jobs.claim_pending(CLAIM_BATCH)
+        jobs = self.jobs.claim_pending(CLAIM_BATCH, SIM_PARAMETERS)
         for job in jobs:
             self._start(job)
         return len(jobs)

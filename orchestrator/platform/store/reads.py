@@ -7,7 +7,7 @@ opening, transactions and writes); use ``Store``, not this class, directly.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -224,10 +224,15 @@ class JobReads:
         return compile_where(narrowed, JOB_SHAPE, strategy=Strategy.PROBE_RELATIONS)
 
     def read_jobs(
-        self, sql: str, params: Sequence[Any] = (), with_parameters: bool = True
+        self,
+        sql: str,
+        params: Sequence[Any] = (),
+        with_parameters: bool = True,
+        parameter_keys: Collection[str] | None = None,
     ) -> list[JobRow]:
         """The jobs of a query of whole ``pipeline_job`` rows (``SELECT *``, or an UPDATE's
-        ``RETURNING *``), in its order, their parameters loaded when asked.
+        ``RETURNING *``), in its order, their parameters loaded when asked (only those named
+        ``parameter_keys`` when given: a reader that needs two of them skips the rest).
 
         Rows are read as plain tuples (``sqlite3.Row`` finds a column by name with a linear
         scan) and turned into records by position (:func:`job_reader`).
@@ -239,21 +244,27 @@ class JobReads:
             return []
         read = job_reader(tuple(column[0] for column in cursor.description))
         id_position = [column[0] for column in cursor.description].index("id")
-        parameters = self._parameters([row[id_position] for row in rows]) if with_parameters else {}
+        ids = [row[id_position] for row in rows]
+        parameters = self._parameters(ids, parameter_keys) if with_parameters else {}
         return [read(row, tuple(parameters.get(row[id_position], ()))) for row in rows]
 
-    def _parameters(self, job_ids: Sequence[str]) -> dict[str, list[ParameterRow]]:
-        """The parameters of each job (in the order they were given), by job id."""
+    def _parameters(
+        self, job_ids: Sequence[str], keys: Collection[str] | None = None
+    ) -> dict[str, list[ParameterRow]]:
+        """The parameters of each job (in the order they were given), by job id; only those
+        named ``keys`` when given."""
         parameters: dict[str, list[ParameterRow]] = {}
         cursor = self.connection.cursor()
         cursor.row_factory = None
+        only = tuple(keys) if keys is not None else ()
+        key_filter = f" AND key IN ({','.join('?' * len(only))})" if keys is not None else ""
         for start in range(0, len(job_ids), CHUNK):
             chunk = job_ids[start : start + CHUNK]
             marks = ",".join("?" * len(chunk))
             for job_id, parameter_id, key, value in cursor.execute(
                 "SELECT pipeline_job_id, id, key, value FROM parameter"  # noqa: S608
-                f" WHERE pipeline_job_id IN ({marks}) ORDER BY seq",
-                chunk,
+                f" WHERE pipeline_job_id IN ({marks}){key_filter} ORDER BY seq",
+                (*chunk, *only),
             ):
                 parameter = ParameterRow(parameter_id, key, value, job_id)
                 if job_id in parameters:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
@@ -116,17 +116,24 @@ class Store(JobWrites):
 
     # -- the job lifecycle (what the executors drive) ---------------------------------------
 
-    def claim_pending(self, limit: int) -> list[JobRow]:
+    def claim_pending(
+        self, limit: int, parameter_keys: Collection[str] | None = None
+    ) -> list[JobRow]:
         """Mark up to ``limit`` pending jobs "in progress" (oldest first), ``startTime`` = now.
 
-        For the executor: the returned rows already show the new status. With nothing
-        pending (an idle executor polls often) no write transaction is opened.
+        For the executor: the returned rows already show the new status, with their
+        parameters (only those named ``parameter_keys`` when given). With nothing pending
+        (an idle executor polls often) no write transaction is opened.
         """
         if limit <= 0 or not self._any_with_status(JobStatus.PENDING):
             return []
         now = to_db(self.now())
         with self.transaction():  # one statement: pick, mark and read back
-            jobs = self.read_jobs(_CLAIM_SQL, (*_CLAIM, now, JobStatus.PENDING.value, limit))
+            jobs = self.read_jobs(
+                _CLAIM_SQL,
+                (*_CLAIM, now, JobStatus.PENDING.value, limit),
+                parameter_keys=parameter_keys,
+            )
         jobs.sort(key=attrgetter("seq"))  # RETURNING has no order of its own
         return jobs
 
