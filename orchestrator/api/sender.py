@@ -103,10 +103,7 @@ class RequestSender:
                         raise
                     refreshed, tries = True, tries - 1  # a refused token spends no retry
                     continue
-                if failure.retry_after:  # the server asked everyone to hold off, not just us
-                    self._resume_at = max(
-                        self._resume_at, anyio.current_time() + failure.retry_after
-                    )
+                self._hold_off(failure.retry_after)
                 safe = idempotent or not failure.executed_possibly
                 if not (failure.retryable and safe):
                     raise
@@ -135,7 +132,9 @@ class RequestSender:
         return True
 
     def _hold_off(self, retry_after: float | None) -> None:
-        """A Retry-After asks the whole client to hold off, not just the request that got it."""
+        """A Retry-After asks the whole client to hold off, not just the request that got it;
+        one longer than the backoff policy waits for fails its request instead, and must not
+        freeze every other request that long either."""
         if retry_after and retry_after <= self._backoff.max_retry_after_seconds:
             self._resume_at = max(self._resume_at, anyio.current_time() + retry_after)
 

@@ -6,6 +6,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 
+import anyio
 import pytest
 from structlog.testing import capture_logs
 
@@ -102,3 +103,27 @@ async def test_throttled_requests_wait_at_least_retry_after(
     for entry in throttled:
         assert entry["retry_after"] == 1.0
         assert entry["delay"] >= 1.0
+
+
+async def test_a_retry_after_too_long_to_wait_fails_its_request_without_freezing_the_client(
+    platform_factory: Callable[..., LocalPlatform],
+) -> None:
+    """A Retry-After beyond ``max_retry_after_seconds`` is not waited for: that request
+    fails, and the other requests do not inherit a ten-minute pause either."""
+    platform = platform_factory(
+        executor="simulate", seed=3, chaos="throttle_rate=0.5,retry_after_seconds=600"
+    )
+    impatient = BackoffPolicy(
+        attempts=3, base_seconds=0.005, max_seconds=0.05, max_retry_after_seconds=60
+    )
+    refused = answered_after_refusal = False
+    async with PlatformClient(platform.url, platform.token, backoff=impatient, seed=1) as client:
+        with anyio.fail_after(60):  # a client frozen by the Retry-After would wait 600 s
+            while not answered_after_refusal:
+                try:
+                    await client.get_jobs(["no-such-job"])
+                except TransientError:
+                    refused = True
+                    continue
+                answered_after_refusal = refused
+    assert refused and answered_after_refusal
