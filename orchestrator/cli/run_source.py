@@ -28,6 +28,7 @@ from orchestrator.cli.run_options import (
     TOKEN_FILE_OPTION,
     usage_errors,
 )
+from orchestrator.cli.token_precedence import token_precedence
 from orchestrator.engine.job_views import JobView, jobs_from_ledger
 from orchestrator.engine.server_views import (
     counts_from_views,
@@ -50,7 +51,9 @@ if TYPE_CHECKING:
 
 def view_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--context (its state dir and token source), --endpoint/--token (read from the server)
-    and --state-dir (read the ledger)."""
+    and --state-dir (read the ledger); the prevailing source of the token (see
+    ``token_precedence``)."""
+    func = token_precedence(func)
     for option in reversed(
         [
             VIEW_CONTEXT_OPTION,
@@ -86,7 +89,7 @@ class ViewSource:
 
     def tokens(self) -> TokenSource | None:
         """Where the token for ``endpoint`` comes from: --token (or ORCHESTRATOR_TOKEN),
-        --token-file or --token-command (one), else the context's."""
+        --token-file or --token-command (the one that prevailed), else the context's."""
         return token_source(self.token, self.token_file, self.token_command)
 
     def client(self) -> PlatformClient:
