@@ -265,8 +265,11 @@ def token_source(
 ) -> TokenSource | None:
     """The one source the settings name (``None`` when none is).
 
-    More than one is a usage error (:class:`PermanentError`) rather than a silent choice: a
-    forgotten ORCHESTRATOR_TOKEN must not shadow the ``--token-command`` typed just now.
+    More than one is a usage error (:class:`PermanentError`) rather than a silent choice. The
+    CLI ranks its sources before calling this (``orchestrator.cli.token_precedence``: the
+    command line, then ORCHESTRATOR_TOKEN, then a context), so a forgotten ORCHESTRATOR_TOKEN
+    never shadows the ``--token-command`` typed just now, and only two sources typed
+    together arrive here as a pair.
     """
     given = [name for name, value in _named(token, token_file, token_command) if value]
     if len(given) > 1:

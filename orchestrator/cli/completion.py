@@ -1,8 +1,10 @@
 """Shell completion of run ids (click's ``shell_complete``), read from the ledger.
 
 Commands and options complete through click itself once the shell is set up (README,
-"Shell completion"); this adds the run ids of the state dir (``--state-dir`` typed so far,
-else ORCHESTRATOR_STATE_DIR, else ``.orchestrator``), newest first.
+"Shell completion"); this adds the run ids of the state dir, newest first: the command's
+``state_dir`` as click resolved it so far (``--state-dir`` typed, else ORCHESTRATOR_STATE_DIR,
+else the context's ``state_dir``: ``--context``'s callback runs while completing too, else
+``.orchestrator``).
 """
 
 from __future__ import annotations

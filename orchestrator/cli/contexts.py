@@ -11,19 +11,24 @@ It never holds a token: a context names an environment variable (``token_env``),
 (``token_file``) or a command (``token_command``) that yields one. A context fills the
 connection options' defaults, so an option on the command line or its environment variable
 still wins. ``--context NAME`` or ``ORCHESTRATOR_CONTEXT`` picks one; else ``current``.
+
+The commands that only look at runs (``status``, ``watch``, ``runs``, ``jobs``, ``logs``) take
+the context's state dir and token source but not its endpoint: a view reads the local ledger
+unless ``--endpoint``/``ORCHESTRATOR_VIEW_ENDPOINT`` says otherwise (see ``run_source``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 import yaml
 
+FC = TypeVar("FC", bound=Callable[..., Any])
 CONTEXT_VARIABLE = "ORCHESTRATOR_CONTEXT"
 KEYS = ("endpoint", "token_env", "token_file", "token_command", "state_dir")
 
@@ -147,33 +152,59 @@ def context_defaults(context: Context, accepts: set[str]) -> dict[str, Any]:
     return {k: v for k, v in defaults.items() if k in accepts}
 
 
-def _apply_context(ctx: click.Context, _param: click.Parameter, name: str | None) -> None:
-    """Eager callback of ``--context``: the chosen context becomes the options' defaults."""
-    try:
-        chosen = pick(load_config(), name)
-        if chosen is None:
-            return
-        accepts = {p.name for p in ctx.command.params if p.name}
-        defaults = context_defaults(chosen[1], accepts)
-    except ConfigError as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param_hint="--context") from None
-    ctx.default_map = {**(ctx.default_map or {}), **defaults}
+VIEW_IGNORES = frozenset({"endpoint"})
+"""What a view command does not take from a context: its endpoint (views read the ledger)."""
 
 
-CONTEXT_OPTION = click.option(
-    "--context",
-    envvar=CONTEXT_VARIABLE,
-    is_eager=True,
-    expose_value=False,
-    callback=_apply_context,
-    help=f"A named context (`orchestrator config view`) [env {CONTEXT_VARIABLE}]; "
+def _context_callback(
+    ignores: frozenset[str],
+) -> Callable[[click.Context, click.Parameter, str | None], None]:
+    """The eager callback of ``--context``: the chosen context becomes the options' defaults
+    (except ``ignores``), below the command line and the environment."""
+
+    def apply(ctx: click.Context, _param: click.Parameter, name: str | None) -> None:
+        try:
+            chosen = pick(load_config(), name)
+            if chosen is None:
+                return
+            accepts = {p.name for p in ctx.command.params if p.name} - ignores
+            defaults = context_defaults(chosen[1], accepts)
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param_hint="--context") from None
+        ctx.default_map = {**(ctx.default_map or {}), **defaults}
+
+    return apply
+
+
+def _context_option(ignores: frozenset[str], help: str) -> Callable[[FC], FC]:
+    return click.option(
+        "--context",
+        envvar=CONTEXT_VARIABLE,
+        is_eager=True,
+        expose_value=False,
+        callback=_context_callback(ignores),
+        help=help,
+    )
+
+
+CONTEXT_OPTION = _context_option(
+    frozenset(),
+    f"A named context (`orchestrator config view`) [env {CONTEXT_VARIABLE}]; "
     "default: the current one.",
 )
+VIEW_CONTEXT_OPTION = _context_option(
+    VIEW_IGNORES,
+    f"A named context (`orchestrator config view`) [env {CONTEXT_VARIABLE}]; default: the "
+    "current one. Its state dir and token source apply; its endpoint does not (--endpoint).",
+)
+"""``--context`` of the view commands: a context's endpoint never turns a view into a
+question to the server, as ``ORCHESTRATOR_ENDPOINT`` does not (``run_source``)."""
 
 
 __all__ = [
     "CONTEXT_OPTION",
     "CONTEXT_VARIABLE",
+    "VIEW_CONTEXT_OPTION",
     "Config",
     "ConfigError",
     "Context",

@@ -16,6 +16,7 @@ from orchestrator.api.tokens import TokenSource, token_source
 from orchestrator.cli.contexts import CONTEXT_OPTION
 from orchestrator.cli.manifest_commands import ALLOW_OUTSIDE_OPTION, ManifestProblem
 from orchestrator.cli.state_dir_errors import state_dir_errors
+from orchestrator.cli.token_precedence import token_precedence
 from orchestrator.engine.connection import EndpointError, PlatformUnavailable
 from orchestrator.engine.events import EXIT_PLATFORM, EXIT_USAGE
 from orchestrator.engine.runs import ResumeError
@@ -60,7 +61,9 @@ TOKEN_COMMAND_OPTION = click.option(
 
 def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--context, --endpoint/--token (or their env vars), --token-file/--token-command,
-    --state-dir, --executor, --log-level."""
+    --state-dir, --executor, --log-level. Of the token's sources the command gets the one
+    that prevails (``token_precedence``: command line, then environment, then context)."""
+    func = token_precedence(func)
     for option in reversed(
         [
             CONTEXT_OPTION,
@@ -164,7 +167,8 @@ class ConnectionSettings:
     token_command: str | None
 
     def token_source(self) -> TokenSource | None:
-        """Where the token comes from: --token, --token-file or --token-command (one)."""
+        """Where the token comes from: --token, --token-file or --token-command (the one
+        that prevailed; two typed together are a usage error)."""
         return token_source(self.token, self.token_file, self.token_command)
 
 

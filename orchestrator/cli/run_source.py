@@ -2,7 +2,10 @@
 
 ``status``, ``jobs``, ``watch``, ``runs`` and ``logs`` take ``--endpoint``: given, the run is
 rebuilt from the identity labels on the server (no ledger needed: another machine works);
-not given, the state dir's ledger is read. Errors end in one line with the documented exit
+not given, the state dir's ledger is read. A context (``--context``, ``ORCHESTRATOR_CONTEXT``,
+the config's ``current``) gives them its state dir and token source, never its endpoint: a
+view reads the ledger unless told otherwise, as ``ORCHESTRATOR_ENDPOINT`` (set for ``run``)
+does not switch it either. Errors end in one line with the documented exit
 code (2 usage, 3 platform unreachable or token refused).
 """
 
@@ -18,12 +21,14 @@ import anyio
 import click
 
 from orchestrator.api.tokens import TokenSource, token_source
+from orchestrator.cli.contexts import VIEW_CONTEXT_OPTION
 from orchestrator.cli.run_options import (
     STATE_DIR_OPTION,
     TOKEN_COMMAND_OPTION,
     TOKEN_FILE_OPTION,
     usage_errors,
 )
+from orchestrator.cli.token_precedence import token_precedence
 from orchestrator.engine.job_views import JobView, jobs_from_ledger
 from orchestrator.engine.server_views import (
     counts_from_views,
@@ -45,9 +50,13 @@ if TYPE_CHECKING:
 
 
 def view_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--endpoint/--token (read from the server) and --state-dir (read the ledger)."""
+    """--context (its state dir and token source), --endpoint/--token (read from the server)
+    and --state-dir (read the ledger); the prevailing source of the token (see
+    ``token_precedence``)."""
+    func = token_precedence(func)
     for option in reversed(
         [
+            VIEW_CONTEXT_OPTION,
             click.option(
                 "--endpoint",
                 envvar="ORCHESTRATOR_VIEW_ENDPOINT",
@@ -79,8 +88,8 @@ class ViewSource:
     state_dir: Path
 
     def tokens(self) -> TokenSource | None:
-        """Where the token for ``endpoint`` comes from: --token, --token-file or
-        --token-command (one; none: ORCHESTRATOR_TOKEN)."""
+        """Where the token for ``endpoint`` comes from: --token (or ORCHESTRATOR_TOKEN),
+        --token-file or --token-command (the one that prevailed), else the context's."""
         return token_source(self.token, self.token_file, self.token_command)
 
     def client(self) -> PlatformClient:
