@@ -24,6 +24,17 @@ from orchestrator.platform.launcher import LocalPlatform
 PlatformFactory = Callable[..., LocalPlatform]
 
 
+@pytest.fixture(autouse=True)
+def _no_personal_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests never read the contexts of whoever runs them: a ``current`` context in
+    ``~/.config/orchestrator`` would point commands at its state dir and token. Tests of
+    contexts set XDG_CONFIG_HOME themselves."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.delenv("ORCHESTRATOR_CONTEXT", raising=False)
+
+
 @pytest.fixture
 def platform_factory(tmp_path: Path) -> Iterator[PlatformFactory]:
     """Start local platforms; each gets its own db/state dir unless told otherwise."""
