@@ -22,39 +22,23 @@ from pathlib import Path
 import anyio
 import structlog
 
+from bench.platforms import instant_specs
 from orchestrator.api import PlatformClient
 from orchestrator.engine import EngineOptions, RunSummary
 from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
 from orchestrator.engine.runs import run_jobs
-from orchestrator.manifest import JobSpec, Policy
+from orchestrator.manifest import Policy
 from orchestrator.platform.launcher import LocalPlatform
 
 FAULTS = "error_rate=0.3,drop_rate=0.2,throttle_rate=0.05"
-FIELDS = {"pipelineYamlPath": "p.yaml", "timeout": 600, "maxRetries": 0}
 GOAL = 5.0
-
-
-def specs(n: int) -> list[JobSpec]:
-    """``n`` instant jobs that succeed."""
-    return [
-        JobSpec(
-            key=f"job-{i:05d}",
-            index=i,
-            group="bench",
-            name=f"bench {i}",
-            matrix={"i": i},
-            fields=FIELDS,
-            parameters={"SIM_OUTCOME": "done", "SIM_DURATION": "0", "I": str(i)},
-        )
-        for i in range(n)
-    ]
 
 
 async def timed_run(platform: LocalPlatform, n: int, state_dir: Path) -> tuple[float, RunSummary]:
     """One full engine run of ``n`` jobs; seconds and summary."""
     started = time.perf_counter()
     summary = await run_jobs(
-        specs(n),
+        instant_specs(n),
         Policy(max_in_flight=n),
         name="chaos-bench",
         endpoint=platform.url,

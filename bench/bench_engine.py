@@ -22,38 +22,21 @@ from pathlib import Path
 import anyio
 import structlog
 
+from bench.platforms import instant_specs
 from bench.summary import Row
 from orchestrator.api import PlatformClient
 from orchestrator.api.model import JobCreate
 from orchestrator.engine import EngineOptions
 from orchestrator.engine.identity import attempt_create
 from orchestrator.engine.runs import run_jobs
-from orchestrator.manifest import JobSpec, Policy
+from orchestrator.manifest import Policy
 from orchestrator.platform.launcher import LocalPlatform
-
-FIELDS = {"pipelineYamlPath": "p.yaml", "timeout": 600, "maxRetries": 0}
-
-
-def specs(n: int, tag: str) -> list[JobSpec]:
-    """``n`` instant jobs whose keys carry ``tag`` (each round is a distinct sweep)."""
-    return [
-        JobSpec(
-            key=f"{tag}-{i:05d}",
-            index=i,
-            group="bench",
-            name=f"bench {i}",
-            matrix={"i": i},
-            fields=FIELDS,
-            parameters={"SIM_OUTCOME": "done", "SIM_DURATION": "0", "I": str(i)},
-        )
-        for i in range(n)
-    ]
 
 
 async def raw_client(url: str, token: str, n: int, tag: str) -> float:
     """Create all jobs then poll until final, with the client alone; returns seconds."""
     # The very create requests the engine sends: same fields, same parameters and labels.
-    creates = [attempt_create(s, f"raw-{tag}", 1) for s in specs(n, tag)]
+    creates = [attempt_create(s, f"raw-{tag}", 1) for s in instant_specs(n, tag)]
     started = time.perf_counter()
     async with PlatformClient(url, token) as client:
         ids: list[str] = []
@@ -81,7 +64,7 @@ async def engine_run(url: str, token: str, n: int, tag: str, state_dir: Path) ->
     """The same jobs as a full engine run; returns seconds."""
     started = time.perf_counter()
     summary = await run_jobs(
-        specs(n, tag),
+        instant_specs(n, tag),
         Policy(max_in_flight=n),
         name=tag,
         endpoint=url,

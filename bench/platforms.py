@@ -8,7 +8,27 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from orchestrator.manifest.model import JobSpec
 from orchestrator.platform.launcher import LocalPlatform
+
+INSTANT_FIELDS = {"pipelineYamlPath": "p.yaml", "timeout": 600, "maxRetries": 0}
+
+
+def instant_specs(n: int, tag: str = "job") -> list[JobSpec]:
+    """``n`` simulated jobs that succeed at once, keyed ``TAG-00000``... (a distinct ``tag``
+    per round makes each round a distinct sweep)."""
+    return [
+        JobSpec(
+            key=f"{tag}-{i:05d}",
+            index=i,
+            group="bench",
+            name=f"bench {i}",
+            matrix={"i": i},
+            fields=INSTANT_FIELDS,
+            parameters={"SIM_OUTCOME": "done", "SIM_DURATION": "0", "I": str(i)},
+        )
+        for i in range(n)
+    ]
 
 
 @contextmanager
