@@ -40,7 +40,7 @@ class Poller:
         run_id: str,
         on_started: Callable[[str, Tracked], None],
         on_final: Callable[[str, Tracked, JobState], None],
-        group_size: int = 5_000,
+        group_size: int,
     ) -> None:
         self._platform = platform
         self._group_size = group_size
