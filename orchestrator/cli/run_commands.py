@@ -78,7 +78,6 @@ def run_command(manifest: Path, **options: Any) -> None:
         )
         loaded = apply_overrides(loaded, overrides)
         if settings.detach:
-            settings.token_source()  # a bad combination fails here, before a run is recorded
             with Ledger(settings.state_dir) as ledger:
                 run = record_manifest_run(ledger, loaded, endpoint=settings.endpoint or None)
                 _spawn_detached(ledger, run.id, settings)
@@ -109,18 +108,14 @@ def retry_command(run_id: str, **options: Any) -> None:
     """Resubmit the jobs of a run that ended failed or timed out, and drive them to the end."""
     settings = DriveSettings(**options)
     if settings.detach:  # the background process resumes: reopen the jobs here, first
-        with usage_errors():
-            settings.token_source()  # a bad combination fails before anything is reopened
-            with Ledger(settings.state_dir) as ledger:
-                reopen_failed(ledger, ledger.get_run(run_id).id)
+        with usage_errors(), Ledger(settings.state_dir) as ledger:
+            reopen_failed(ledger, ledger.get_run(run_id).id)
     _continue(resume_run if settings.detach else retry_run, run_id, settings)
 
 
 def _continue(func: Callable[..., Awaitable[RunSummary]], run_id: str, s: DriveSettings) -> None:
     configure_logging(s.log_level)
     with usage_errors():
-        if s.detach:
-            s.token_source()  # a bad combination fails here, not in the background process
         with Ledger(s.state_dir) as ledger:
             run = ledger.get_run(run_id)
             if s.detach:
@@ -139,7 +134,7 @@ def _drive(
 ) -> NoReturn:
     """Run ``func(target, ...)`` (a manifest or a run id) under signal handling and a
     renderer; exit with the run's code."""
-    tokens = s.token_source()  # a bad combination fails here, before anything starts
+    tokens = s.token_source()  # checked already, by connection_options (token_precedence)
     control = RunControl()
     options = EngineOptions(cancel_on_interrupt=s.cancel_on_interrupt, outage=s.outage)
     live = None

@@ -5,17 +5,24 @@ over ``ORCHESTRATOR_TOKEN`` in the environment, which wins over a context's ``to
 (click's ``default_map``, see ``contexts``). An exported token left in a shell must not make
 the ``--token-file`` typed just now an error, nor a context's file beat an exported token.
 Two sources at the same level (``--token x --token-file f``) are still a usage error: the
-library's ``token_source`` refuses them, as it refuses any two sources handed to it.
+library's ``token_source`` refuses them, as it refuses any two sources handed to it. The
+wrapper asks it once, before the command does anything, so no command starts a platform,
+records a run or spawns a background process only to fail on its options afterwards.
 """
 
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import click
 from click.core import ParameterSource
+
+from orchestrator.api.errors import PermanentError
+from orchestrator.api.tokens import token_source
+from orchestrator.engine.events import EXIT_USAGE
 
 TOKEN_OPTIONS = ("token", "token_file", "token_command")
 """The parameters that name a source of the token (one of them is used)."""
@@ -45,13 +52,20 @@ def prevailing_tokens(
 
 
 def token_precedence(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a command's callback so that it receives only the prevailing token options."""
+    """Wrap a command's callback so that it receives only the prevailing token options,
+    checked first (two typed together, an unsplittable command: one line, exit 2)."""
 
     @functools.wraps(func)
     def command(*args: Any, **options: Any) -> Any:
         ctx = click.get_current_context()
         sources = {name: ctx.get_parameter_source(name) for name in TOKEN_OPTIONS}
-        return func(*args, **prevailing_tokens(options, sources))
+        kept = prevailing_tokens(options, sources)
+        try:
+            token_source(*(kept.get(name) for name in TOKEN_OPTIONS))
+        except PermanentError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        return func(*args, **kept)
 
     return command
 

@@ -116,6 +116,12 @@ def test_two_sources_typed_together_are_one_usage_error_line(platform: Any, tmp_
     assert "choose one source of the token" in detached.stderr
     listed = cli("runs", "--state-dir", state, "-o", "json", env=env)
     assert listed.returncode == 0 and json.loads(listed.stdout or "[]") == []
+    # with no endpoint, the error comes before an embedded platform is started for the run
+    embedded = cli("run", manifest, "--state-dir", state, "--token", secret, "--token-file",
+                   good, env=env)  # fmt: skip
+    assert embedded.returncode == 2, embedded.stderr
+    (line,) = embedded.stderr.splitlines()
+    assert "choose one source of the token" in line
 
 
 def test_a_detached_run_keeps_the_source_typed_over_an_exported_token(
