@@ -89,8 +89,8 @@ def test_a_dead_starter_kills_the_task_group_and_a_release_leaves_it_alone(
     tmp_path: Path,
 ) -> None:
     """The lifeline alone: a starter killed with SIGKILL, then one that ends normally."""
-    starter = f"""
-import asyncio, subprocess, sys, time
+    starter = """
+import subprocess, sys, time
 from orchestrator.platform.executor.lifeline import Lifeline
 lifeline = Lifeline.start(0.5)
 task = subprocess.Popen(["bash", "-c", "sleep 60 & wait"], start_new_session=True)
@@ -124,7 +124,7 @@ time.sleep(60)
                 os.killpg(pgid, signal.SIGKILL)
 
 
-async def test_a_released_watcher_exits_and_is_reaped(tmp_path: Path) -> None:
+def test_a_released_watcher_exits_and_leaves_the_task_alone() -> None:
     lifeline = Lifeline.start(0.5)
     task = subprocess.Popen(["sleep", "60"], start_new_session=True)
     try:
@@ -157,9 +157,11 @@ def test_a_worker_killed_under_two_jobs_never_lets_two_attempts_of_one_job_run_a
         platform = platform_factory(executor="dask", dask_scheduler=cluster.address)
         env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHESTRATOR_")}
         run = subprocess.Popen(
-            [sys.executable, "-m", "orchestrator", "run", str(manifest)]
-            + ["--endpoint", platform.url, "--token", platform.token]
-            + ["--state-dir", str(tmp_path / "state"), "--output", "json"],
+            [
+                *(sys.executable, "-m", "orchestrator", "run", str(manifest)),
+                *("--endpoint", platform.url, "--token", platform.token),
+                *("--state-dir", str(tmp_path / "state"), "--output", "json"),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -171,9 +173,9 @@ def test_a_worker_killed_under_two_jobs_never_lets_two_attempts_of_one_job_run_a
         assert all(group_alive(pgid) for pgid in first)
         cluster.workers["w1"].send_signal(signal.SIGKILL)  # both jobs run on it
         cluster.workers["w1"].wait()
+        cluster.start_worker("w2", slots=2)  # where the retries run, as soon as allowed
         for pgid in first:  # the orphans (each a python task and its sleep) die
             wait_until(lambda pgid=pgid: not group_alive(pgid), within=GONE_WITHIN)
-        cluster.start_worker("w2", slots=2)  # where the retries run
         out, err = run.communicate(timeout=120)
         assert run.returncode == 0, err
         summary = json.loads([ln for ln in out.splitlines() if ln.startswith("{")][-1])
