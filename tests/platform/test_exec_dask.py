@@ -30,6 +30,7 @@ from test_exec_integration import Api, PlatformFactory, group_alive, wait_until,
 
 from orchestrator.api import PlatformClient
 from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
+from orchestrator.platform.executor.process_registry import group_alive as live_group
 from orchestrator.platform.launcher import LocalPlatform
 
 distributed = pytest.importorskip("distributed")
@@ -328,6 +329,7 @@ def test_a_worker_killed_mid_job_fails_it_as_worker_lost_and_nothing_runs_twice(
     try:
         os.kill(worker_pid, signal.SIGKILL)
         cluster.workers[victim].wait()
+        wait_until(lambda: not live_group(orphan), within=10)  # its lifeline killed it
         job = on_dask.final(job_id, within=60)
         assert (job["status"], job["statusReason"]) == ("failed", "worker lost")
         assert "worker lost" in Path(job["output"]).read_text()
@@ -336,7 +338,7 @@ def test_a_worker_killed_mid_job_fails_it_as_worker_lost_and_nothing_runs_twice(
         assert survivor["status"] == "done", survivor
         assert (out / f"{job_id}.runs").read_text() == "run\n"
     finally:
-        with contextlib.suppress(ProcessLookupError):  # a SIGKILLed worker cannot kill it
+        with contextlib.suppress(ProcessLookupError):  # if its lifeline failed
             os.killpg(orphan, signal.SIGKILL)
         cluster.start_worker(victim, slots=2)  # the other tests of this file expect two
         cluster.wait_for_workers(2)

@@ -9,6 +9,10 @@ other worker allowed) and turns its result into the job's end. What keeps it hon
   attempt before submitting; the worker takes it before running anything. A job whose worker
   left the cluster ends "failed" with reason :data:`WORKER_LOST`; if Dask runs the attempt
   again anyway, that run finds no ticket and does nothing.
+- **At most one live attempt.** A lost job ends "failed" (and may be tried again) only
+  :data:`LOST_SETTLE_SECONDS` after the platform saw it lost: by then its processes are gone,
+  killed by their lifeline if the worker died, or stopped by the attempt itself if the worker
+  lives but lost the scheduler (its lease ran out).
 - **Cancel reaches the worker.** A job no longer "in progress" (a cancel) gets its attempt's
   stop Event set; the worker kills its process groups within a second. Its slot stays taken
   until the worker confirms.
@@ -37,6 +41,7 @@ from orchestrator.platform.executor.dask_address import SchedulerAddress
 from orchestrator.platform.executor.dask_cluster import ClusterView, cluster_view, place
 from orchestrator.platform.executor.dask_job import (
     LOG_TOPIC,
+    STOP_LEASE_SECONDS,
     JobRequest,
     JobResult,
     Outcome,
@@ -45,8 +50,9 @@ from orchestrator.platform.executor.dask_job import (
 )
 from orchestrator.platform.executor.deadlines import job_deadline
 from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun, attempt_ending
+from orchestrator.platform.executor.lifeline import LIFELINE_BOUND_SECONDS
 from orchestrator.platform.executor.local import SHUTDOWN_REASON
-from orchestrator.platform.executor.task_runner import append_note
+from orchestrator.platform.executor.task_runner import KILL_GRACE_SECONDS, append_note
 from orchestrator.platform.executor.wakeup import Wakeup
 from orchestrator.platform.store.model import JobRow, JobStatus
 
@@ -58,6 +64,9 @@ CLIENT_GONE = ("closing", "closed", "failed")  # Client.status once it gave up r
 RECONNECT_DELAY = 2.0  # seconds between attempts to reach an unreachable scheduler
 LOG_DRAIN_SECONDS = 5.0  # how long to wait for the last log chunks after a job ended
 STOP_CONFIRM_SECONDS = 3.0  # at shutdown: how long to wait for workers to kill their tasks
+# How long a lost attempt may still be running somewhere: a dead worker's tasks die by their
+# lifeline, a live worker that lost the scheduler stops its attempt when its lease runs out.
+LOST_SETTLE_SECONDS = max(LIFELINE_BOUND_SECONDS, STOP_LEASE_SECONDS + KILL_GRACE_SECONDS + 1.0)
 
 
 @dataclass(slots=True)
@@ -72,7 +81,7 @@ class _Attempt:
     received: int = 0
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     stopping: bool = False  # the stop event was set (cancel)
-    ended_here: bool = False  # the platform ended the job itself (worker lost)
+    lost: str | None = None  # why the platform gave up following it (worker lost)
 
 
 class DaskExecutor:
@@ -218,15 +227,16 @@ class DaskExecutor:
                 self._end_lost(attempt, WORKER_LOST)
 
     def _end_lost(self, attempt: _Attempt, reason: str) -> None:
-        """End the job of an attempt the platform cannot follow any more; stop supervising."""
-        if attempt.ended_here:
+        """Give up following an attempt: its supervisor fails the job once it cannot run."""
+        if attempt.lost is not None:
             return
-        attempt.ended_here = True
+        attempt.lost = reason
         job_id = attempt.job.id
         log.warning("job.lost", job_id=job_id, worker=attempt.worker, reason=reason)
         append_note(attempt.log_path, f"{reason} ({attempt.worker})")
-        self.jobs.apply([Finish(job_id, JobStatus.FAILED, reason)])
-        self._tasks[job_id].cancel()
+        task = self._tasks.get(job_id)
+        if task is not None:
+            task.cancel()
 
     async def _stop_changed_jobs(self, client: Any) -> None:
         """Jobs no longer "in progress" (cancelled, or set final by hand) are stopped."""
@@ -248,13 +258,13 @@ class DaskExecutor:
             self._record_start(attempt)
             ending = await self._attempt(client, attempt)
         except asyncio.CancelledError:
-            if attempt.ended_here:  # worker lost: its status already says how it ended
-                current = asyncio.current_task()
-                if current is not None:
-                    current.uncancel()
-                return
-            await self._stop_at_shutdown(client, attempt)
-            raise
+            if attempt.lost is None:
+                await self._stop_at_shutdown(client, attempt)
+                raise
+            current = asyncio.current_task()
+            if current is not None:
+                current.uncancel()
+            ending = await _settled(Finish(job.id, JobStatus.FAILED, attempt.lost))
         except Exception as exc:  # a bug or a Dask error fails one job, not the executor
             log.exception("job.crashed", job_id=job.id)
             reason = f"the local platform failed to run the job on Dask: {exc}"
@@ -302,10 +312,10 @@ class DaskExecutor:
             result: JobResult = await future
         except KilledWorker:
             append_note(attempt.log_path, f"{WORKER_LOST}: Dask gave up on the task")
-            return Finish(job.id, JobStatus.FAILED, WORKER_LOST)
+            return await _settled(Finish(job.id, JobStatus.FAILED, WORKER_LOST))
         except FutureCancelledError:  # not by us: the client lost the scheduler
             append_note(attempt.log_path, SCHEDULER_LOST)
-            return Finish(job.id, JobStatus.FAILED, SCHEDULER_LOST)
+            return await _settled(Finish(job.id, JobStatus.FAILED, SCHEDULER_LOST))
         finally:
             with contextlib.suppress(Exception):  # best effort: the scheduler may be gone
                 if not future.done():
@@ -314,6 +324,8 @@ class DaskExecutor:
                 if attempt.stopping:  # a set event stays on the scheduler until cleared
                     await asyncio.shield(Event(request.stop_event, client).clear())
         await self._drain_log(attempt, result.log_bytes)
+        if result.outcome is Outcome.UNCLAIMED:  # Dask reran it: its first worker was lost
+            return await _settled(Finish(job.id, JobStatus.FAILED, WORKER_LOST))
         return _ending(job, result)
 
     def _request(self, attempt: _Attempt) -> JobRequest:
@@ -374,6 +386,16 @@ class DaskExecutor:
                     await attempt.arrived.wait()
 
 
+async def _settled(ending: Finish) -> Finish:
+    """``ending`` of a lost attempt, once its processes can no longer be running anywhere.
+
+    Failing it at once would let the job be tried again (by ``maxRetries`` or an
+    orchestrator run) while the lost attempt's tasks still run: two copies side by side.
+    """
+    await asyncio.sleep(LOST_SETTLE_SECONDS)
+    return ending
+
+
 def _ending(job: JobRow, result: JobResult) -> Finish | Rerun:
     """The job's end for what its worker reported."""
     if result.outcome is Outcome.DONE:
@@ -382,6 +404,4 @@ def _ending(job: JobRow, result: JobResult) -> Finish | Rerun:
         return attempt_ending(job, result.reason or "a task failed")
     if result.outcome is Outcome.TIMED_OUT:
         return Finish(job.id, JobStatus.TIMED_OUT, result.reason)
-    if result.outcome is Outcome.UNCLAIMED:  # Dask reran it: its first worker was lost
-        return Finish(job.id, JobStatus.FAILED, WORKER_LOST)
     return Finish(job.id, JobStatus.FAILED, result.reason)  # refused, or stopped

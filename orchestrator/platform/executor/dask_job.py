@@ -9,7 +9,9 @@ job on a remote worker behave like one on the platform's machine:
   in a Dask Queue named after the attempt. Dask reruns a task whose worker died; that rerun
   finds no ticket and runs nothing, so an attempt runs at most once.
 - **The stop.** A Dask Event named after the attempt, set by the platform on cancel or
-  shutdown; the runner waits on it and kills the process groups. The job's time limit
+  shutdown; the runner waits on it and kills the process groups. The waits are a lease: an
+  attempt that hears nothing from the scheduler for :data:`STOP_LEASE_SECONDS` stops itself,
+  and a task whose worker dies is killed by its lifeline (:mod:`lifeline`). The job's time limit
   (``timeout``/``activeTimeout``, as seconds left when submitted) is enforced here too.
 - **The log.** The attempt's log is written in the worker's local directory and shipped home
   in chunks (``log_event`` on :data:`LOG_TOPIC`, which the platform subscribes to), each with
@@ -39,7 +41,7 @@ SHIP_INTERVAL = 0.5  # seconds between log chunks while a job runs
 CHUNK_BYTES = 32 * 1024  # the scheduler keeps recent events in memory: keep them small
 CLAIM_WAIT = 2.0  # the ticket is put before the job is submitted: it is there or taken
 STOP_POLL = 0.5  # seconds one wait on the stop event lasts (a cancel lands within it)
-STOP_WATCH_FAILURES = 6  # failed waits in a row (about 3 s) before the attempt stops itself
+STOP_LEASE_SECONDS = 3.0  # without an answer from the scheduler this long, the attempt stops
 STOPPED_BY_PLATFORM = "stopped by the platform"
 STOPPED_UNREACHABLE = "stopped: the worker lost contact with the Dask scheduler"
 
@@ -188,23 +190,30 @@ async def _run(
 async def _until_stopped(wait_stop: Callable[[], bool]) -> str:
     """Return why the attempt must stop: the platform said so, or the scheduler is gone.
 
-    A job nobody can stop any more must not run on: after :data:`STOP_WATCH_FAILURES` failed
-    waits in a row (the worker lost the scheduler, or is closing) the attempt stops itself.
+    A job nobody can stop any more must not run on, because the platform will soon count it
+    lost and try it again: the attempt holds a lease on the scheduler. Every answer to a
+    wait (the scheduler enforces its timeout, so an answer is contact) renews it for
+    :data:`STOP_LEASE_SECONDS`; when the lease runs out, because waits fail (the worker lost
+    the scheduler, or is closing) or hang (a network that drops everything), the attempt
+    stops itself. The platform waits that long and more before it fails a lost job.
     """
     # A thread of its own, left behind at the end rather than joined: its last wait may
-    # take up to STOP_POLL, and the job's end must not wait for it.
+    # take up to STOP_POLL (or hang), and the job's end must not wait for it.
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orchestrator-stop")
     loop = asyncio.get_running_loop()
-    failures = 0
+    lease_ends = loop.time() + STOP_LEASE_SECONDS
     try:
         while True:
+            waiting = loop.run_in_executor(pool, wait_stop)
+            done, _ = await asyncio.wait({waiting}, timeout=max(lease_ends - loop.time(), 0))
+            if not done:
+                return STOPPED_UNREACHABLE
             try:
-                if await loop.run_in_executor(pool, wait_stop):
+                if waiting.result():
                     return STOPPED_BY_PLATFORM
-                failures = 0
+                lease_ends = loop.time() + STOP_LEASE_SECONDS
             except Exception:
-                failures += 1
-                if failures >= STOP_WATCH_FAILURES:
+                if loop.time() + STOP_POLL >= lease_ends:
                     return STOPPED_UNREACHABLE
                 await asyncio.sleep(STOP_POLL)
     finally:

@@ -5,7 +5,8 @@ retired by an autoscaler): worse, a closing worker waits for its running tasks, 
 wait for them to end on their own. Each worker records its tasks' process groups under its
 local directory (the local executor's :class:`ProcessRegistry`); on close this plugin kills
 what is recorded, the worker goes, and the platform fails those jobs as "worker lost".
-(A worker killed with SIGKILL runs no plugin: its tasks' processes live on.)
+(A worker killed with SIGKILL runs no plugin: its tasks' lifelines kill them instead, see
+:mod:`lifeline`.)
 """
 
 from __future__ import annotations

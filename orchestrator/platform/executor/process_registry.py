@@ -3,7 +3,10 @@
 Tasks run in their own sessions, so they outlive a platform killed with SIGKILL. Each task's
 group is recorded as ``<dir>/<pgid>`` holding the leader's start time (from ``/proc``); at the
 next start, groups still alive whose leader (or, once the leader exited, whose members)
-started no earlier than recorded are killed. The start time guards against a recycled pid.
+started no earlier than recorded are killed, and the restart waits (briefly) until they are
+gone, so no job is failed, and so tried again, while its old processes still run. The start
+time guards against a recycled pid. (Each task's lifeline kills it within moments of the
+platform's death anyway: this is the second line.)
 """
 
 from __future__ import annotations
@@ -11,11 +14,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 from pathlib import Path
 
 from orchestrator.state_files import private_dir, write_private
 
 PROC = Path("/proc")
+GONE_WITHIN_SECONDS = 5.0  # how long kill_leftovers waits for the killed groups to be gone
+_GONE_POLL = 0.02
 
 
 def _stat_fields(pid: int) -> list[str] | None:
@@ -61,16 +67,21 @@ class ProcessRegistry:
             (self.directory / str(pgid)).unlink()
 
     def kill_leftovers(self) -> int:
-        """SIGKILL every recorded group still alive; forget them all. Returns groups killed."""
-        killed = 0
+        """SIGKILL every recorded group still alive and wait until they are gone; forget them
+        all. Returns groups killed."""
+        killed = []
         for record in self.directory.glob("*") if self.directory.is_dir() else ():
-            if record.name.isdigit():
-                killed += self._kill_if_ours(int(record.name), record.read_text().strip())
+            if record.name.isdigit() and self._kill_if_ours(int(record.name), record.read_text()):
+                killed.append(int(record.name))
             record.unlink(missing_ok=True)
-        return killed
+        deadline = time.monotonic() + GONE_WITHIN_SECONDS
+        while any(group_alive(pgid) for pgid in killed) and time.monotonic() < deadline:
+            time.sleep(_GONE_POLL)
+        return len(killed)
 
     @staticmethod
     def _kill_if_ours(pgid: int, recorded: str) -> int:
+        recorded = recorded.strip()
         if not recorded.isdigit():
             return 0
         started = int(recorded)
@@ -86,3 +97,20 @@ class ProcessRegistry:
         except (ProcessLookupError, PermissionError):
             return 0
         return 1
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether the task group ``pgid`` (a session of its own) has a live, non-zombie member.
+
+    A zombie still counts as a member for ``killpg``, and one whose parent died waits for an
+    init that may never reap it: where ``/proc`` exists its members are read from there.
+    """
+    if PROC.is_dir():
+        return bool(_session_members(pgid))
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -2,7 +2,8 @@
 
 Why process groups: a task is often a shell script that starts children of its own; killing
 only the direct child would leave them running after a cancel or a timeout. Every task gets a
-new session (``start_new_session``), and stopping it signals the whole group.
+new session (``start_new_session``), and stopping it signals the whole group. A lifeline
+(:mod:`lifeline`) kills the group if the process that started it dies.
 
 Cancellation is structured: cancelling the coroutine that runs :func:`run_pipeline` (a user
 cancel, a ``timeout``/``activeTimeout`` expiry around it, a shutdown) kills every running
@@ -25,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from orchestrator.platform.executor.lifeline import Lifeline
 from orchestrator.platform.executor.pipeline import Pipeline, PipelineError, Task, TaskType
 from orchestrator.platform.executor.process_registry import ProcessRegistry
 
@@ -289,15 +291,21 @@ class _Spawner:
     async def run_task(self, task: Task, command: list[str]) -> int:
         """Run ``command`` in a new process group; its exit code (negative: signal)."""
         _note(self.log, f"task '{task.name}' started: {' '.join(command)}")
-        process = await asyncio.create_subprocess_exec(
-            *command,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=self.log,
-            stderr=asyncio.subprocess.STDOUT,
-            cwd=self.workspace,
-            env=dict(self.env),
-            start_new_session=True,
-        )
+        lifeline = Lifeline.start(KILL_GRACE_SECONDS)  # our death kills the task
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *command,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=self.log,
+                stderr=asyncio.subprocess.STDOUT,
+                cwd=self.workspace,
+                env=dict(self.env),
+                start_new_session=True,
+            )
+        except BaseException:
+            lifeline.release()
+            raise
+        lifeline.hold(process.pid)
         if self.registry is not None:
             self.registry.record(process.pid)
         try:
@@ -310,6 +318,7 @@ class _Spawner:
             _signal_group(process.pid, signal.SIGKILL)  # children it left behind
             if self.registry is not None:
                 self.registry.forget(process.pid)
+            lifeline.release()
         _note(self.log, f"task '{task.name}' ended with code {code}")
         return code
 
