@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from orchestrator.api.check import CHECK_BUDGET_VARIABLE
 from orchestrator.platform.launcher import LocalPlatform
 
 PlatformFactory = Callable[..., LocalPlatform]
@@ -33,6 +34,8 @@ def _no_personal_config(
     contexts set XDG_CONFIG_HOME themselves."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
     monkeypatch.delenv("ORCHESTRATOR_CONTEXT", raising=False)
+    # a dead endpoint is given up on after 3 s, not 10 (a live one answers in milliseconds)
+    monkeypatch.setenv(CHECK_BUDGET_VARIABLE, "3")
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ token :class:`~orchestrator.api.errors.AuthenticationError` ("ENDPOINT refused t
 
 from __future__ import annotations
 
+import os
 import random
+from collections.abc import Mapping
 
 import anyio
 
@@ -20,6 +22,7 @@ from orchestrator.api.tokens import TokenSource
 from orchestrator.api.transport import GraphQLTransport, RequestFailed
 
 CHECK_BUDGET_SECONDS = 10.0
+CHECK_BUDGET_VARIABLE = "ORCHESTRATOR_CHECK_SECONDS"  # how long a dead endpoint is retried
 _BACKOFF = BackoffPolicy(base_seconds=0.2, max_seconds=2.0)
 
 
@@ -27,11 +30,25 @@ class UnreachableError(TransientError):
     """The endpoint did not answer (refused, reset, timed out) within the check's budget."""
 
 
+def check_budget(environ: Mapping[str, str] = os.environ) -> float:
+    """Seconds the check retries an endpoint that does not answer: ``ORCHESTRATOR_CHECK_SECONDS``
+    when set to a positive number (a CI job that wants to fail fast, a platform known to take
+    long to restart), else :data:`CHECK_BUDGET_SECONDS`; an unusable value is ignored."""
+    try:
+        seconds = float(environ.get(CHECK_BUDGET_VARIABLE, ""))
+    except ValueError:
+        return CHECK_BUDGET_SECONDS
+    return seconds if 0 < seconds < float("inf") else CHECK_BUDGET_SECONDS
+
+
 async def check_endpoint(
-    endpoint: str, tokens: TokenSource, *, budget: float = CHECK_BUDGET_SECONDS
+    endpoint: str, tokens: TokenSource, *, budget: float | None = None
 ) -> None:
     """One request that proves ``endpoint`` answers and accepts a token of ``tokens`` (a
-    refused one is refreshed once, as mid-run); see module doc."""
+    refused one is refreshed once, as mid-run) within ``budget`` seconds (default:
+    :func:`check_budget`); see module doc."""
+    if budget is None:
+        budget = check_budget()
     transport = GraphQLTransport(endpoint, request_timeout=budget)
     deadline = anyio.current_time() + budget
     rng = random.Random()

@@ -16,6 +16,7 @@ from typing import Any
 import anyio
 
 from orchestrator.api import PlatformClient
+from orchestrator.api.check import CHECK_BUDGET_VARIABLE
 from orchestrator.api.model import JobState
 from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
 from orchestrator.ledger import Ledger
@@ -34,12 +35,19 @@ def connection(platform: Any, state: Path) -> list[str]:
     return ["--endpoint", platform.url, "--token", platform.token, "--state-dir", str(state)]
 
 
+# A dead endpoint is given up on after 3 s instead of 10: tests of it need not wait longer,
+# and a live platform on loopback answers the check in milliseconds.
+TEST_SETTINGS = {CHECK_BUDGET_VARIABLE: "3"}
+
+
 def _command(
     args: tuple[str | Path, ...], env: dict[str, str] | None
 ) -> tuple[list[str], dict[str, str]]:
-    """The command line and its environment (without the caller's ORCHESTRATOR_ settings)."""
+    """The command line and its environment (the caller's ORCHESTRATOR_ settings replaced by
+    :data:`TEST_SETTINGS`)."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("ORCHESTRATOR_")}
-    return [sys.executable, "-m", "orchestrator", *map(str, args)], {**inherited, **(env or {})}
+    full_env = {**inherited, **TEST_SETTINGS, **(env or {})}
+    return [sys.executable, "-m", "orchestrator", *map(str, args)], full_env
 
 
 def spawn_cli(*args: str | Path, quiet: bool = False) -> subprocess.Popen[str]:
