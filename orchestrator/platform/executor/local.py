@@ -18,6 +18,7 @@ from pathlib import Path
 
 import structlog
 
+from orchestrator.platform.client_text import one_line
 from orchestrator.platform.executor.deadlines import job_deadline
 from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun, attempt_ending
 from orchestrator.platform.executor.path_safety import JobFiles
@@ -131,9 +132,10 @@ class LocalExecutor:
             log.exception("job.final_write_failed", job_id=job.id)
             return
         if isinstance(ending, Rerun):
-            log.info("job.rerun", job_id=job.id, reason=ending.reason)
+            log.info("job.rerun", job_id=job.id, reason=one_line(ending.reason))
         else:
-            log.info("job.ended", job_id=job.id, status=ending.status.value, reason=ending.reason)
+            reason = None if ending.reason is None else one_line(ending.reason)
+            log.info("job.ended", job_id=job.id, status=ending.status.value, reason=reason)
 
     async def _run_within_deadline(self, job: JobRow, log_path: Path) -> Finish | Rerun:
         started = job.start_time or datetime.now(UTC)
