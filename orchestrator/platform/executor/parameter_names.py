@@ -97,13 +97,15 @@ DENIED: tuple[Denied, ...] = (
     *_prefixes(_RUNTIME, "PYTHON", "PYSPARK_", "SPARK_", "PERL", "RUBY", "NODE_", "JAVA"),
     *_prefixes(_RUNTIME, "_JAVA", "JDK_", "JUPYTER", "IPYTHON", "LUA_", "TCL_", "TK_", "R_"),
     *_prefixes(_RUNTIME, "MPL", "DASK_", "HF_", "TRANSFORMERS_", "HUGGINGFACE_", "TORCH_"),
-    *_names(_RUNTIME, "VIRTUAL_ENV", "CLASSPATH", "RUSTC", "ERL_LIBS", "OCAMLPATH"),
+    *_names(_RUNTIME, "VIRTUAL_ENV", "CLASSPATH", "ERL_LIBS", "OCAMLPATH"),
     *_names(_RUNTIME, "GOPATH", "GOROOT", "GOFLAGS", "GOPROXY", "GOENV", "GOTOOLCHAIN"),
     *_names(_RUNTIME, "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOSUMDB", "GOINSECURE"),
     *_names(_RUNTIME, "GOBIN", "GOCACHE", "GOMODCACHE", "GOWORK", "GODEBUG", "GOEXPERIMENT"),
     # package managers and build tools
     *_prefixes(_PACKAGES, "PIP_", "UV_", "CONDA", "MAMBA", "PIPENV_", "POETRY_", "NPM_"),
-    *_prefixes(_PACKAGES, "YARN_", "CARGO_", "RUSTUP_", "RUSTFLAGS", "GEM_", "BUNDLE_"),
+    *_prefixes(
+        _PACKAGES, "YARN_", "CARGO_", "RUSTUP_", "RUSTC", "RUSTDOC", "RUSTFLAGS", "GEM_", "BUNDLE_"
+    ),
     *_prefixes(_PACKAGES, "MAVEN_", "GRADLE_", "PKG_CONFIG", "MAKE", "CMAKE_"),
     *_names(_PACKAGES, "CC", "CXX", "CPP", "LD", "AR", "AS", "FC", "MFLAGS"),
     *_names(_PACKAGES, "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "LDLIBS", "ANT_OPTS"),
