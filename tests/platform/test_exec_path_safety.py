@@ -23,7 +23,8 @@ from test_exec_bare_scripts import Client, write
 from test_server_fast_path import Pair, create, job_data
 
 from orchestrator.platform.client_text import one_line, path_problem
-from orchestrator.platform.executor.path_safety import JobFiles
+from orchestrator.platform.config import PlatformConfig
+from orchestrator.platform.executor.path_safety import JobFiles, platform_files
 from orchestrator.platform.executor.pipeline import (
     PipelineError,
     bare_script_pipeline,
@@ -222,6 +223,41 @@ def test_creates_refuse_control_characters_on_the_fast_and_the_general_path(pair
         assert '"code": "BAD_USER_INPUT"' in single, path
     assert pair.jobs() == 0
     assert pair.fast.fast_fallbacks >= 1  # the fast plan was tried and handed over
+
+
+UPDATE = """mutation ($id: String!, $path: String!) {
+  updatePipelineJob(where: {id: $id}, data: {pipelineYamlPath: {set: $path}}) { id } }"""
+
+
+def test_updates_refuse_a_path_with_a_newline_too(pair: Pair) -> None:
+    made = json.loads(create(pair, pair.general, [job_data(1)])[4:])
+    job_id = made["data"]["j0"]["id"]
+    for endpoint in (pair.fast, pair.general):
+        answer = pair.ask(endpoint, UPDATE, {"id": job_id, "path": INJECTED})
+        assert '"code": "BAD_USER_INPUT"' in answer and "control character" in answer
+    job = pair.store.get_job(job_id)
+    assert job is not None and job.spec.pipeline_yaml_path == "pipelines/train.yaml"
+
+
+def test_the_platforms_own_files_are_off_limits_wherever_they_lie(tmp_path: Path) -> None:
+    config = PlatformConfig(
+        state_dir=tmp_path / "state", db=tmp_path / "db" / "p.db", token_file=tmp_path / "tok"
+    )
+    own = platform_files(config)
+    assert {tmp_path / "state", tmp_path / "tok"} <= set(own)
+    assert {tmp_path / "db" / n for n in ("p.db", "p.db-wal", "p.db-shm", "p.db-journal")} <= set(
+        own
+    )
+    files = JobFiles.of(tmp_path, own)
+    for name in ("p.db", "p.db-wal"):
+        (tmp_path / "db").mkdir(exist_ok=True)
+        (tmp_path / "db" / name).write_text("x")
+        with pytest.raises(PipelineError, match="own files"):
+            load_job_pipeline(f"db/{name}", "YAML", files)
+    (tmp_path / "tok").write_text("secret-token")
+    with pytest.raises(PipelineError, match="own files") as caught:
+        load_job_pipeline("tok", "YAML", files)
+    assert "secret-token" not in str(caught.value)
 
 
 def post(platform: LocalPlatform, document: str, variables: dict[str, Any]) -> Any:

@@ -134,8 +134,8 @@ class LocalExecutor:
         if isinstance(ending, Rerun):
             log.info("job.rerun", job_id=job.id, reason=one_line(ending.reason))
         else:
-            reason = None if ending.reason is None else one_line(ending.reason)
-            log.info("job.ended", job_id=job.id, status=ending.status.value, reason=reason)
+            shown = None if ending.reason is None else one_line(ending.reason)
+            log.info("job.ended", job_id=job.id, status=ending.status.value, reason=shown)
 
     async def _run_within_deadline(self, job: JobRow, log_path: Path) -> Finish | Rerun:
         started = job.start_time or datetime.now(UTC)
