@@ -556,3 +556,26 @@ async def test_status_shows_the_workers_their_slots_and_the_dashboard(
     assert (status["kind"], status["connected"], status["running"]) == ("dask", True, 0)
     assert sorted((w["name"], w["slots"]) for w in status["workers"]) == [("w1", 2), ("w2", 2)]
     assert status["dashboard"].startswith("http://127.0.0.1:")
+
+
+def test_a_job_log_in_the_workspace_never_runs_on_a_worker(
+    platform_factory: PlatformFactory, cluster: Cluster, tmp_path: Path
+) -> None:
+    """Issue 21: the state dir inside the workspace (the default) stays off limits on Dask."""
+    workspace = tmp_path / "workspace"  # the platform_factory fixture's workspace
+    api = Api(
+        platform_factory(
+            executor="dask", dask_scheduler=cluster.address, state_dir=workspace / ".orchestrator"
+        )
+    )
+    first = api.final(api.create("missing.yaml"), within=60)
+    log = Path(first["output"])
+    assert first["status"] == "failed" and log.is_relative_to(workspace), first
+    with log.open("a") as handle:  # what an attack would have written into the log
+        handle.write("touch pwned\n")
+    relative = str(log.relative_to(workspace))
+    for pipeline_type in ("BASH", "YAML"):
+        job = api.final(api.create(relative, pipelineType=pipeline_type), within=60)
+        assert job["status"] == "failed", job
+        assert "the platform's own files" in job["statusReason"], job
+    assert not list(tmp_path.rglob("pwned"))

@@ -3,6 +3,7 @@ job placement, the worker-side attempt (stop, time limit, log chunks) and the CL
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -144,6 +145,23 @@ async def test_a_pipeline_that_cannot_run_is_refused_not_failed(tmp_path: Path) 
     result = await run_attempt(request(tmp_path / "ws"), lambda: False, tmp_path / "t.log", print)
     assert result.outcome is Outcome.REFUSED
     assert result.reason is not None and "not found" in result.reason
+
+
+async def test_a_worker_never_runs_the_platforms_own_files(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    pipeline(workspace, "touch pwned\n")
+    (workspace / "state" / "logs").mkdir(parents=True)
+    (workspace / "state" / "logs" / "j.log").write_text("touch pwned\n")
+    job = dataclasses.replace(
+        request(workspace),
+        pipeline_yaml_path="state/logs/j.log",
+        pipeline_type="BASH",
+        off_limits=(str(workspace / "state"),),
+    )
+    result = await run_attempt(job, lambda: False, tmp_path / "t.log", print)
+    assert result.outcome is Outcome.REFUSED
+    assert result.reason is not None and "the platform's own files" in result.reason
+    assert not (workspace / "pwned").exists()
 
 
 def test_dask_executor_without_a_scheduler_is_a_usage_error(tmp_path: Path) -> None:

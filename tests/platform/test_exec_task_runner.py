@@ -15,6 +15,7 @@ import pytest
 from orchestrator.platform.executor.pipeline import parse_pipeline
 from orchestrator.platform.executor.task_runner import (
     JobContext,
+    append_note,
     parameter_variable,
     run_pipeline,
     task_environment,
@@ -320,3 +321,10 @@ def test_orchestrator_variables_of_the_platform_never_reach_a_job() -> None:
     assert "secret" not in " ".join(env.values())
     assert env["LANG"] == "C.UTF-8"
     assert env["HYPERPLANE_JOB_PARAMETER_ORCHESTRATOR_RUN"] == "r1"
+
+
+def test_platform_notes_in_a_job_log_are_one_line_each(tmp_path: Path) -> None:
+    log = tmp_path / "j.log"
+    append_note(log, "pipeline refused: x\ntouch pwned\r\u2028")
+    lines = log.read_text().splitlines()
+    assert len(lines) == 1 and lines[0].endswith("x\\ntouch pwned\\r\\u2028"), lines

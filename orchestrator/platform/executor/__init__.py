@@ -16,6 +16,7 @@ from orchestrator.platform.executor.clock import FileClock, clock_from_environme
 from orchestrator.platform.executor.dask_address import parse_scheduler
 from orchestrator.platform.executor.job_store import JobStore
 from orchestrator.platform.executor.local import LocalExecutor
+from orchestrator.platform.executor.path_safety import platform_files
 from orchestrator.platform.executor.process_registry import ProcessRegistry
 from orchestrator.platform.executor.scheduler import CronScheduler
 from orchestrator.platform.executor.service import ExecutorService, JobRunner
@@ -52,7 +53,9 @@ def make_executor(config: PlatformConfig, store: Store) -> Executor:
     """The executor for ``config.executor``, with the cron scheduler and restart recovery.
 
     Job logs go to ``<state-dir>/logs/<job id>.log``; task process groups are recorded under
-    ``<state-dir>/pids`` so a restart after a crash can kill what was left running.
+    ``<state-dir>/pids`` so a restart after a crash can kill what was left running. No job
+    may run, read or write the state dir, the database or the token file
+    (:func:`~orchestrator.platform.executor.path_safety.platform_files`).
     """
     jobs = JobStore(store)
     registry = ProcessRegistry(config.state_dir / "pids")
@@ -73,6 +76,7 @@ def make_executor(config: PlatformConfig, store: Store) -> Executor:
             scheduler=parse_scheduler(config.dask_scheduler or ""),
             workspace=config.workspace.resolve(),
             log_dir=(config.state_dir / "logs").resolve(),
+            off_limits=platform_files(config),
         )
     else:
         runner = LocalExecutor(
@@ -81,6 +85,7 @@ def make_executor(config: PlatformConfig, store: Store) -> Executor:
             log_dir=(config.state_dir / "logs").resolve(),
             workers=config.workers,
             registry=registry,
+            off_limits=platform_files(config),
         )
     clock = clock_from_environment()
     poll = 0.2 if isinstance(clock, FileClock) else 1.0  # tests move time: look often

@@ -30,6 +30,7 @@ import os
 import secrets
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,11 +96,14 @@ class DaskExecutor:
         workspace: Path,
         log_dir: Path,
         poll_interval: float = 0.5,
+        off_limits: Sequence[Path] = (),
     ) -> None:
         self.jobs = jobs
         self.scheduler = scheduler
         self.workspace = workspace
         self.log_dir = log_dir
+        # what no job may run, read or write: the job logs and the rest of the state dir
+        self.off_limits = tuple(str(p.resolve()) for p in (log_dir, *off_limits))
         self.poll_interval = poll_interval
         self._wakeup = Wakeup()
         self._view = ClusterView()
@@ -343,6 +347,7 @@ class DaskExecutor:
             parameters=tuple(job.parameter_map().items()),
             pipeline_yaml_path=job.spec.pipeline_yaml_path,
             workspace=str(self.workspace),
+            off_limits=self.off_limits,
             seconds_left=seconds_left,
             timeout_reason=deadline.reason if deadline is not None else "",
             pipeline_type=job.spec.extra_value("pipelineType"),

@@ -32,6 +32,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from orchestrator.platform.executor.path_safety import JobFiles
 from orchestrator.platform.executor.pipeline import PipelineError, load_job_pipeline
 from orchestrator.platform.executor.process_registry import ProcessRegistry
 from orchestrator.platform.executor.task_runner import JobContext, append_note, run_pipeline
@@ -71,6 +72,7 @@ class JobRequest:
     seconds_left: float | None  # None: no time limit
     timeout_reason: str = ""
     pipeline_type: str | None = None  # "BASH": a bare script; None/"YAML": a pipeline file
+    off_limits: tuple[str, ...] = ()  # the platform's own files (state dir...): no job's
 
     @property
     def claim_queue(self) -> str:
@@ -155,8 +157,9 @@ async def _run(
     registry: ProcessRegistry | None,
 ) -> tuple[Outcome, str | None]:
     workspace = Path(request.workspace)
+    files = JobFiles.of(workspace, map(Path, request.off_limits))
     try:
-        pipeline = load_job_pipeline(request.pipeline_yaml_path, request.pipeline_type, workspace)
+        pipeline = load_job_pipeline(request.pipeline_yaml_path, request.pipeline_type, files)
     except PipelineError as exc:
         append_note(log_path, f"pipeline refused: {exc}")
         return Outcome.REFUSED, str(exc)

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
 
+from orchestrator.platform.client_text import one_line
 from orchestrator.platform.executor.deadlines import job_deadline
 from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun, attempt_ending
+from orchestrator.platform.executor.path_safety import JobFiles
 from orchestrator.platform.executor.pipeline import PipelineError, load_job_pipeline
 from orchestrator.platform.executor.process_registry import ProcessRegistry
 from orchestrator.platform.executor.task_runner import JobContext, append_note, run_pipeline
@@ -42,10 +45,13 @@ class LocalExecutor:
         workers: int,
         registry: ProcessRegistry | None = None,
         poll_interval: float = 0.5,
+        off_limits: Sequence[Path] = (),
     ) -> None:
         self.jobs = jobs
         self.workspace = workspace
         self.log_dir = log_dir
+        # a job never runs, reads or writes the job logs, nor the rest of the state dir
+        self.files = JobFiles.of(workspace, (log_dir, *off_limits))
         self.workers = max(1, workers)
         self.registry = registry
         self.poll_interval = poll_interval
@@ -126,9 +132,10 @@ class LocalExecutor:
             log.exception("job.final_write_failed", job_id=job.id)
             return
         if isinstance(ending, Rerun):
-            log.info("job.rerun", job_id=job.id, reason=ending.reason)
+            log.info("job.rerun", job_id=job.id, reason=one_line(ending.reason))
         else:
-            log.info("job.ended", job_id=job.id, status=ending.status.value, reason=ending.reason)
+            shown = None if ending.reason is None else one_line(ending.reason)
+            log.info("job.ended", job_id=job.id, status=ending.status.value, reason=shown)
 
     async def _run_within_deadline(self, job: JobRow, log_path: Path) -> Finish | Rerun:
         started = job.start_time or datetime.now(UTC)
@@ -149,7 +156,7 @@ class LocalExecutor:
         attempt = job.retries + 1
         try:
             pipeline = load_job_pipeline(
-                job.spec.pipeline_yaml_path, job.spec.extra_value("pipelineType"), self.workspace
+                job.spec.pipeline_yaml_path, job.spec.extra_value("pipelineType"), self.files
             )
         except PipelineError as exc:  # the same file would fail again: no rerun
             append_note(log_path, f"pipeline refused: {exc}")

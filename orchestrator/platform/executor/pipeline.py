@@ -4,6 +4,11 @@ The format is the hosted platform's: ``pipeline: {name, requirements?, tasks: [.
 problem a user can cause (malformed YAML, unknown task type, missing file, unknown or cyclic
 ``depends_on``) raises :class:`PipelineError` with a message fit for a job's ``statusReason``,
 so a bad pipeline fails its job and never stops the executor.
+
+Every path a job names (``pipelineYamlPath``, a task's path, a notebook's output) goes through
+:class:`~orchestrator.platform.executor.path_safety.JobFiles`: no control characters, inside
+the workspace, never in the platform's own files (state dir, database), and what is run or
+read must be a regular file. Client values in messages are quoted on one line.
 """
 
 from __future__ import annotations
@@ -13,9 +18,16 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import yaml
+
+from orchestrator.platform.client_text import one_line, path_problem
+from orchestrator.platform.executor.path_safety import JobFiles, PathRefused
+
+Workspace: TypeAlias = Path | JobFiles
+"""Where a job's paths resolve: a bare workspace path (nothing in it off limits) or the
+executor's :class:`JobFiles`, which also knows the platform's own files."""
 
 
 class PipelineError(Exception):
@@ -82,23 +94,22 @@ class Pipeline:
         raise KeyError(name)
 
 
-def load_pipeline(yaml_path: str, workspace: Path) -> Pipeline:
+def load_pipeline(yaml_path: str, workspace: Workspace) -> Pipeline:
     """Read and validate the pipeline at ``yaml_path`` (relative to ``workspace``)."""
-    path = resolve_in_workspace(yaml_path, workspace, what="pipelineYamlPath")
-    if not path.is_file():
-        raise PipelineError(f"pipeline file not found: {yaml_path} (in workspace {workspace})")
+    files = job_files(workspace)
+    path = _regular_file(files, yaml_path, "pipelineYamlPath", "pipeline file not found")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise PipelineError(f"cannot read pipeline file {yaml_path}: {exc}") from exc
-    return parse_pipeline(text, workspace, source=yaml_path)
+        raise PipelineError(f"cannot read pipeline file {one_line(yaml_path)}: {exc}") from exc
+    return parse_pipeline(text, files, source=one_line(yaml_path))
 
 
 PIPELINE_TYPES = ("YAML", "BASH")
 """``pipelineType`` values: a pipeline YAML file (the default), or one bare script."""
 
 
-def load_job_pipeline(yaml_path: str, pipeline_type: str | None, workspace: Path) -> Pipeline:
+def load_job_pipeline(yaml_path: str, pipeline_type: str | None, workspace: Workspace) -> Pipeline:
     """What a job runs: its pipeline YAML, or (``pipelineType`` "BASH", any case) the bare
     script ``yaml_path`` names, as the hosted platform runs it from the repository root."""
     kind = (pipeline_type or "YAML").upper()
@@ -110,45 +121,53 @@ def load_job_pipeline(yaml_path: str, pipeline_type: str | None, workspace: Path
     raise PipelineError(f"unknown pipelineType {pipeline_type!r} (known: {known})")
 
 
-def bare_script_pipeline(script_path: str, workspace: Path) -> Pipeline:
+def bare_script_pipeline(script_path: str, workspace: Workspace) -> Pipeline:
     """A one-task pipeline running ``script_path``: the platform's Python for ``.py``,
-    bash for anything else (``.sh``)."""
-    path = resolve_in_workspace(script_path, workspace, what="pipelineYamlPath")
-    if not path.is_file():
-        raise PipelineError(f"script not found: {script_path} (in workspace {workspace})")
+    bash for anything else (``.sh``). Only a regular file inside the workspace runs."""
+    files = job_files(workspace)
+    path = _regular_file(files, script_path, "pipelineYamlPath", "script not found")
     task_type = TaskType.PY if path.suffix == ".py" else TaskType.BASH_SCRIPT
     return Pipeline(name=script_path, tasks=(Task("script", task_type, path, ()),))
 
 
-def parse_pipeline(text: str, workspace: Path, *, source: str = "<pipeline>") -> Pipeline:
+def job_files(workspace: Workspace) -> JobFiles:
+    """``workspace`` as :class:`JobFiles` (a bare path: nothing in it is off limits)."""
+    return workspace if isinstance(workspace, JobFiles) else JobFiles.of(workspace)
+
+
+def parse_pipeline(text: str, workspace: Workspace, *, source: str = "<pipeline>") -> Pipeline:
     """Validate pipeline YAML ``text``; task paths are resolved against ``workspace``."""
+    files = job_files(workspace)
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise PipelineError(f"malformed pipeline YAML in {source}: {exc}") from exc
+        raise PipelineError(f"malformed pipeline YAML in {source}: {one_line(str(exc))}") from exc
     if not isinstance(document, Mapping) or not isinstance(document.get("pipeline"), Mapping):
         raise PipelineError(f"{source}: expected a mapping with a 'pipeline' key at the top")
     body = document["pipeline"]
     name = body.get("name")
     if not isinstance(name, str) or not name:
         raise PipelineError(f"{source}: pipeline.name must be a non-empty string")
+    _check_name(name, f"{source}: pipeline.name")
     requirements = body.get("requirements")
     if requirements is not None and not isinstance(requirements, str):
         raise PipelineError(f"{source}: pipeline.requirements must be a string path")
+    if requirements is not None:
+        _check_name(requirements, f"{source}: pipeline.requirements")
     raw_tasks = body.get("tasks")
     if not isinstance(raw_tasks, list) or not raw_tasks:
         raise PipelineError(f"{source}: pipeline.tasks must be a non-empty list")
     tasks: list[Task] = []
     for position, raw in enumerate(raw_tasks):
         previous = tasks[-1].name if tasks else None
-        tasks.append(_parse_task(raw, position, previous, workspace, source))
+        tasks.append(_parse_task(raw, position, previous, files, source))
     _check_names_and_dependencies(tasks, source)
     topological_order(tasks)  # raises on cycles
     return Pipeline(name=name, tasks=tuple(tasks), requirements=requirements)
 
 
 def _parse_task(
-    raw: Any, position: int, previous: str | None, workspace: Path, source: str
+    raw: Any, position: int, previous: str | None, files: JobFiles, source: str
 ) -> Task:
     where = f"{source}: task #{position + 1}"
     if not isinstance(raw, Mapping):
@@ -156,6 +175,7 @@ def _parse_task(
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise PipelineError(f"{where} needs a non-empty 'name'")
+    _check_name(name, f"{where} name")
     where = f"{source}: task '{name}'"
     raw_type = raw.get("type")
     try:
@@ -166,17 +186,22 @@ def _parse_task(
     path_value = raw.get(task_type.path_key)
     if not isinstance(path_value, str) or not path_value:
         raise PipelineError(f"{where} of type \"{task_type}\" needs '{task_type.path_key}'")
-    path = resolve_in_workspace(path_value, workspace, what=f"task '{name}'")
-    if not path.is_file():
-        raise PipelineError(f"{where}: file not found: {path_value}")
+    path = _regular_file(files, path_value, where, f"{where}: file not found")
     output_path = None
     if task_type is TaskType.JUPYTER_NOTEBOOK:
         raw_output = raw.get("notebook_output_path")
         if not isinstance(raw_output, str) or not raw_output:
             raise PipelineError(f"{where} needs 'notebook_output_path'")
-        output_path = resolve_in_workspace(raw_output, workspace, what=f"task '{name}'")
+        output_path = _resolve(files, raw_output, f"{where}: notebook_output_path")
     depends_on = _parse_depends_on(raw, previous, where)
     return Task(name, task_type, path, depends_on, output_path)
+
+
+def _check_name(name: str, what: str) -> None:
+    """Names reach logs and status reasons: one line of visible text, like a path."""
+    problem = path_problem(what, name)
+    if problem is not None:
+        raise PipelineError(problem)
 
 
 def _parse_depends_on(raw: Mapping[str, Any], previous: str | None, where: str) -> tuple[str, ...]:
@@ -203,7 +228,7 @@ def _check_names_and_dependencies(tasks: Sequence[Task], source: str) -> None:
         for dependency in task.depends_on:
             if dependency not in names:
                 raise PipelineError(
-                    f"{source}: task '{task.name}' depends on unknown task '{dependency}'"
+                    f"{source}: task '{task.name}' depends on unknown task '{one_line(dependency)}'"
                 )
             if dependency == task.name:
                 raise PipelineError(f"{source}: task '{task.name}' depends on itself")
@@ -238,10 +263,15 @@ def _find_cycle(remaining: Mapping[str, set[str]]) -> list[str]:
         path.append(step)
 
 
-def resolve_in_workspace(relative: str, workspace: Path, *, what: str) -> Path:
-    """``relative`` resolved under ``workspace``; paths that leave the workspace are refused."""
-    root = workspace.resolve()
-    candidate = (root / relative).resolve()
-    if candidate != root and root not in candidate.parents:
-        raise PipelineError(f"{what}: path {relative!r} leaves the workspace {root}")
-    return candidate
+def _resolve(files: JobFiles, relative: str, what: str) -> Path:
+    try:
+        return files.resolve(relative, what=what)
+    except PathRefused as exc:
+        raise PipelineError(str(exc)) from None
+
+
+def _regular_file(files: JobFiles, relative: str, what: str, missing: str) -> Path:
+    try:
+        return files.regular_file(relative, what=what, missing=missing)
+    except PathRefused as exc:
+        raise PipelineError(str(exc)) from None

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import importlib.util
 import os
-import re
 import shutil
 import signal
 import sys
@@ -26,7 +25,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from orchestrator.platform.client_text import one_line, shown
 from orchestrator.platform.executor.lifeline import Lifeline
+from orchestrator.platform.executor.parameter_names import (
+    bare_name,
+    bare_name_allowed,
+    withheld_reason,
+)
 from orchestrator.platform.executor.pipeline import Pipeline, PipelineError, Task, TaskType
 from orchestrator.platform.executor.process_registry import ProcessRegistry
 
@@ -40,7 +45,6 @@ JOB_KEY_LABEL = "ORCHESTRATOR_JOB"
 ATTEMPT_LABEL = "ORCHESTRATOR_ATTEMPT"
 
 KILL_GRACE_SECONDS = 0.5  # SIGTERM first, SIGKILL after this: a cancel lands within a second
-_NOT_ENV_SAFE = re.compile(r"[^A-Z0-9_]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,27 +81,7 @@ def parameter_variable(key: str) -> str:
 PRIVATE_PREFIX = "ORCHESTRATOR_"
 """The orchestrator's and the platform's own variables (tokens among them): never in a job."""
 
-_UNSAFE_BARE_NAMES = frozenset(
-    {"PATH", "HOME", "SHELL", "IFS", "ENV", "BASH_ENV", "CDPATH", "PS4", "PROMPT_COMMAND"}
-    | {"SHELLOPTS", "BASHOPTS", "GLOBIGNORE", "PWD", "OLDPWD", "TMPDIR", "USER", "LOGNAME"}
-    | {"NODE_OPTIONS", "NODE_PATH", "PERL5LIB", "PERL5OPT", "RUBYOPT", "JAVA_TOOL_OPTIONS"}
-    | {"SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"}
-)
-_UNSAFE_BARE_PREFIXES = ("LD_", "DYLD_", "PYTHON", "BASH_FUNC_", "HYPERPLANE_", PRIVATE_PREFIX)
-
-
-def bare_name(key: str) -> str:
-    """A parameter's bare variable name: upper-cased, unusable characters as ``_``."""
-    return _NOT_ENV_SAFE.sub("_", key.upper())
-
-
 IDENTITY_LABEL_PREFIX = "ORCHESTRATOR_"  # ORCHESTRATOR_RUN/JOB/ATTEMPT on every attempt
-
-
-def bare_name_allowed(name: str) -> bool:
-    """Whether a parameter may also be exported under ``name``: not one that changes how a
-    process starts or what it trusts, nor one of the platform's own variables."""
-    return name not in _UNSAFE_BARE_NAMES and not name.startswith(_UNSAFE_BARE_PREFIXES)
 
 
 def withheld_bare_names(parameters: Mapping[str, str]) -> list[str]:
@@ -112,23 +96,25 @@ def task_environment(base: Mapping[str, str], job: JobContext) -> dict[str, str]
     ``ORCHESTRATOR_*`` variables of ``base`` (the orchestrator's token, the platform's own
     settings) never reach a job, nor do parameter variables inherited from it. Each parameter
     is exported as ``HYPERPLANE_JOB_PARAMETER_<KEY>`` and, as real job code reads it
-    (``os.getenv("FILE_ID")``), under its bare name too, unless that name is unsafe
-    (:func:`bare_name_allowed`). The platform's Python comes first on ``PATH``, so
-    ``python`` in a script is the Python that runs ``py`` tasks.
+    (``os.getenv("FILE_ID")``), under its bare name too when the allow-list rule of
+    :mod:`~orchestrator.platform.executor.parameter_names` lets it. The platform's own
+    variables are written last, so no parameter replaces them. The platform's Python comes
+    first on ``PATH``, so ``python`` in a script is the Python that runs ``py`` tasks.
     """
     env = {
         k: v
         for k, v in base.items()
         if not k.startswith(PARAMETER_PREFIX) and not k.upper().startswith(PRIVATE_PREFIX)
     }
-    python_dir = str(Path(sys.executable).parent)
-    env["PATH"] = os.pathsep.join([python_dir, *(env.get("PATH") or os.defpath).split(os.pathsep)])
     for key, value in job.parameters.items():
         name = bare_name(key)
         if bare_name_allowed(name):
             env[name] = value
     for key, value in job.parameters.items():
         env[parameter_variable(key)] = value
+    python_dir = str(Path(sys.executable).parent)
+    path = base.get("PATH") or os.defpath
+    env["PATH"] = os.pathsep.join([python_dir, *path.split(os.pathsep)])
     env[JOB_ID_VARIABLE] = job.job_id
     env[RUN_ID_VARIABLE] = job.run_id
     env[ATTEMPT_VARIABLE] = str(job.attempt)
@@ -145,10 +131,10 @@ def log_header(job: JobContext, pipeline_name: str) -> str:
     key, attempt = job.parameters.get(JOB_KEY_LABEL), job.parameters.get(ATTEMPT_LABEL)
     if key is not None and attempt is not None:
         rerun = f", platform rerun {job.attempt}" if job.attempt > 1 else ""
-        who = f"job {job.job_id} ({key}, attempt {attempt}{rerun})"
+        who = f"job {job.job_id} ({one_line(key)}, attempt {one_line(attempt)}{rerun})"
     else:
         who = f"job {job.job_id} attempt {job.attempt}"
-    return f"{who}: pipeline '{pipeline_name}'"
+    return f"{who}: pipeline {shown(pipeline_name)}"
 
 
 def task_command(task: Task, parameters: Mapping[str, str]) -> list[str]:
@@ -211,15 +197,16 @@ async def run_pipeline(
             if not name.startswith(IDENTITY_LABEL_PREFIX)
         ]
         if withheld:
+            reasons = "; ".join(f"{name}: {withheld_reason(name)}" for name in withheld)
             _note(
                 log,
                 f"parameters {', '.join(withheld)} reach tasks only as "
-                f"{PARAMETER_PREFIX}<KEY>: their bare names would change how processes start",
+                f"{PARAMETER_PREFIX}<KEY>, not under their bare names ({reasons})",
             )
         if pipeline.requirements:
             _note(
                 log,
-                f"requirements {pipeline.requirements!r} not installed: tasks use the "
+                f"requirements {shown(pipeline.requirements)} not installed: tasks use the "
                 "platform's own Python environment",
             )
         spawn = _Spawner(env, workspace, log, registry)
@@ -347,5 +334,8 @@ def append_note(log_path: Path, message: str) -> None:
 
 
 def _note(log: IO[bytes], message: str) -> None:
+    """One line of the platform's own in a job's log. Messages quote client values with
+    :func:`~orchestrator.platform.client_text.shown`; escaping the whole line again makes
+    sure nothing a client sent (a parameter in a command line) starts a line of its own."""
     stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
-    log.write(f"[platform {stamp}] {message}\n".encode())
+    log.write(f"[platform {stamp}] {one_line(message)}\n".encode())

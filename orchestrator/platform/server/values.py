@@ -12,6 +12,7 @@ from typing import Any
 from croniter import croniter
 from graphql import GraphQLError
 
+from orchestrator.platform.client_text import path_problem
 from orchestrator.platform.server.hosted_fields import extra_from_input, extra_to_api
 from orchestrator.platform.store.job_fields import IMMEDIATE, is_cron
 from orchestrator.platform.store.model import (
@@ -160,10 +161,27 @@ def _check_schedule(schedule: str | None) -> None:
         )
 
 
+PATH_FIELDS = ("pipelineYamlPath", "workingDir")
+"""Input fields naming a path in the workspace: refused with a control character in them."""
+
+
+def _check_paths(data: Mapping[str, Any], names: tuple[str, ...] = PATH_FIELDS) -> None:
+    for name in names:
+        value = data.get(name)
+        problem = path_problem(name, value) if isinstance(value, str) else None
+        if problem is not None:
+            raise GraphQLError(problem)
+
+
 def job_spec_from_input(data: Mapping[str, Any]) -> JobSpecInput:
     """``PipelineJobCreateInput`` (or ``createPipelineJobWithAlerting``'s input) -> the
-    store's spec, after checking values the type system cannot (timeouts, retries, cron
-    schedule, jobName, podSpec). A ``schedule`` of "immediate" means a one-off job."""
+    store's spec, after checking values the type system cannot (paths, timeouts, retries,
+    cron schedule, jobName, podSpec). A ``schedule`` of "immediate" means a one-off job.
+
+    A path (``pipelineYamlPath``, ``workingDir``) with a control character is refused: it
+    would reach the job's log as a line of its own (see :mod:`orchestrator.platform.client_text`).
+    """
+    _check_paths(data)
     _check_seconds("timeout", data.get("timeout"))
     _check_seconds("activeTimeout", data.get("activeTimeout"))
     if (data.get("maxRetries") or 0) < 0:
@@ -216,6 +234,9 @@ def job_changes_from_input(data: Mapping[str, Any]) -> JobChanges:
             status = parse_status(value)
         elif name == "schedule":
             _check_schedule(value)
+        elif name in PATH_FIELDS and name in UPDATABLE_COLUMNS:
+            _check_paths({name: value}, (name,))
+            columns.append((name, value))
             columns.append((name, value if is_cron(value) else IMMEDIATE))
         elif name in UPDATABLE_COLUMNS:
             columns.append((name, value))
