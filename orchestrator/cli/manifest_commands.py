@@ -141,10 +141,16 @@ def plan(
             click.echo(chunk, nl=False)
         return
     from rich.console import Console  # here: ``plan --count`` starts faster without rich
+    from rich.markup import escape
 
     total = manifest.count()
     console = Console()
-    console.print(f"[bold]{total}[/bold] job{'s' if total != 1 else ''} in {manifest_file}")
+    # soft_wrap: a long path stays on its line (piped output is 80 columns wide, and a
+    # script greps the line); escape: a path with [brackets] is not read as markup
+    console.print(
+        f"[bold]{total}[/bold] job{'s' if total != 1 else ''} in {escape(str(manifest_file))}",
+        soft_wrap=True,
+    )
     table = _table(manifest, limit)
     if not console.is_terminal:  # piped: plain columns, no box drawing
         table.box = None

@@ -42,6 +42,16 @@ def test_plan_table_shows_count_and_first_jobs(tmp_path: Path) -> None:
     assert "... and 27 more" in result.output
 
 
+def test_plan_header_stays_one_line_for_a_long_path_with_brackets(tmp_path: Path) -> None:
+    """Piped output is 80 columns wide: the header line must not wrap or eat [markup]."""
+    folder = tmp_path / ("a-rather-long-folder-name-" * 4) / "[bold]x"
+    folder.mkdir(parents=True)
+    path = _write(folder, MANIFEST)
+    result = CliRunner().invoke(main, ["plan", str(path), "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == f"30 jobs in {path}"
+
+
 def test_plan_json_lists_every_job_with_fields_and_parameters(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["plan", str(_write(tmp_path, MANIFEST)), "--output", "json"])
     assert result.exit_code == 0, result.output
