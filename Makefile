@@ -22,8 +22,12 @@ install: $(STAMP)
 run: install
 	$(BIN)/orchestrator run manifests/sweep.yaml --state-dir .orchestrator/example
 
+# Four workers on two cores: most tests wait on a platform or CLI subprocess, not on the CPU.
+# Every test has its own ports, state dir and database, so they run in any order and at once.
+TEST_WORKERS ?= 4
+
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check orchestrator tests bench
