@@ -141,14 +141,15 @@ def plan(
             click.echo(chunk, nl=False)
         return
     from rich.console import Console  # here: ``plan --count`` starts faster without rich
-    from rich.markup import escape
+    from rich.text import Text
 
     total = manifest.count()
-    console = Console()
+    # markup off: paths, names and parameter values are data ('[/b]' is no closing tag)
+    console = Console(markup=False)
     # soft_wrap: a long path stays on its line (piped output is 80 columns wide, and a
-    # script greps the line); escape: a path with [brackets] is not read as markup
+    # script greps the line)
     console.print(
-        f"[bold]{total}[/bold] job{'s' if total != 1 else ''} in {escape(str(manifest_file))}",
+        Text.assemble((str(total), "bold"), f" job{'s' if total != 1 else ''} in {manifest_file}"),
         soft_wrap=True,
     )
     table = _table(manifest, limit)

@@ -57,7 +57,7 @@ def print_table(
             table.add_column(header, justify="right" if header in right else "left")
         for row in rows:
             table.add_row(*row)
-        Console(file=stream).print(table)
+        Console(file=stream, markup=False).print(table)  # cells are data: '[/x]' too
         return
     widths = [len(h) for h in headers]
     for row in rows:

@@ -183,9 +183,10 @@ def status_command(run_id: str, output: str, **options: Any) -> None:
         emit_data(data, output)
         return
     from rich.console import Console  # here: -o json and yaml start faster without rich
+    from rich.text import Text
 
-    console = Console(highlight=False)
-    console.print(f"[bold]{data['run']}[/] {data['name']}: {data['state']}")
+    console = Console(highlight=False, markup=False)  # paths and names are data, not markup
+    console.print(Text.assemble((data["run"], "bold"), f" {data['name']}: {data['state']}"))
     console.print(f"  manifest {data['manifest']}  endpoint {data['endpoint']}")
     moving = ", ".join(f"{k} {v}" for k, v in sorted(data["by_status"].items())) or "none"
     console.print(

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from orchestrator.cli import main
@@ -50,6 +51,32 @@ def test_plan_header_stays_one_line_for_a_long_path_with_brackets(tmp_path: Path
     result = CliRunner().invoke(main, ["plan", str(path), "--limit", "1"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == f"30 jobs in {path}"
+
+
+@pytest.mark.parametrize("value", ["[/b]", "[bold]", "[/]", "[link=x]y"])
+def test_plan_prints_values_that_look_like_markup_as_they_are(tmp_path: Path, value: str) -> None:
+    """A parameter value is data: rich must neither style it nor fail on it (a stray
+    closing tag was a MarkupError traceback)."""
+    (tmp_path / "p.yaml").write_text("pipeline: {name: p, tasks: []}\n")
+    body = f"name: t\ndefaults: {{pipelineYamlPath: p.yaml}}\njobs:\n  - name: j\n"
+    path = _write(tmp_path, body + f"    parameters: {{A: '{value}'}}\n")
+    result = CliRunner().invoke(main, ["plan", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"A={value}" in result.output
+
+
+def test_print_table_on_a_terminal_prints_markup_like_cells_as_they_are() -> None:
+    import io
+
+    from orchestrator.cli.output_formats import print_table
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    print_table(["name"], [["[/b]x"]], out=out)
+    assert "[/b]x" in out.getvalue()
 
 
 def test_plan_json_lists_every_job_with_fields_and_parameters(tmp_path: Path) -> None:
