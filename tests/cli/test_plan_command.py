@@ -58,7 +58,7 @@ def test_plan_prints_values_that_look_like_markup_as_they_are(tmp_path: Path, va
     """A parameter value is data: rich must neither style it nor fail on it (a stray
     closing tag was a MarkupError traceback)."""
     (tmp_path / "p.yaml").write_text("pipeline: {name: p, tasks: []}\n")
-    body = f"name: t\ndefaults: {{pipelineYamlPath: p.yaml}}\njobs:\n  - name: j\n"
+    body = "name: t\ndefaults: {pipelineYamlPath: p.yaml}\njobs:\n  - name: j\n"
     path = _write(tmp_path, body + f"    parameters: {{A: '{value}'}}\n")
     result = CliRunner().invoke(main, ["plan", str(path)])
     assert result.exit_code == 0, result.output
