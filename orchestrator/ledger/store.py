@@ -180,7 +180,10 @@ class Ledger:
         return self.get_run(rid)
 
     def get_run(self, run_id: str) -> RunRecord:
-        """The run with that id, or the only one whose id starts with it."""
+        """The run with that id, or the only one whose id starts with it (never blank: ``""``
+        would be a prefix of every id)."""
+        if not run_id.strip():
+            raise RunNotFoundError("a run id cannot be empty or blank")
         row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             rows = self._db.execute(
