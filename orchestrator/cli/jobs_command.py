@@ -11,7 +11,6 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.completion import complete_run_ids
 from orchestrator.cli.output_formats import (
     clip,
     emit_data,
@@ -19,12 +18,13 @@ from orchestrator.cli.output_formats import (
     output_option,
     print_table,
 )
+from orchestrator.cli.run_ids import run_id_argument
 from orchestrator.cli.run_source import ViewSource, load_run, view_errors, view_options
 from orchestrator.engine.job_views import JobView, failures_first
 
 
 @click.command("jobs")
-@click.argument("run_id", metavar="RUN", shell_complete=complete_run_ids)
+@run_id_argument()
 @click.option(
     "--status",
     "statuses",

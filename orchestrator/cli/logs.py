@@ -32,10 +32,17 @@ def configure_logging(level: str) -> None:
     def configure() -> None:
         import structlog
 
-        renderer: structlog.typing.Processor = (
-            structlog.processors.JSONRenderer()
+        # Tracebacks as the standard library writes them: structlog's default (rich) and
+        # dict_tracebacks show every frame's local variables, which hold job parameters and
+        # tokens, and the platform's log is a file that outlives the process.
+        formatting: list[structlog.typing.Processor] = (
+            [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
             if log_format == "json"
-            else structlog.dev.ConsoleRenderer(colors=False)
+            else [
+                structlog.dev.ConsoleRenderer(
+                    colors=False, exception_formatter=structlog.dev.plain_traceback
+                )
+            ]
         )
         structlog.configure(
             wrapper_class=structlog.make_filtering_bound_logger(threshold),
@@ -45,7 +52,7 @@ def configure_logging(level: str) -> None:
             processors=[
                 structlog.processors.add_log_level,
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
-                renderer,
+                *formatting,
             ],
             cache_logger_on_first_use=False,
         )

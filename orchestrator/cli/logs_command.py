@@ -27,7 +27,7 @@ from orchestrator.api import PlatformClient
 from orchestrator.api.logs import DEFAULT_SLICE, LogReader, LogSlice
 from orchestrator.api.model import JobStatus
 from orchestrator.api.tokens import TokenSource
-from orchestrator.cli.completion import complete_run_ids
+from orchestrator.cli.run_ids import run_id_argument
 from orchestrator.cli.run_source import RunView, ViewSource, load_run, view_errors, view_options
 from orchestrator.engine.events import EXIT_JOB_FAILED, EXIT_USAGE
 from orchestrator.engine.job_views import AttemptView, JobView
@@ -37,7 +37,7 @@ LOG_DIR = "logs"
 
 
 @click.command("logs")
-@click.argument("run_id", metavar="RUN", shell_complete=complete_run_ids)
+@run_id_argument()
 @click.argument("key")
 @click.option("--attempt", type=int, help="Which attempt (1, 2, ...); default: the latest.")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing until the attempt is final.")

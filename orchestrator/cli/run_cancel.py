@@ -27,8 +27,8 @@ from orchestrator.cli.bulk_display import (
     print_listing,
     print_report,
 )
-from orchestrator.cli.completion import complete_run_ids
 from orchestrator.cli.logs import configure_logging
+from orchestrator.cli.run_ids import RUN_ID, run_id_argument
 from orchestrator.cli.run_options import ConnectionSettings, connection_options
 from orchestrator.engine.events import EXIT_DONE
 from orchestrator.ledger import Ledger
@@ -56,7 +56,7 @@ def duration_option(name: str, help_text: str) -> Callable[[F], F]:
 
 
 @click.command("cancel")
-@click.argument("run_id", required=False, shell_complete=complete_run_ids)
+@run_id_argument(required=False)
 @click.option("--scheduled", is_flag=True, help="Jobs in status scheduled (cron schedules).")
 @click.option(
     "--where",
@@ -66,7 +66,7 @@ def duration_option(name: str, help_text: str) -> Callable[[F], F]:
     "status, owner, ...) or a parameter; repeat: all must hold.",
 )
 @duration_option("--older-than", "Started over DURATION ago (jobs not started have no age).")
-@click.option("--run", "scope_run", help="Only this run's jobs (with any selection).")
+@click.option("--run", "scope_run", type=RUN_ID, help="Only this run's jobs (with any selection).")
 @click.option("--all", "everyone", is_flag=True, help="Also jobs no orchestrator run made.")
 @click.option("--keep-schedules", is_flag=True, help="cancel RUN: leave its scheduled jobs.")
 @cancel_options("jobs")

@@ -21,7 +21,6 @@ from typing import Any, NoReturn
 import anyio
 import click
 
-from orchestrator.cli.completion import complete_run_ids
 from orchestrator.cli.failure_digest import print_failure_digest
 from orchestrator.cli.logs import configure_logging
 from orchestrator.cli.run_cancel import cancel_command
@@ -32,6 +31,7 @@ from orchestrator.cli.run_display import (
     print_interrupted,
     print_result,
 )
+from orchestrator.cli.run_ids import run_id_argument
 from orchestrator.cli.run_options import (
     EXIT_CODES,
     DriveSettings,
@@ -92,7 +92,7 @@ def run_command(manifest: Path, **options: Any) -> None:
 
 
 @click.command("resume", epilog=EXIT_CODES)
-@click.argument("run_id", shell_complete=complete_run_ids)
+@run_id_argument()
 @connection_options
 @drive_options
 def resume_command(run_id: str, **options: Any) -> None:
@@ -101,7 +101,7 @@ def resume_command(run_id: str, **options: Any) -> None:
 
 
 @click.command("retry", epilog=EXIT_CODES)
-@click.argument("run_id", shell_complete=complete_run_ids)
+@run_id_argument()
 @connection_options
 @drive_options
 def retry_command(run_id: str, **options: Any) -> None:

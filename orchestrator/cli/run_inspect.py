@@ -15,7 +15,6 @@ from typing import Any
 import anyio
 import click
 
-from orchestrator.cli.completion import complete_run_ids
 from orchestrator.cli.failure_digest import print_failure_digest
 from orchestrator.cli.output_formats import emit_data, output_option, print_table
 from orchestrator.cli.run_display import (
@@ -26,6 +25,7 @@ from orchestrator.cli.run_display import (
     print_result,
     run_json,
 )
+from orchestrator.cli.run_ids import run_id_argument
 from orchestrator.cli.run_source import (
     RunView,
     ViewSource,
@@ -44,7 +44,7 @@ from orchestrator.ledger import LEDGER_FILE, Ledger, RunCounts, RunRecord, RunSt
 
 
 @click.command("watch")
-@click.argument("run_id", metavar="RUN", shell_complete=complete_run_ids)
+@run_id_argument()
 @output_option(
     "text",
     "json",
@@ -171,7 +171,7 @@ async def _watch_server(
 
 
 @click.command("status")
-@click.argument("run_id", metavar="RUN", shell_complete=complete_run_ids)
+@run_id_argument()
 @output_option("text", "json", "yaml")
 @view_options
 def status_command(run_id: str, output: str, **options: Any) -> None:

@@ -37,7 +37,7 @@ def translate(error: sqlite3.Error, path: Path) -> LedgerError:
     if "full" in text or getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
         return LedgerFullError(f"the disk holding {path} is full")
     if "readonly" in text or "read-only" in text or "unable to open" in text:
-        if _read_only(path.parent):
+        if read_only_folder(path.parent):
             return LedgerWriteError(f"cannot write {path}: {path.parent} is read-only")
         return LedgerWriteError(f"cannot write {path}: {error} (is the state dir read-only?)")
     if "not a database" in text or "malformed" in text or "no such table" in text:
@@ -47,7 +47,7 @@ def translate(error: sqlite3.Error, path: Path) -> LedgerError:
     return LedgerError(f"ledger {path}: {error}")
 
 
-def _read_only(folder: Path) -> bool:
+def read_only_folder(folder: Path) -> bool:
     """True when ``folder`` is on a read-only mount or this process may not write in it."""
     try:
         return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)

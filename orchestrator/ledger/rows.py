@@ -73,9 +73,14 @@ def run_from_row(row: sqlite3.Row) -> RunRecord:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         finished_at=row["finished_at"],
-        variables=json.loads(row["variables"]) if row["variables"] else {},
-        stopped_by=row["stopped_by"],
+        variables=json.loads(variables) if (variables := _added(row, "variables")) else {},
+        stopped_by=_added(row, "stopped_by"),
     )
+
+
+def _added(row: sqlite3.Row, column: str) -> str | None:
+    """A column of ``ADDED_COLUMNS``: NULL for a read-only view of a ledger not upgraded yet."""
+    return row[column] if column in row.keys() else None  # noqa: SIM118 (`in row`: values)
 
 
 def attempt_from_row(row: sqlite3.Row) -> AttemptRecord:

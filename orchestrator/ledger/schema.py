@@ -6,7 +6,12 @@ create request goes out, so a crash at any instant leaves either nothing on the 
 or something findable by its identity labels.
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""Stored in ``PRAGMA user_version``, in the same transaction as the schema it describes.
+
+1: the tables below (some ledgers of version 1 lack the ``ADDED_COLUMNS``); 2: every column
+of ``ADDED_COLUMNS`` is there. A ledger at this version or above needs no schema change.
+"""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -53,5 +58,10 @@ CREATE INDEX IF NOT EXISTS attempts_by_job_id ON attempts(job_id);
 CREATE INDEX IF NOT EXISTS jobs_unsettled ON jobs(run_id, outcome);
 """
 
+SCHEMA_STATEMENTS = tuple(part.strip() for part in SCHEMA.split(";") if part.strip())
+"""``SCHEMA`` one statement at a time: ``executescript`` would commit the transaction that
+makes creating the schema atomic."""
+
 ADDED_COLUMNS = (("runs", "variables", "TEXT"), ("runs", "stopped_by", "TEXT"))
-"""Columns added since a table was first created: ledgers written before get them on open."""
+"""Columns added since a table was first created: ledgers written before get them on open
+(and readers of a ledger not upgraded yet read them as NULL)."""

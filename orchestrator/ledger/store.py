@@ -24,8 +24,9 @@ from orchestrator.ledger.codec import (
     spec_from_json,
     spec_to_json,
 )
-from orchestrator.ledger.failures import LedgerWriteError, NotALedgerError, translate
+from orchestrator.ledger.failures import LedgerWriteError, read_only_folder, translate
 from orchestrator.ledger.lock import RunLock
+from orchestrator.ledger.migrate import ensure_schema, read_state
 from orchestrator.ledger.records import (
     AttemptRecord,
     JobRecord,
@@ -35,11 +36,11 @@ from orchestrator.ledger.records import (
     is_lost,
 )
 from orchestrator.ledger.rows import JOBS_QUERY, Transaction, attempt_from_row, run_from_row
-from orchestrator.ledger.schema import ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION
 from orchestrator.manifest.model import JobSpec, Policy
 from orchestrator.state_files import private_dir, private_file
 
 LEDGER_FILE = "ledger.db"
+BUSY_TIMEOUT = 30.0  # seconds a connection waits for another process's write to end
 
 
 class RunNotFoundError(LookupError):
@@ -85,48 +86,41 @@ class Ledger:
     def _open_for_writing(self) -> sqlite3.Connection:
         private_dir(self.state_dir)
         private_file(self.path)  # 0600 before SQLite sees it: -wal and -shm take its mode
-        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
         try:
             db.row_factory = sqlite3.Row
-            self._check_is_ledger(db, allow_empty=True)
-            db.execute("PRAGMA journal_mode=WAL")
+            ensure_schema(db, self.path, BUSY_TIMEOUT)  # atomic: others may open it now
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
-            db.executescript(SCHEMA)
-            for table, column, kind in ADDED_COLUMNS:  # ledgers of older versions
-                names = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
-                if column not in names:
-                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except BaseException:
             db.close()
             raise
         return db
 
     def _open_read_only(self) -> sqlite3.Connection:
+        """A connection that never writes; a ledger still being created reads as empty."""
         if not self.path.is_file():
             raise RunNotFoundError(f"no runs in {self.state_dir} (no ledger there)")
         uri = self.path.resolve().as_uri()
-        db = sqlite3.connect(f"{uri}?mode=ro", timeout=30.0, isolation_level=None, uri=True)
+        db = sqlite3.connect(f"{uri}?mode=ro", timeout=BUSY_TIMEOUT, isolation_level=None, uri=True)
         try:
-            self._check_is_ledger(db, allow_empty=False)
-        except sqlite3.OperationalError:  # WAL in a read-only dir without its -shm file
+            state = read_state(db, self.path)
+        except sqlite3.OperationalError:
             db.close()
+            if not read_only_folder(self.path.parent):
+                raise
+            # WAL in a read-only dir without its -shm file: nobody can be writing it
             db = sqlite3.connect(f"{uri}?immutable=1", isolation_level=None, uri=True)
-            self._check_is_ledger(db, allow_empty=False)
+            state = read_state(db, self.path)
+        except BaseException:
+            db.close()
+            raise
+        if state.empty:  # its creator has not committed the schema yet (or died before)
+            db.close()
+            db = sqlite3.connect(":memory:", isolation_level=None)
+            ensure_schema(db, self.path, BUSY_TIMEOUT)
         db.row_factory = sqlite3.Row
         return db
-
-    def _check_is_ledger(self, db: sqlite3.Connection, *, allow_empty: bool) -> None:
-        """Refuse a database that is someone else's (or no database at all)."""
-        try:
-            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "unable to open" in str(exc):
-                raise
-            raise NotALedgerError(self.path, str(exc)) from None
-        if "runs" not in tables and (tables or not allow_empty):
-            raise NotALedgerError(self.path, "it has no runs table")
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -186,7 +180,10 @@ class Ledger:
         return self.get_run(rid)
 
     def get_run(self, run_id: str) -> RunRecord:
-        """The run with that id, or the only one whose id starts with it."""
+        """The run with that id, or the only one whose id starts with it (never blank: ``""``
+        would be a prefix of every id)."""
+        if not run_id.strip():
+            raise RunNotFoundError("a run id cannot be empty or blank")
         row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             rows = self._db.execute(

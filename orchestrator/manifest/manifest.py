@@ -15,6 +15,7 @@ from orchestrator.manifest.confinement import Confinement
 from orchestrator.manifest.errors import IssueCollector
 from orchestrator.manifest.group import Group
 from orchestrator.manifest.model import JobSpec, Policy
+from orchestrator.manifest.regular_files import NotRegularFileError, read_regular_file
 from orchestrator.manifest.validate import validate
 from orchestrator.manifest.yaml_source import parse_yaml
 
@@ -131,16 +132,15 @@ def _load(
 
 def _read(source: Path, issues: IssueCollector) -> bytes | None:
     try:
-        with source.open("rb") as stream:  # bounded: also safe for pipes and devices
-            data = stream.read(MAX_MANIFEST_BYTES + 1)
+        data = read_regular_file(source, MAX_MANIFEST_BYTES + 1)  # a FIFO: refused, not waited on
         if len(data) > MAX_MANIFEST_BYTES:
             issues.add(1, 1, f"the manifest is larger than {MAX_MANIFEST_BYTES} bytes")
             return None
         return data
     except FileNotFoundError:
         issues.add(1, 1, "no such file")
-    except IsADirectoryError:
-        issues.add(1, 1, "this is a directory, not a manifest file")
+    except NotRegularFileError as exc:
+        issues.add(1, 1, str(exc))
     except OSError as exc:
         issues.add(1, 1, f"cannot read the manifest: {exc.strerror or exc}")
     return None
