@@ -11,7 +11,6 @@ import csv
 import glob
 import json
 import math
-import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any, overload
 import yaml
 
 from orchestrator.manifest.confinement import Confinement, OutsideError
+from orchestrator.manifest.regular_files import NotRegularFileError, read_regular_file
 from orchestrator.manifest.templates import render_value
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -122,12 +122,11 @@ def _read_text(fence: Confinement, name: Any) -> str:
     path = base / name
     try:
         path = fence.check(path, name)
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise SourceError(f"{name} is not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
+        data = read_regular_file(path, MAX_FILE_BYTES + 1)  # a FIFO: refused, not waited on
+        if len(data) > MAX_FILE_BYTES:
             raise SourceError(f"file {name} is larger than {MAX_FILE_BYTES} bytes")
-        data = path.read_bytes()
+    except NotRegularFileError as exc:
+        raise SourceError(f"file {name}: {exc}") from None
     except OutsideError as exc:
         raise SourceError(str(exc)) from None
     except FileNotFoundError:

@@ -140,7 +140,7 @@ def _read(source: Path, issues: IssueCollector) -> bytes | None:
     except FileNotFoundError:
         issues.add(1, 1, "no such file")
     except NotRegularFileError as exc:
-        issues.add(1, 1, str(exc))
+        issues.add(1, 1, f"{exc} (pipe a manifest in with '-')")
     except OSError as exc:
         issues.add(1, 1, f"cannot read the manifest: {exc.strerror or exc}")
     return None

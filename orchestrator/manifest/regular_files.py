@@ -41,4 +41,4 @@ def _refuse_unless_regular(mode: int, path: Path) -> None:
         kind = "a device"
     else:
         kind = "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
-    raise NotRegularFileError(f"this is {kind}, not a manifest file (pipe one in with '-')")
+    raise NotRegularFileError(f"this is {kind}, not a regular file")

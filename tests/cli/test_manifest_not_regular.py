@@ -22,11 +22,11 @@ DEAD = ["--endpoint", "http://127.0.0.1:9/graphql", "--token", "t"]  # nobody li
 def fifo(tmp_path: Path) -> tuple[Path, str]:
     path = tmp_path / "m.yaml"
     os.mkfifo(path)
-    return path, "this is a FIFO (named pipe), not a manifest file"
+    return path, "this is a FIFO (named pipe), not a regular file"
 
 
 def device(tmp_path: Path) -> tuple[Path, str]:
-    return Path("/dev/zero"), "this is a device, not a manifest file"
+    return Path("/dev/zero"), "this is a device, not a regular file"
 
 
 @pytest.mark.parametrize("make", [fifo, device])
@@ -39,7 +39,7 @@ def test_a_manifest_that_is_no_regular_file_is_refused_at_once(
     extra = [*DEAD, "--state-dir", str(state)] if command == "run" else []
     result = cli(command, path, *extra, timeout=60)  # a hang raises TimeoutExpired
     assert result.returncode == 2, result.stderr
-    assert result.stderr.splitlines()[0] == f"{path}:1:1: {message} (pipe one in with '-')"
+    assert result.stderr.splitlines()[0] == f"{path}:1:1: {message} (pipe a manifest in with '-')"
     assert "Traceback" not in result.stderr
     assert not state.exists()
 

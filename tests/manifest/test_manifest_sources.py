@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -138,4 +139,14 @@ def test_devices_are_not_input_files(tmp_path: Path) -> None:
     manifest.write_text(BASE + "  - matrix: {a: {file: /dev/zero}}\n")
     with pytest.raises(ManifestError) as caught:
         load_manifest(manifest, allow_outside=["/dev"])
-    assert "/dev/zero is not a regular file" in str(caught.value)
+    assert "file /dev/zero: this is a device, not a regular file" in str(caught.value)
+
+
+def test_a_fifo_as_an_input_file_is_refused_at_once(tmp_path: Path) -> None:
+    """Opening a FIFO waits for a writer: the load must refuse it, not hang."""
+    os.mkfifo(tmp_path / "rows.txt")
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(BASE + "  - matrix: {a: {file: rows.txt}}\n")
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(manifest)
+    assert "file rows.txt: this is a FIFO (named pipe), not a regular file" in str(caught.value)
