@@ -257,7 +257,7 @@ def test_a_page_served_by_the_platform_itself_may_call_it(served: LocalPlatform,
 
 @pytest.mark.parametrize(
     "host",
-    ["evil.example:{port}", "evil.example", "127.0.0.1:1", "127.0.0.1", "localhost.evil:{port}"],
+    ["evil.example:{port}", "evil.example", "localhost.evil:{port}", "127.0.0.1.nip.io:{port}"],
 )
 def test_a_rebinding_host_reads_nothing(served: LocalPlatform, host: str) -> None:
     # evil.example now resolves to 127.0.0.1: the page reads jobs as its own origin would.
@@ -279,6 +279,16 @@ def test_a_rebinding_host_reads_nothing(served: LocalPlatform, host: str) -> Non
         assert reply.code == "MISDIRECTED_REQUEST"
         assert created.encode() not in reply.body and b"evil.yaml" not in reply.body
     assert graphql(served, CREATE, host=rebound).status == 421
+    assert job_count(served) == 1
+
+
+def test_a_port_forward_reaches_the_platform_under_another_port(served: LocalPlatform) -> None:
+    # ssh -L 9000:localhost:PORT: the client names port 9000; a page the platform serves
+    # through the forward posts to its own origin, http://localhost:9000.
+    reply = graphql(
+        served, CREATE, host="localhost:9000", headers={"Origin": "http://localhost:9000"}
+    )
+    assert reply.status == 200 and "errors" not in reply.json(), reply.body
     assert job_count(served) == 1
 
 

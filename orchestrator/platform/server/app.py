@@ -68,7 +68,7 @@ from orchestrator.platform.server.error_codes import (
 from orchestrator.platform.server.fast_execute import NotFast
 from orchestrator.platform.server.http_errors import json_error
 from orchestrator.platform.server.log_route import LOGS_PATH, LogRoute
-from orchestrator.platform.server.request_guard import RequestGuard
+from orchestrator.platform.server.request_guard import RequestGuard, url_host
 from orchestrator.platform.server.resolvers import RequestContext, load_schema
 from orchestrator.platform.store.readers import ReaderPool
 from orchestrator.platform.store.sessions import SessionStore
@@ -505,7 +505,7 @@ async def serve(config: PlatformConfig, on_ready: Callable[[str], None]) -> None
             async with asyncio.TaskGroup() as group:
                 executor_task = group.create_task(executor.run())
                 log.info("platform ready", host=config.host, port=port, db=str(config.db_path))
-                on_ready(f"http://{config.host}:{port}{GRAPHQL_PATH}")
+                on_ready(f"http://{url_host(config.host)}:{port}{GRAPHQL_PATH}")
                 await stop.wait()
                 executor_task.cancel()
         finally:

@@ -8,16 +8,18 @@ every parameter; with a token, they are refused anyway, and these checks cost no
 in every auth mode, before the token is looked at and before the body is read:
 
 1. When the platform is bound to a loopback address (127.0.0.0/8, ::1, ``localhost``), the
-   ``Host`` header must name it: the bound address, ``localhost``, ``127.0.0.1`` or ``[::1]``,
-   with the port the connection came in on. Anything else is a rebinding attempt:
-   421 ``MISDIRECTED_REQUEST``. Bound to any other address there is no such check (the
-   platform may be reached under any name; ``--auth none`` is refused there, so a token
-   guards it).
+   ``Host`` header must name it: the bound address, ``localhost``, ``127.0.0.1`` or ``[::1]``.
+   Anything else is a rebinding attempt: 421 ``MISDIRECTED_REQUEST``. The port is not
+   checked: rebinding changes the name, never the port (the browser connects to the port of
+   the page's own origin), while a port forward (``ssh -L 9000:localhost:PORT``, a proxy)
+   legitimately reaches the platform under another port. Bound to any other address there
+   is no such check (the platform may be reached under any name; ``--auth none`` is refused
+   there, so a token guards it).
 2. An ``Origin`` header (browsers send it on every POST and cross-origin request; the CLI and
    other programs send none) must be the platform's own origin, ``http://`` and the
    authority the request's ``Host`` names (or, on loopback, one of the names above with the
-   port): anything else, ``null`` included, is 403 ``FORBIDDEN``. So a page the platform
-   itself serves (a dashboard at ``/``) may call the API, and no other page may.
+   platform's own port): anything else, ``null`` included, is 403 ``FORBIDDEN``. So a page
+   the platform itself serves (a dashboard at ``/``) may call the API, and no other page may.
 3. A request with a body (any method but GET, HEAD and OPTIONS) must say
    ``Content-Type: application/json`` (parameters such as ``; charset=utf-8`` allowed), which
    no browser sends across origins without a CORS preflight, which this server never
@@ -54,8 +56,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _host_name(host: str) -> str:
-    """A bound address as a Host header spells it: lower case, IPv6 in brackets."""
+def url_host(host: str) -> str:
+    """A bound address as a URL or Host header spells it: lower case, IPv6 in brackets."""
     bare = host.strip("[]").lower()
     try:
         return f"[{bare}]" if ipaddress.ip_address(bare).version == 6 else bare
@@ -99,24 +101,22 @@ class RequestGuard:
 
     def __init__(self, host: str) -> None:
         self.loopback = is_loopback(host)
-        self._names = frozenset({_host_name(host), *LOOPBACK_NAMES})
+        self._names = frozenset({url_host(host), *LOOPBACK_NAMES})
 
-    def _own(self, authority: Authority, port: int) -> bool:
-        """Whether ``authority`` is one of the loopback names with the server's port."""
-        return authority[1] == port and authority[0] in self._names
+    def _own_name(self, authority: Authority) -> bool:
+        """Whether ``authority`` names this platform (any port: see the module's doc)."""
+        return authority[0] in self._names
 
     def refusal(self, request: web.Request) -> web.Response | None:
         """The answer refusing ``request``, or ``None`` when it may go on."""
         host_header = _single(request, hdrs.HOST)
         host = parse_authority(host_header) if host_header else None
-        if self.loopback:
-            port = _local_port(request)
-            if host is None or port is None or not self._own(host, port):
-                return json_error(
-                    421,
-                    ErrorCode.MISDIRECTED_REQUEST,
-                    "the Host header does not name this platform; use the address it serves at",
-                )
+        if self.loopback and (host is None or not self._own_name(host)):
+            return json_error(
+                421,
+                ErrorCode.MISDIRECTED_REQUEST,
+                "the Host header does not name this platform; use the address it serves at",
+            )
         origin = _single(request, hdrs.ORIGIN)
         if origin is not None and not self._same_origin(origin, host, request):
             return json_error(
@@ -139,8 +139,8 @@ class RequestGuard:
             return False
         if host is not None and authority == host:
             return True
-        port = _local_port(request)
-        return self.loopback and port is not None and self._own(authority, port)
+        port = _local_port(request)  # another loopback name, with the platform's own port
+        return self.loopback and self._own_name(authority) and authority[1] == port
 
     def middleware(self) -> Middleware:
         """An aiohttp middleware applying :meth:`refusal` to every request, first of all."""
@@ -170,4 +170,4 @@ def _local_port(request: web.Request) -> int | None:
     return None
 
 
-__all__ = ["RequestGuard", "is_loopback", "parse_authority"]
+__all__ = ["RequestGuard", "is_loopback", "parse_authority", "url_host"]
