@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.server.request_guard import parse_authority
 
 PlatformFactory = Callable[..., LocalPlatform]
 CREATE = 'mutation { createPipelineJob(data: {pipelineYamlPath: "evil.yaml"}) { id } }'
@@ -498,3 +499,25 @@ def _eventually_answered(platform: LocalPlatform) -> int:
         if reply.status != 503 or time.monotonic() > deadline:
             return reply.status
         time.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("text", "authority"),
+    [
+        ("LocalHost:8080", ("localhost", 8080)),
+        ("[::1]:80", ("[::1]", 80)),
+        ("[::1]", ("[::1]", 80)),
+        ("127.0.0.1", ("127.0.0.1", 80)),
+        ("::1:80", None),
+        ("h:", None),
+        ("h:+1", None),
+        ("h:0", None),
+        ("h:65536", None),
+        ("u@h:1", None),
+        ("h:1/x", None),
+        ("[::1", None),
+        ("", None),
+    ],
+)
+def test_authorities_are_parsed_strictly(text: str, authority: tuple[str, int] | None) -> None:
+    assert parse_authority(text) == authority
