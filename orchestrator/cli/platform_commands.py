@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import ipaddress
 import os
 import sys
 import time
@@ -16,6 +15,8 @@ import click
 from orchestrator.cli.logs import configure_logging
 from orchestrator.engine.events import EXIT_USAGE
 from orchestrator.platform.config import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_READ_TIMEOUT,
     DEFAULT_STATE_DIR,
     ExecutorKind,
     PlatformConfig,
@@ -26,6 +27,7 @@ from orchestrator.platform.executor.dask_address import parse_scheduler
 from orchestrator.platform.instance import PlatformBusyError, PlatformInfo, ServeLock
 from orchestrator.platform.server.app import serve as serve_platform
 from orchestrator.platform.server.chaos import ChaosSpec
+from orchestrator.platform.server.request_guard import is_loopback
 from orchestrator.platform.store.store import StoreError
 
 
@@ -69,16 +71,6 @@ def _chaos(_ctx: click.Context, _param: click.Parameter, value: str | None) -> s
         except ValueError as error:
             raise click.BadParameter(str(error)) from None
     return value
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names only this machine (``--auth none`` is allowed there only)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 LEAVING_WAIT_SECONDS = 15.0  # a platform on its way out releases the state dir soon
@@ -174,6 +166,20 @@ def platform() -> None:
     help="Serve only the hosted platform's known API; local extensions are validation errors.",
 )
 @click.option("--service", is_flag=True, hidden=True, help="Started by `platform start`.")
+@click.option(
+    "--read-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_READ_TIMEOUT,
+    hidden=True,
+    help="Seconds a request's headers, then its body, may take to arrive (tests shorten it).",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_CONNECTIONS,
+    hidden=True,
+    help="Connections open at once; more are answered 503 (tests lower it).",
+)
 def serve(
     host: str,
     port: int,
@@ -192,6 +198,8 @@ def serve(
     auth: str,
     strict_api: bool,
     service: bool,
+    read_timeout: float,
+    max_connections: int,
 ) -> None:
     """Serve the GraphQL API at http://HOST:PORT/graphql until interrupted.
 
@@ -235,6 +243,8 @@ def serve(
         chaos=chaos,
         auth_none=auth_none,
         strict_api=strict_api,
+        read_timeout=read_timeout,
+        max_connections=max_connections,
     )
 
     def announce(url: str) -> None:

@@ -46,6 +46,8 @@ class SimDuration:
 
 
 DEFAULT_STATE_DIR = Path(".orchestrator")
+DEFAULT_READ_TIMEOUT = 30.0  # seconds a request's headers, and then its body, may take
+DEFAULT_MAX_CONNECTIONS = 512  # connections open at once; more are answered 503
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,8 @@ class PlatformConfig:
     max_depth: int = 12
     request_budget: float = 20.0  # seconds a request may validate and execute
     mutation_budget: float = 5.0  # seconds a mutation may execute (on the event loop)
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
     auth_none: bool = False
     strict_api: bool = False
 

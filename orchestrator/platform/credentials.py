@@ -70,9 +70,19 @@ class TokenCheck:
         return f"Bearer {token}".encode()
 
     def accepts(self, authorization: str) -> bool:
-        """Constant-time comparison of ``authorization`` with the accepted token's header."""
+        """Constant-time comparison of ``authorization`` with the accepted token's header.
+
+        aiohttp hands over header bytes that are not UTF-8 as surrogate escapes; such a
+        header is no token's (and must not fail the request with a 500): refused.
+        """
         expected = self._current()
-        return expected is not None and hmac.compare_digest(authorization.encode(), expected)
+        if expected is None:
+            return False
+        try:
+            given = authorization.encode()
+        except UnicodeEncodeError:
+            return False
+        return hmac.compare_digest(given, expected)
 
     def _current(self) -> bytes | None:
         if self._file is None:

@@ -77,6 +77,8 @@ class LocalPlatform:
         startup_timeout: float = 60.0,
         strict_api: bool = False,
         auth: str | None = None,
+        read_timeout: float | None = None,
+        max_connections: int | None = None,
     ) -> None:
         self.db = Path(db) if db is not None else None
         self.state_dir = Path(state_dir) if state_dir is not None else None
@@ -95,6 +97,8 @@ class LocalPlatform:
         self.startup_timeout = startup_timeout
         self.strict_api = strict_api
         self.auth = auth
+        self.read_timeout = read_timeout
+        self.max_connections = max_connections
         self.url = ""
         self.process: subprocess.Popen[str] | None = None
         self._log: IO[bytes] | None = None
@@ -118,6 +122,8 @@ class LocalPlatform:
             "--chaos": self.chaos,
             "--auth": self.auth,
             "--dask-scheduler": self.dask_scheduler,
+            "--read-timeout": self.read_timeout,
+            "--max-connections": self.max_connections,
         }
         for flag, value in options.items():
             if value is not None:

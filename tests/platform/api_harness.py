@@ -64,8 +64,11 @@ class Api:
     async def post(
         self, body: Any, *, token: str | None = TOKEN, raw: bytes | None = None
     ) -> tuple[int, Any]:
-        """POST a body (JSON) or raw bytes; returns (HTTP status, decoded JSON or text)."""
-        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        """POST a body (JSON) or raw bytes (said to be JSON); returns (HTTP status, decoded
+        JSON or text)."""
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
         data = raw if raw is not None else None
         kwargs: dict[str, Any] = {"data": data} if raw is not None else {"json": body}
         async with self.session.post(self.url, headers=headers, **kwargs) as response:

@@ -101,7 +101,10 @@ def test_chaos_option_reaches_the_served_endpoint(platform_factory: PlatformFact
         request = urllib.request.Request(
             chaotic.url,
             data=b'{"query": "{ countJobs }"}',
-            headers={"Authorization": f"Bearer {chaotic.token}"},
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {chaotic.token}",
+            },
         )
         try:
             urllib.request.urlopen(request, timeout=10)

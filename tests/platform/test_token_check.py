@@ -22,6 +22,14 @@ def test_fixed_token_accepts_only_its_bearer_header() -> None:
     assert not check.accepts("")
 
 
+def test_undecodable_header_bytes_are_refused_not_raised() -> None:
+    # aiohttp hands over non-UTF-8 header bytes as surrogate escapes.
+    undecodable = b"Bearer \xff\xfeabc".decode("utf-8", "surrogateescape")
+    assert not TokenCheck("abc").accepts(undecodable)
+    assert not TokenCheck("\u00e9t\u00e9").accepts("Bearer \udcc3\udca9t\udcc3\udca9")
+    assert TokenCheck("\u00e9t\u00e9").accepts("Bearer \u00e9t\u00e9")
+
+
 def test_file_token_follows_the_file_as_it_is_rotated(tmp_path: Path) -> None:
     path = tmp_path / "token"
     path.write_text("first\n")

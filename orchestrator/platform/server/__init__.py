@@ -2,5 +2,7 @@
 
 ``app`` serves ``/graphql`` (auth, body limits, chaos, execution); ``documents`` parses, limits
 and validates each document once; ``resolvers`` binds the root fields of ``schema.graphql`` onto
-the store; ``values`` translates between store records and API values.
+the store; ``values`` translates between store records and API values. Before any of it,
+``request_guard`` refuses what a web page could send (foreign Origin or Host, non-JSON posts)
+and ``connection_limits`` times out slow headers and bodies and caps connections.
 """

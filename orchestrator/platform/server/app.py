@@ -1,7 +1,10 @@
 """The local platform's HTTP face: POST JSON ``{query, variables, operationName}`` to /graphql
 (and GET /logs/{job_id} for job logs: :mod:`orchestrator.platform.server.log_route`).
 
-Order of checks for each request: chaos (when enabled), bearer token (401), body size (413),
+Order of checks for each request: the request guard (a foreign ``Host`` 421, a foreign
+``Origin`` 403, a POST that is not JSON 415:
+:mod:`orchestrator.platform.server.request_guard`), chaos (when enabled), bearer token (401),
+body size (413) and read time (408: :mod:`orchestrator.platform.server.connection_limits`),
 JSON shape (400), then the cached parse/limits/validation (GraphQL errors, nothing executed),
 then execution. A mutation document runs in one store transaction: its aliased creates commit
 together, and when an error nulls the whole ``data`` nothing of the request is kept, so the
@@ -40,11 +43,19 @@ from graphql import (
     get_operation_ast,
 )
 
-from orchestrator.platform.config import PlatformConfig
+from orchestrator.platform.config import DEFAULT_READ_TIMEOUT, PlatformConfig
 from orchestrator.platform.credentials import TokenCheck
 from orchestrator.platform.executor import Executor, make_executor
+from orchestrator.platform.server import http_log
 from orchestrator.platform.server.budget import Budget, BudgetExceeded
 from orchestrator.platform.server.chaos import Chaos, ChaosSpec
+from orchestrator.platform.server.connection_limits import (
+    BodyTimeout,
+    ConnectionLimits,
+    LimitedSite,
+    body_timeout_answer,
+    read_body,
+)
 from orchestrator.platform.server.documents import CheckedDocument, DocumentCache, DocumentLimits
 from orchestrator.platform.server.error_codes import (
     ErrorCode,
@@ -55,7 +66,9 @@ from orchestrator.platform.server.error_codes import (
     with_code,
 )
 from orchestrator.platform.server.fast_execute import NotFast
+from orchestrator.platform.server.http_errors import json_error
 from orchestrator.platform.server.log_route import LOGS_PATH, LogRoute
+from orchestrator.platform.server.request_guard import RequestGuard, url_host
 from orchestrator.platform.server.resolvers import RequestContext, load_schema
 from orchestrator.platform.store.readers import ReaderPool
 from orchestrator.platform.store.sessions import SessionStore
@@ -70,6 +83,7 @@ INLINE_BODY_BYTES = 64 * 1024  # larger bodies are decoded in a worker thread
 _T = TypeVar("_T")
 STATUS_PATH = "/status"  # GET, authenticated: what `orchestrator platform status` shows
 CHAOS_KEY = web.AppKey("chaos", Chaos)
+LIMITS_KEY = web.AppKey("limits", ConnectionLimits)
 
 
 class _DiscardRequest(Exception):
@@ -83,11 +97,6 @@ class Answer:
     body: Mapping[str, object]
     status: int = 200
     text: str | None = None  # the body already encoded (by a worker thread)
-
-
-def _json_error(status: int, code: ErrorCode, message: str, **headers: str) -> web.Response:
-    body = {"errors": [{"message": message, "extensions": {"code": code.value}}]}
-    return web.json_response(body, status=status, headers=headers)
 
 
 class GraphQLEndpoint:
@@ -105,6 +114,7 @@ class GraphQLEndpoint:
         workers: int = 4,
         *,
         fast_path: bool = True,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
     ) -> None:
         self.schema = schema
         self.store = store
@@ -115,6 +125,7 @@ class GraphQLEndpoint:
         self.fast_fallbacks = 0  # requests with a plan that needed the general path
         self.budget_seconds = budget_seconds
         self.mutation_budget_seconds = mutation_budget_seconds
+        self.read_timeout = read_timeout  # seconds the body may take to arrive
         self.readers = ReaderPool(store)
         self.workers = ThreadPoolExecutor(workers, thread_name_prefix="graphql")
         self._running: set[Budget] = set()  # requests in progress, to stop at shutdown
@@ -131,16 +142,18 @@ class GraphQLEndpoint:
     async def handle(self, request: web.Request) -> web.Response:
         """The /graphql POST handler."""
         if not self.authorized(request):
-            return _json_error(
+            return json_error(
                 401,
                 ErrorCode.UNAUTHENTICATED,
                 "missing or invalid bearer token",
                 **{"WWW-Authenticate": "Bearer"},
             )
         try:
-            body = await request.read()
+            body = await read_body(request, self.read_timeout)
+        except BodyTimeout:
+            return body_timeout_answer(self.read_timeout)
         except web.HTTPRequestEntityTooLarge:
-            return _json_error(
+            return json_error(
                 413,
                 ErrorCode.PAYLOAD_TOO_LARGE,
                 f"request body over {request.client_max_size} bytes",
@@ -150,7 +163,7 @@ class GraphQLEndpoint:
         else:
             payload, problem = _decode(body)
         if problem:
-            return _json_error(400, ErrorCode.BAD_REQUEST, problem)
+            return json_error(400, ErrorCode.BAD_REQUEST, problem)
         answer = await self.run(
             payload["query"], payload.get("variables"), payload.get("operationName")
         )
@@ -163,7 +176,7 @@ class GraphQLEndpoint:
     async def status(self, request: web.Request) -> web.Response:
         """The /status GET handler: pid, uptime, jobs by status, executor, schedules."""
         if not self.authorized(request):
-            return _json_error(401, ErrorCode.UNAUTHENTICATED, "missing or invalid bearer token")
+            return json_error(401, ErrorCode.UNAUTHENTICATED, "missing or invalid bearer token")
         counts = self.store.count_by_status()
         body = {
             "pid": os.getpid(),
@@ -418,23 +431,31 @@ def _nests_deeper(value: Any, limit: int) -> bool:
 
 
 def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.Application:
-    """The aiohttp application serving /graphql (with chaos, when configured)."""
-    middlewares: list[Middleware] = []
+    """The aiohttp application serving /graphql (with chaos, when configured).
+
+    Its :class:`ConnectionLimits` (``app[LIMITS_KEY]``) are for the site that serves it.
+    """
+    limits = ConnectionLimits(config.read_timeout, config.max_connections)
+    middlewares: list[Middleware] = [RequestGuard(config.host).middleware(), limits.middleware()]
     chaos: Chaos | None = None
     if config.chaos:
         chaos = Chaos(ChaosSpec.parse(config.chaos), config.seed)
         middlewares.append(chaos.middleware())
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=middlewares)
-    limits = DocumentLimits(max_root_fields=config.max_root_fields, max_depth=config.max_depth)
+    app[LIMITS_KEY] = limits
+    document_limits = DocumentLimits(
+        max_root_fields=config.max_root_fields, max_depth=config.max_depth
+    )
     token = None if config.auth_none else TokenCheck(config.token, config.token_file)
     endpoint = GraphQLEndpoint(
         load_schema(strict=config.strict_api),
         store,
         executor,
         token,
-        limits,
+        document_limits,
         config.request_budget,
         config.mutation_budget,
+        read_timeout=config.read_timeout,
     )
     app[ENDPOINT_KEY] = endpoint
 
@@ -467,10 +488,14 @@ async def serve(config: PlatformConfig, on_ready: Callable[[str], None]) -> None
         executor = make_executor(config, store)
         executor.recover()  # before the socket opens: no client sees an orphan "in progress"
         app = create_app(config, store, executor)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+        http_log.install()  # aiohttp's records without tracebacks or header bytes
+        limits = app[LIMITS_KEY]
+        runner = web.AppRunner(  # the keep-alive timer times out the next requests' headers
+            app, access_log=None, shutdown_timeout=2.0, keepalive_timeout=limits.read_timeout
+        )
         await runner.setup()
         try:
-            site = web.TCPSite(runner, config.host, config.port)
+            site = LimitedSite(runner, config.host, config.port, limits)
             await site.start()
             port = runner.addresses[0][1]
             stop = asyncio.Event()
@@ -480,7 +505,7 @@ async def serve(config: PlatformConfig, on_ready: Callable[[str], None]) -> None
             async with asyncio.TaskGroup() as group:
                 executor_task = group.create_task(executor.run())
                 log.info("platform ready", host=config.host, port=port, db=str(config.db_path))
-                on_ready(f"http://{config.host}:{port}{GRAPHQL_PATH}")
+                on_ready(f"http://{url_host(config.host)}:{port}{GRAPHQL_PATH}")
                 await stop.wait()
                 executor_task.cancel()
         finally:

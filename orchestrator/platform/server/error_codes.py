@@ -37,6 +37,12 @@ class ErrorCode(StrEnum):
     FINAL_STATUS = "FINAL_STATUS"  # a finished job's status cannot change
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"  # the platform failed: retry later
     TIMEOUT = "TIMEOUT"  # over the request time budget: stopped, nothing kept; retry later
+    # Answered before any GraphQL is looked at (:mod:`orchestrator.platform.server.request_guard`):
+    FORBIDDEN = "FORBIDDEN"  # HTTP 403: sent by a web page of another origin
+    MISDIRECTED_REQUEST = "MISDIRECTED_REQUEST"  # HTTP 421: a Host that is not this platform
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"  # HTTP 415: a POST that is not JSON
+    REQUEST_TIMEOUT = "REQUEST_TIMEOUT"  # HTTP 408: the body did not arrive in time
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"  # HTTP 503: too many connections; retry later
 
 
 CODE = "code"

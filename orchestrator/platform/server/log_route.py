@@ -19,6 +19,7 @@ from typing import Protocol
 from aiohttp import web
 
 from orchestrator.platform.server.error_codes import ErrorCode
+from orchestrator.platform.server.http_errors import json_error
 from orchestrator.platform.store.store import Store
 
 LOGS_PATH = "/logs/{job_id}"
@@ -46,17 +47,17 @@ class LogRoute:
     async def handle(self, request: web.Request) -> web.Response:
         """The GET handler."""
         if not self._guard.authorized(request):
-            return _error(401, ErrorCode.UNAUTHENTICATED, "missing or invalid bearer token")
+            return json_error(401, ErrorCode.UNAUTHENTICATED, "missing or invalid bearer token")
         try:
             offset = int(request.query.get("offset", "0"))
             limit = int(request.query.get("limit", str(DEFAULT_LIMIT)))
         except ValueError:
-            return _error(400, ErrorCode.BAD_REQUEST, "offset and limit must be integers")
+            return json_error(400, ErrorCode.BAD_REQUEST, "offset and limit must be integers")
         if offset < 0 or limit < 1:
-            return _error(400, ErrorCode.BAD_REQUEST, "offset must be >= 0 and limit >= 1")
+            return json_error(400, ErrorCode.BAD_REQUEST, "offset must be >= 0 and limit >= 1")
         job = self._guard.store.get_job(request.match_info["job_id"])
         if job is None:
-            return _error(404, ErrorCode.NOT_FOUND, "no such job")
+            return json_error(404, ErrorCode.NOT_FOUND, "no such job")
         path = self.log_dir / f"{job.id}.log"
         chunk, size = _read(path, offset, min(limit, MAX_LIMIT))
         headers = {SIZE_HEADER: str(size), NEXT_HEADER: str(offset + len(chunk))}
@@ -71,8 +72,3 @@ def _read(path: Path, offset: int, limit: int) -> tuple[bytes, int]:
             return handle.read(limit), size
     except FileNotFoundError:
         return b"", 0
-
-
-def _error(status: int, code: ErrorCode, message: str) -> web.Response:
-    body = {"errors": [{"message": message, "extensions": {"code": code.value}}]}
-    return web.json_response(body, status=status)
