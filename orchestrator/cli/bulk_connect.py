@@ -7,7 +7,6 @@ from typing import Any, TypeVar
 
 import anyio
 
-from orchestrator.cli.bulk_display import bulk_errors
 from orchestrator.cli.logs import configure_logging
 from orchestrator.cli.run_options import ConnectionSettings
 from orchestrator.ops import Platform
@@ -30,5 +29,4 @@ def run_on_platform(options: dict[str, Any], work: Callable[[Platform], Awaitabl
         ) as platform:
             return await work(platform)
 
-    with bulk_errors():
-        return anyio.run(go)
+    return anyio.run(go)

@@ -1,22 +1,18 @@
 """What the bulk commands share: the confirmation prompt (endpoint, count, samples), the
-dry-run listing, the cancel report, plain tables, and platform errors as exit codes."""
+dry-run listing, the cancel report, plain tables."""
 
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
 
 from orchestrator.cli.prompts import confirm_or_exit
-from orchestrator.cli.run_options import usage_errors
-from orchestrator.engine.events import EXIT_DONE, EXIT_JOB_FAILED, EXIT_USAGE
+from orchestrator.errors import EXIT_DONE, EXIT_JOB_FAILED
 from orchestrator.ops import DEFAULT_WAIT_SECONDS
 from orchestrator.ops.records import CancelReport, Job, Session
-from orchestrator.ops.where_terms import WhereError
 
 SAMPLES = 5
 
@@ -50,18 +46,6 @@ def cancel_options(things: str) -> Callable[[F], F]:
         return func
 
     return apply
-
-
-@contextmanager
-def bulk_errors() -> Iterator[None]:
-    """Platform unreachable or token refused: exit 3; anything the user must fix (a bad
-    ``--where`` term too): exit 2. One line each, never a traceback."""
-    with usage_errors():
-        try:
-            yield
-        except WhereError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
 
 
 def age_text(seconds: float | None) -> str:

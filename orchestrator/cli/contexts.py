@@ -28,12 +28,14 @@ from typing import Any, TypeVar
 import click
 import yaml
 
+from orchestrator.errors import UsageError
+
 FC = TypeVar("FC", bound=Callable[..., Any])
 CONTEXT_VARIABLE = "ORCHESTRATOR_CONTEXT"
 KEYS = ("endpoint", "token_env", "token_file", "token_command", "state_dir")
 
 
-class ConfigError(ValueError):
+class ConfigError(UsageError, ValueError):
     """The config file cannot be used, or names no such context."""
 
 

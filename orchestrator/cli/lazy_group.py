@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from orchestrator.cli.boundary import guarded
+
 
 @dataclass(frozen=True, slots=True)
 class LazyCommand:
@@ -40,6 +42,10 @@ class LazyGroup(click.Group):
     def __init__(self, *args: Any, lazy_commands: Iterable[LazyCommand] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.lazy_commands = {entry.name: entry for entry in lazy_commands}
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; whatever it raises ends here, in one line (``boundary``)."""
+        return guarded(ctx, lambda: super(LazyGroup, self).invoke(ctx))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*self.commands, *self.lazy_commands})

@@ -12,9 +12,10 @@ import time
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from orchestrator.cli.logs import configure_logging
-from orchestrator.engine.events import EXIT_USAGE
+from orchestrator.errors import UsageError
 from orchestrator.platform.config import (
     DEFAULT_STATE_DIR,
     ExecutorKind,
@@ -23,7 +24,7 @@ from orchestrator.platform.config import (
 )
 from orchestrator.platform.credentials import TOKEN_ENV, resolve_token
 from orchestrator.platform.executor.dask_address import parse_scheduler
-from orchestrator.platform.instance import PlatformBusyError, PlatformInfo, ServeLock
+from orchestrator.platform.instance import PlatformInfo, ServeLock
 from orchestrator.platform.server.app import serve as serve_platform
 from orchestrator.platform.server.chaos import ChaosSpec
 from orchestrator.platform.store.store import StoreError
@@ -79,6 +80,22 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _one_token(token: str | None, token_file: Path | None) -> str | None:
+    """The ``--token`` to serve with: none beside a ``--token-file`` (which must exist).
+
+    Both typed are refused, as every command refuses two sources of the token; a token
+    from the environment gives way to a ``--token-file`` typed (``token_precedence``).
+    """
+    if token_file is None:
+        return token
+    ctx = click.get_current_context()
+    if token and ctx.get_parameter_source("token") is ParameterSource.COMMANDLINE:
+        raise UsageError("--token and --token-file given together: choose one source of the token")
+    if not token_file.is_file():
+        raise UsageError(f"--token-file {token_file} does not exist or is not a file")
+    return None
 
 
 LEAVING_WAIT_SECONDS = 15.0  # a platform on its way out releases the state dir soon
@@ -212,12 +229,9 @@ def serve(
             " local process",
             err=True,
         )
+    token = _one_token(token, token_file)
     lock = ServeLock(state_dir)
-    try:
-        lock.acquire(wait=LEAVING_WAIT_SECONDS)
-    except PlatformBusyError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_USAGE)
+    lock.acquire(wait=LEAVING_WAIT_SECONDS)  # another one serving it: PlatformBusyError, exit 2
     config = PlatformConfig(
         host=host,
         port=port,
@@ -253,9 +267,9 @@ def serve(
     try:
         asyncio.run(serve_platform(config, announce))
     except OSError as error:  # e.g. the port is taken: say so without a traceback
-        raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror}") from None
-    except StoreError as error:
-        raise click.ClickException(str(error)) from None
+        raise UsageError(f"cannot serve on {host}:{port}: {error.strerror}") from None
+    except StoreError as error:  # the database is not one of ours
+        raise UsageError(str(error)) from None
     finally:
         lock.release()
 

@@ -8,7 +8,6 @@ does not answer.
 from __future__ import annotations
 
 import json
-import sys
 import time
 import urllib.error
 from pathlib import Path
@@ -25,12 +24,11 @@ from orchestrator.cli.platform_commands import (
     check_dask_options,
     platform,
 )
-from orchestrator.engine.events import EXIT_PLATFORM, EXIT_USAGE
+from orchestrator.errors import UnavailableError, UsageError
 from orchestrator.platform.background import fetch_status, start_service, stop_platform
 from orchestrator.platform.config import DEFAULT_STATE_DIR
 from orchestrator.platform.credentials import read_token
 from orchestrator.platform.instance import (
-    PlatformBusyError,
     PlatformInfo,
     live_users,
     running_platform,
@@ -49,11 +47,6 @@ STATE_DIR = click.option(
 OUTPUT = click.option(
     "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-
-
-def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 @platform.command("start")
@@ -97,12 +90,8 @@ def start_command(
         info = start_service(
             state_dir, workspace=workspace.resolve(), executor=executor, port=port, extra=extra
         )
-    except PlatformBusyError as error:
-        _fail(str(error), EXIT_USAGE)
-        return
-    except PlatformStartError as error:
-        _fail(f"could not start the local platform: {error}", EXIT_USAGE)
-        return
+    except PlatformStartError as error:  # (one already serving it: PlatformBusyError, exit 2)
+        raise UsageError(f"could not start the local platform: {error}") from error
     if output == "json":
         click.echo(json.dumps({"endpoint": info.url, "pid": info.pid}))
     else:
@@ -119,13 +108,12 @@ def _running(state_dir: Path) -> tuple[PlatformInfo, dict[str, Any]]:
     """The platform serving ``state_dir`` and its /status, or exit 3 saying why not."""
     info = running_platform(state_dir)
     if info is None:
-        _fail(f"no local platform serves state dir {state_dir}", EXIT_PLATFORM)
-    assert info is not None
+        raise UnavailableError(f"no local platform serves state dir {state_dir}")
     try:
         status = fetch_status(info, read_token(state_dir) or "")
     except (OSError, urllib.error.URLError, ValueError) as error:
-        _fail(f"the local platform at {info.url} does not answer: {error}", EXIT_PLATFORM)
-        raise AssertionError from error  # not reached
+        answer = f"the local platform at {info.url} does not answer: {error}"
+        raise UnavailableError(answer) from None
     return info, status
 
 
@@ -191,11 +179,10 @@ def stop_command(state_dir: Path, force: bool, output: str) -> None:
     schedules = int(jobs.get(str(JobStatus.SCHEDULED), 0))
     users = live_users(state_dir)
     if (active or schedules or users) and not force:
-        _fail(
+        raise UsageError(
             f"the local platform at {info.url} has {active} job(s) running, {schedules} "
             f"schedule(s) set and {users} run(s) using it; `orchestrator platform stop --force "
-            f"--state-dir {state_dir}` cancels them and stops it",
-            EXIT_USAGE,
+            f"--state-dir {state_dir}` cancels them and stops it"
         )
     cancelled = 0
     if active or schedules:
@@ -219,8 +206,7 @@ def _cancel_everything(info: PlatformInfo, token: str) -> int:
     try:
         return anyio.run(cancel)
     except PlatformError as error:
-        _fail(f"could not cancel on {info.url}: {error}", EXIT_PLATFORM)
-        return 0
+        raise UnavailableError(f"could not cancel on {info.url}: {error}") from error
 
 
 def _duration(seconds: float) -> str:

@@ -11,9 +11,9 @@ import sys
 
 import click
 
-from orchestrator.engine.events import EXIT_USAGE
+from orchestrator.errors import UsageError
 
-NO_TERMINAL = "error: stdin is not a terminal; pass --yes"
+NO_TERMINAL = "stdin is not a terminal; pass --yes"
 
 
 def confirm_or_exit(question: str) -> bool:
@@ -21,16 +21,14 @@ def confirm_or_exit(question: str) -> bool:
     terminal; pass --yes" and exit 2. Ctrl-C or Ctrl-D at a terminal is a refusal."""
     stdin = sys.stdin
     if stdin is None or stdin.closed:
-        click.echo(NO_TERMINAL, err=True)
-        sys.exit(EXIT_USAGE)
+        raise UsageError(NO_TERMINAL)
     try:
         return click.confirm(question, default=False, err=True)
     except click.Abort:
         click.echo("", err=True)
         if _is_terminal(stdin):
             return False
-        click.echo(NO_TERMINAL, err=True)
-        sys.exit(EXIT_USAGE)
+        raise UsageError(NO_TERMINAL) from None
 
 
 def _is_terminal(stream: object) -> bool:

@@ -20,7 +20,6 @@ import click
 from orchestrator.api.model import JobStatus
 from orchestrator.cli.bulk_display import (
     JOB_HEADERS,
-    bulk_errors,
     cancel_options,
     confirm,
     job_rows,
@@ -30,7 +29,7 @@ from orchestrator.cli.bulk_display import (
 from orchestrator.cli.logs import configure_logging
 from orchestrator.cli.run_ids import RUN_ID, run_id_argument
 from orchestrator.cli.run_options import ConnectionSettings, connection_options
-from orchestrator.engine.events import EXIT_DONE
+from orchestrator.errors import EXIT_DONE
 from orchestrator.ledger import Ledger
 from orchestrator.manifest.durations import parse_duration
 from orchestrator.ops import JobQuery, parse_where
@@ -93,20 +92,19 @@ def cancel_command(
         raise click.UsageError(
             "give RUN, or a selection (--scheduled, --where, --older-than, --run)"
         )
-    with bulk_errors():
-        if run_id is not None:
-            args = (run_id, settings, keep_schedules, wait, yes, dry_run, output)
-            code = anyio.run(_cancel_run, *args)
-        else:
-            query = JobQuery(
-                terms=parse_where(where),
-                statuses=frozenset({JobStatus.SCHEDULED}) if scheduled else frozenset(),
-                run=scope_run,
-                older_than=older_than,
-                everyone=everyone,
-                unfinished=True,
-            )
-            code = anyio.run(_cancel_selected, query, settings, wait, yes, dry_run, output)
+    if run_id is not None:
+        args = (run_id, settings, keep_schedules, wait, yes, dry_run, output)
+        code = anyio.run(_cancel_run, *args)
+    else:
+        query = JobQuery(
+            terms=parse_where(where),
+            statuses=frozenset({JobStatus.SCHEDULED}) if scheduled else frozenset(),
+            run=scope_run,
+            older_than=older_than,
+            everyone=everyone,
+            unfinished=True,
+        )
+        code = anyio.run(_cancel_selected, query, settings, wait, yes, dry_run, output)
     sys.exit(code)
 
 

@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 import anyio
 import click
 
+from orchestrator.cli.boundary import disk_full
 from orchestrator.cli.failure_digest import print_failure_digest
 from orchestrator.cli.logs import configure_logging
 from orchestrator.cli.run_cancel import cancel_command
@@ -37,14 +38,12 @@ from orchestrator.cli.run_options import (
     DriveSettings,
     connection_options,
     drive_options,
-    usage_errors,
 )
 from orchestrator.cli.run_overrides import OVERRIDE_KEYS, apply_overrides, override_options
 from orchestrator.cli.run_tokens import print_token_refused
-from orchestrator.cli.state_dir_errors import disk_full
 from orchestrator.engine import EngineOptions, EventCallback, RunSummary
 from orchestrator.engine.control import RunControl
-from orchestrator.engine.events import EXIT_INTERRUPTED, StopReason
+from orchestrator.engine.events import StopReason
 from orchestrator.engine.runs import (
     record_manifest_run,
     reopen_failed,
@@ -52,6 +51,7 @@ from orchestrator.engine.runs import (
     retry_run,
     run_manifest,
 )
+from orchestrator.errors import EXIT_INTERRUPTED
 from orchestrator.ledger import (
     INHERITED_LOCK_ENV,
     Ledger,
@@ -72,23 +72,22 @@ def run_command(manifest: Path, **options: Any) -> None:
     overrides = {key: options.pop(key) for key in OVERRIDE_KEYS}
     settings = DriveSettings(**options)
     configure_logging(settings.log_level)
-    with usage_errors():
-        loaded = load_manifest(
-            manifest, allow_outside=settings.allow_outside, overrides=overrides.pop("params")
-        )
-        loaded = apply_overrides(loaded, overrides)
-        if settings.detach:
-            with Ledger(settings.state_dir) as ledger:
-                run = record_manifest_run(ledger, loaded, endpoint=settings.endpoint or None)
-                _spawn_detached(ledger, run.id, settings)
-            return
-        _say_embedded(
-            settings.endpoint,
-            settings.state_dir,
-            loaded.source_path.resolve().parent,
-            cron=loaded.has_schedules(),
-        )
-        _drive(run_manifest, loaded, settings, loaded.name, loaded.count())
+    loaded = load_manifest(
+        manifest, allow_outside=settings.allow_outside, overrides=overrides.pop("params")
+    )
+    loaded = apply_overrides(loaded, overrides)
+    if settings.detach:
+        with Ledger(settings.state_dir) as ledger:
+            run = record_manifest_run(ledger, loaded, endpoint=settings.endpoint or None)
+            _spawn_detached(ledger, run.id, settings)
+        return
+    _say_embedded(
+        settings.endpoint,
+        settings.state_dir,
+        loaded.source_path.resolve().parent,
+        cron=loaded.has_schedules(),
+    )
+    _drive(run_manifest, loaded, settings, loaded.name, loaded.count())
 
 
 @click.command("resume", epilog=EXIT_CODES)
@@ -108,21 +107,20 @@ def retry_command(run_id: str, **options: Any) -> None:
     """Resubmit the jobs of a run that ended failed or timed out, and drive them to the end."""
     settings = DriveSettings(**options)
     if settings.detach:  # the background process resumes: reopen the jobs here, first
-        with usage_errors(), Ledger(settings.state_dir) as ledger:
+        with Ledger(settings.state_dir) as ledger:
             reopen_failed(ledger, ledger.get_run(run_id).id)
     _continue(resume_run if settings.detach else retry_run, run_id, settings)
 
 
 def _continue(func: Callable[..., Awaitable[RunSummary]], run_id: str, s: DriveSettings) -> None:
     configure_logging(s.log_level)
-    with usage_errors():
-        with Ledger(s.state_dir) as ledger:
-            run = ledger.get_run(run_id)
-            if s.detach:
-                _spawn_detached(ledger, run.id, s)
-                return
-        _say_embedded(s.endpoint or run.endpoint, s.state_dir, None)
-        _drive(func, run.id, s, run.name, run.total_jobs)
+    with Ledger(s.state_dir) as ledger:
+        run = ledger.get_run(run_id)
+        if s.detach:
+            _spawn_detached(ledger, run.id, s)
+            return
+    _say_embedded(s.endpoint or run.endpoint, s.state_dir, None)
+    _drive(func, run.id, s, run.name, run.total_jobs)
 
 
 def _drive(

@@ -1,27 +1,19 @@
-"""Options, logging set-up and error handling shared by the run family of commands."""
+"""Options shared by the commands that talk to a platform."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
-from orchestrator.api.errors import AuthenticationError, PermanentError, TransientError
 from orchestrator.api.tokens import TokenSource, token_source
+from orchestrator.cli.boundary import remember_state_dir
 from orchestrator.cli.contexts import CONTEXT_OPTION
-from orchestrator.cli.manifest_commands import ALLOW_OUTSIDE_OPTION, ManifestProblem
-from orchestrator.cli.state_dir_errors import state_dir_errors
+from orchestrator.cli.manifest_commands import ALLOW_OUTSIDE_OPTION
 from orchestrator.cli.token_precedence import token_precedence
-from orchestrator.engine.connection import EndpointError, PlatformUnavailable
-from orchestrator.engine.events import EXIT_PLATFORM, EXIT_USAGE
-from orchestrator.engine.runs import ResumeError
-from orchestrator.ledger import RunLockedError, RunNotFoundError
-from orchestrator.manifest import ManifestError
 from orchestrator.manifest.durations import parse_duration
 
 EXIT_CODES = (
@@ -36,14 +28,9 @@ STATE_DIR_OPTION = click.option(
     default=Path(".orchestrator"),
     envvar="ORCHESTRATOR_STATE_DIR",
     show_default=True,
+    callback=remember_state_dir,
     help="Where the ledger (and the embedded platform's state) lives.",
 )
-
-
-def inspect_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--state-dir and --output text|json: the commands that only read the ledger."""
-    output = click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
-    return STATE_DIR_OPTION(output(func))
 
 
 TOKEN_FILE_OPTION = click.option(
@@ -182,34 +169,3 @@ class DriveSettings(ConnectionSettings):
     allow_outside: tuple[Path, ...] = ()
     outage: float | None = None
     progress_interval: float = 10.0
-
-
-@contextmanager
-def usage_errors() -> Iterator[None]:
-    """Every failure a command can meet, as one line and its exit code: the user must fix it
-    (2; the state dir's problems too: ``state_dir_errors``), or the platform is unreachable
-    or refused the token (3). The one error mapper of the CLI."""
-    try:
-        with state_dir_errors():
-            yield
-    except ManifestError as exc:  # every issue on its own line, as `plan` shows them
-        ManifestProblem(exc).show()
-        sys.exit(EXIT_USAGE)
-    except AuthenticationError as exc:  # refused token, or no token to be had: exit 3
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_PLATFORM)
-    except TransientError as exc:  # the client's retries ran out
-        click.echo(f"error: the platform is unreachable, try again later: {exc}", err=True)
-        sys.exit(EXIT_PLATFORM)
-    except (
-        RunNotFoundError,
-        RunLockedError,
-        ResumeError,
-        EndpointError,
-        PermanentError,
-    ) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
-    except PlatformUnavailable as exc:  # unreachable, or the token refused: nothing recorded
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_PLATFORM)

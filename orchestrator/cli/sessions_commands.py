@@ -24,7 +24,7 @@ from orchestrator.cli.bulk_display import (
 )
 from orchestrator.cli.run_cancel import duration_option
 from orchestrator.cli.run_options import connection_options
-from orchestrator.engine.events import EXIT_DONE
+from orchestrator.errors import EXIT_DONE
 from orchestrator.ops import Platform
 from orchestrator.ops.records import CancelReport, Session
 

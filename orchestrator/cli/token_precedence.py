@@ -13,16 +13,13 @@ records a run or spawns a background process only to fail on its options afterwa
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import click
 from click.core import ParameterSource
 
-from orchestrator.api.errors import PermanentError
 from orchestrator.api.tokens import token_source
-from orchestrator.engine.events import EXIT_USAGE
 
 TOKEN_OPTIONS = ("token", "token_file", "token_command")
 """The parameters that name a source of the token (one of them is used)."""
@@ -60,11 +57,7 @@ def token_precedence(func: Callable[..., Any]) -> Callable[..., Any]:
         ctx = click.get_current_context()
         sources = {name: ctx.get_parameter_source(name) for name in TOKEN_OPTIONS}
         kept = prevailing_tokens(options, sources)
-        try:
-            token_source(*(kept.get(name) for name in TOKEN_OPTIONS))
-        except PermanentError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
+        token_source(*(kept.get(name) for name in TOKEN_OPTIONS))  # two at one level: exit 2
         return func(*args, **kept)
 
     return command
