@@ -23,16 +23,20 @@ class LazyCommand:
     """One entry of the table: where a command lives and its one-line help for the listing."""
 
     name: str
-    module: str  # a module of orchestrator.cli
-    attribute: str
+    target: str  # "module:attribute", the module in orchestrator.cli
     short_help: str  # the first paragraph of the command's help
+
+    @property
+    def module(self) -> str:
+        """The command's module, relative to orchestrator.cli."""
+        return self.target.partition(":")[0]
 
     def load(self) -> click.Command:
         """Import the command's module and return the command."""
-        module = importlib.import_module(f"orchestrator.cli.{self.module}")
-        command = getattr(module, self.attribute)
+        module, _, attribute = self.target.partition(":")
+        command = getattr(importlib.import_module(f"orchestrator.cli.{module}"), attribute)
         if not isinstance(command, click.Command):
-            raise TypeError(f"orchestrator.cli.{self.module}.{self.attribute} is not a command")
+            raise TypeError(f"orchestrator.cli.{self.target} is not a command")
         return command
 
 

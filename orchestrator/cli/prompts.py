@@ -8,11 +8,14 @@ answer piped in (``echo y | ...``) is still read as an answer.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 import click
 
+from orchestrator.cli.output import print_table
 from orchestrator.errors import UsageError
 
+SAMPLES = 5
 NO_TERMINAL = "stdin is not a terminal; pass --yes"
 
 
@@ -36,3 +39,25 @@ def _is_terminal(stream: object) -> bool:
         return bool(stream.isatty())  # type: ignore[attr-defined]
     except (AttributeError, ValueError, OSError):
         return False
+
+
+def confirm(
+    endpoint: str,
+    what: str,
+    count: int,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    yes: bool,
+) -> bool:
+    """Show the endpoint, the count and up to 5 samples on stderr, then ask (unless ``yes``).
+
+    Closed stdin at the prompt is a usage error (exit 2): scripts pass ``--yes``.
+    """
+    click.echo(f"{count} {what} on {endpoint}", err=True)
+    if rows:
+        print_table(headers, rows[:SAMPLES], out=sys.stderr)
+        if len(rows) > SAMPLES:
+            click.echo(f"... and {len(rows) - SAMPLES} more (--dry-run lists all)", err=True)
+    if count == 0 or yes:
+        return count > 0 or yes
+    return confirm_or_exit("Cancel them?")

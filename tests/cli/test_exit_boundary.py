@@ -139,7 +139,7 @@ def test_bad_where_exits_2() -> None:
         ["run", "m.yaml", "-p", "novalue"],
         ["status", "r", "-o", "xml"],
         ["platform", "serve", "--sim-duration", "x"],
-        ["platform", "serve", "--auth", "none", "--host", "0.0.0.0"],  # noqa: S104
+        ["platform", "serve", "--auth", "none", "--host", "0.0.0.0"],
         ["platform", "serve", "--executor", "dask", "--dask-scheduler", "nope://x"],
     ],
 )
@@ -184,13 +184,13 @@ def _raising(error: BaseException) -> Callable[..., None]:
 def test_an_unexpected_error_is_one_line_exit_1(
     monkeypatch: pytest.MonkeyPatch, manifest: Path
 ) -> None:
-    monkeypatch.setattr("orchestrator.cli.manifest_commands.read_manifest", _raising(KeyError("k")))
+    monkeypatch.setattr("orchestrator.cli.manifest.read_manifest", _raising(KeyError("k")))
     one_line(invoke("plan", manifest), EXIT_JOB_FAILED, "internal error: KeyError")
 
 
 def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch, manifest: Path) -> None:
     monkeypatch.setattr(
-        "orchestrator.cli.manifest_commands.read_manifest", _raising(KeyboardInterrupt())
+        "orchestrator.cli.manifest.read_manifest", _raising(KeyboardInterrupt())
     )
     result = invoke("plan", manifest)
     assert result.exit_code == EXIT_INTERRUPTED
@@ -201,5 +201,5 @@ def test_a_ledger_error_in_a_task_group_is_found(
     monkeypatch: pytest.MonkeyPatch, manifest: Path, state: Path
 ) -> None:
     group = ExceptionGroup("tg", [LedgerError("not an orchestrator ledger: X")])
-    monkeypatch.setattr("orchestrator.cli.manifest_commands.read_manifest", _raising(group))
+    monkeypatch.setattr("orchestrator.cli.manifest.read_manifest", _raising(group))
     one_line(invoke("plan", manifest), EXIT_USAGE, "not an orchestrator ledger: X")

@@ -27,8 +27,8 @@ from orchestrator.api import PlatformClient
 from orchestrator.api.logs import DEFAULT_SLICE, LogReader, LogSlice
 from orchestrator.api.model import JobStatus
 from orchestrator.api.tokens import TokenSource
+from orchestrator.cli.inspect.source import RunView, ViewSource, load_run, view_options
 from orchestrator.cli.run_ids import run_id_argument
-from orchestrator.cli.run_source import RunView, ViewSource, load_run, view_options
 from orchestrator.engine.job_views import AttemptView, JobView
 from orchestrator.errors import EXIT_JOB_FAILED, UsageError
 from orchestrator.ledger import Ledger

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from orchestrator.cli.output import output_option
 from orchestrator.manifest import (
     JobSpec,
     Manifest,
@@ -89,13 +90,8 @@ def _table(manifest: Manifest, limit: int) -> Table:
 @click.command()
 @click.argument("manifest_file", metavar="FILE", type=click.Path(dir_okay=False))
 @click.option("--count", "count_only", is_flag=True, help="Print the number of jobs only.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table: the count and the first jobs; json: every job as a JSON list.",
+@output_option(
+    "table", "json", help="table: the count and the first jobs; json: every job as a JSON list."
 )
 @click.option(
     "--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Rows in the table."
@@ -141,6 +137,3 @@ def plan(
 def schema() -> None:
     """Print the JSON Schema of manifests (for editors' YAML support)."""
     click.echo(json.dumps(manifest_json_schema(), indent=2))
-
-
-COMMANDS: list[click.Command] = [plan, schema]

@@ -1,7 +1,7 @@
 """Commands that look at runs without driving them: watch, status, runs.
 
 Each reads the local ledger, or with ``--endpoint`` the server alone (the run rebuilt from
-its jobs' identity labels, see :mod:`orchestrator.cli.run_source`).
+its jobs' identity labels, see :mod:`orchestrator.cli.inspect.source`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,15 @@ import anyio
 import click
 
 from orchestrator.cli.failure_digest import print_failure_digest
-from orchestrator.cli.output_formats import emit_data, output_option, print_table
-from orchestrator.cli.run_display import (
+from orchestrator.cli.inspect.source import (
+    RunView,
+    ViewSource,
+    load_run,
+    load_server_runs,
+    view_options,
+)
+from orchestrator.cli.output import emit_data, output_option, print_table
+from orchestrator.cli.progress import (
     LiveProgress,
     Tally,
     jsonl_printer,
@@ -26,13 +33,6 @@ from orchestrator.cli.run_display import (
     run_json,
 )
 from orchestrator.cli.run_ids import run_id_argument
-from orchestrator.cli.run_source import (
-    RunView,
-    ViewSource,
-    load_run,
-    load_server_runs,
-    view_options,
-)
 from orchestrator.engine import Event, RunSummary
 from orchestrator.engine.digest import failure_digest, with_failures
 from orchestrator.engine.events import StopReason
@@ -277,6 +277,3 @@ def _created_from_id(run_id: str) -> str | None:
     if len(stamp) == 15 and stamp[8] == "-" and (stamp[:8] + stamp[9:]).isdigit():
         return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}Z"
     return None
-
-
-COMMANDS: list[click.Command] = [watch_command, status_command, runs_command]

@@ -19,14 +19,12 @@ import click
 from orchestrator.api import PlatformClient
 from orchestrator.api.errors import PlatformError
 from orchestrator.api.model import JobStatus
-from orchestrator.cli.platform_commands import (
-    DASK_SCHEDULER_OPTION,
-    check_dask_options,
-    platform,
-)
+from orchestrator.cli.formatting import human_duration
+from orchestrator.cli.options import state_dir_option
+from orchestrator.cli.output import output_option
+from orchestrator.cli.platform.serve import DASK_SCHEDULER_OPTION, check_dask_options
 from orchestrator.errors import UnavailableError, UsageError
 from orchestrator.platform.background import fetch_status, start_service, stop_platform
-from orchestrator.platform.config import DEFAULT_STATE_DIR
 from orchestrator.platform.credentials import read_token
 from orchestrator.platform.instance import (
     PlatformInfo,
@@ -36,20 +34,13 @@ from orchestrator.platform.instance import (
 from orchestrator.platform.launcher import PlatformStartError
 
 ACTIVE = (JobStatus.PENDING, JobStatus.IN_PROGRESS)
-STATE_DIR = click.option(
-    "--state-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=DEFAULT_STATE_DIR,
-    envvar="ORCHESTRATOR_STATE_DIR",
-    show_default=True,
-    help="The state dir whose platform this is (token, database, log, job logs).",
+STATE_DIR = state_dir_option(
+    "The state dir whose platform this is (token, database, log, job logs)."
 )
-OUTPUT = click.option(
-    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+OUTPUT = output_option("text", "json")
 
 
-@platform.command("start")
+@click.command("start")
 @STATE_DIR
 @click.option(
     "--workspace",
@@ -117,7 +108,7 @@ def _running(state_dir: Path) -> tuple[PlatformInfo, dict[str, Any]]:
     return info, status
 
 
-@platform.command("status")
+@click.command("status")
 @STATE_DIR
 @OUTPUT
 def status_command(state_dir: Path, output: str) -> None:
@@ -139,7 +130,7 @@ def status_command(state_dir: Path, output: str) -> None:
     kind = "background service" if info.service else "embedded (lives while its runs do)"
     click.echo(f"endpoint  {info.url}")
     click.echo(f"pid       {info.pid} ({kind})")
-    click.echo(f"uptime    {_duration(float(data['uptime'] or 0))}")
+    click.echo(f"uptime    {human_duration(float(data['uptime'] or 0))}")
     executor = dict(data["executor"] or {})
     workers = executor.pop("workers", None)
     if executor.get("slots") == 0:  # the simulate executor runs every job at once
@@ -159,7 +150,7 @@ def status_command(state_dir: Path, output: str) -> None:
         click.echo(f"  {item['schedule']:<15} next {item['next']}  {item['name']} ({item['id']})")
 
 
-@platform.command("stop")
+@click.command("stop")
 @STATE_DIR
 @click.option("--force", is_flag=True, help="Cancel running jobs and schedules first.")
 @OUTPUT
@@ -207,12 +198,3 @@ def _cancel_everything(info: PlatformInfo, token: str) -> int:
         return anyio.run(cancel)
     except PlatformError as error:
         raise UnavailableError(f"could not cancel on {info.url}: {error}") from error
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
-
-
-COMMANDS: list[click.Command] = []  # start, status, stop join the `platform` group above

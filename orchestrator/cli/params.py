@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.bulk_connect import run_on_platform
-from orchestrator.cli.bulk_display import OUTPUT_OPTION, table
-from orchestrator.cli.run_options import connection_options
+from orchestrator.cli.bulk import OUTPUT_OPTION, run_on_platform
+from orchestrator.cli.options import connection_options
+from orchestrator.cli.output import print_table
 from orchestrator.errors import UsageError
 from orchestrator.ops import Parameter, Platform
 
@@ -43,7 +43,7 @@ def list_command(job_id: str, output: str, **options: Any) -> None:
     if output == "json":
         click.echo(json.dumps({"job": job_id, "parameters": [p.to_json() for p in found]}))
     else:
-        click.echo(table(("KEY", "VALUE"), [[p.key, p.value] for p in found]))
+        print_table(("KEY", "VALUE"), [[p.key, p.value] for p in found])
 
 
 @params_group.command("set")
@@ -84,6 +84,3 @@ def rm_command(job_id: str, key: str, **options: Any) -> None:
     if not removed:
         raise UsageError(f"job {job_id} has no parameter {key!r}")
     click.echo(f"{job_id}: {key} removed")
-
-
-COMMANDS = [params_group]

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -23,9 +24,11 @@ import click
 
 from orchestrator.cli.boundary import disk_full
 from orchestrator.cli.failure_digest import print_failure_digest
-from orchestrator.cli.logs import configure_logging
-from orchestrator.cli.run_cancel import cancel_command
-from orchestrator.cli.run_display import (
+from orchestrator.cli.log_config import configure_logging
+from orchestrator.cli.manifest import ALLOW_OUTSIDE_OPTION
+from orchestrator.cli.options import ConnectionSettings, connection_options, duration_value
+from orchestrator.cli.output import output_option
+from orchestrator.cli.progress import (
     LiveProgress,
     Tally,
     jsonl_printer,
@@ -33,14 +36,7 @@ from orchestrator.cli.run_display import (
     print_result,
 )
 from orchestrator.cli.run_ids import run_id_argument
-from orchestrator.cli.run_options import (
-    EXIT_CODES,
-    DriveSettings,
-    connection_options,
-    drive_options,
-)
 from orchestrator.cli.run_overrides import OVERRIDE_KEYS, apply_overrides, override_options
-from orchestrator.cli.run_tokens import print_token_refused
 from orchestrator.engine import EngineOptions, EventCallback, RunSummary
 from orchestrator.engine.control import RunControl
 from orchestrator.engine.events import StopReason
@@ -60,6 +56,66 @@ from orchestrator.ledger import (
 from orchestrator.manifest import load_manifest
 from orchestrator.platform.instance import running_platform
 from orchestrator.state_files import open_private, private_dir
+
+EXIT_CODES = (
+    "Exit codes: 0 every job done; 1 some job failed, timed out or was cancelled;"
+    " 2 bad usage or manifest; 3 the platform is unreachable or refused the token (nothing"
+    " recorded, or a resumable stop after --outage); 130 interrupted."
+)
+
+
+def drive_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that drive a run."""
+    for option in reversed(
+        [
+            output_option(
+                "text",
+                "json",
+                "jsonl",
+                help="text: live progress and a summary; json: the summary object; "
+                "jsonl: one event per line.",
+            ),
+            click.option(
+                "--cancel-on-interrupt",
+                is_flag=True,
+                help="On Ctrl-C also cancel the jobs that are running.",
+            ),
+            click.option(
+                "--detach",
+                is_flag=True,
+                help="Run in a background process (log in the state dir); print the run id.",
+            ),
+            ALLOW_OUTSIDE_OPTION,
+            click.option(
+                "--outage",
+                callback=duration_value,
+                default=None,
+                help="Stop (resumable, exit 3) when no request has succeeded this long, e.g. "
+                "30s, 10m [default: the manifest's policy.outage, else 10m].",
+            ),
+            click.option(
+                "--progress-interval",
+                type=click.FloatRange(min=0.1),
+                default=10.0,
+                show_default=True,
+                help="Off a terminal: seconds between plain status lines on stderr.",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+@dataclass(frozen=True, slots=True)
+class DriveSettings(ConnectionSettings):
+    """What :func:`connection_options` and :func:`drive_options` collect, in one value."""
+
+    output: str
+    cancel_on_interrupt: bool
+    detach: bool
+    allow_outside: tuple[Path, ...] = ()
+    outage: float | None = None
+    progress_interval: float = 10.0
 
 
 @click.command("run", epilog=EXIT_CODES)
@@ -312,9 +368,19 @@ def _spawn_detached(ledger: Ledger, run_id: str, s: DriveSettings) -> None:
     click.echo(f"Detached; log {log_path}; follow with: orchestrator watch {run_id}", err=True)
 
 
-COMMANDS: list[click.Command] = [
-    run_command,
-    resume_command,
-    retry_command,
-    cancel_command,
-]  # watch, status and runs: run_inspect, which does not import the engine's network stack
+def print_token_refused(
+    summary: RunSummary, state_dir: Path, token_file: Path | None, by_command: bool
+) -> None:
+    """``error: <why>; fix the token, then: orchestrator resume RUN ...`` on stderr."""
+    resume = f"orchestrator resume {summary.run}"
+    if state_dir != Path(".orchestrator"):
+        resume += f" --state-dir {state_dir}"
+    if token_file is not None:  # a path is no secret
+        resume += f" --token-file {token_file}"
+    if by_command:  # its command line may hold a secret: named, not shown
+        resume += " --token-command <the same command>"
+    why = summary.detail or "the platform refused the token"
+    click.echo(
+        f"error: run {summary.run} stopped, no job lost: {why}; fix the token, then: {resume}",
+        err=True,
+    )

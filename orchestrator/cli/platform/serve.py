@@ -1,5 +1,4 @@
-"""Commands of the platform family: ``orchestrator platform serve`` (start/status/stop: in
-``platform_service``)."""
+"""``orchestrator platform serve``: the local platform in the foreground, until interrupted."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from orchestrator.cli.logs import configure_logging
+from orchestrator.cli.log_config import configure_logging
 from orchestrator.errors import UsageError
 from orchestrator.platform.config import (
     DEFAULT_STATE_DIR,
@@ -101,12 +100,7 @@ def _one_token(token: str | None, token_file: Path | None) -> str | None:
 LEAVING_WAIT_SECONDS = 15.0  # a platform on its way out releases the state dir soon
 
 
-@click.group("platform")
-def platform() -> None:
-    """The local platform: the job platform's GraphQL API on SQLite, running jobs locally."""
-
-
-@platform.command("serve")
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", type=int, default=0, show_default=True, help="Port; 0 picks a free one.")
 @click.option(
@@ -191,7 +185,7 @@ def platform() -> None:
     help="Serve only the hosted platform's known API; local extensions are validation errors.",
 )
 @click.option("--service", is_flag=True, hidden=True, help="Started by `platform start`.")
-def serve(
+def serve_command(
     host: str,
     port: int,
     state_dir: Path,
@@ -272,10 +266,3 @@ def serve(
         raise UsageError(str(error)) from None
     finally:
         lock.release()
-
-
-COMMANDS: list[click.Command] = [platform]
-
-# `platform start|status|stop` join the group from their own module, which imports this one:
-# importing it here (last, once the group exists) registers them wherever `platform` loads.
-from orchestrator.cli import platform_service  # noqa: E402, F401

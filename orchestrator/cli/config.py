@@ -22,6 +22,7 @@ from orchestrator.cli.contexts import (
     load_config,
     save_config,
 )
+from orchestrator.cli.output import output_option
 
 MASK = "***"
 
@@ -42,7 +43,7 @@ def _masked(context: Context) -> str:
 
 
 @config_group.command("view")
-@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text")
+@output_option("text", "json")
 def view_command(output: str) -> None:
     """Show the config file's contexts (tokens masked)."""
     config = load_config()
@@ -97,6 +98,3 @@ def set_context_command(name: str, **fields: Any) -> None:
     contexts = {**config.contexts, name: new}
     path = save_config(Config(config.current or name, contexts))
     click.echo(f"context {name} saved in {path}")
-
-
-COMMANDS = [config_group]

@@ -20,12 +20,12 @@ import click
 
 from orchestrator.api.tokens import TokenSource, token_source
 from orchestrator.cli.contexts import VIEW_CONTEXT_OPTION
-from orchestrator.cli.run_options import (
+from orchestrator.cli.options import (
     STATE_DIR_OPTION,
     TOKEN_COMMAND_OPTION,
     TOKEN_FILE_OPTION,
+    token_precedence,
 )
-from orchestrator.cli.token_precedence import token_precedence
 from orchestrator.engine.job_views import JobView, jobs_from_ledger
 from orchestrator.engine.server_views import (
     counts_from_views,
