@@ -189,9 +189,7 @@ def test_an_unexpected_error_is_one_line_exit_1(
 
 
 def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch, manifest: Path) -> None:
-    monkeypatch.setattr(
-        "orchestrator.cli.manifest.read_manifest", _raising(KeyboardInterrupt())
-    )
+    monkeypatch.setattr("orchestrator.cli.manifest.read_manifest", _raising(KeyboardInterrupt()))
     result = invoke("plan", manifest)
     assert result.exit_code == EXIT_INTERRUPTED
     assert "Traceback" not in result.output and "Aborted" not in result.stderr
