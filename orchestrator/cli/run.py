@@ -1,5 +1,5 @@
-"""Commands of the run family: run, resume, retry (cancel: run_cancel; watch, status, runs:
-run_inspect).
+"""Commands of the run family: run, resume, retry (cancel: ``cancel``; watch, status, runs:
+``inspect``).
 
 Exit codes: 0 every job done, 1 some job failed, timed out or was cancelled, 2 bad usage or
 bad manifest (or a request the platform refuses), 3 the platform is unreachable or refused the
