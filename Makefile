@@ -33,6 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check orchestrator tests bench
 	$(BIN)/ruff format --check orchestrator tests bench
 	$(BIN)/mypy
+	$(BIN)/vulture  # dead code: [tool.vulture] in pyproject.toml, vulture_allowlist.py
 
 bench: install
 	$(BIN)/python -m bench

@@ -6,7 +6,7 @@ thousands of lines. So, unless the application configured structlog itself, impo
 ``orchestrator`` routes those events to the standard ``logging`` module under
 ``orchestrator.*`` loggers, where a ``NullHandler`` keeps them quiet until the caller
 configures logging (``logging.basicConfig`` or their own handlers), as libraries are expected
-to. The CLI chooses its rendering itself (``orchestrator.cli.logs``), which replaces this
+to. The CLI chooses its rendering itself (``orchestrator.cli.log_config``), which replaces this
 default.
 
 Importing structlog costs about 0.1 s of every start (``structlog.dev`` pulls in rich's

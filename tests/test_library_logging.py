@@ -13,7 +13,7 @@ import textwrap
 
 import pytest
 
-from orchestrator.cli.logs import LOG_FORMAT_VARIABLE
+from orchestrator.cli.log_config import LOG_FORMAT_VARIABLE
 
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -31,7 +31,7 @@ def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_events_below_the_cli_level_do_not_import_structlog() -> None:
     done = _run(
         """
-        from orchestrator.cli.logs import configure_logging
+        from orchestrator.cli.log_config import configure_logging
         log = get_logger("orchestrator.t").bind(run="r1")
         configure_logging("warning")
         log.debug("quiet")
@@ -50,7 +50,7 @@ def test_events_below_the_cli_level_do_not_import_structlog() -> None:
 def test_json_format_applies_when_structlog_is_imported_later() -> None:
     done = _run(
         """
-        from orchestrator.cli.logs import configure_logging
+        from orchestrator.cli.log_config import configure_logging
         configure_logging("info")
         get_logger("t").bind(run="r1").info("job.finished", attempt=2)
         """,
@@ -64,7 +64,7 @@ def test_json_format_applies_when_structlog_is_imported_later() -> None:
 def test_cli_configuration_waits_for_structlog_imported_by_other_code() -> None:
     done = _run(
         """
-        from orchestrator.cli.logs import configure_logging
+        from orchestrator.cli.log_config import configure_logging
         configure_logging("info")
         import structlog
         structlog.get_logger("t").info("direct", n=1)

@@ -16,12 +16,12 @@ import textwrap
 
 import pytest
 
-from orchestrator.cli.logs import LOG_FORMAT_VARIABLE
+from orchestrator.cli.log_config import LOG_FORMAT_VARIABLE
 
 SECRET = "s3cr3t-token-value"
 
 CODE = f"""
-from orchestrator.cli.logs import configure_logging
+from orchestrator.cli.log_config import configure_logging
 from orchestrator.library_logging import get_logger
 
 configure_logging("info")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from orchestrator.api.model import JobCreate, JobState
+from orchestrator.errors import EXIT_PLATFORM, EXIT_USAGE, OrchestratorError
 
 REDACTED = "***"
 
@@ -25,7 +26,7 @@ def redact(text: str, secret: str | None) -> str:
     return text.replace(secret, REDACTED)
 
 
-class PlatformError(Exception):
+class PlatformError(OrchestratorError):
     """Base of every error the platform client raises.
 
     ``created`` is filled only by ``create_jobs``: aligned with the jobs passed in, the state of
@@ -44,6 +45,11 @@ class PlatformError(Exception):
 
 class TransientError(PlatformError):
     """Connection errors, timeouts, 5xx, 429: retried by the client until its budget ran out."""
+
+    exit_code = EXIT_PLATFORM
+
+    def report(self) -> str:
+        return f"error: the platform is unreachable, try again later: {self}"
 
 
 class SubmitOutcomeUnknown(TransientError):
@@ -67,9 +73,13 @@ class SubmitOutcomeUnknown(TransientError):
 class PermanentError(PlatformError):
     """Validation error, unknown field, bad input: trying again cannot help."""
 
+    exit_code = EXIT_USAGE
+
 
 class AuthenticationError(PermanentError):
     """The platform refused the token (missing, wrong or expired)."""
+
+    exit_code = EXIT_PLATFORM
 
 
 __all__ = [

@@ -266,7 +266,7 @@ def token_source(
     """The one source the settings name (``None`` when none is).
 
     More than one is a usage error (:class:`PermanentError`) rather than a silent choice. The
-    CLI ranks its sources before calling this (``orchestrator.cli.token_precedence``: the
+    CLI ranks its sources before calling this (``orchestrator.cli.options``: the
     command line, then ORCHESTRATOR_TOKEN, then a context), so a forgotten ORCHESTRATOR_TOKEN
     never shadows the ``--token-command`` typed just now, and only two sources typed
     together arrive here as a pair.

@@ -14,7 +14,7 @@ still wins. ``--context NAME`` or ``ORCHESTRATOR_CONTEXT`` picks one; else ``cur
 
 The commands that only look at runs (``status``, ``watch``, ``runs``, ``jobs``, ``logs``) take
 the context's state dir and token source but not its endpoint: a view reads the local ledger
-unless ``--endpoint``/``ORCHESTRATOR_VIEW_ENDPOINT`` says otherwise (see ``run_source``).
+unless ``--endpoint``/``ORCHESTRATOR_VIEW_ENDPOINT`` says otherwise (see ``inspect.source``).
 """
 
 from __future__ import annotations
@@ -28,12 +28,14 @@ from typing import Any, TypeVar
 import click
 import yaml
 
+from orchestrator.errors import UsageError
+
 FC = TypeVar("FC", bound=Callable[..., Any])
 CONTEXT_VARIABLE = "ORCHESTRATOR_CONTEXT"
 KEYS = ("endpoint", "token_env", "token_file", "token_command", "state_dir")
 
 
-class ConfigError(ValueError):
+class ConfigError(UsageError, ValueError):
     """The config file cannot be used, or names no such context."""
 
 
@@ -198,7 +200,7 @@ VIEW_CONTEXT_OPTION = _context_option(
     "current one. Its state dir and token source apply; its endpoint does not (--endpoint).",
 )
 """``--context`` of the view commands: a context's endpoint never turns a view into a
-question to the server, as ``ORCHESTRATOR_ENDPOINT`` does not (``run_source``)."""
+question to the server, as ``ORCHESTRATOR_ENDPOINT`` does not (``inspect.source``)."""
 
 
 __all__ = [

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from orchestrator.cli.output_formats import clip
+from orchestrator.cli.formatting import clip
 from orchestrator.engine.digest import FailureDigest, failure_digest
 from orchestrator.engine.events import RunSummary
 from orchestrator.engine.job_views import JobView, jobs_from_ledger

@@ -15,22 +15,28 @@ from typing import Any
 
 import click
 
+from orchestrator.cli.boundary import guarded
+
 
 @dataclass(frozen=True, slots=True)
 class LazyCommand:
     """One entry of the table: where a command lives and its one-line help for the listing."""
 
     name: str
-    module: str  # a module of orchestrator.cli
-    attribute: str
+    target: str  # "module:attribute", the module in orchestrator.cli
     short_help: str  # the first paragraph of the command's help
+
+    @property
+    def module(self) -> str:
+        """The command's module, relative to orchestrator.cli."""
+        return self.target.partition(":")[0]
 
     def load(self) -> click.Command:
         """Import the command's module and return the command."""
-        module = importlib.import_module(f"orchestrator.cli.{self.module}")
-        command = getattr(module, self.attribute)
+        module, _, attribute = self.target.partition(":")
+        command = getattr(importlib.import_module(f"orchestrator.cli.{module}"), attribute)
         if not isinstance(command, click.Command):
-            raise TypeError(f"orchestrator.cli.{self.module}.{self.attribute} is not a command")
+            raise TypeError(f"orchestrator.cli.{self.target} is not a command")
         return command
 
 
@@ -40,6 +46,10 @@ class LazyGroup(click.Group):
     def __init__(self, *args: Any, lazy_commands: Iterable[LazyCommand] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.lazy_commands = {entry.name: entry for entry in lazy_commands}
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; whatever it raises ends here, in one line (``boundary``)."""
+        return guarded(ctx, lambda: super(LazyGroup, self).invoke(ctx))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*self.commands, *self.lazy_commands})

@@ -14,19 +14,10 @@ from typing import Any
 
 import click
 
+from orchestrator.cli.options import duration_value
 from orchestrator.manifest import Manifest
-from orchestrator.manifest.durations import parse_duration
 
 OVERRIDE_KEYS = ("params", "max_in_flight", "deadline", "fail_fast")
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def _params(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
@@ -59,7 +50,7 @@ def override_options(func: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option(
                 "--deadline",
-                callback=_duration,
+                callback=duration_value,
                 metavar="DURATION",
                 help="Override policy.deadline (10s, 5m, 2h, 1h30m): then cancel what is left.",
             ),

@@ -19,6 +19,7 @@ import anyio
 
 from orchestrator.api.errors import AuthenticationError
 from orchestrator.api.tokens import StaticToken, TokenSource
+from orchestrator.errors import UnavailableError, UsageError
 from orchestrator.library_logging import get_logger
 from orchestrator.manifest.model import Policy
 from orchestrator.platform.credentials import read_token
@@ -35,11 +36,11 @@ if TYPE_CHECKING:
     from orchestrator.api.client import PlatformClient
 
 
-class EndpointError(ValueError):
+class EndpointError(UsageError, ValueError):
     """The endpoint settings cannot work (an endpoint without a token)."""
 
 
-class PlatformUnavailable(Exception):
+class PlatformUnavailable(UnavailableError):
     """The platform does not answer, or refuses the token (exit 3)."""
 
 

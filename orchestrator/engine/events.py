@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 
 from orchestrator.api.model import JobStatus
+from orchestrator.errors import EXIT_DONE, EXIT_INTERRUPTED, EXIT_JOB_FAILED, EXIT_PLATFORM
 from orchestrator.ledger import RunCounts
 
 
@@ -84,12 +85,6 @@ class StopReason(StrEnum):
 
 RESUMABLE_STOPS = frozenset({StopReason.INTERRUPT, StopReason.OUTAGE, StopReason.TOKEN_REFUSED})
 """Stops that leave the run's jobs as they were, for ``resume`` to continue."""
-
-EXIT_DONE = 0
-EXIT_JOB_FAILED = 1
-EXIT_USAGE = 2
-EXIT_PLATFORM = 3
-EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,13 +22,14 @@ from orchestrator.engine.driver import Engine
 from orchestrator.engine.events import EventCallback, RunSummary
 from orchestrator.engine.job_views import jobs_from_ledger
 from orchestrator.engine.options import EngineOptions
+from orchestrator.errors import UsageError
 from orchestrator.ledger import Ledger, RunRecord
 from orchestrator.manifest import JobSpec, Manifest, ManifestError, Policy, load_manifest
 
 DEFAULT_STATE_DIR = Path(".orchestrator")
 
 
-class ResumeError(ValueError):
+class ResumeError(UsageError, ValueError):
     """The run cannot be resumed as recorded (its manifest changed or vanished)."""
 
 

@@ -11,8 +11,10 @@ import os
 import sqlite3
 from pathlib import Path
 
+from orchestrator.errors import StateError
 
-class LedgerError(Exception):
+
+class LedgerError(StateError):
     """The ledger file cannot be used; the message says which file and what to do."""
 
 

@@ -11,12 +11,13 @@ import fcntl
 import os
 from pathlib import Path
 
+from orchestrator.ledger.failures import LedgerError
 from orchestrator.state_files import private_dir
 
 INHERITED_LOCK_ENV = "ORCHESTRATOR_INHERITED_LOCK"  # "<run id>:<fd>", set by --detach
 
 
-class RunLockedError(RuntimeError):
+class RunLockedError(LedgerError, RuntimeError):
     """Another live process drives this run."""
 
 

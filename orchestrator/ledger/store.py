@@ -24,7 +24,7 @@ from orchestrator.ledger.codec import (
     spec_from_json,
     spec_to_json,
 )
-from orchestrator.ledger.failures import LedgerWriteError, read_only_folder, translate
+from orchestrator.ledger.failures import LedgerError, LedgerWriteError, read_only_folder, translate
 from orchestrator.ledger.lock import RunLock
 from orchestrator.ledger.migrate import ensure_schema, read_state
 from orchestrator.ledger.records import (
@@ -43,7 +43,7 @@ LEDGER_FILE = "ledger.db"
 BUSY_TIMEOUT = 30.0  # seconds a connection waits for another process's write to end
 
 
-class RunNotFoundError(LookupError):
+class RunNotFoundError(LedgerError, LookupError):
     """No run with that id (or unique id prefix) in this state dir."""
 
 

@@ -18,6 +18,7 @@ from typing import Any, overload
 
 import yaml
 
+from orchestrator.errors import UsageError
 from orchestrator.manifest.confinement import Confinement, OutsideError
 from orchestrator.manifest.regular_files import NotRegularFileError, read_regular_file
 from orchestrator.manifest.templates import render_value
@@ -26,7 +27,7 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_RANGE_LENGTH = 10**12  # far above any maxJobs; keeps lengths within a machine int
 
 
-class SourceError(ValueError):
+class SourceError(UsageError, ValueError):
     """A source (range, file, glob) that cannot give values; the message is for the user."""
 
 

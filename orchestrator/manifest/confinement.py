@@ -13,10 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrator.errors import UsageError
+
 KERNEL_ROOTS = (Path("/proc"), Path("/sys"))
 
 
-class OutsideError(ValueError):
+class OutsideError(UsageError, ValueError):
     """A path that resolves outside every allowed folder; the message is for the user."""
 
 

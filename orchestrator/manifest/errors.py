@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrator.errors import UsageError
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class ManifestIssue:
@@ -25,7 +27,7 @@ class ManifestIssue:
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 
-class ManifestError(Exception):
+class ManifestError(UsageError):
     """A manifest could not be loaded; ``issues`` lists every problem found, in file order."""
 
     def __init__(self, issues: Iterable[ManifestIssue]) -> None:
@@ -37,6 +39,12 @@ class ManifestError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(str(issue) for issue in self.issues)
+
+    def report(self) -> str:
+        """Every issue on its own line (``file:line:column: message``, as compilers say
+        it, so editors jump to it), then how many."""
+        count = len(self.issues)
+        return f"{self}\n{count} problem{'s' if count != 1 else ''} found"
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -12,8 +12,10 @@ import os
 import stat
 from pathlib import Path
 
+from orchestrator.errors import UsageError
 
-class NotRegularFileError(OSError):
+
+class NotRegularFileError(UsageError, OSError):
     """The path names a directory, FIFO, device or socket, not a regular file."""
 
 

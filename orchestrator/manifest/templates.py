@@ -14,12 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from orchestrator.errors import UsageError
+
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _LOOKUP = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\s*(?:\.|\[)")
 
 
-class TemplateSyntaxError(ValueError):
+class TemplateSyntaxError(UsageError, ValueError):
     """A placeholder that is not a plain variable name."""
 
 

@@ -19,9 +19,10 @@ from enum import StrEnum
 from typing import Any
 
 from orchestrator.api.model import JobStatus
+from orchestrator.errors import UsageError
 
 
-class WhereError(ValueError):
+class WhereError(UsageError, ValueError):
     """A term that does not follow the grammar; the message quotes it and shows the grammar."""
 
 

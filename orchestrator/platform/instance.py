@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from orchestrator.errors import UsageError
 from orchestrator.state_files import private_dir, private_file, write_private
 
 LOCK_FILE = "platform.lock"
@@ -35,7 +36,7 @@ USERS_DIR = "platform-users"
 USERS_MUTEX = "platform-users.lock"
 
 
-class PlatformBusyError(RuntimeError):
+class PlatformBusyError(UsageError, RuntimeError):
     """Another platform already serves this state dir."""
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from orchestrator.errors import UsageError
 from orchestrator.platform.config import DEFAULT_STATE_DIR
 from orchestrator.platform.credentials import TOKEN_ENV, read_token
 from orchestrator.platform.instance import INFO_FILE, live_users, users_mutex
@@ -41,7 +42,7 @@ _BOOTSTRAP = (
 USERS_POLL_SECONDS = 0.5
 
 
-class PlatformStartError(RuntimeError):
+class PlatformStartError(UsageError, RuntimeError):
     """The platform process exited or stayed silent before announcing it was ready."""
 
 

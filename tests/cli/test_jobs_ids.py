@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestrator.cli.jobs_command import _job_id
+from orchestrator.cli.inspect.jobs import _job_id
 
 
 def test_short_ids_are_the_random_tail_of_time_ordered_uuids() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from orchestrator.cli.logs import LOG_FORMAT_VARIABLE, configure_logging
+from orchestrator.cli.log_config import LOG_FORMAT_VARIABLE, configure_logging
 
 
 @pytest.fixture(autouse=True)

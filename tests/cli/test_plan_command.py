@@ -68,7 +68,7 @@ def test_plan_prints_values_that_look_like_markup_as_they_are(tmp_path: Path, va
 def test_print_table_on_a_terminal_prints_markup_like_cells_as_they_are() -> None:
     import io
 
-    from orchestrator.cli.output_formats import print_table
+    from orchestrator.cli.output import print_table
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

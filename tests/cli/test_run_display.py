@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from orchestrator.api.model import JobStatus
-from orchestrator.cli.run_display import Tally
+from orchestrator.cli.progress import Tally
 from orchestrator.engine import Event, EventKind
 from orchestrator.ledger import RunCounts
 

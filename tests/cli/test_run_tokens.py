@@ -27,7 +27,7 @@ from run_helpers import (
 
 from orchestrator.api import FileToken, PlatformClient
 from orchestrator.api.model import JobStatus
-from orchestrator.engine.events import EXIT_PLATFORM
+from orchestrator.errors import EXIT_PLATFORM
 
 JOBS = 2000
 MANIFEST = """\

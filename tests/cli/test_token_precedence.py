@@ -12,7 +12,7 @@ import pytest
 from click.core import ParameterSource
 from run_helpers import cli, last_json, write_manifest
 
-from orchestrator.cli.token_precedence import prevailing_tokens
+from orchestrator.cli.options import prevailing_tokens
 
 COMMANDLINE, ENVIRONMENT, DEFAULT_MAP = (
     ParameterSource.COMMANDLINE,

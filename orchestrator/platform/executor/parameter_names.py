@@ -53,14 +53,6 @@ class Denied:
     text: str
     reason: str
 
-    def covers(self, name: str) -> bool:
-        """Whether ``name`` is one this entry denies."""
-        if self.match is Match.NAME:
-            return name == self.text
-        if self.match is Match.PREFIX:
-            return name.startswith(self.text)
-        return name.endswith(self.text)
-
 
 def _names(reason: str, *names: str) -> list[Denied]:
     return [Denied(Match.NAME, name, reason) for name in names]

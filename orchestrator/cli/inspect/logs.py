@@ -27,10 +27,10 @@ from orchestrator.api import PlatformClient
 from orchestrator.api.logs import DEFAULT_SLICE, LogReader, LogSlice
 from orchestrator.api.model import JobStatus
 from orchestrator.api.tokens import TokenSource
+from orchestrator.cli.inspect.source import RunView, ViewSource, load_run, view_options
 from orchestrator.cli.run_ids import run_id_argument
-from orchestrator.cli.run_source import RunView, ViewSource, load_run, view_errors, view_options
-from orchestrator.engine.events import EXIT_JOB_FAILED, EXIT_USAGE
 from orchestrator.engine.job_views import AttemptView, JobView
+from orchestrator.errors import EXIT_JOB_FAILED, UsageError
 from orchestrator.ledger import Ledger
 
 LOG_DIR = "logs"
@@ -54,24 +54,23 @@ def logs_command(
 ) -> None:
     """Print the log of job KEY of RUN (one attempt), from wherever the platform keeps it."""
     source = ViewSource(**options)
-    with view_errors():
-        run = load_run(source, run_id)
-        job = _job(run, key)
-        chosen = _attempt(job, attempt)
-        assert chosen.job_id is not None
-        endpoint = source.endpoint or (run.record.endpoint if run.record else None)
-        click.echo(
-            f"== {job.key} ({job.name}) attempt {chosen.attempt}: job {chosen.job_id},"
-            f" {chosen.status} ==",
-            err=True,
-        )
-        if endpoint is None:
-            _local_log(source.state_dir, run, job.key, chosen, follow, interval)
-        else:
-            token = source.tokens()
-            shown = anyio.run(_remote_log, endpoint, token, chosen.job_id, follow, interval)
-            if not shown:
-                sys.exit(EXIT_JOB_FAILED)
+    run = load_run(source, run_id)
+    job = _job(run, key)
+    chosen = _attempt(job, attempt)
+    assert chosen.job_id is not None
+    endpoint = source.endpoint or (run.record.endpoint if run.record else None)
+    click.echo(
+        f"== {job.key} ({job.name}) attempt {chosen.attempt}: job {chosen.job_id},"
+        f" {chosen.status} ==",
+        err=True,
+    )
+    if endpoint is None:
+        _local_log(source.state_dir, run, job.key, chosen, follow, interval)
+    else:
+        token = source.tokens()
+        shown = anyio.run(_remote_log, endpoint, token, chosen.job_id, follow, interval)
+        if not shown:
+            sys.exit(EXIT_JOB_FAILED)
 
 
 def _job(run: RunView, key: str) -> JobView:
@@ -82,10 +81,7 @@ def _job(run: RunView, key: str) -> JobView:
     if len(near) == 1:
         return next(v for v in run.views if v.key == near[0])
     hint = f"ambiguous: matches {', '.join(near[:5])}" if near else "no such job key"
-    click.echo(
-        f"error: run {run.run_id}: {key!r}: {hint} (see `orchestrator jobs {run.run_id}`)", err=True
-    )
-    sys.exit(EXIT_USAGE)
+    raise UsageError(f"run {run.run_id}: {key!r}: {hint} (see `orchestrator jobs {run.run_id}`)")
 
 
 def _attempt(job: JobView, number: int | None) -> AttemptView:
@@ -93,14 +89,12 @@ def _attempt(job: JobView, number: int | None) -> AttemptView:
     if number is None:
         if submitted:
             return submitted[-1]
-        click.echo(f"error: job {job.key} has no submitted attempt yet", err=True)
-        sys.exit(EXIT_USAGE)
+        raise UsageError(f"job {job.key} has no submitted attempt yet")
     for attempt in submitted:
         if attempt.attempt == number:
             return attempt
     made = ", ".join(str(a.attempt) for a in submitted) or "none"
-    click.echo(f"error: job {job.key} has no attempt {number} (attempts: {made})", err=True)
-    sys.exit(EXIT_USAGE)
+    raise UsageError(f"job {job.key} has no attempt {number} (attempts: {made})")
 
 
 def _write(data: bytes) -> None:

@@ -7,14 +7,14 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from orchestrator.cli.output import output_option
 from orchestrator.manifest import (
     JobSpec,
     Manifest,
-    ManifestError,
     load_manifest,
     manifest_json_schema,
 )
@@ -22,8 +22,6 @@ from orchestrator.manifest.manifest import MAX_MANIFEST_BYTES
 
 if TYPE_CHECKING:
     from rich.table import Table
-
-EXIT_BAD_MANIFEST = 2
 
 ALLOW_OUTSIDE_OPTION = click.option(
     "--allow-outside",
@@ -35,38 +33,18 @@ ALLOW_OUTSIDE_OPTION = click.option(
 )
 
 
-class ManifestProblem(click.ClickException):
-    """A manifest that failed to load: every issue on stderr, exit code 2, no traceback."""
-
-    exit_code = EXIT_BAD_MANIFEST
-
-    def __init__(self, error: ManifestError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        stream = file if file is not None else sys.stderr
-        for issue in self.error.issues:
-            click.echo(str(issue), file=stream)
-        count = len(self.error.issues)
-        click.echo(f"{count} problem{'s' if count != 1 else ''} found", file=stream)
-
-
 STDIN = "-"
 
 
-def load_or_exit(path: str | Path, allow_outside: tuple[Path, ...] = ()) -> Manifest:
-    """Load a manifest for a command; a bad manifest ends the command with exit code 2.
+def read_manifest(path: str | Path, allow_outside: tuple[Path, ...] = ()) -> Manifest:
+    """Load a manifest for a command (a bad one raises ManifestError: every issue, exit 2).
 
     ``-`` reads the manifest from stdin; its relative paths resolve from the current folder.
     """
-    try:
-        if str(path) == STDIN:
-            data = sys.stdin.buffer.read(MAX_MANIFEST_BYTES + 1)
-            return load_manifest(Path.cwd() / STDIN, data=data, allow_outside=allow_outside)
-        return load_manifest(path, allow_outside=allow_outside)
-    except ManifestError as exc:
-        raise ManifestProblem(exc) from None
+    if str(path) == STDIN:
+        data = sys.stdin.buffer.read(MAX_MANIFEST_BYTES + 1)
+        return load_manifest(Path.cwd() / STDIN, data=data, allow_outside=allow_outside)
+    return load_manifest(path, allow_outside=allow_outside)
 
 
 def job_as_json(job: JobSpec) -> dict[str, Any]:
@@ -112,13 +90,8 @@ def _table(manifest: Manifest, limit: int) -> Table:
 @click.command()
 @click.argument("manifest_file", metavar="FILE", type=click.Path(dir_okay=False))
 @click.option("--count", "count_only", is_flag=True, help="Print the number of jobs only.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table: the count and the first jobs; json: every job as a JSON list.",
+@output_option(
+    "table", "json", help="table: the count and the first jobs; json: every job as a JSON list."
 )
 @click.option(
     "--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Rows in the table."
@@ -132,7 +105,7 @@ def plan(
     allow_outside: tuple[Path, ...],
 ) -> None:
     """Show what FILE would launch, without launching anything (FILE ``-``: stdin)."""
-    manifest = load_or_exit(manifest_file, allow_outside)
+    manifest = read_manifest(manifest_file, allow_outside)
     if count_only:
         click.echo(manifest.count())
         return
@@ -164,6 +137,3 @@ def plan(
 def schema() -> None:
     """Print the JSON Schema of manifests (for editors' YAML support)."""
     click.echo(json.dumps(manifest_json_schema(), indent=2))
-
-
-COMMANDS: list[click.Command] = [plan, schema]

@@ -1,30 +1,30 @@
-"""What the bulk commands share: the confirmation prompt (endpoint, count, samples), the
-dry-run listing, the cancel report, plain tables, and platform errors as exit codes."""
+"""What the bulk commands (cancel, sessions, stats, services, params) share: one platform
+for one command (:func:`run_on_platform`), the ``--timeout/--yes/--dry-run/-o`` of a bulk
+cancel, the dry-run listing and the cancel report."""
 
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+import anyio
 import click
 
-from orchestrator.cli.prompts import confirm_or_exit
-from orchestrator.cli.run_options import usage_errors
-from orchestrator.engine.events import EXIT_DONE, EXIT_JOB_FAILED, EXIT_USAGE
-from orchestrator.ops import DEFAULT_WAIT_SECONDS
+from orchestrator.cli.formatting import age_text
+from orchestrator.cli.log_config import configure_logging
+from orchestrator.cli.options import ConnectionSettings
+from orchestrator.cli.output import output_option, print_table
+from orchestrator.errors import EXIT_DONE, EXIT_JOB_FAILED
+from orchestrator.ops import DEFAULT_WAIT_SECONDS, Platform
+from orchestrator.ops.connect import open_platform
 from orchestrator.ops.records import CancelReport, Job, Session
-from orchestrator.ops.where_terms import WhereError
 
-SAMPLES = 5
-
-OUTPUT_OPTION = click.option(
-    "--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+OUTPUT_OPTION = output_option("text", "json")
+"""``-o text|json`` of the bulk commands."""
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def cancel_options(things: str) -> Callable[[F], F]:
@@ -52,38 +52,6 @@ def cancel_options(things: str) -> Callable[[F], F]:
     return apply
 
 
-@contextmanager
-def bulk_errors() -> Iterator[None]:
-    """Platform unreachable or token refused: exit 3; anything the user must fix (a bad
-    ``--where`` term too): exit 2. One line each, never a traceback."""
-    with usage_errors():
-        try:
-            yield
-        except WhereError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
-
-
-def age_text(seconds: float | None) -> str:
-    """``45s``, ``12m``, ``3h``, ``2d``; ``-`` for no age."""
-    if seconds is None:
-        return "-"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit}"
-    return f"{int(seconds)}s"
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned columns separated by two spaces."""
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-    lines = [headers, *rows]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-                     for r in lines)  # fmt: skip
-
-
 def job_rows(jobs: Sequence[Job]) -> list[list[str]]:
     """id, name, status, age per job."""
     return [[j.id, j.name, j.status.value, age_text(j.age)] for j in jobs]
@@ -99,28 +67,6 @@ def session_rows(sessions: Sequence[Session]) -> list[list[str]]:
 
 JOB_HEADERS = ("ID", "NAME", "STATUS", "AGE")
 SESSION_HEADERS = ("ID", "EMAIL", "STATUS", "IMAGE", "AGE")
-
-
-def confirm(
-    endpoint: str,
-    what: str,
-    count: int,
-    headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    yes: bool,
-) -> bool:
-    """Show the endpoint, the count and up to 5 samples on stderr, then ask (unless ``yes``).
-
-    Closed stdin at the prompt is a usage error (exit 2): scripts pass ``--yes``.
-    """
-    click.echo(f"{count} {what} on {endpoint}", err=True)
-    if rows:
-        click.echo(table(headers, rows[:SAMPLES]), err=True)
-        if len(rows) > SAMPLES:
-            click.echo(f"... and {len(rows) - SAMPLES} more (--dry-run lists all)", err=True)
-    if count == 0 or yes:
-        return count > 0 or yes
-    return confirm_or_exit("Cancel them?")
 
 
 def print_listing(jobs: Sequence[Job], output: str, *, dry_run: bool = False) -> None:
@@ -147,7 +93,7 @@ def _listing(
             body["dry_run"] = True
         click.echo(json.dumps(body))
         return
-    click.echo(table(headers, rows))
+    print_table(headers, rows)
     if dry_run:
         click.echo(f"dry run: {len(items)} would be cancelled")
 
@@ -166,3 +112,20 @@ def print_report(report: CancelReport, output: str, timeout: float, extra: dict[
             ids = ", ".join(report.still_running)
             click.echo(f"not final after {timeout:g} s: {ids}", err=True)
     return EXIT_JOB_FAILED if report.still_running else EXIT_DONE
+
+
+def run_on_platform(options: dict[str, Any], work: Callable[[Platform], Awaitable[T]]) -> T:
+    """Connect as ``options`` (the connection options) say, run ``work``, disconnect."""
+    settings = ConnectionSettings(**options)
+    configure_logging(settings.log_level)
+
+    async def go() -> T:
+        async with open_platform(
+            endpoint=settings.endpoint,
+            token=settings.token_source(),
+            state_dir=settings.state_dir,
+            executor=settings.executor,
+        ) as platform:
+            return await work(platform)
+
+    return anyio.run(go)

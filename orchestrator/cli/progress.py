@@ -1,4 +1,5 @@
-"""Rendering of runs for the terminal: live progress, summaries, run tables.
+"""Rendering of runs for the terminal: live progress (a bar on a terminal, a plain status
+line every few seconds off one, for CI logs), summaries, the JSON of a run.
 
 Only presentation lives here; the numbers come from engine events or the ledger. rich is
 imported where a terminal display is drawn, not here: ``run -o json`` and ``status -o json``
@@ -9,22 +10,52 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
 
 from orchestrator.api.model import JobStatus
-from orchestrator.cli.plain_progress import PlainTicker
+from orchestrator.cli.formatting import human_duration
 from orchestrator.engine import Event, EventKind, RunSummary
 from orchestrator.ledger import RunCounts, RunRecord, RunState
 
 if TYPE_CHECKING:
     from rich.console import Console, Group
-    from rich.table import Table
+
+
+class PlainTicker:
+    """Print ``line()`` to ``out`` every ``interval`` seconds between start and stop."""
+
+    def __init__(self, line: Callable[[], str], out: IO[str], interval: float = 10.0) -> None:
+        self._line = line
+        self._out = out
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._tick, name="plain-progress", daemon=True)
+
+    def start(self) -> None:
+        """Begin ticking (the first line comes after one interval)."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop ticking (the caller prints the final line)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self._out.write(self._line() + "\n")
+                self._out.flush()
+            except (OSError, ValueError):  # the stream went away: nothing left to tell
+                return
 
 
 class Tally:
@@ -114,7 +145,7 @@ class Tally:
         parts.append(f"{self.rate():.1f} jobs/s")
         eta = self.eta_seconds()
         if eta is not None and self.settled < (self.total or 0):
-            parts.append(f"ETA {_duration(eta)}")
+            parts.append(f"ETA {human_duration(eta)}")
         return " | ".join(parts)
 
 
@@ -268,44 +299,5 @@ def run_json(run: RunRecord, state: RunState, counts: RunCounts) -> dict[str, An
     return data
 
 
-def runs_table(rows: list[dict[str, Any]]) -> Table:
-    """The ``runs`` listing."""
-    from rich.table import Table
-
-    table = Table()
-    table.add_column("run", no_wrap=True)
-    table.add_column("name")
-    table.add_column("state")
-    table.add_column("jobs", justify="right")
-    table.add_column("outcomes")
-    table.add_column("created (UTC)", no_wrap=True)
-    for r in rows:
-        outcomes = ", ".join(
-            f"{label} {r[key]}"
-            for key, label in (
-                ("done", "done"),
-                ("failed", "failed"),
-                ("timed_out", "timed out"),
-                ("cancelled", "cancelled"),
-            )
-            if r[key]
-        )
-        table.add_row(
-            r["run"],
-            r["name"],
-            r["state"],
-            f"{r['jobs']}/{r['total']}" if r["total"] is not None else str(r["jobs"]),
-            outcomes or "-",
-            r["created"][5:16].replace("T", " "),
-        )
-    return table
-
-
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"

@@ -1,7 +1,7 @@
 """Commands that look at runs without driving them: watch, status, runs.
 
 Each reads the local ledger, or with ``--endpoint`` the server alone (the run rebuilt from
-its jobs' identity labels, see :mod:`orchestrator.cli.run_source`).
+its jobs' identity labels, see :mod:`orchestrator.cli.inspect.source`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,15 @@ import anyio
 import click
 
 from orchestrator.cli.failure_digest import print_failure_digest
-from orchestrator.cli.output_formats import emit_data, output_option, print_table
-from orchestrator.cli.run_display import (
+from orchestrator.cli.inspect.source import (
+    RunView,
+    ViewSource,
+    load_run,
+    load_server_runs,
+    view_options,
+)
+from orchestrator.cli.output import emit_data, output_option, print_table
+from orchestrator.cli.progress import (
     LiveProgress,
     Tally,
     jsonl_printer,
@@ -26,14 +33,6 @@ from orchestrator.cli.run_display import (
     run_json,
 )
 from orchestrator.cli.run_ids import run_id_argument
-from orchestrator.cli.run_source import (
-    RunView,
-    ViewSource,
-    load_run,
-    load_server_runs,
-    view_errors,
-    view_options,
-)
 from orchestrator.engine import Event, RunSummary
 from orchestrator.engine.digest import failure_digest, with_failures
 from orchestrator.engine.events import StopReason
@@ -72,14 +71,13 @@ def watch_command(
     """Follow a run driven by another process (e.g. --detach) until it ends."""
     source = ViewSource(**options)
     emit = jsonl_printer() if output == "jsonl" else None
-    with view_errors():
-        if source.endpoint:
-            run = load_run(source, run_id)  # resolves a prefix, fails early on no run
-            summary, views = anyio.run(_watch_server, source, run, output, interval, emit)
-            print_result(summary, output)
-            print_failure_digest(summary, output, source.state_dir, views, source.where, False)
-            sys.exit(summary.exit_code)
-        _watch_ledger(source, run_id, output, interval, emit, progress_interval)
+    if source.endpoint:
+        run = load_run(source, run_id)  # resolves a prefix, fails early on no run
+        summary, views = anyio.run(_watch_server, source, run, output, interval, emit)
+        print_result(summary, output)
+        print_failure_digest(summary, output, source.state_dir, views, source.where, False)
+        sys.exit(summary.exit_code)
+    _watch_ledger(source, run_id, output, interval, emit, progress_interval)
 
 
 def _watch_ledger(
@@ -177,8 +175,7 @@ async def _watch_server(
 def status_command(run_id: str, output: str, **options: Any) -> None:
     """Show a run's state and counts (from the ledger, or --endpoint: the server)."""
     source = ViewSource(**options)
-    with view_errors():
-        data = view_json(load_run(source, run_id), source)
+    data = view_json(load_run(source, run_id), source)
     if output != "text":
         emit_data(data, output)
         return
@@ -203,15 +200,14 @@ def runs_command(output: str, **options: Any) -> None:
     """List runs newest first: those of the state dir, or (--endpoint) those on the server."""
     source = ViewSource(**options)
     rows: list[dict[str, Any]] = []
-    with view_errors():
-        if source.endpoint:
-            rows = [view_json(run, source) for run in load_server_runs(source)]
-        elif (source.state_dir / LEDGER_FILE).exists():  # listing must not create a state dir
-            with Ledger(source.state_dir, read_only=True) as ledger:
-                rows = [
-                    run_json(r, ledger.effective_state(r), ledger.counts(r.id))
-                    for r in ledger.list_runs()
-                ]
+    if source.endpoint:
+        rows = [view_json(run, source) for run in load_server_runs(source)]
+    elif (source.state_dir / LEDGER_FILE).exists():  # listing must not create a state dir
+        with Ledger(source.state_dir, read_only=True) as ledger:
+            rows = [
+                run_json(r, ledger.effective_state(r), ledger.counts(r.id))
+                for r in ledger.list_runs()
+            ]
     if output in ("json", "yaml"):
         emit_data(rows, output)
     elif rows:
@@ -281,6 +277,3 @@ def _created_from_id(run_id: str) -> str | None:
     if len(stamp) == 15 and stamp[8] == "-" and (stamp[:8] + stamp[9:]).isdigit():
         return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}Z"
     return None
-
-
-COMMANDS: list[click.Command] = [watch_command, status_command, runs_command]

@@ -1,5 +1,5 @@
-"""Commands of the run family: run, resume, retry (cancel: run_cancel; watch, status, runs:
-run_inspect).
+"""Commands of the run family: run, resume, retry (cancel: ``cancel``; watch, status, runs:
+``inspect``).
 
 Exit codes: 0 every job done, 1 some job failed, timed out or was cancelled, 2 bad usage or
 bad manifest (or a request the platform refuses), 3 the platform is unreachable or refused the
@@ -15,16 +15,20 @@ import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 import anyio
 import click
 
+from orchestrator.cli.boundary import disk_full
 from orchestrator.cli.failure_digest import print_failure_digest
-from orchestrator.cli.logs import configure_logging
-from orchestrator.cli.run_cancel import cancel_command
-from orchestrator.cli.run_display import (
+from orchestrator.cli.log_config import configure_logging
+from orchestrator.cli.manifest import ALLOW_OUTSIDE_OPTION
+from orchestrator.cli.options import ConnectionSettings, connection_options, duration_value
+from orchestrator.cli.output import output_option
+from orchestrator.cli.progress import (
     LiveProgress,
     Tally,
     jsonl_printer,
@@ -32,19 +36,10 @@ from orchestrator.cli.run_display import (
     print_result,
 )
 from orchestrator.cli.run_ids import run_id_argument
-from orchestrator.cli.run_options import (
-    EXIT_CODES,
-    DriveSettings,
-    connection_options,
-    drive_options,
-    usage_errors,
-)
 from orchestrator.cli.run_overrides import OVERRIDE_KEYS, apply_overrides, override_options
-from orchestrator.cli.run_tokens import print_token_refused
-from orchestrator.cli.state_dir_errors import disk_full
 from orchestrator.engine import EngineOptions, EventCallback, RunSummary
 from orchestrator.engine.control import RunControl
-from orchestrator.engine.events import EXIT_INTERRUPTED, StopReason
+from orchestrator.engine.events import StopReason
 from orchestrator.engine.runs import (
     record_manifest_run,
     reopen_failed,
@@ -52,6 +47,7 @@ from orchestrator.engine.runs import (
     retry_run,
     run_manifest,
 )
+from orchestrator.errors import EXIT_INTERRUPTED
 from orchestrator.ledger import (
     INHERITED_LOCK_ENV,
     Ledger,
@@ -60,6 +56,66 @@ from orchestrator.ledger import (
 from orchestrator.manifest import load_manifest
 from orchestrator.platform.instance import running_platform
 from orchestrator.state_files import open_private, private_dir
+
+EXIT_CODES = (
+    "Exit codes: 0 every job done; 1 some job failed, timed out or was cancelled;"
+    " 2 bad usage or manifest; 3 the platform is unreachable or refused the token (nothing"
+    " recorded, or a resumable stop after --outage); 130 interrupted."
+)
+
+
+def drive_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of the commands that drive a run."""
+    for option in reversed(
+        [
+            output_option(
+                "text",
+                "json",
+                "jsonl",
+                help="text: live progress and a summary; json: the summary object; "
+                "jsonl: one event per line.",
+            ),
+            click.option(
+                "--cancel-on-interrupt",
+                is_flag=True,
+                help="On Ctrl-C also cancel the jobs that are running.",
+            ),
+            click.option(
+                "--detach",
+                is_flag=True,
+                help="Run in a background process (log in the state dir); print the run id.",
+            ),
+            ALLOW_OUTSIDE_OPTION,
+            click.option(
+                "--outage",
+                callback=duration_value,
+                default=None,
+                help="Stop (resumable, exit 3) when no request has succeeded this long, e.g. "
+                "30s, 10m [default: the manifest's policy.outage, else 10m].",
+            ),
+            click.option(
+                "--progress-interval",
+                type=click.FloatRange(min=0.1),
+                default=10.0,
+                show_default=True,
+                help="Off a terminal: seconds between plain status lines on stderr.",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+@dataclass(frozen=True, slots=True)
+class DriveSettings(ConnectionSettings):
+    """What :func:`connection_options` and :func:`drive_options` collect, in one value."""
+
+    output: str
+    cancel_on_interrupt: bool
+    detach: bool
+    allow_outside: tuple[Path, ...] = ()
+    outage: float | None = None
+    progress_interval: float = 10.0
 
 
 @click.command("run", epilog=EXIT_CODES)
@@ -72,23 +128,22 @@ def run_command(manifest: Path, **options: Any) -> None:
     overrides = {key: options.pop(key) for key in OVERRIDE_KEYS}
     settings = DriveSettings(**options)
     configure_logging(settings.log_level)
-    with usage_errors():
-        loaded = load_manifest(
-            manifest, allow_outside=settings.allow_outside, overrides=overrides.pop("params")
-        )
-        loaded = apply_overrides(loaded, overrides)
-        if settings.detach:
-            with Ledger(settings.state_dir) as ledger:
-                run = record_manifest_run(ledger, loaded, endpoint=settings.endpoint or None)
-                _spawn_detached(ledger, run.id, settings)
-            return
-        _say_embedded(
-            settings.endpoint,
-            settings.state_dir,
-            loaded.source_path.resolve().parent,
-            cron=loaded.has_schedules(),
-        )
-        _drive(run_manifest, loaded, settings, loaded.name, loaded.count())
+    loaded = load_manifest(
+        manifest, allow_outside=settings.allow_outside, overrides=overrides.pop("params")
+    )
+    loaded = apply_overrides(loaded, overrides)
+    if settings.detach:
+        with Ledger(settings.state_dir) as ledger:
+            run = record_manifest_run(ledger, loaded, endpoint=settings.endpoint or None)
+            _spawn_detached(ledger, run.id, settings)
+        return
+    _say_embedded(
+        settings.endpoint,
+        settings.state_dir,
+        loaded.source_path.resolve().parent,
+        cron=loaded.has_schedules(),
+    )
+    _drive(run_manifest, loaded, settings, loaded.name, loaded.count())
 
 
 @click.command("resume", epilog=EXIT_CODES)
@@ -108,21 +163,20 @@ def retry_command(run_id: str, **options: Any) -> None:
     """Resubmit the jobs of a run that ended failed or timed out, and drive them to the end."""
     settings = DriveSettings(**options)
     if settings.detach:  # the background process resumes: reopen the jobs here, first
-        with usage_errors(), Ledger(settings.state_dir) as ledger:
+        with Ledger(settings.state_dir) as ledger:
             reopen_failed(ledger, ledger.get_run(run_id).id)
     _continue(resume_run if settings.detach else retry_run, run_id, settings)
 
 
 def _continue(func: Callable[..., Awaitable[RunSummary]], run_id: str, s: DriveSettings) -> None:
     configure_logging(s.log_level)
-    with usage_errors():
-        with Ledger(s.state_dir) as ledger:
-            run = ledger.get_run(run_id)
-            if s.detach:
-                _spawn_detached(ledger, run.id, s)
-                return
-        _say_embedded(s.endpoint or run.endpoint, s.state_dir, None)
-        _drive(func, run.id, s, run.name, run.total_jobs)
+    with Ledger(s.state_dir) as ledger:
+        run = ledger.get_run(run_id)
+        if s.detach:
+            _spawn_detached(ledger, run.id, s)
+            return
+    _say_embedded(s.endpoint or run.endpoint, s.state_dir, None)
+    _drive(func, run.id, s, run.name, run.total_jobs)
 
 
 def _drive(
@@ -314,9 +368,19 @@ def _spawn_detached(ledger: Ledger, run_id: str, s: DriveSettings) -> None:
     click.echo(f"Detached; log {log_path}; follow with: orchestrator watch {run_id}", err=True)
 
 
-COMMANDS: list[click.Command] = [
-    run_command,
-    resume_command,
-    retry_command,
-    cancel_command,
-]  # watch, status and runs: run_inspect, which does not import the engine's network stack
+def print_token_refused(
+    summary: RunSummary, state_dir: Path, token_file: Path | None, by_command: bool
+) -> None:
+    """``error: <why>; fix the token, then: orchestrator resume RUN ...`` on stderr."""
+    resume = f"orchestrator resume {summary.run}"
+    if state_dir != Path(".orchestrator"):
+        resume += f" --state-dir {state_dir}"
+    if token_file is not None:  # a path is no secret
+        resume += f" --token-file {token_file}"
+    if by_command:  # its command line may hold a secret: named, not shown
+        resume += " --token-command <the same command>"
+    why = summary.detail or "the platform refused the token"
+    click.echo(
+        f"error: run {summary.run} stopped, no job lost: {why}; fix the token, then: {resume}",
+        err=True,
+    )

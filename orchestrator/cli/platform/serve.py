@@ -1,5 +1,4 @@
-"""Commands of the platform family: ``orchestrator platform serve`` (start/status/stop: in
-``platform_service``)."""
+"""``orchestrator platform serve``: the local platform in the foreground, until interrupted."""
 
 from __future__ import annotations
 
@@ -11,9 +10,10 @@ import time
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
-from orchestrator.cli.logs import configure_logging
-from orchestrator.engine.events import EXIT_USAGE
+from orchestrator.cli.log_config import configure_logging
+from orchestrator.errors import UsageError
 from orchestrator.platform.config import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_READ_TIMEOUT,
@@ -24,7 +24,7 @@ from orchestrator.platform.config import (
 )
 from orchestrator.platform.credentials import TOKEN_ENV, resolve_token
 from orchestrator.platform.executor.dask_address import parse_scheduler
-from orchestrator.platform.instance import PlatformBusyError, PlatformInfo, ServeLock
+from orchestrator.platform.instance import PlatformInfo, ServeLock
 from orchestrator.platform.server.app import serve as serve_platform
 from orchestrator.platform.server.chaos import ChaosSpec
 from orchestrator.platform.server.request_guard import is_loopback
@@ -73,15 +73,26 @@ def _chaos(_ctx: click.Context, _param: click.Parameter, value: str | None) -> s
     return value
 
 
+def _one_token(token: str | None, token_file: Path | None) -> str | None:
+    """The ``--token`` to serve with: none beside a ``--token-file`` (which must exist).
+
+    Both typed are refused, as every command refuses two sources of the token; a token
+    from the environment gives way to a ``--token-file`` typed (``token_precedence``).
+    """
+    if token_file is None:
+        return token
+    ctx = click.get_current_context()
+    if token and ctx.get_parameter_source("token") is ParameterSource.COMMANDLINE:
+        raise UsageError("--token and --token-file given together: choose one source of the token")
+    if not token_file.is_file():
+        raise UsageError(f"--token-file {token_file} does not exist or is not a file")
+    return None
+
+
 LEAVING_WAIT_SECONDS = 15.0  # a platform on its way out releases the state dir soon
 
 
-@click.group("platform")
-def platform() -> None:
-    """The local platform: the job platform's GraphQL API on SQLite, running jobs locally."""
-
-
-@platform.command("serve")
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", type=int, default=0, show_default=True, help="Port; 0 picks a free one.")
 @click.option(
@@ -180,7 +191,7 @@ def platform() -> None:
     hidden=True,
     help="Connections open at once; more are answered 503 (tests lower it).",
 )
-def serve(
+def serve_command(
     host: str,
     port: int,
     state_dir: Path,
@@ -220,12 +231,9 @@ def serve(
             " local process",
             err=True,
         )
+    token = _one_token(token, token_file)
     lock = ServeLock(state_dir)
-    try:
-        lock.acquire(wait=LEAVING_WAIT_SECONDS)
-    except PlatformBusyError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_USAGE)
+    lock.acquire(wait=LEAVING_WAIT_SECONDS)  # another one serving it: PlatformBusyError, exit 2
     config = PlatformConfig(
         host=host,
         port=port,
@@ -263,15 +271,8 @@ def serve(
     try:
         asyncio.run(serve_platform(config, announce))
     except OSError as error:  # e.g. the port is taken: say so without a traceback
-        raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror}") from None
-    except StoreError as error:
-        raise click.ClickException(str(error)) from None
+        raise UsageError(f"cannot serve on {host}:{port}: {error.strerror}") from None
+    except StoreError as error:  # the database is not one of ours
+        raise UsageError(str(error)) from None
     finally:
         lock.release()
-
-
-COMMANDS: list[click.Command] = [platform]
-
-# `platform start|status|stop` join the group from their own module, which imports this one:
-# importing it here (last, once the group exists) registers them wherever `platform` loads.
-from orchestrator.cli import platform_service  # noqa: E402, F401

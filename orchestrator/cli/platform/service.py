@@ -8,7 +8,6 @@ does not answer.
 from __future__ import annotations
 
 import json
-import sys
 import time
 import urllib.error
 from pathlib import Path
@@ -20,17 +19,14 @@ import click
 from orchestrator.api import PlatformClient
 from orchestrator.api.errors import PlatformError
 from orchestrator.api.model import JobStatus
-from orchestrator.cli.platform_commands import (
-    DASK_SCHEDULER_OPTION,
-    check_dask_options,
-    platform,
-)
-from orchestrator.engine.events import EXIT_PLATFORM, EXIT_USAGE
+from orchestrator.cli.formatting import human_duration
+from orchestrator.cli.options import state_dir_option
+from orchestrator.cli.output import output_option
+from orchestrator.cli.platform.serve import DASK_SCHEDULER_OPTION, check_dask_options
+from orchestrator.errors import UnavailableError, UsageError
 from orchestrator.platform.background import fetch_status, start_service, stop_platform
-from orchestrator.platform.config import DEFAULT_STATE_DIR
 from orchestrator.platform.credentials import read_token
 from orchestrator.platform.instance import (
-    PlatformBusyError,
     PlatformInfo,
     live_users,
     running_platform,
@@ -38,25 +34,13 @@ from orchestrator.platform.instance import (
 from orchestrator.platform.launcher import PlatformStartError
 
 ACTIVE = (JobStatus.PENDING, JobStatus.IN_PROGRESS)
-STATE_DIR = click.option(
-    "--state-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=DEFAULT_STATE_DIR,
-    envvar="ORCHESTRATOR_STATE_DIR",
-    show_default=True,
-    help="The state dir whose platform this is (token, database, log, job logs).",
+STATE_DIR = state_dir_option(
+    "The state dir whose platform this is (token, database, log, job logs)."
 )
-OUTPUT = click.option(
-    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+OUTPUT = output_option("text", "json")
 
 
-def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
-
-@platform.command("start")
+@click.command("start")
 @STATE_DIR
 @click.option(
     "--workspace",
@@ -97,12 +81,8 @@ def start_command(
         info = start_service(
             state_dir, workspace=workspace.resolve(), executor=executor, port=port, extra=extra
         )
-    except PlatformBusyError as error:
-        _fail(str(error), EXIT_USAGE)
-        return
-    except PlatformStartError as error:
-        _fail(f"could not start the local platform: {error}", EXIT_USAGE)
-        return
+    except PlatformStartError as error:  # (one already serving it: PlatformBusyError, exit 2)
+        raise UsageError(f"could not start the local platform: {error}") from error
     if output == "json":
         click.echo(json.dumps({"endpoint": info.url, "pid": info.pid}))
     else:
@@ -119,17 +99,16 @@ def _running(state_dir: Path) -> tuple[PlatformInfo, dict[str, Any]]:
     """The platform serving ``state_dir`` and its /status, or exit 3 saying why not."""
     info = running_platform(state_dir)
     if info is None:
-        _fail(f"no local platform serves state dir {state_dir}", EXIT_PLATFORM)
-    assert info is not None
+        raise UnavailableError(f"no local platform serves state dir {state_dir}")
     try:
         status = fetch_status(info, read_token(state_dir) or "")
     except (OSError, urllib.error.URLError, ValueError) as error:
-        _fail(f"the local platform at {info.url} does not answer: {error}", EXIT_PLATFORM)
-        raise AssertionError from error  # not reached
+        answer = f"the local platform at {info.url} does not answer: {error}"
+        raise UnavailableError(answer) from None
     return info, status
 
 
-@platform.command("status")
+@click.command("status")
 @STATE_DIR
 @OUTPUT
 def status_command(state_dir: Path, output: str) -> None:
@@ -151,7 +130,7 @@ def status_command(state_dir: Path, output: str) -> None:
     kind = "background service" if info.service else "embedded (lives while its runs do)"
     click.echo(f"endpoint  {info.url}")
     click.echo(f"pid       {info.pid} ({kind})")
-    click.echo(f"uptime    {_duration(float(data['uptime'] or 0))}")
+    click.echo(f"uptime    {human_duration(float(data['uptime'] or 0))}")
     executor = dict(data["executor"] or {})
     workers = executor.pop("workers", None)
     if executor.get("slots") == 0:  # the simulate executor runs every job at once
@@ -171,7 +150,7 @@ def status_command(state_dir: Path, output: str) -> None:
         click.echo(f"  {item['schedule']:<15} next {item['next']}  {item['name']} ({item['id']})")
 
 
-@platform.command("stop")
+@click.command("stop")
 @STATE_DIR
 @click.option("--force", is_flag=True, help="Cancel running jobs and schedules first.")
 @OUTPUT
@@ -191,11 +170,10 @@ def stop_command(state_dir: Path, force: bool, output: str) -> None:
     schedules = int(jobs.get(str(JobStatus.SCHEDULED), 0))
     users = live_users(state_dir)
     if (active or schedules or users) and not force:
-        _fail(
+        raise UsageError(
             f"the local platform at {info.url} has {active} job(s) running, {schedules} "
             f"schedule(s) set and {users} run(s) using it; `orchestrator platform stop --force "
-            f"--state-dir {state_dir}` cancels them and stops it",
-            EXIT_USAGE,
+            f"--state-dir {state_dir}` cancels them and stops it"
         )
     cancelled = 0
     if active or schedules:
@@ -219,14 +197,4 @@ def _cancel_everything(info: PlatformInfo, token: str) -> int:
     try:
         return anyio.run(cancel)
     except PlatformError as error:
-        _fail(f"could not cancel on {info.url}: {error}", EXIT_PLATFORM)
-        return 0
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
-
-
-COMMANDS: list[click.Command] = []  # start, status, stop join the `platform` group above
+        raise UnavailableError(f"could not cancel on {info.url}: {error}") from error

@@ -4,21 +4,19 @@ parameter update and delete operations (a running job sees the change on its nex
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
 
-from orchestrator.cli.bulk_connect import run_on_platform
-from orchestrator.cli.bulk_display import OUTPUT_OPTION, table
-from orchestrator.cli.run_options import connection_options
-from orchestrator.engine.events import EXIT_USAGE
+from orchestrator.cli.bulk import OUTPUT_OPTION, run_on_platform
+from orchestrator.cli.options import connection_options
+from orchestrator.cli.output import print_table
+from orchestrator.errors import UsageError
 from orchestrator.ops import Parameter, Platform
 
 
-def _no_job(job_id: str) -> None:
-    click.echo(f"error: no job with id {job_id!r}", err=True)
-    sys.exit(EXIT_USAGE)
+def _no_job(job_id: str) -> UsageError:
+    return UsageError(f"no job with id {job_id!r}")
 
 
 @click.group("params")
@@ -41,12 +39,11 @@ def list_command(job_id: str, output: str, **options: Any) -> None:
 
     found = run_on_platform(options, work)
     if found is None:
-        _no_job(job_id)
-        return
+        raise _no_job(job_id)
     if output == "json":
         click.echo(json.dumps({"job": job_id, "parameters": [p.to_json() for p in found]}))
     else:
-        click.echo(table(("KEY", "VALUE"), [[p.key, p.value] for p in found]))
+        print_table(("KEY", "VALUE"), [[p.key, p.value] for p in found])
 
 
 @params_group.command("set")
@@ -64,7 +61,7 @@ def set_command(job_id: str, key: str, value: str, **options: Any) -> None:
             return None
 
     if run_on_platform(options, work) is None:
-        _no_job(job_id)
+        raise _no_job(job_id)
     click.echo(f"{job_id}: {key} set")
 
 
@@ -83,11 +80,7 @@ def rm_command(job_id: str, key: str, **options: Any) -> None:
 
     removed = run_on_platform(options, work)
     if removed is None:
-        _no_job(job_id)
+        raise _no_job(job_id)
     if not removed:
-        click.echo(f"error: job {job_id} has no parameter {key!r}", err=True)
-        sys.exit(EXIT_USAGE)
+        raise UsageError(f"job {job_id} has no parameter {key!r}")
     click.echo(f"{job_id}: {key} removed")
-
-
-COMMANDS = [params_group]

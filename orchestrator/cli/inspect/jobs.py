@@ -11,15 +11,10 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.output_formats import (
-    clip,
-    emit_data,
-    human_duration,
-    output_option,
-    print_table,
-)
+from orchestrator.cli.formatting import clip, human_duration
+from orchestrator.cli.inspect.source import ViewSource, load_run, view_options
+from orchestrator.cli.output import emit_data, output_option, print_table
 from orchestrator.cli.run_ids import run_id_argument
-from orchestrator.cli.run_source import ViewSource, load_run, view_errors, view_options
 from orchestrator.engine.job_views import JobView, failures_first
 
 
@@ -46,8 +41,7 @@ def jobs_command(
 ) -> None:
     """List the jobs of RUN: key, name, status, attempts, last reason, id, duration."""
     source = ViewSource(**options)
-    with view_errors():
-        run = load_run(source, run_id)
+    run = load_run(source, run_id)
     views = select_jobs(run.views, statuses, key_glob)
     if output in ("json", "yaml"):
         if per_attempt:

@@ -12,19 +12,18 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.bulk_connect import run_on_platform
-from orchestrator.cli.bulk_display import (
+from orchestrator.cli.bulk import (
     OUTPUT_OPTION,
     SESSION_HEADERS,
     cancel_options,
-    confirm,
     print_report,
     print_sessions,
+    run_on_platform,
     session_rows,
 )
-from orchestrator.cli.run_cancel import duration_option
-from orchestrator.cli.run_options import connection_options
-from orchestrator.engine.events import EXIT_DONE
+from orchestrator.cli.options import connection_options, duration_option
+from orchestrator.cli.prompts import confirm
+from orchestrator.errors import EXIT_DONE
 from orchestrator.ops import Platform
 from orchestrator.ops.records import CancelReport, Session
 
@@ -143,6 +142,3 @@ def cancel_command(
         return print_report(report, output, wait, {})
 
     sys.exit(run_on_platform(options, work))
-
-
-COMMANDS = [sessions_group]

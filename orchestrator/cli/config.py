@@ -7,9 +7,6 @@ says whether it resolves, masked.
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,18 +22,9 @@ from orchestrator.cli.contexts import (
     load_config,
     save_config,
 )
-from orchestrator.engine.events import EXIT_USAGE
+from orchestrator.cli.output import output_option
 
 MASK = "***"
-
-
-@contextmanager
-def _config_errors() -> Iterator[None]:
-    try:
-        yield
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
 
 
 @click.group("config")
@@ -55,11 +43,10 @@ def _masked(context: Context) -> str:
 
 
 @config_group.command("view")
-@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text")
+@output_option("text", "json")
 def view_command(output: str) -> None:
     """Show the config file's contexts (tokens masked)."""
-    with _config_errors():
-        config = load_config()
+    config = load_config()
     contexts = {
         name: {**context.to_yaml(), "token": _masked(context)}
         for name, context in sorted(config.contexts.items())
@@ -81,12 +68,11 @@ def view_command(output: str) -> None:
 @click.argument("name")
 def use_command(name: str) -> None:
     """Make NAME the current context."""
-    with _config_errors():
-        config = load_config()
-        if name not in config.contexts:
-            known = ", ".join(sorted(config.contexts)) or "none"
-            raise ConfigError(f"no context {name!r} in {config_path()} (known: {known})")
-        save_config(replace(config, current=name))
+    config = load_config()
+    if name not in config.contexts:
+        known = ", ".join(sorted(config.contexts)) or "none"
+        raise ConfigError(f"no context {name!r} in {config_path()} (known: {known})")
+    save_config(replace(config, current=name))
     click.echo(f"current context: {name}")
 
 
@@ -104,15 +90,11 @@ def set_context_command(name: str, **fields: Any) -> None:
         raise click.UsageError("give one of --token-env, --token-file, --token-command")
     if fields["token_file"]:
         fields["token_file"] = str(Path(fields["token_file"]).expanduser().resolve())
-    with _config_errors():
-        config = load_config()
-        old = config.contexts.get(name, Context())
-        if sources:  # a new token source replaces the old one
-            old = replace(old, token_env=None, token_file=None, token_command=None)
-        new = replace(old, **{k: v for k, v in fields.items() if v is not None})
-        contexts = {**config.contexts, name: new}
-        path = save_config(Config(config.current or name, contexts))
+    config = load_config()
+    old = config.contexts.get(name, Context())
+    if sources:  # a new token source replaces the old one
+        old = replace(old, token_env=None, token_file=None, token_command=None)
+    new = replace(old, **{k: v for k, v in fields.items() if v is not None})
+    contexts = {**config.contexts, name: new}
+    path = save_config(Config(config.current or name, contexts))
     click.echo(f"context {name} saved in {path}")
-
-
-COMMANDS = [config_group]

@@ -9,9 +9,9 @@ from typing import Any
 import click
 
 from orchestrator.api.model import JobStatus
-from orchestrator.cli.bulk_connect import run_on_platform
-from orchestrator.cli.bulk_display import OUTPUT_OPTION, print_listing, table
-from orchestrator.cli.run_options import connection_options
+from orchestrator.cli.bulk import OUTPUT_OPTION, print_listing, run_on_platform
+from orchestrator.cli.options import connection_options
+from orchestrator.cli.output import print_table
 from orchestrator.ops import Job, JobStats, Platform
 from orchestrator.ops.records import STAT_NAMES, TIME_FRAMES
 
@@ -37,7 +37,7 @@ def stats_command(scheduled: bool, output: str, **options: Any) -> None:
         [name.lower().replace("_", " "), *(str(stats.counts[name][f]) for f in TIME_FRAMES)]
         for name in STAT_NAMES
     ]
-    click.echo(table(headers, rows))
+    print_table(headers, rows)
 
 
 @click.group("services")
@@ -56,6 +56,3 @@ def services_list_command(status: str | None, output: str, **options: Any) -> No
         return await platform.services(JobStatus(status) if status else None)
 
     print_listing(run_on_platform(options, work), output)
-
-
-COMMANDS = [stats_command, services_group]

@@ -10,15 +10,18 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def output_option(
     *choices: str, default: str | None = None, help: str | None = None
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``-o/--output`` with ``choices`` (the first is the default unless ``default``)."""
+) -> Callable[[F], F]:
+    """``-o/--output`` with ``choices`` (the first is the default unless ``default``): every
+    command's ``-o`` is this one."""
     return click.option(
         "-o",
         "--output",
@@ -69,22 +72,3 @@ def print_table(
         ]
         stream.write("  ".join(cells).rstrip() + "\n")
     stream.flush()
-
-
-def human_duration(seconds: float | None) -> str:
-    """``12.3s``, ``4m05s``, ``2h03m``; ``-`` when unknown."""
-    if seconds is None:
-        return "-"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
-
-
-def clip(text: str | None, width: int) -> str:
-    """One line of at most ``width`` characters (``-`` for nothing)."""
-    if not text:
-        return "-"
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     import structlog
 
 LOG_FORMAT_VARIABLE = "ORCHESTRATOR_LOG_FORMAT"
-LOG_FORMATS = ("console", "json")
 
 
 def configure_logging(level: str) -> None:

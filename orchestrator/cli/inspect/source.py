@@ -5,14 +5,12 @@ rebuilt from the identity labels on the server (no ledger needed: another machin
 not given, the state dir's ledger is read. A context (``--context``, ``ORCHESTRATOR_CONTEXT``,
 the config's ``current``) gives them its state dir and token source, never its endpoint: a
 view reads the ledger unless told otherwise, as ``ORCHESTRATOR_ENDPOINT`` (set for ``run``)
-does not switch it either. Errors end in one line with the documented exit
-code (2 usage, 3 platform unreachable or token refused).
+does not switch it either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,13 +20,12 @@ import click
 
 from orchestrator.api.tokens import TokenSource, token_source
 from orchestrator.cli.contexts import VIEW_CONTEXT_OPTION
-from orchestrator.cli.run_options import (
+from orchestrator.cli.options import (
     STATE_DIR_OPTION,
     TOKEN_COMMAND_OPTION,
     TOKEN_FILE_OPTION,
-    usage_errors,
+    token_precedence,
 )
-from orchestrator.cli.token_precedence import token_precedence
 from orchestrator.engine.job_views import JobView, jobs_from_ledger
 from orchestrator.engine.server_views import (
     counts_from_views,
@@ -178,10 +175,3 @@ async def _server_runs(source: ViewSource) -> list[RunView]:
 def _server_view(run_id: str, views: list[JobView]) -> RunView:
     counts = counts_from_views(views)
     return RunView(run_id, run_id, server_state(counts), views, counts, None)
-
-
-@contextmanager
-def view_errors() -> Iterator[None]:
-    """Usage problems exit 2; an unreachable platform or a refused token exits 3."""
-    with usage_errors():
-        yield

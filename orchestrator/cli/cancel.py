@@ -18,41 +18,25 @@ import anyio
 import click
 
 from orchestrator.api.model import JobStatus
-from orchestrator.cli.bulk_display import (
+from orchestrator.cli.bulk import (
     JOB_HEADERS,
-    bulk_errors,
     cancel_options,
-    confirm,
     job_rows,
     print_listing,
     print_report,
 )
-from orchestrator.cli.logs import configure_logging
+from orchestrator.cli.log_config import configure_logging
+from orchestrator.cli.options import ConnectionSettings, connection_options, duration_option
+from orchestrator.cli.prompts import confirm
 from orchestrator.cli.run_ids import RUN_ID, run_id_argument
-from orchestrator.cli.run_options import ConnectionSettings, connection_options
-from orchestrator.engine.events import EXIT_DONE
+from orchestrator.errors import EXIT_DONE
 from orchestrator.ledger import Ledger
-from orchestrator.manifest.durations import parse_duration
 from orchestrator.ops import JobQuery, parse_where
 from orchestrator.ops.connect import open_platform
 from orchestrator.ops.records import CancelReport
 from orchestrator.ops.run_cancel import cancel_run, select_run
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-def duration_option(name: str, help_text: str) -> Callable[[F], F]:
-    """An option taking ``90``, ``10m``, ``2h`` ...; seconds (float) or None."""
-    return click.option(name, callback=_duration, metavar="DURATION", help=help_text)
 
 
 @click.command("cancel")
@@ -93,20 +77,19 @@ def cancel_command(
         raise click.UsageError(
             "give RUN, or a selection (--scheduled, --where, --older-than, --run)"
         )
-    with bulk_errors():
-        if run_id is not None:
-            args = (run_id, settings, keep_schedules, wait, yes, dry_run, output)
-            code = anyio.run(_cancel_run, *args)
-        else:
-            query = JobQuery(
-                terms=parse_where(where),
-                statuses=frozenset({JobStatus.SCHEDULED}) if scheduled else frozenset(),
-                run=scope_run,
-                older_than=older_than,
-                everyone=everyone,
-                unfinished=True,
-            )
-            code = anyio.run(_cancel_selected, query, settings, wait, yes, dry_run, output)
+    if run_id is not None:
+        args = (run_id, settings, keep_schedules, wait, yes, dry_run, output)
+        code = anyio.run(_cancel_run, *args)
+    else:
+        query = JobQuery(
+            terms=parse_where(where),
+            statuses=frozenset({JobStatus.SCHEDULED}) if scheduled else frozenset(),
+            run=scope_run,
+            older_than=older_than,
+            everyone=everyone,
+            unfinished=True,
+        )
+        code = anyio.run(_cancel_selected, query, settings, wait, yes, dry_run, output)
     sys.exit(code)
 
 
