@@ -2,7 +2,7 @@
 
 Each layer re-exports its public names from its ``__init__`` so that callers need not know
 which module inside holds them. Imported eagerly, that face costs every importer the whole
-layer: ``orchestrator.ledger.records`` needs ``orchestrator.api.model`` (a few enums), and an
+layer: ``orchestrator.ledger.records`` needs ``orchestrator.model`` (a few enums), and an
 eager ``orchestrator/api/__init__.py`` made it pay for aiohttp, gql and graphql-core too, about
 0.6 s of every command's start. A package's ``__init__`` therefore names its exports in a
 table, ``module -> names``, and this module's ``__getattr__`` imports a name's module when the

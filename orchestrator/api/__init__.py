@@ -22,7 +22,6 @@ if TYPE_CHECKING:
         SubmitOutcomeUnknown,
         TransientError,
     )
-    from orchestrator.api.model import FINAL_STATUSES, JobCreate, JobState, JobStatus
     from orchestrator.api.retry import BackoffPolicy
     from orchestrator.api.settings import (
         ENDPOINT_VARIABLE,
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
         TokenSource,
         token_source,
     )
+    from orchestrator.model import FINAL_STATUSES, JobCreate, JobState, JobStatus
 
 __all__ = [
     "ENDPOINT_VARIABLE",
@@ -78,7 +78,7 @@ if not TYPE_CHECKING:  # to type checkers, a misspelt name stays an error
                 "SubmitOutcomeUnknown",
                 "TransientError",
             ),
-            "orchestrator.api.model": ("FINAL_STATUSES", "JobCreate", "JobState", "JobStatus"),
+            "orchestrator.model": ("FINAL_STATUSES", "JobCreate", "JobState", "JobStatus"),
             "orchestrator.api.retry": ("BackoffPolicy",),
             "orchestrator.api.settings": (
                 "ENDPOINT_VARIABLE",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from orchestrator.api.model import JobCreate, JobState
+from orchestrator.model import JobCreate, JobState
 
 REDACTED = "***"
 

@@ -20,7 +20,7 @@ from orchestrator.cli.output_formats import (
 )
 from orchestrator.cli.run_ids import run_id_argument
 from orchestrator.cli.run_source import ViewSource, load_run, view_errors, view_options
-from orchestrator.engine.job_views import JobView, failures_first
+from orchestrator.views.jobs import JobView, failures_first
 
 
 @click.command("jobs")

@@ -25,13 +25,13 @@ import click
 
 from orchestrator.api import PlatformClient
 from orchestrator.api.logs import DEFAULT_SLICE, LogReader, LogSlice
-from orchestrator.api.model import JobStatus
 from orchestrator.api.tokens import TokenSource
 from orchestrator.cli.run_ids import run_id_argument
 from orchestrator.cli.run_source import RunView, ViewSource, load_run, view_errors, view_options
 from orchestrator.engine.events import EXIT_JOB_FAILED, EXIT_USAGE
-from orchestrator.engine.job_views import AttemptView, JobView
 from orchestrator.ledger import Ledger
+from orchestrator.model import JobStatus
+from orchestrator.views.jobs import AttemptView, JobView
 
 LOG_DIR = "logs"
 

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 import anyio
 import click
 
-from orchestrator.api.model import JobStatus
 from orchestrator.cli.bulk_display import (
     JOB_HEADERS,
     bulk_errors,
@@ -33,6 +32,7 @@ from orchestrator.cli.run_options import ConnectionSettings, connection_options
 from orchestrator.engine.events import EXIT_DONE
 from orchestrator.ledger import Ledger
 from orchestrator.manifest.durations import parse_duration
+from orchestrator.model import JobStatus
 from orchestrator.ops import JobQuery, parse_where
 from orchestrator.ops.connect import open_platform
 from orchestrator.ops.records import CancelReport

@@ -45,20 +45,20 @@ from orchestrator.cli.state_dir_errors import disk_full
 from orchestrator.engine import EngineOptions, EventCallback, RunSummary
 from orchestrator.engine.control import RunControl
 from orchestrator.engine.events import EXIT_INTERRUPTED, StopReason
-from orchestrator.engine.runs import (
-    record_manifest_run,
-    reopen_failed,
-    resume_run,
-    retry_run,
-    run_manifest,
-)
 from orchestrator.ledger import (
     INHERITED_LOCK_ENV,
     Ledger,
     LedgerFullError,
 )
 from orchestrator.manifest import load_manifest
-from orchestrator.platform.instance import running_platform
+from orchestrator.platform.process.instance import running_platform
+from orchestrator.runs import (
+    record_manifest_run,
+    reopen_failed,
+    resume_run,
+    retry_run,
+    run_manifest,
+)
 from orchestrator.state_files import open_private, private_dir
 
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from orchestrator.api.model import JobStatus
 from orchestrator.cli.plain_progress import PlainTicker
 from orchestrator.engine import Event, EventKind, RunSummary
 from orchestrator.ledger import RunCounts, RunRecord, RunState
+from orchestrator.model import JobStatus
 
 if TYPE_CHECKING:
     from rich.console import Console, Group

@@ -17,12 +17,12 @@ from orchestrator.cli.contexts import CONTEXT_OPTION
 from orchestrator.cli.manifest_commands import ALLOW_OUTSIDE_OPTION, ManifestProblem
 from orchestrator.cli.state_dir_errors import state_dir_errors
 from orchestrator.cli.token_precedence import token_precedence
-from orchestrator.engine.connection import EndpointError, PlatformUnavailable
+from orchestrator.connect import EndpointError, PlatformUnavailable
 from orchestrator.engine.events import EXIT_PLATFORM, EXIT_USAGE
-from orchestrator.engine.runs import ResumeError
 from orchestrator.ledger import RunLockedError, RunNotFoundError
 from orchestrator.manifest import ManifestError
 from orchestrator.manifest.durations import parse_duration
+from orchestrator.runs import ResumeError
 
 EXIT_CODES = (
     "Exit codes: 0 every job done; 1 some job failed, timed out or was cancelled;"

@@ -29,13 +29,6 @@ from orchestrator.cli.run_options import (
     usage_errors,
 )
 from orchestrator.cli.token_precedence import token_precedence
-from orchestrator.engine.job_views import JobView, jobs_from_ledger
-from orchestrator.engine.server_views import (
-    counts_from_views,
-    matching_runs,
-    run_jobs_on_server,
-    runs_on_server,
-)
 from orchestrator.ledger import (
     LEDGER_FILE,
     Ledger,
@@ -43,6 +36,13 @@ from orchestrator.ledger import (
     RunNotFoundError,
     RunRecord,
     RunState,
+)
+from orchestrator.views.jobs import JobView, jobs_from_ledger
+from orchestrator.views.server import (
+    counts_from_views,
+    matching_runs,
+    run_jobs_on_server,
+    runs_on_server,
 )
 
 if TYPE_CHECKING:

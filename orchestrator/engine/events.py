@@ -14,8 +14,8 @@ from typing import Any
 
 import anyio
 
-from orchestrator.api.model import JobStatus
 from orchestrator.ledger import RunCounts
+from orchestrator.model import JobStatus
 
 
 class EventKind(StrEnum):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from orchestrator.api.model import JobStatus
+from orchestrator.model import JobStatus
 
 
 class WhereError(ValueError):

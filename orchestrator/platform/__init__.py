@@ -8,6 +8,7 @@ Public surface for other layers: :class:`LocalPlatform` (start one as a subproce
 """
 
 from orchestrator.platform.config import PlatformConfig
-from orchestrator.platform.launcher import LocalPlatform, PlatformStartError
+from orchestrator.platform.process.embedded import LocalPlatform
+from orchestrator.platform.process.spawn import PlatformStartError
 
 __all__ = ["LocalPlatform", "PlatformConfig", "PlatformStartError"]
