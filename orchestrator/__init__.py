@@ -13,6 +13,12 @@ module (``orchestrator.*`` loggers) and stay silent until the caller configures 
 
 Names are imported lazily so that ``python -m orchestrator platform serve`` does not pay for
 the engine's imports.
+
+The rooms, each importing only those below it (``tests/test_layers.py`` holds the rules):
+the ground (``model``, ``errors`` and small helpers); ``manifest`` and ``api``; ``ledger``;
+``engine`` (the driver core, given a ready connection); ``views`` (the read side);
+``connect`` (find or start a platform); ``runs`` and ``ops``; ``cli``. ``platform`` is the
+local platform, a program of its own that shares only the ground.
 """
 
 from __future__ import annotations

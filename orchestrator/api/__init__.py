@@ -4,6 +4,9 @@ Import from here; the modules inside may move.
 
 Names are imported on first use (:mod:`orchestrator.lazy_exports`): importing one
 module of this layer does not import all of it.
+
+May import: the ground only (:mod:`orchestrator.model`, :mod:`orchestrator.errors`, the JSON
+codec, logging); it knows nothing of manifests, ledgers or runs (``tests/test_layers.py``).
 """
 
 from __future__ import annotations
