@@ -22,6 +22,9 @@ _.box  # rich: a table's borders (none when piped)
 _.connection_made  # platform.server.connection_limits: asyncio's Protocol hook
 _._server  # platform.server.connection_limits: aiohttp's BaseSite.stop closes it
 
+# named in the bootstrap code a spawned platform runs (platform.process.spawn)
+exit_with_parent  # platform.process.embedded
+
 # Dask calls a worker plugin's teardown when the worker closes
 _.teardown  # platform.executor.dask_plugin
 
@@ -40,14 +43,3 @@ _.hits  # platform.server.documents (the document cache)
 _.in_flight  # platform.executor.simulate
 _.mean_lag  # platform.executor.simulate
 _.succeeded  # platform.executor.task_runner
-
-# PENDING (issue 23): dead or test-only code outside cli/ that the "rooms" change removes or
-# moves into the test harnesses. Delete these lines once it is merged; vulture then checks.
-CRASH_POINTS  # engine.hooks
-_.mark_admission_done  # ledger.store
-_.open_intents  # ledger.store
-exit_with_parent  # platform.launcher
-job_to_dict  # platform.server.values
-BY_NAME  # platform.store.job_fields
-duration_since_start  # platform.store.rows
-_.set_status  # platform.store.store

@@ -26,9 +26,9 @@ from bench.platforms import instant_specs
 from orchestrator.api import PlatformClient
 from orchestrator.engine import EngineOptions, RunSummary
 from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
-from orchestrator.engine.runs import run_jobs
 from orchestrator.manifest import Policy
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
+from orchestrator.runs import run_jobs
 
 FAULTS = "error_rate=0.3,drop_rate=0.2,throttle_rate=0.05"
 GOAL = 5.0

@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 BIN = Path(sys.executable).parent
 CREATE = """mutation ($data: PipelineJobCreateInput!) { createPipelineJob(data: $data) { id } }"""

@@ -25,12 +25,12 @@ import structlog
 from bench.platforms import instant_specs
 from bench.summary import Row
 from orchestrator.api import PlatformClient
-from orchestrator.api.model import JobCreate
 from orchestrator.engine import EngineOptions
 from orchestrator.engine.identity import attempt_create
-from orchestrator.engine.runs import run_jobs
 from orchestrator.manifest import Policy
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.model import JobCreate
+from orchestrator.platform.process.embedded import LocalPlatform
+from orchestrator.runs import run_jobs
 
 
 async def raw_client(url: str, token: str, n: int, tag: str) -> float:

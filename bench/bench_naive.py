@@ -33,7 +33,7 @@ from typing import Any
 import aiohttp
 
 from bench.summary import Row
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 CREATE = """mutation Create($data: PipelineJobCreateInput!) {
   createPipelineJob(data: $data) { id status }

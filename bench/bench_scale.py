@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.summary import Row
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 ORCHESTRATOR = Path(sys.executable).with_name("orchestrator")
 SAMPLE_SECONDS = 0.1

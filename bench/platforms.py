@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.manifest.model import JobSpec
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 INSTANT_FIELDS = {"pipelineYamlPath": "p.yaml", "timeout": 600, "maxRetries": 0}
 

@@ -13,6 +13,12 @@ module (``orchestrator.*`` loggers) and stay silent until the caller configures 
 
 Names are imported lazily so that ``python -m orchestrator platform serve`` does not pay for
 the engine's imports.
+
+The rooms, each importing only those below it (``tests/test_layers.py`` holds the rules):
+the ground (``model``, ``errors`` and small helpers); ``manifest`` and ``api``; ``ledger``;
+``engine`` (the driver core, given a ready connection); ``views`` (the read side);
+``connect`` (find or start a platform); ``runs`` and ``ops``; ``cli``. ``platform`` is the
+local platform, a program of its own that shares only the ground.
 """
 
 from __future__ import annotations
@@ -48,10 +54,10 @@ if TYPE_CHECKING:
     from orchestrator.engine.control import RunControl
     from orchestrator.engine.events import Event, EventChannel, EventKind, RunSummary
     from orchestrator.engine.options import EngineOptions
-    from orchestrator.engine.runs import resume_run, retry_run, run_jobs, run_manifest
-    from orchestrator.engine.watching import watch
     from orchestrator.manifest import load_manifest
     from orchestrator.ops import JobQuery, Platform
+    from orchestrator.runs import resume_run, retry_run, run_jobs, run_manifest
+    from orchestrator.views.watching import watch
 
 
 if not TYPE_CHECKING:  # to type checkers, a misspelt name stays an error
@@ -61,8 +67,8 @@ if not TYPE_CHECKING:  # to type checkers, a misspelt name stays an error
             "orchestrator.engine.control": ("RunControl",),
             "orchestrator.engine.events": ("Event", "EventChannel", "EventKind", "RunSummary"),
             "orchestrator.engine.options": ("EngineOptions",),
-            "orchestrator.engine.runs": ("resume_run", "retry_run", "run_jobs", "run_manifest"),
-            "orchestrator.engine.watching": ("watch",),
+            "orchestrator.runs": ("resume_run", "retry_run", "run_jobs", "run_manifest"),
+            "orchestrator.views.watching": ("watch",),
             "orchestrator.manifest": ("load_manifest",),
             "orchestrator.ops": ("JobQuery", "Platform"),
         },

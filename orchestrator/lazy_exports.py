@@ -2,9 +2,12 @@
 
 Each layer re-exports its public names from its ``__init__`` so that callers need not know
 which module inside holds them. Imported eagerly, that face costs every importer the whole
-layer: ``orchestrator.ledger.records`` needs ``orchestrator.api.model`` (a few enums), and an
-eager ``orchestrator/api/__init__.py`` made it pay for aiohttp, gql and graphql-core too, about
-0.6 s of every command's start. A package's ``__init__`` therefore names its exports in a
+layer, because importing any ``orchestrator.api.X`` runs ``orchestrator/api/__init__.py``
+first: ``orchestrator --help`` imports ``orchestrator`` (whose face names ``run_manifest``, the
+engine and the api client) and a command importing ``orchestrator.api.tokens`` would pay for
+aiohttp, gql and graphql-core, about 0.6 s of every command's start. (Shared enums now live in
+the dependency-free :mod:`orchestrator.model`, but the faces still name heavy modules.)
+A package's ``__init__`` therefore names its exports in a
 table, ``module -> names``, and this module's ``__getattr__`` imports a name's module when the
 name is first asked for. The same names are imported under ``TYPE_CHECKING`` for type checkers,
 and ``__getattr__`` is defined only outside type checking, so that a misspelt name is still an

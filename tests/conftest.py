@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from orchestrator.api.check import CHECK_BUDGET_VARIABLE
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 PlatformFactory = Callable[..., LocalPlatform]
 

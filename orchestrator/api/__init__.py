@@ -4,6 +4,9 @@ Import from here; the modules inside may move.
 
 Names are imported on first use (:mod:`orchestrator.lazy_exports`): importing one
 module of this layer does not import all of it.
+
+May import: the ground only (:mod:`orchestrator.model`, :mod:`orchestrator.errors`, the JSON
+codec, logging); it knows nothing of manifests, ledgers or runs (``tests/test_layers.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ if TYPE_CHECKING:
         SubmitOutcomeUnknown,
         TransientError,
     )
-    from orchestrator.api.model import FINAL_STATUSES, JobCreate, JobState, JobStatus
     from orchestrator.api.retry import BackoffPolicy
     from orchestrator.api.settings import (
         ENDPOINT_VARIABLE,
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
         TokenSource,
         token_source,
     )
+    from orchestrator.model import FINAL_STATUSES, JobCreate, JobState, JobStatus
 
 __all__ = [
     "ENDPOINT_VARIABLE",
@@ -78,7 +81,7 @@ if not TYPE_CHECKING:  # to type checkers, a misspelt name stays an error
                 "SubmitOutcomeUnknown",
                 "TransientError",
             ),
-            "orchestrator.api.model": ("FINAL_STATUSES", "JobCreate", "JobState", "JobStatus"),
+            "orchestrator.model": ("FINAL_STATUSES", "JobCreate", "JobState", "JobStatus"),
             "orchestrator.api.retry": ("BackoffPolicy",),
             "orchestrator.api.settings": (
                 "ENDPOINT_VARIABLE",

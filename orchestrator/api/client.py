@@ -18,7 +18,6 @@ from typing import Any, Self
 from orchestrator.api.concurrency import run_each
 from orchestrator.api.creates import BatchCreator
 from orchestrator.api.documents import Operation, operation
-from orchestrator.api.model import JobCreate, JobState, JobStatus
 from orchestrator.api.retry import BackoffPolicy
 from orchestrator.api.sender import RequestSender
 from orchestrator.api.tokens import TokenSource, resolve_tokens
@@ -30,6 +29,7 @@ from orchestrator.api.wire import (
     job_where,
     label_conditions,
 )
+from orchestrator.model import JobCreate, JobState, JobStatus
 
 LOOKUP_BATCH_SIZE = 50  # label sets per OR filter: the server checks each against every job
 

@@ -16,12 +16,12 @@ from orchestrator.api.classify import Failure, FailureKind, batch_indices
 from orchestrator.api.concurrency import run_each
 from orchestrator.api.documents import alias_name, batched
 from orchestrator.api.errors import PermanentError, PlatformError, SubmitOutcomeUnknown
-from orchestrator.api.model import JobCreate, JobState
 from orchestrator.api.sender import RequestSender
 from orchestrator.api.tokens import TokenError
 from orchestrator.api.transport import RequestFailed
 from orchestrator.api.wire import create_input, job_state
 from orchestrator.library_logging import get_logger
+from orchestrator.model import JobCreate, JobState
 
 log = get_logger(__name__)
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from orchestrator.api.model import JobCreate, JobState
 from orchestrator.errors import EXIT_PLATFORM, EXIT_USAGE, OrchestratorError
+from orchestrator.model import JobCreate, JobState
 
 REDACTED = "***"
 

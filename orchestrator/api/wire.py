@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from orchestrator.api.model import FINAL_STATUSES, JobCreate, JobState, JobStatus
+from orchestrator.model import FINAL_STATUSES, JobCreate, JobState, JobStatus
 
 T = TypeVar("T")
 

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 import anyio
 import click
 
-from orchestrator.api.model import JobStatus
 from orchestrator.cli.bulk import (
     JOB_HEADERS,
     cancel_options,
@@ -31,6 +30,7 @@ from orchestrator.cli.prompts import confirm
 from orchestrator.cli.run_ids import RUN_ID, run_id_argument
 from orchestrator.errors import EXIT_DONE
 from orchestrator.ledger import Ledger
+from orchestrator.model import JobStatus
 from orchestrator.ops import JobQuery, parse_where
 from orchestrator.ops.connect import open_platform
 from orchestrator.ops.records import CancelReport

@@ -12,10 +12,10 @@ from pathlib import Path
 import click
 
 from orchestrator.cli.formatting import clip
-from orchestrator.engine.digest import FailureDigest, failure_digest
 from orchestrator.engine.events import RunSummary
-from orchestrator.engine.job_views import JobView, jobs_from_ledger
 from orchestrator.ledger import LEDGER_FILE, Ledger
+from orchestrator.views.digest import FailureDigest, failure_digest
+from orchestrator.views.jobs import JobView, jobs_from_ledger
 
 
 def print_failure_digest(

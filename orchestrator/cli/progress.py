@@ -20,10 +20,10 @@ from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
 
-from orchestrator.api.model import JobStatus
 from orchestrator.cli.formatting import human_duration
 from orchestrator.engine import Event, EventKind, RunSummary
 from orchestrator.ledger import RunCounts, RunRecord, RunState
+from orchestrator.model import JobStatus
 
 if TYPE_CHECKING:
     from rich.console import Console, Group

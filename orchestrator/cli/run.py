@@ -40,13 +40,6 @@ from orchestrator.cli.run_overrides import OVERRIDE_KEYS, apply_overrides, overr
 from orchestrator.engine import EngineOptions, EventCallback, RunSummary
 from orchestrator.engine.control import RunControl
 from orchestrator.engine.events import StopReason
-from orchestrator.engine.runs import (
-    record_manifest_run,
-    reopen_failed,
-    resume_run,
-    retry_run,
-    run_manifest,
-)
 from orchestrator.errors import EXIT_INTERRUPTED
 from orchestrator.ledger import (
     INHERITED_LOCK_ENV,
@@ -54,7 +47,14 @@ from orchestrator.ledger import (
     LedgerFullError,
 )
 from orchestrator.manifest import load_manifest
-from orchestrator.platform.instance import running_platform
+from orchestrator.platform.process.instance import running_platform
+from orchestrator.runs import (
+    record_manifest_run,
+    reopen_failed,
+    resume_run,
+    retry_run,
+    run_manifest,
+)
 from orchestrator.state_files import open_private, private_dir
 
 EXIT_CODES = (

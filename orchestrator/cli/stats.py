@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
-from orchestrator.api.model import JobStatus
 from orchestrator.cli.bulk import OUTPUT_OPTION, print_listing, run_on_platform
 from orchestrator.cli.options import connection_options
 from orchestrator.cli.output import print_table
+from orchestrator.model import JobStatus
 from orchestrator.ops import Job, JobStats, Platform
 from orchestrator.ops.records import STAT_NAMES, TIME_FRAMES
 

@@ -2,6 +2,12 @@
 
 Names are imported on first use (:mod:`orchestrator.lazy_exports`): importing one
 module of this layer does not import all of it.
+
+The driver core only: it receives a ready connection (a :class:`JobPlatform` port; finding or
+starting a platform is :mod:`orchestrator.connect`'s) and never starts a server or prints; the
+read side is :mod:`orchestrator.views`. May import: ``api``, ``ledger``, ``manifest`` and the
+ground (:mod:`orchestrator.model`, :mod:`orchestrator.errors`, ...); never ``views``,
+``connect``, ``ops``, ``platform`` or ``cli`` (``tests/test_layers.py`` checks).
 """
 
 from __future__ import annotations

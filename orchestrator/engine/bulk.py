@@ -7,8 +7,8 @@ operations); this is the part that needs the ledger's view of the run.
 from __future__ import annotations
 
 from orchestrator.api import PlatformClient
-from orchestrator.api.model import JobStatus
 from orchestrator.ledger import AttemptStatus, Ledger, RunRecord, RunState
+from orchestrator.model import JobStatus
 
 
 async def settle_cancelled_run(ledger: Ledger, run: RunRecord, client: PlatformClient) -> None:

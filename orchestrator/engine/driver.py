@@ -20,7 +20,6 @@ import anyio.lowlevel
 from anyio.abc import TaskGroup
 
 from orchestrator.api.errors import AuthenticationError, PermanentError
-from orchestrator.api.model import JobState, JobStatus
 from orchestrator.engine.backoff import may_retry, next_poll_interval, retry_delay
 from orchestrator.engine.events import (
     RESUMABLE_STOPS,
@@ -39,6 +38,7 @@ from orchestrator.engine.submitter import RECONCILE_WORKERS, Submission, Submitt
 from orchestrator.ledger import MAX_LOST_PER_JOB, Ledger, RunRecord, RunState, is_lost
 from orchestrator.library_logging import get_logger
 from orchestrator.manifest.model import JobSpec
+from orchestrator.model import JobState, JobStatus
 
 _SETTLE_CHUNK = 1000
 

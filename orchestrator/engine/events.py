@@ -14,9 +14,9 @@ from typing import Any
 
 import anyio
 
-from orchestrator.api.model import JobStatus
 from orchestrator.errors import EXIT_DONE, EXIT_INTERRUPTED, EXIT_JOB_FAILED, EXIT_PLATFORM
 from orchestrator.ledger import RunCounts
+from orchestrator.model import JobStatus
 
 
 class EventKind(StrEnum):

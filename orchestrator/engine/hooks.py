@@ -9,7 +9,9 @@ crash would. Points:
 - ``after_submitted``: job ids recorded.
 - ``after_poll``: polled statuses recorded.
 
-Unset (the normal case) it costs one dictionary look-up per pass.
+Names are checked: a point the code passes, or the variable names, that is not one of
+:data:`CRASH_POINTS` raises at once, so a misspelt point fails loudly instead of never firing.
+Unset (the normal case) it costs a set and a dictionary look-up per pass.
 """
 
 from __future__ import annotations
@@ -25,11 +27,18 @@ _passes: Counter[str] = Counter()
 
 
 def crash_point(name: str) -> None:
-    """SIGKILL this process if the hook names this point (and pass count)."""
+    """SIGKILL this process if the hook names this point (and pass count); raise
+    :class:`ValueError` if ``name`` or the hook's point is not a crash point."""
+    if name not in CRASH_POINTS:
+        raise ValueError(f"{name!r} is not a crash point ({', '.join(sorted(CRASH_POINTS))})")
     spec = os.environ.get(CRASH_ENV)
     if not spec:
         return
     point, _, nth = spec.partition(":")
+    if point not in CRASH_POINTS:
+        raise ValueError(
+            f"{CRASH_ENV}={spec!r} names no crash point ({', '.join(sorted(CRASH_POINTS))})"
+        )
     if point != name:
         return
     _passes[name] += 1

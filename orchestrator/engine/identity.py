@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from orchestrator.api.model import JobCreate, JobState, JobStatus
 from orchestrator.manifest.model import JobSpec
+from orchestrator.model import JobCreate, JobState, JobStatus
 
 RUN_LABEL = "ORCHESTRATOR_RUN"
 JOB_LABEL = "ORCHESTRATOR_JOB"

@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import TypeVar
 
 from orchestrator.api.errors import TransientError
-from orchestrator.api.model import JobCreate, JobState, JobStatus
 from orchestrator.engine.port import JobPlatform
+from orchestrator.model import JobCreate, JobState, JobStatus
 
 T = TypeVar("T")
 

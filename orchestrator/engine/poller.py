@@ -7,13 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from orchestrator.api.errors import TransientError
-from orchestrator.api.model import JobState, JobStatus
 from orchestrator.engine.hooks import crash_point
 from orchestrator.engine.identity import is_cron
 from orchestrator.engine.port import JobPlatform
 from orchestrator.ledger import AttemptStatus, Ledger
 from orchestrator.library_logging import get_logger
 from orchestrator.manifest.model import JobSpec
+from orchestrator.model import JobState, JobStatus
 
 VANISHED_AFTER = 3  # polls without the id before the attempt counts as failed
 VANISHED_REASON = "the job vanished from the platform"

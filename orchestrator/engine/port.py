@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 
-from orchestrator.api.model import JobCreate, JobState, JobStatus
+from orchestrator.model import JobCreate, JobState, JobStatus
 
 
 class JobPlatform(Protocol):

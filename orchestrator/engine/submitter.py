@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import anyio
 
 from orchestrator.api.errors import PermanentError, TransientError
-from orchestrator.api.model import JobState
 from orchestrator.engine.backoff import transient_delay
 from orchestrator.engine.hooks import crash_point
 from orchestrator.engine.identity import (
@@ -31,6 +30,7 @@ from orchestrator.engine.port import JobPlatform
 from orchestrator.ledger import Ledger
 from orchestrator.library_logging import get_logger
 from orchestrator.manifest.model import JobSpec
+from orchestrator.model import JobState
 
 RECONCILE_WORKERS = 4
 

@@ -5,6 +5,10 @@ reply; everything needed to resume a run after a crash is here.
 
 Names are imported on first use (:mod:`orchestrator.lazy_exports`): importing one
 module of this layer does not import all of it.
+
+May import: ``manifest`` (a run's policy and job specs) and the ground
+(:mod:`orchestrator.model`, :mod:`orchestrator.errors`, ...); never ``api``, ``engine`` or
+anything above (``tests/test_layers.py``).
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from orchestrator.api.model import JobStatus
 from orchestrator.manifest.model import JobSpec, Policy
+from orchestrator.model import JobStatus
 
 LOST_REASON_MARKERS = (
     "found orphaned at restart",  # the local platform died while the job ran

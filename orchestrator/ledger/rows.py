@@ -8,10 +8,10 @@ import sqlite3
 from pathlib import Path
 from types import TracebackType
 
-from orchestrator.api.model import JobStatus
 from orchestrator.ledger.codec import policy_from_json
 from orchestrator.ledger.failures import translate
 from orchestrator.ledger.records import AttemptRecord, RunRecord, RunState
+from orchestrator.model import JobStatus
 
 # Jobs with their latest attempt; the second parameter set to 1 keeps unsettled ones only.
 JOBS_QUERY = (

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from orchestrator.api.model import JobStatus
 from orchestrator.ledger.codec import (
     policy_to_json,
     spec_from_json,
@@ -37,6 +36,7 @@ from orchestrator.ledger.records import (
 )
 from orchestrator.ledger.rows import JOBS_QUERY, Transaction, attempt_from_row, run_from_row
 from orchestrator.manifest.model import JobSpec, Policy
+from orchestrator.model import JobStatus
 from orchestrator.state_files import private_dir, private_file
 
 LEDGER_FILE = "ledger.db"

@@ -6,6 +6,9 @@ Public surface: ``load_manifest(path, allow_outside=()) -> Manifest``; ``Manifes
 
 Names are imported on first use (:mod:`orchestrator.lazy_exports`): importing one
 module of this layer does not import all of it.
+
+May import: the ground only (:mod:`orchestrator.model`, :mod:`orchestrator.errors`, ...): a
+manifest is read without knowing any platform (``tests/test_layers.py``).
 """
 
 from __future__ import annotations

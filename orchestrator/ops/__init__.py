@@ -3,6 +3,10 @@ stats, parameters. :class:`Platform` is the Python face; the CLI commands are th
 
 Names are imported on first use (:mod:`orchestrator.lazy_exports`): importing one
 module of this layer does not import all of it.
+
+May import: ``connect`` (:func:`~orchestrator.ops.connect.open_platform`), ``engine`` (identity
+labels, settling a cancelled run), ``ledger``, ``api``, ``manifest`` and the ground; never
+``platform`` directly or ``cli`` (``tests/test_layers.py``).
 """
 
 from __future__ import annotations

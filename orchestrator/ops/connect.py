@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from orchestrator.api.tokens import TokenSource
-from orchestrator.engine.connection import connect, open_client
+from orchestrator.connect import connect, open_client
 from orchestrator.manifest.model import Policy
 from orchestrator.ops.platform import Platform
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from orchestrator.api.model import FINAL_STATUSES, JobStatus
 from orchestrator.api.wire import status_values
 from orchestrator.engine.identity import RUN_LABEL
+from orchestrator.model import FINAL_STATUSES, JobStatus
 from orchestrator.ops.records import Job
 from orchestrator.ops.where_terms import Term, terms_filter
 

@@ -19,8 +19,8 @@ import anyio
 
 from orchestrator.api import PermanentError, PlatformClient
 from orchestrator.api.documents import batched
-from orchestrator.api.model import JobStatus
 from orchestrator.api.wire import chunks
+from orchestrator.model import JobStatus
 from orchestrator.ops.job_query import JobQuery
 from orchestrator.ops.records import CancelReport, Job, JobStats, Parameter, Session
 

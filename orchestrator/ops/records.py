@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from orchestrator.api.model import JobStatus
 from orchestrator.api.wire import parse_datetime
+from orchestrator.model import JobStatus
 
 
 def age_seconds(since: datetime | None, now: datetime | None = None) -> float | None:

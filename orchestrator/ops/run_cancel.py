@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from orchestrator.api.model import JobStatus
 from orchestrator.engine.bulk import settle_cancelled_run
 from orchestrator.engine.identity import JOB_LABEL, RUN_LABEL
 from orchestrator.ledger import Ledger, RunRecord
+from orchestrator.model import JobStatus
 from orchestrator.ops.job_query import JobQuery
 from orchestrator.ops.platform import DEFAULT_WAIT_SECONDS, Platform
 from orchestrator.ops.records import CancelReport, Job

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from orchestrator.api.model import JobStatus
 from orchestrator.errors import UsageError
+from orchestrator.model import JobStatus
 
 
 class WhereError(UsageError, ValueError):

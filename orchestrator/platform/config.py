@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from orchestrator.model import DEFAULT_STATE_DIR
+
 
 class ExecutorKind(StrEnum):
     """How jobs run: as real local processes, simulated (tests, benchmarks), or on a Dask
@@ -45,7 +47,6 @@ class SimDuration:
         return f"{self.low:g}:{self.high:g}"
 
 
-DEFAULT_STATE_DIR = Path(".orchestrator")
 DEFAULT_READ_TIMEOUT = 30.0  # seconds a request's headers, and then its body, may take
 DEFAULT_MAX_CONNECTIONS = 512  # connections open at once; more are answered 503
 

@@ -17,7 +17,7 @@ from orchestrator.api import (
     SubmitOutcomeUnknown,
     TransientError,
 )
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 pytestmark = pytest.mark.integration
 

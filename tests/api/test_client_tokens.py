@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.api import AuthenticationError, FileToken, JobCreate, PlatformClient
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ from orchestrator.api.errors import (
     SubmitOutcomeUnknown,
     TransientError,
 )
-from orchestrator.api.model import JobCreate, JobState, JobStatus
+from orchestrator.model import JobCreate, JobState, JobStatus
 
 A, C = (JobCreate(fields={"pipelineYamlPath": "p"}, parameters={"k": k}) for k in "ac")
 DONE = JobState(id="1", status=JobStatus.PENDING)

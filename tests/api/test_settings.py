@@ -13,7 +13,7 @@ from orchestrator.api import (
     resolve_connection,
 )
 from orchestrator.api.errors import redact
-from orchestrator.api.model import JobCreate
+from orchestrator.model import JobCreate
 
 SECRET = "s3cr3t-token-value"
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from orchestrator.api.model import FINAL_STATUSES, JobCreate, JobStatus
 from orchestrator.api.wire import (
     FINAL_STATUS_VALUES,
     cancellable,
@@ -16,6 +15,7 @@ from orchestrator.api.wire import (
     job_where,
     parse_datetime,
 )
+from orchestrator.model import FINAL_STATUSES, JobCreate, JobStatus
 
 
 def test_chunks_keep_order_and_bound_size() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 
 from orchestrator.api import JobCreate, PlatformClient
-from orchestrator.api.model import JobStatus
+from orchestrator.model import JobStatus
 
 LONG = {"SIM_OUTCOME": "done", "SIM_DURATION": "300"}  # stays "in progress" for the test
 

@@ -17,9 +17,9 @@ import anyio
 
 from orchestrator.api import PlatformClient
 from orchestrator.api.check import CHECK_BUDGET_VARIABLE
-from orchestrator.api.model import JobState
 from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
 from orchestrator.ledger import Ledger
+from orchestrator.model import JobState
 
 
 def write_manifest(directory: Path, body: str, name: str = "m.yaml") -> Path:

@@ -10,7 +10,7 @@ from typing import Any
 from bulk_helpers import conn, create, job, statuses
 from run_helpers import cli, wait_for
 
-from orchestrator.api.model import JobStatus
+from orchestrator.model import JobStatus
 
 CRON = "0 5 * * 1"
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from run_helpers import cli, connection, last_json, server_jobs, wait_for, write_manifest
 
-from orchestrator.api.model import JobStatus
 from orchestrator.engine.identity import JOB_LABEL
 from orchestrator.ledger import Ledger
+from orchestrator.model import JobStatus
 
 MIXED_WITH_CRON = """\
 version: 1

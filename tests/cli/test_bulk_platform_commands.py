@@ -11,7 +11,7 @@ from typing import Any
 from bulk_helpers import conn, create, job, statuses
 from run_helpers import cli, wait_for
 
-from orchestrator.api.model import JobStatus
+from orchestrator.model import JobStatus
 from orchestrator.platform.store.sessions import SessionStore
 from orchestrator.platform.store.store import Store
 

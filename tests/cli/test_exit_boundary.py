@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from orchestrator.cli import main
-from orchestrator.engine.runs import record_manifest_run
 from orchestrator.errors import (
     EXIT_INTERRUPTED,
     EXIT_JOB_FAILED,
@@ -25,7 +24,8 @@ from orchestrator.errors import (
 from orchestrator.ledger import Ledger, LedgerError, RunLockedError, RunNotFoundError
 from orchestrator.manifest import ManifestError, load_manifest
 from orchestrator.ops.where_terms import WhereError
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
+from orchestrator.runs import record_manifest_run
 
 DEAD = ["--endpoint", "http://127.0.0.1:9/graphql", "--token", "t"]  # port 9: nobody listens
 MANIFEST = "name: t\ndefaults: {pipelineYamlPath: p.yaml}\njobs:\n  - matrix: {i: {range: [2]}}\n"

@@ -18,7 +18,7 @@ from run_helpers import cli, connection, last_json, wait_for
 
 from orchestrator.api import JobCreate, JobStatus, PlatformClient
 from orchestrator.engine.identity import attempt_labels
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 pytestmark = pytest.mark.integration
 

@@ -27,13 +27,13 @@ from run_helpers import (
 )
 from tcp_proxy import TcpProxy
 
-from orchestrator.api.model import JobStatus
 from orchestrator.ledger import Ledger, RunState
-from orchestrator.platform.background import stop_platform
-from orchestrator.platform.credentials import read_token
+from orchestrator.model import JobStatus
 from orchestrator.platform.executor.clock import CLOCK_FILE_VARIABLE
-from orchestrator.platform.instance import running_platform
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
+from orchestrator.platform.process.instance import running_platform
+from orchestrator.platform.process.service import stop_platform
+from orchestrator.platform.process.tokens import read_token
 
 SWEEP = """\
 version: 1

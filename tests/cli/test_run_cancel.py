@@ -19,9 +19,9 @@ from run_helpers import (
     write_manifest,
 )
 
-from orchestrator.api.model import JobStatus
 from orchestrator.engine.identity import JOB_LABEL
 from orchestrator.ledger import Ledger
+from orchestrator.model import JobStatus
 
 MIXED = """\
 version: 1

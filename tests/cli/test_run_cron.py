@@ -20,9 +20,9 @@ from run_helpers import (
     write_manifest,
 )
 
-from orchestrator.api.model import JobState, JobStatus
 from orchestrator.engine.identity import JOB_LABEL
 from orchestrator.ledger import Ledger
+from orchestrator.model import JobState, JobStatus
 from orchestrator.platform.executor.clock import CLOCK_FILE_VARIABLE
 
 MANIFEST = """\

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from orchestrator.api.model import JobStatus
 from orchestrator.cli.progress import Tally
 from orchestrator.engine import Event, EventKind
 from orchestrator.ledger import RunCounts
+from orchestrator.model import JobStatus
 
 
 def event(kind: EventKind, key: str, status: JobStatus | None = None, job_id: str = "j") -> Event:

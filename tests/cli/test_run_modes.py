@@ -19,11 +19,11 @@ from run_helpers import (
 )
 
 import orchestrator
-from orchestrator.api.model import JobStatus
 from orchestrator.ledger import Ledger
 from orchestrator.manifest import JobSpec, Policy
-from orchestrator.platform.instance import running_platform
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.model import JobStatus
+from orchestrator.platform.process.embedded import LocalPlatform
+from orchestrator.platform.process.instance import running_platform
 
 QUICK = """\
 version: 1

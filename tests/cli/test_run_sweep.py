@@ -9,7 +9,7 @@ from typing import Any
 
 from run_helpers import attempt_counts, cli, connection, last_json, server_jobs, write_manifest
 
-from orchestrator.api.model import JobStatus
+from orchestrator.model import JobStatus
 
 SWEEP = """\
 version: 1

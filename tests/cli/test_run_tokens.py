@@ -26,8 +26,8 @@ from run_helpers import (
 )
 
 from orchestrator.api import FileToken, PlatformClient
-from orchestrator.api.model import JobStatus
 from orchestrator.errors import EXIT_PLATFORM
+from orchestrator.model import JobStatus
 
 JOBS = 2000
 MANIFEST = """\

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.api.errors import SubmitOutcomeUnknown, TransientError
-from orchestrator.api.model import JobCreate, JobState, JobStatus
 from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL
 from orchestrator.manifest.model import JobSpec
+from orchestrator.model import JobCreate, JobState, JobStatus
 
 Outcome = Callable[[str, int], JobStatus]  # (job key, attempt) -> final status
 

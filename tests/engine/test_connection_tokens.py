@@ -8,7 +8,7 @@ import anyio
 import pytest
 
 from orchestrator.api import FileToken, StaticToken
-from orchestrator.engine.connection import Endpoint, EndpointError, connect
+from orchestrator.connect import Endpoint, EndpointError, connect
 
 SECRET = "s3cr3t-token-value"
 

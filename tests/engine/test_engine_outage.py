@@ -11,12 +11,12 @@ import pytest
 from memory_platform import MemoryPlatform, make_specs
 
 from orchestrator.api.errors import TransientError
-from orchestrator.api.model import JobStatus
 from orchestrator.engine import Engine, EngineOptions, StopReason
 from orchestrator.engine.outage import OutageError, OutageGuard
-from orchestrator.engine.runs import reopen_failed
 from orchestrator.ledger import Ledger, RunState
 from orchestrator.manifest.model import Policy, RetryPolicy
+from orchestrator.model import JobStatus
+from orchestrator.runs import reopen_failed
 
 FAST = EngineOptions(
     poll_min_interval=0.001, poll_max_interval=0.01, linger=0, transient_backoff=0.001

@@ -9,9 +9,9 @@ import pytest
 from memory_platform import MemoryPlatform, make_specs
 
 from orchestrator.engine import Engine, EngineOptions, Event, EventChannel, EventKind
-from orchestrator.engine.runs import ResumeError, record_manifest_run, resume_run
 from orchestrator.ledger import Ledger
 from orchestrator.manifest import Policy, load_manifest
+from orchestrator.runs import ResumeError, record_manifest_run, resume_run
 
 MANIFEST = """\
 version: 1

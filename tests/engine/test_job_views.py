@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.api.model import JobState, JobStatus
-from orchestrator.engine.digest import failure_digest
 from orchestrator.engine.events import EventKind
 from orchestrator.engine.identity import attempt_labels
-from orchestrator.engine.job_views import AttemptView, JobView
-from orchestrator.engine.server_views import counts_from_views, matching_runs, views_from_states
-from orchestrator.engine.view_events import diff_events, snapshot
 from orchestrator.ledger import Ledger, RunNotFoundError
 from orchestrator.manifest import Policy
+from orchestrator.model import JobState, JobStatus
+from orchestrator.views.digest import failure_digest
+from orchestrator.views.events import diff_events, snapshot
+from orchestrator.views.jobs import AttemptView, JobView
+from orchestrator.views.server import counts_from_views, matching_runs, views_from_states
 
 
 def state(job_id: str, key: str, attempt: int, status: JobStatus, reason: str | None = None):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.api.model import JobStatus
 from orchestrator.ledger import AttemptStatus, Ledger, RunNotFoundError, RunState
 from orchestrator.manifest.model import JobSpec, Policy, RetryPolicy
+from orchestrator.model import JobStatus
 
 
 def spec(i: int, retries: int = 1) -> JobSpec:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.api.model import JobStatus
 from orchestrator.ledger.records import is_lost
+from orchestrator.model import JobStatus
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ import anyio
 import pytest
 import structlog
 
-from orchestrator.engine.connection import connect
+from orchestrator.connect import connect
 from orchestrator.ledger import Ledger
 from orchestrator.manifest import Policy
-from orchestrator.platform.instance import INFO_FILE, LOCK_FILE, USERS_MUTEX
+from orchestrator.platform.process.instance import INFO_FILE, LOCK_FILE, USERS_MUTEX
 from orchestrator.state_files import open_private, private_dir, write_private
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import orchestrator
 from orchestrator.api import JobCreate
-from orchestrator.api.model import JobStatus
+from orchestrator.model import JobStatus
 from orchestrator.ops import CancelReport, Job, JobStats, parse_where
 
 LONG = {"SIM_OUTCOME": "done", "SIM_DURATION": "300", "ORCHESTRATOR_RUN": "py-run"}

@@ -83,7 +83,7 @@ def test_a_query_ands_every_part_and_keeps_to_labelled_jobs_unless_everyone() ->
 def test_older_than_keeps_jobs_started_before_the_cutoff_and_never_unstarted_ones() -> None:
     from datetime import UTC, datetime, timedelta
 
-    from orchestrator.api.model import JobStatus
+    from orchestrator.model import JobStatus
     from orchestrator.ops.records import Job
 
     now = datetime(2026, 1, 1, 12, tzinfo=UTC)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 pytestmark = pytest.mark.integration
 

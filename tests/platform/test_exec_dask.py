@@ -31,7 +31,7 @@ from test_exec_integration import Api, PlatformFactory, group_alive, wait_until,
 from orchestrator.api import PlatformClient
 from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
 from orchestrator.platform.executor.process_registry import group_alive as live_group
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 distributed = pytest.importorskip("distributed")
 

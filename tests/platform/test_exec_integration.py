@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from orchestrator.platform.executor.clock import CLOCK_FILE_VARIABLE
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 pytestmark = pytest.mark.integration
 

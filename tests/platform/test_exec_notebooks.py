@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 pytest.importorskip("papermill")
 pytest.importorskip("ipykernel")

@@ -30,7 +30,7 @@ from orchestrator.platform.executor.task_runner import (
     parameter_variable,
     task_environment,
 )
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 PlatformFactory = Callable[..., LocalPlatform]
 

@@ -31,7 +31,7 @@ from orchestrator.platform.executor.pipeline import (
     load_job_pipeline,
     parse_pipeline,
 )
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 PlatformFactory = Callable[..., LocalPlatform]
 

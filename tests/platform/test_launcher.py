@@ -9,12 +9,12 @@ import sys
 import time
 from pathlib import Path
 
-from orchestrator.platform.instance import process_alive as process_running
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
+from orchestrator.platform.process.instance import process_alive as process_running
 
 STARTER = """\
 import sys, time
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 platform = LocalPlatform(state_dir=sys.argv[1], executor="simulate", token="t").start()
 print(platform.process.pid, flush=True)
 time.sleep(600)

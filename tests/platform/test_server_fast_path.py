@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from values_harness import job_to_dict
 
 from orchestrator.api.documents import batched, operation
 from orchestrator.platform.config import ExecutorKind, PlatformConfig
@@ -24,7 +25,7 @@ from orchestrator.platform.server.app import Answer, GraphQLEndpoint
 from orchestrator.platform.server.documents import DocumentLimits
 from orchestrator.platform.server.resolvers import load_schema
 from orchestrator.platform.server.row_reads import ROW_FIELDS, row_reader
-from orchestrator.platform.server.values import JobView, job_to_dict
+from orchestrator.platform.server.values import JobView
 from orchestrator.platform.store.model import JobStatus
 from orchestrator.platform.store.store import Store
 

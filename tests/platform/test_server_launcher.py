@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from orchestrator.platform.launcher import LocalPlatform, PlatformStartError
+from orchestrator.platform.process.embedded import LocalPlatform
+from orchestrator.platform.process.spawn import PlatformStartError
 
 PlatformFactory = Callable[..., LocalPlatform]
 

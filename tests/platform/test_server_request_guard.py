@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 from orchestrator.platform.server.request_guard import parse_authority
 
 PlatformFactory = Callable[..., LocalPlatform]

@@ -16,7 +16,7 @@ from graphql import parse, validate
 from test_api_hosted_clients import COUNT_JOBS, COUNT_JOBS_INLINE, CREATE_INLINE, USERS
 
 from orchestrator.cli import main
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 from orchestrator.platform.server.documents import RULES
 from orchestrator.platform.server.resolvers import load_schema
 from orchestrator.platform.server.strict import local_extensions

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from orchestrator.platform.credentials import TokenCheck
+from orchestrator.platform.server.token_check import TokenCheck
 
 
 def rewrite(path: Path, text: str) -> None:

@@ -15,7 +15,7 @@ from orchestrator.cli.formatting import clip, human_duration
 from orchestrator.cli.inspect.source import ViewSource, load_run, view_options
 from orchestrator.cli.output import emit_data, output_option, print_table
 from orchestrator.cli.run_ids import run_id_argument
-from orchestrator.engine.job_views import JobView, failures_first
+from orchestrator.views.jobs import JobView, failures_first
 
 
 @click.command("jobs")

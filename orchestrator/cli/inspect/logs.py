@@ -25,13 +25,13 @@ import click
 
 from orchestrator.api import PlatformClient
 from orchestrator.api.logs import DEFAULT_SLICE, LogReader, LogSlice
-from orchestrator.api.model import JobStatus
 from orchestrator.api.tokens import TokenSource
 from orchestrator.cli.inspect.source import RunView, ViewSource, load_run, view_options
 from orchestrator.cli.run_ids import run_id_argument
-from orchestrator.engine.job_views import AttemptView, JobView
 from orchestrator.errors import EXIT_JOB_FAILED, UsageError
 from orchestrator.ledger import Ledger
+from orchestrator.model import JobStatus
+from orchestrator.views.jobs import AttemptView, JobView
 
 LOG_DIR = "logs"
 

@@ -34,12 +34,12 @@ from orchestrator.cli.progress import (
 )
 from orchestrator.cli.run_ids import run_id_argument
 from orchestrator.engine import Event, RunSummary
-from orchestrator.engine.digest import failure_digest, with_failures
 from orchestrator.engine.events import StopReason
-from orchestrator.engine.job_views import JobView, jobs_from_ledger
-from orchestrator.engine.server_views import counts_from_views, run_jobs_on_server
-from orchestrator.engine.view_events import diff_events, snapshot
 from orchestrator.ledger import LEDGER_FILE, Ledger, RunCounts, RunRecord, RunState
+from orchestrator.views.digest import failure_digest, with_failures
+from orchestrator.views.events import diff_events, snapshot
+from orchestrator.views.jobs import JobView, jobs_from_ledger
+from orchestrator.views.server import counts_from_views, run_jobs_on_server
 
 
 @click.command("watch")

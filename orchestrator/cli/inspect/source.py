@@ -26,13 +26,6 @@ from orchestrator.cli.options import (
     TOKEN_FILE_OPTION,
     token_precedence,
 )
-from orchestrator.engine.job_views import JobView, jobs_from_ledger
-from orchestrator.engine.server_views import (
-    counts_from_views,
-    matching_runs,
-    run_jobs_on_server,
-    runs_on_server,
-)
 from orchestrator.ledger import (
     LEDGER_FILE,
     Ledger,
@@ -40,6 +33,13 @@ from orchestrator.ledger import (
     RunNotFoundError,
     RunRecord,
     RunState,
+)
+from orchestrator.views.jobs import JobView, jobs_from_ledger
+from orchestrator.views.server import (
+    counts_from_views,
+    matching_runs,
+    run_jobs_on_server,
+    runs_on_server,
 )
 
 if TYPE_CHECKING:

@@ -14,17 +14,17 @@ from click.core import ParameterSource
 
 from orchestrator.cli.log_config import configure_logging
 from orchestrator.errors import UsageError
+from orchestrator.model import DEFAULT_STATE_DIR
 from orchestrator.platform.config import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_READ_TIMEOUT,
-    DEFAULT_STATE_DIR,
     ExecutorKind,
     PlatformConfig,
     SimDuration,
 )
-from orchestrator.platform.credentials import TOKEN_ENV, resolve_token
 from orchestrator.platform.executor.dask_address import parse_scheduler
-from orchestrator.platform.instance import PlatformInfo, ServeLock
+from orchestrator.platform.process.instance import PlatformInfo, ServeLock
+from orchestrator.platform.process.tokens import TOKEN_ENV, resolve_token
 from orchestrator.platform.server.app import serve as serve_platform
 from orchestrator.platform.server.chaos import ChaosSpec
 from orchestrator.platform.server.request_guard import is_loopback

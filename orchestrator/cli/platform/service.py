@@ -7,6 +7,7 @@ does not answer.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import urllib.error
@@ -18,20 +19,21 @@ import click
 
 from orchestrator.api import PlatformClient
 from orchestrator.api.errors import PlatformError
-from orchestrator.api.model import JobStatus
 from orchestrator.cli.formatting import human_duration
 from orchestrator.cli.options import state_dir_option
 from orchestrator.cli.output import output_option
 from orchestrator.cli.platform.serve import DASK_SCHEDULER_OPTION, check_dask_options
 from orchestrator.errors import UnavailableError, UsageError
-from orchestrator.platform.background import fetch_status, start_service, stop_platform
-from orchestrator.platform.credentials import read_token
-from orchestrator.platform.instance import (
+from orchestrator.model import JobStatus
+from orchestrator.platform.config import ExecutorKind, PlatformConfig
+from orchestrator.platform.process.instance import (
     PlatformInfo,
     live_users,
     running_platform,
 )
-from orchestrator.platform.launcher import PlatformStartError
+from orchestrator.platform.process.service import fetch_status, start_service, stop_platform
+from orchestrator.platform.process.spawn import PlatformStartError
+from orchestrator.platform.process.tokens import read_token
 
 ACTIVE = (JobStatus.PENDING, JobStatus.IN_PROGRESS)
 STATE_DIR = state_dir_option(
@@ -50,7 +52,7 @@ OUTPUT = output_option("text", "json")
 )
 @click.option(
     "--executor",
-    type=click.Choice(["local", "simulate", "dask"]),
+    type=click.Choice([k.value for k in ExecutorKind]),
     default="local",
     show_default=True,
 )
@@ -72,15 +74,19 @@ def start_command(
     It keeps running (and firing cron schedules) after this command exits, until
     `orchestrator platform stop`. Commands given the same --state-dir and no endpoint use it.
     """
-    extra: tuple[str, ...] = ("--workers", str(workers)) if workers else ()
     if executor == "dask":
         check_dask_options(dask_scheduler)  # before a background process is spawned
-        assert dask_scheduler is not None
-        extra += ("--dask-scheduler", dask_scheduler)
+    config = PlatformConfig(
+        state_dir=state_dir,
+        workspace=workspace.resolve(),
+        executor=ExecutorKind(executor),
+        port=port,
+        dask_scheduler=dask_scheduler if executor == "dask" else None,
+    )
+    if workers:
+        config = dataclasses.replace(config, workers=workers)
     try:
-        info = start_service(
-            state_dir, workspace=workspace.resolve(), executor=executor, port=port, extra=extra
-        )
+        info = start_service(config)
     except PlatformStartError as error:  # (one already serving it: PlatformBusyError, exit 2)
         raise UsageError(f"could not start the local platform: {error}") from error
     if output == "json":

@@ -5,6 +5,9 @@ whose :meth:`Executor.recover` the server calls once before it accepts requests,
 :meth:`Executor.run` it runs in its task group for its whole life, and whose
 :meth:`Executor.notify` it calls after every mutation (jobs created, statuses changed) so the
 executor can react at once. See ``docs/platform-executor.md``.
+
+May import: ``platform.store``, :mod:`orchestrator.platform.config` and the ground; never the
+server, the client side or ``cli`` (``tests/test_layers.py``).
 """
 
 from __future__ import annotations

@@ -5,4 +5,8 @@ and validates each document once; ``resolvers`` binds the root fields of ``schem
 the store; ``values`` translates between store records and API values. Before any of it,
 ``request_guard`` refuses what a web page could send (foreign Origin or Host, non-JSON posts)
 and ``connection_limits`` times out slow headers and bodies and caps connections.
+
+May import: ``platform.store``, ``platform.executor``, :mod:`orchestrator.platform.config` and
+the ground (:mod:`orchestrator.model`, ...); never the client side (``api``, ``engine``, ...)
+or ``cli`` (``tests/test_layers.py``).
 """

@@ -44,7 +44,6 @@ from graphql import (
 )
 
 from orchestrator.platform.config import DEFAULT_READ_TIMEOUT, PlatformConfig
-from orchestrator.platform.credentials import TokenCheck
 from orchestrator.platform.executor import Executor, make_executor
 from orchestrator.platform.server import http_log
 from orchestrator.platform.server.budget import Budget, BudgetExceeded
@@ -70,6 +69,7 @@ from orchestrator.platform.server.http_errors import json_error
 from orchestrator.platform.server.log_route import LOGS_PATH, LogRoute
 from orchestrator.platform.server.request_guard import RequestGuard, url_host
 from orchestrator.platform.server.resolvers import RequestContext, load_schema
+from orchestrator.platform.server.token_check import TokenCheck
 from orchestrator.platform.store.readers import ReaderPool
 from orchestrator.platform.store.sessions import SessionStore
 from orchestrator.platform.store.store import Store

@@ -48,11 +48,6 @@ def parameter_to_api(parameter: ParameterRow) -> dict[str, Any]:
     }
 
 
-def job_to_dict(job: JobRow) -> dict[str, Any]:
-    """A PipelineJob object, every field computed (what :class:`JobView` reads as)."""
-    return dict(JobView(job))
-
-
 def job_to_api(job: JobRow) -> JobView:
     """A PipelineJob object (``parameters`` as loaded with the row), computed lazily."""
     return JobView(job)
@@ -94,7 +89,7 @@ class JobView(Mapping[str, Any]):
 
     graphql-core's default resolver reads the selected fields with ``.get``; a status read
     selects 6 of 50, so building every field of every job (timestamps formatted, extra
-    fields decoded) cost more than the rest of the request. Reads as :func:`job_to_dict`.
+    fields decoded) cost more than the rest of the request. Reads as ``dict(JobView(job))``.
     """
 
     __slots__ = ("_extra", "job")

@@ -75,7 +75,6 @@ LIST_FIELDS: tuple[JobField, ...] = (
 """Lists of ids, stored as JSON text; not filterable."""
 
 ALL_FIELDS: tuple[JobField, ...] = JOB_FIELDS + LIST_FIELDS
-BY_NAME: dict[str, JobField] = {f.name: f for f in ALL_FIELDS}
 
 IMMEDIATE = "immediate"
 """The ``schedule`` of a one-off job, as the hosted platform stores it."""

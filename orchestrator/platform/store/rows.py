@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -15,12 +14,6 @@ from orchestrator.platform.store.timestamps import from_db
 
 _EXTRA_NAMES = tuple(f.name for f in ALL_FIELDS)
 _STATUSES = {status.value: status for status in JobStatus}
-
-
-def duration_since_start(job: sqlite3.Row, now: datetime) -> float | None:
-    """Seconds from the row's ``start_time`` to ``now`` (``None`` if it never started)."""
-    started = from_db(job["start_time"])
-    return None if started is None else max(0.0, (now - started).total_seconds())
 
 
 def row_to_parameter(row: sqlite3.Row) -> ParameterRow:

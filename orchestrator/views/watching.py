@@ -2,7 +2,7 @@
 
 For a caller that would rather iterate than pass a callback, and for a run driven by another
 task or process: events are recovered from the ledger's snapshots
-(:mod:`orchestrator.engine.view_events`), so they arrive at the poll interval's resolution,
+(:mod:`orchestrator.views.events`), so they arrive at the poll interval's resolution,
 and iteration ends once the run is no longer driven (finished, interrupted or failed).
 """
 
@@ -15,10 +15,10 @@ import anyio
 
 from orchestrator.engine.control import RunControl
 from orchestrator.engine.events import Event
-from orchestrator.engine.job_views import JobView, jobs_from_ledger
-from orchestrator.engine.runs import DEFAULT_STATE_DIR
-from orchestrator.engine.view_events import diff_events, snapshot
 from orchestrator.ledger import Ledger
+from orchestrator.model import DEFAULT_STATE_DIR
+from orchestrator.views.events import diff_events, snapshot
+from orchestrator.views.jobs import JobView, jobs_from_ledger
 
 START_TIMEOUT = 60.0  # seconds a RunControl may take to receive its run id
 

@@ -1,54 +1,12 @@
-"""The local platform's bearer token: given, or generated once and kept in the state dir."""
+"""Whether a request carries the accepted bearer token: a fixed one, or a token file's.
+
+Where a generated token lives and how it is made: :mod:`orchestrator.platform.process.tokens`.
+"""
 
 from __future__ import annotations
 
 import hmac
-import os
-import secrets
 from pathlib import Path
-
-from orchestrator.state_files import private_dir
-
-TOKEN_ENV = "ORCHESTRATOR_PLATFORM_TOKEN"  # noqa: S105 (a variable name, not a secret)
-"""Environment variable ``platform serve --token`` falls back to (keeps it out of argv)."""
-
-TOKEN_FILE = "platform.token"  # noqa: S105 (a file name, not a secret)
-
-
-def token_path(state_dir: Path) -> Path:
-    """Where the generated token lives (mode 0600), where the local CLI finds it."""
-    return state_dir / TOKEN_FILE
-
-
-def read_token(state_dir: Path) -> str | None:
-    """The stored token, or ``None`` when none was generated yet."""
-    path = token_path(state_dir)
-    try:
-        return path.read_text(encoding="utf-8").strip() or None
-    except FileNotFoundError:
-        return None
-
-
-def resolve_token(state_dir: Path, given: str | None) -> str:
-    """``given`` if set; else the stored token; else a new random one, stored with mode 0600."""
-    if given:
-        return given
-    existing = read_token(state_dir)
-    if existing:
-        return existing
-    private_dir(state_dir)
-    token = secrets.token_urlsafe(32)
-    path = token_path(state_dir)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process won the race: use its token
-        stored = read_token(state_dir)
-        if stored:
-            return stored
-        raise
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(token + "\n")
-    return token
 
 
 class TokenCheck:
@@ -104,3 +62,6 @@ class TokenCheck:
     def __repr__(self) -> str:
         where = f"file {self._file}" if self._file is not None else "fixed"
         return f"TokenCheck({where})"
+
+
+__all__ = ["TokenCheck"]

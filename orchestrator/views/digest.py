@@ -1,6 +1,6 @@
 """The failure digest: which jobs failed, the reasons that recur, and what to do next.
 
-Pure: built from job rows (:mod:`orchestrator.engine.job_views`, from the ledger or the
+Pure: built from job rows (:mod:`orchestrator.views.jobs`, from the ledger or the
 server), so a run seen from another machine gets the same digest.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from orchestrator.engine.events import JobFailure, RunSummary
-from orchestrator.engine.job_views import JobView
+from orchestrator.views.jobs import JobView
 
 DIGEST_LIMIT = 10
 """Failed jobs listed by name (the rest are counted); also the cap of ``failures`` in JSON."""

@@ -1,4 +1,10 @@
-"""Typed values that cross the api layer's boundary: job statuses, create requests, job states."""
+"""Domain values every layer may import: job statuses, create requests, job states, the
+default state dir.
+
+Dependency-free (the standard library only), so that the ledger, the engine, the read side
+and the CLI can name a :class:`JobStatus` without importing the api layer (aiohttp, gql,
+graphql-core) or each other.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
+
+DEFAULT_STATE_DIR = Path(".orchestrator")
+"""Where a run's ledger and the local platform's state live unless told otherwise."""
 
 
 class JobStatus(StrEnum):

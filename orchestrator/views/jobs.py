@@ -1,7 +1,7 @@
 """One row per job of a run, with its attempts: what ``jobs``, ``logs`` and the digest read.
 
 The same frozen rows come from the ledger (:func:`jobs_from_ledger`) or from the server's
-identity labels alone (``orchestrator.engine.server_views``), so every view renders either
+identity labels alone (``orchestrator.views.server``), so every view renders either
 source the same way.
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.api.model import JobStatus
 from orchestrator.ledger import Ledger
+from orchestrator.model import JobStatus
 
 FAILED_OUTCOMES = frozenset({JobStatus.FAILED, JobStatus.TIMED_OUT})
 """Outcomes the digest lists and ``orchestrator retry`` resubmits."""

@@ -1,10 +1,12 @@
-"""Where a run's jobs go: a given endpoint, or the local platform of the state dir.
+"""Find or start the platform a command talks to: a given endpoint, or the local platform
+of the state dir. The engine receives what this yields (an :class:`Endpoint`, a client made
+by :func:`open_client`) and never starts a server itself.
 
-The local platform is started through ``orchestrator.platform.launcher`` or
-``orchestrator.platform.background`` (a subprocess, no shared code), with its database and
+The local platform is started through :mod:`orchestrator.platform.process` (embedded, or a
+background service when cron schedules must outlive the command), with its database and
 token in the state dir and the manifest's folder as its workspace, so a resumed run finds the
 same platform state again. One platform serves a state dir at a time
-(:mod:`orchestrator.platform.instance`); commands share it rather than start another.
+(:mod:`orchestrator.platform.process.instance`); commands share it rather than start another.
 """
 
 from __future__ import annotations
@@ -22,15 +24,17 @@ from orchestrator.api.tokens import StaticToken, TokenSource
 from orchestrator.errors import UnavailableError, UsageError
 from orchestrator.library_logging import get_logger
 from orchestrator.manifest.model import Policy
-from orchestrator.platform.credentials import read_token
-from orchestrator.platform.instance import (
+from orchestrator.platform.config import ExecutorKind, PlatformConfig
+from orchestrator.platform.process.embedded import LocalPlatform
+from orchestrator.platform.process.instance import (
     PlatformBusyError,
     UserRegistration,
     live_users,
     running_platform,
     users_mutex,
 )
-from orchestrator.platform.launcher import LocalPlatform, PlatformStartError
+from orchestrator.platform.process.spawn import PlatformStartError
+from orchestrator.platform.process.tokens import read_token
 
 if TYPE_CHECKING:
     from orchestrator.api.client import PlatformClient
@@ -119,7 +123,7 @@ class _LocalUse:
 
 def _join(state_dir: Path, workspace: Path, executor: str, service: bool) -> _LocalUse:
     """Use the platform serving ``state_dir``, or start one (see :func:`connect`)."""
-    log = get_logger("orchestrator.engine.connection")
+    log = get_logger("orchestrator.connect")
     with users_mutex(state_dir):
         info = running_platform(state_dir)
         started: LocalPlatform | None = None
@@ -129,9 +133,12 @@ def _join(state_dir: Path, workspace: Path, executor: str, service: bool) -> _Lo
                 url = info.url
             elif service:
                 # here: its HTTP status probe (urllib.request, ~30 ms) is for this case alone
-                from orchestrator.platform.background import start_service
+                from orchestrator.platform.process.service import start_service
 
-                info = start_service(state_dir, workspace=workspace, executor=executor)
+                config = PlatformConfig(
+                    state_dir=state_dir, workspace=workspace, executor=ExecutorKind(executor)
+                )
+                info = start_service(config)
                 log.info("local.service_started", url=info.url, pid=info.pid)
                 url = info.url
             else:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 
-from orchestrator.api.model import JobStatus
 from orchestrator.engine.events import Event, EventKind
-from orchestrator.engine.job_views import AttemptView, JobView
+from orchestrator.model import JobStatus
+from orchestrator.views.jobs import AttemptView, JobView
 
 _SETTLED = frozenset({*(s.value for s in JobStatus if s.is_final), JobStatus.SCHEDULED.value})
 

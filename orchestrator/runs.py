@@ -14,19 +14,17 @@ from pathlib import Path
 import anyio
 
 from orchestrator.api import TokenSource
-from orchestrator.api.model import JobStatus
-from orchestrator.engine.connection import Endpoint, connect, open_client, preflight
+from orchestrator.connect import Endpoint, connect, open_client, preflight
 from orchestrator.engine.control import RunControl
-from orchestrator.engine.digest import with_failures
 from orchestrator.engine.driver import Engine
 from orchestrator.engine.events import EventCallback, RunSummary
-from orchestrator.engine.job_views import jobs_from_ledger
 from orchestrator.engine.options import EngineOptions
 from orchestrator.errors import UsageError
 from orchestrator.ledger import Ledger, RunRecord
 from orchestrator.manifest import JobSpec, Manifest, ManifestError, Policy, load_manifest
-
-DEFAULT_STATE_DIR = Path(".orchestrator")
+from orchestrator.model import DEFAULT_STATE_DIR, JobStatus
+from orchestrator.views.digest import with_failures
+from orchestrator.views.jobs import jobs_from_ledger
 
 
 class ResumeError(UsageError, ValueError):

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from orchestrator.api.model import JobState, JobStatus
 from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
-from orchestrator.engine.job_views import AttemptView, JobView
 from orchestrator.ledger import RunCounts
+from orchestrator.model import JobState, JobStatus
+from orchestrator.views.jobs import AttemptView, JobView
 
 if TYPE_CHECKING:  # a client is passed in: the network stack stays the caller's import
     from orchestrator.api.client import PlatformClient
