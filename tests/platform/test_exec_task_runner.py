@@ -257,15 +257,37 @@ async def test_js_task_runs_with_node(tmp_path: Path) -> None:
     assert "node sees 0.5" in (tmp_path / "j.log").read_text()
 
 
-async def test_requirements_are_noted_not_installed(tmp_path: Path) -> None:
+async def test_requirements_already_installed_let_the_job_run(tmp_path: Path) -> None:
     write(tmp_path, "a.py", "")
+    write(
+        tmp_path,
+        "req.txt",
+        "# pinned\npyyaml>=6  # the platform's own\nnope; python_version < '3'\n",
+    )
     pipeline = parse_pipeline(
         "pipeline: {name: n, requirements: req.txt, tasks: [{name: a, type: py, py_path: a.py}]}",
         tmp_path,
     )
     result = await run_pipeline(pipeline, JOB, workspace=tmp_path, log_path=tmp_path / "j.log")
-    assert result.succeeded
-    assert "requirements 'req.txt' not installed" in (tmp_path / "j.log").read_text()
+    assert result.succeeded, result.failure
+    assert "requirements 'req.txt' met" in (tmp_path / "j.log").read_text()
+
+
+async def test_unmet_requirements_fail_the_job_before_any_task(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", "open('ran', 'w')")
+    write(tmp_path, "req.txt", "pyyaml<1\nno-such-package-here==1.0\n-e ./local\n")
+    pipeline = parse_pipeline(
+        "pipeline: {name: n, requirements: req.txt, tasks: [{name: a, type: py, py_path: a.py}]}",
+        tmp_path,
+    )
+    result = await run_pipeline(pipeline, JOB, workspace=tmp_path, log_path=tmp_path / "j.log")
+    assert result.failure is not None
+    assert "'pyyaml<1' (" in result.failure and "installed)" in result.failure
+    assert "'no-such-package-here==1.0' (not installed)" in result.failure
+    assert "'-e ./local' (options" in result.failure
+    assert "does not install requirements" in result.failure
+    assert "pip install -r 'req.txt'" in result.failure
+    assert not (tmp_path / "ran").exists()
 
 
 async def test_a_value_the_os_refuses_fails_the_task_with_a_reason(tmp_path: Path) -> None:

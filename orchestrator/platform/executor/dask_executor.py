@@ -38,6 +38,7 @@ from typing import Any
 
 import structlog
 
+from orchestrator.platform.executor.code_root import code_root
 from orchestrator.platform.executor.dask_address import SchedulerAddress
 from orchestrator.platform.executor.dask_cluster import ClusterView, cluster_view, place
 from orchestrator.platform.executor.dask_job import (
@@ -346,7 +347,7 @@ class DaskExecutor:
             attempt=job.retries + 1,
             parameters=tuple(job.parameter_map().items()),
             pipeline_yaml_path=job.spec.pipeline_yaml_path,
-            workspace=str(self.workspace),
+            workspace=str(code_root(job, self.workspace)),
             off_limits=self.off_limits,
             seconds_left=seconds_left,
             timeout_reason=deadline.reason if deadline is not None else "",

@@ -34,6 +34,7 @@ from orchestrator.platform.executor.parameter_names import (
 )
 from orchestrator.platform.executor.pipeline import Pipeline, PipelineError, Task, TaskType
 from orchestrator.platform.executor.process_registry import ProcessRegistry
+from orchestrator.platform.executor.requirements import requirements_failure
 
 PARAMETER_PREFIX = "HYPERPLANE_JOB_PARAMETER_"
 JOB_ID_VARIABLE = "HYPERPLANE_JOB_ID"
@@ -203,12 +204,14 @@ async def run_pipeline(
                 f"parameters {', '.join(withheld)} reach tasks only as "
                 f"{PARAMETER_PREFIX}<KEY>, not under their bare names ({reasons})",
             )
-        if pipeline.requirements:
-            _note(
-                log,
-                f"requirements {shown(pipeline.requirements)} not installed: tasks use the "
-                "platform's own Python environment",
+        if pipeline.requirements and pipeline.requirements_path is not None:
+            unmet = requirements_failure(
+                pipeline.requirements, pipeline.requirements_path, sys.executable
             )
+            if unmet is not None:
+                _note(log, unmet)
+                return PipelineResult(unmet)
+            _note(log, f"requirements {shown(pipeline.requirements)} met by the tasks' Python")
         spawn = _Spawner(env, workspace, log, registry)
         return await _run_dag(pipeline, commands, spawn)
 
@@ -285,7 +288,7 @@ class _Spawner:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=self.log,
                 stderr=asyncio.subprocess.STDOUT,
-                cwd=self.workspace,
+                cwd=task.working_dir or self.workspace,
                 env=dict(self.env),
                 start_new_session=True,
             )
