@@ -14,10 +14,11 @@ from orchestrator.platform.launcher import LocalPlatform
 
 CREATE = """
 mutation ($path: String!, $parameters: [ParameterCreateWithoutPipelineJobInput!]!,
-          $email: String, $debuggable: Boolean, $branch: String, $commit: String) {
+          $email: String, $debuggable: Boolean, $branch: String, $commit: String,
+          $retries: Int) {
   createPipelineJobWithAlerting(input: {
     pipelineYamlPath: $path, hyperplaneUserEmail: $email, debuggable: $debuggable,
-    branchName: $branch, commitId: $commit, maxRetries: 0
+    branchName: $branch, commitId: $commit, maxRetries: $retries
     parameters: {create: $parameters}
   }) { id runId }
 }
@@ -51,7 +52,7 @@ class JobClient:
     def create(self, path: str, parameters: dict[str, str] | None = None, **fields: Any) -> str:
         """A job running the pipeline at ``path``; ``fields``: email, debuggable, branch..."""
         pairs = [{"key": k, "value": v} for k, v in (parameters or {}).items()]
-        variables = {"path": path, "parameters": pairs, **fields}
+        variables = {"path": path, "parameters": pairs, "retries": 0, **fields}
         return str(self.call(CREATE, variables)["createPipelineJobWithAlerting"]["id"])
 
     def final(self, job_id: str, within: float = 60) -> dict[str, Any]:

@@ -21,6 +21,11 @@ import structlog
 from orchestrator.platform.client_text import one_line
 from orchestrator.platform.executor.code_root import code_root
 from orchestrator.platform.executor.deadlines import job_deadline
+from orchestrator.platform.executor.job_environment import (
+    Endpoint,
+    hosted_variables,
+    no_endpoint,
+)
 from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun, attempt_ending
 from orchestrator.platform.executor.path_safety import JobFiles
 from orchestrator.platform.executor.pipeline import PipelineError, load_job_pipeline
@@ -47,9 +52,11 @@ class LocalExecutor:
         registry: ProcessRegistry | None = None,
         poll_interval: float = 0.5,
         off_limits: Sequence[Path] = (),
+        endpoint: Endpoint = no_endpoint,
     ) -> None:
         self.jobs = jobs
         self.workspace = workspace
+        self.endpoint = endpoint  # the platform's GraphQL URL, for the job helpers
         self.log_dir = log_dir
         # a job never runs, reads or writes the job logs, nor the rest of the state dir
         self.off_limits = (log_dir, *off_limits)
@@ -167,7 +174,8 @@ class LocalExecutor:
         notebooks = pipeline.output_notebooks_path()
         if notebooks is not None:
             self.jobs.set_output_notebooks(job.id, notebooks)
-        context = JobContext(job.id, job.run_id, attempt, job.parameter_map())
+        variables = hosted_variables(job, attempt, self.endpoint())
+        context = JobContext(job.id, job.run_id, attempt, job.parameter_map(), variables)
         result = await run_pipeline(
             pipeline, context, workspace=files.workspace, log_path=log_path, registry=self.registry
         )

@@ -20,7 +20,7 @@ import shutil
 import signal
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -56,6 +56,9 @@ class JobContext:
     run_id: str
     attempt: int
     parameters: Mapping[str, str]
+    variables: Mapping[str, str] = field(default_factory=dict)
+    """The platform's other variables (the hosted job environment, :mod:`job_environment`):
+    written after the parameters, like ``HYPERPLANE_JOB_ID``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +102,8 @@ def task_environment(base: Mapping[str, str], job: JobContext) -> dict[str, str]
     is exported as ``HYPERPLANE_JOB_PARAMETER_<KEY>`` and, as real job code reads it
     (``os.getenv("FILE_ID")``), under its bare name too when the allow-list rule of
     :mod:`~orchestrator.platform.executor.parameter_names` lets it. The platform's own
-    variables are written last, so no parameter replaces them. The platform's Python comes
+    variables (its ``variables``, then the job's id, run id and attempt) are written last, so
+    no parameter replaces them. The platform's Python comes
     first on ``PATH``, so ``python`` in a script is the Python that runs ``py`` tasks.
     """
     env = {
@@ -116,6 +120,7 @@ def task_environment(base: Mapping[str, str], job: JobContext) -> dict[str, str]
     python_dir = str(Path(sys.executable).parent)
     path = base.get("PATH") or os.defpath
     env["PATH"] = os.pathsep.join([python_dir, *path.split(os.pathsep)])
+    env.update(job.variables)
     env[JOB_ID_VARIABLE] = job.job_id
     env[RUN_ID_VARIABLE] = job.run_id
     env[ATTEMPT_VARIABLE] = str(job.attempt)
