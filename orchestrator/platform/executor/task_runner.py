@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO
 
 from orchestrator.platform.client_text import one_line, shown
+from orchestrator.platform.executor.job_sdk import SDK_PATH
 from orchestrator.platform.executor.lifeline import Lifeline
 from orchestrator.platform.executor.parameter_names import (
     bare_name,
@@ -104,7 +105,8 @@ def task_environment(base: Mapping[str, str], job: JobContext) -> dict[str, str]
     :mod:`~orchestrator.platform.executor.parameter_names` lets it. The platform's own
     variables (its ``variables``, then the job's id, run id and attempt) are written last, so
     no parameter replaces them. The platform's Python comes
-    first on ``PATH``, so ``python`` in a script is the Python that runs ``py`` tasks.
+    first on ``PATH``, so ``python`` in a script is the Python that runs ``py`` tasks, and the
+    hosted helpers (:mod:`~orchestrator.platform.executor.job_sdk`) first on ``PYTHONPATH``.
     """
     env = {
         k: v
@@ -120,6 +122,8 @@ def task_environment(base: Mapping[str, str], job: JobContext) -> dict[str, str]
     python_dir = str(Path(sys.executable).parent)
     path = base.get("PATH") or os.defpath
     env["PATH"] = os.pathsep.join([python_dir, *path.split(os.pathsep)])
+    python_path = [str(SDK_PATH), *filter(None, base.get("PYTHONPATH", "").split(os.pathsep))]
+    env["PYTHONPATH"] = os.pathsep.join(python_path)  # ``from hyperplane import ...``
     env.update(job.variables)
     env[JOB_ID_VARIABLE] = job.job_id
     env[RUN_ID_VARIABLE] = job.run_id
