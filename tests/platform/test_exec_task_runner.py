@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.platform.executor.job_sdk import SDK_PATH
 from orchestrator.platform.executor.pipeline import parse_pipeline
 from orchestrator.platform.executor.task_runner import (
     JobContext,
@@ -316,9 +317,12 @@ def test_unsafe_bare_names_stay_prefixed_only() -> None:
     env = task_environment(base, JobContext("j", "r", 1, parameters))
     assert env["FILE_ID"] == "42"
     assert env["HOME"] == "/home/me" and env["HYPERPLANE_JOB_ID"] == "j"
-    for name in ("LD_PRELOAD", "PYTHONPATH", "BASH_ENV", "ORCHESTRATOR_RUN"):
+    for name in ("LD_PRELOAD", "BASH_ENV", "ORCHESTRATOR_RUN"):
         assert name not in env
         assert env[f"HYPERPLANE_JOB_PARAMETER_{name}"]
+    # the platform's own PYTHONPATH (the job helpers), never the parameter's
+    assert env["PYTHONPATH"] == str(SDK_PATH)
+    assert env["HYPERPLANE_JOB_PARAMETER_PYTHONPATH"] == "/evil"
     assert withheld_bare_names(parameters) == [
         "BASH_ENV",
         "HOME",
