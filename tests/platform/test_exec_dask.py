@@ -30,6 +30,7 @@ from test_exec_integration import Api, PlatformFactory, group_alive, wait_until,
 
 from orchestrator.api import PlatformClient
 from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
+from orchestrator.platform.executor.job_environment import pod_name
 from orchestrator.platform.executor.process_registry import group_alive as live_group
 from orchestrator.platform.process.embedded import LocalPlatform
 
@@ -212,6 +213,8 @@ for before in ("first", "side"):  # depends_on: both ran to their end already
 n = os.environ["HYPERPLANE_JOB_PARAMETER_N"]
 open(f"out/{job}.second", "w").write(f"{os.getppid()} {n}")
 print(f"second done for N={n}")
+from hyperplane import notebook_common  # the hosted helpers, on the worker's task path too
+print(f"pod {os.environ['MY_POD_NAME']} yaml {os.environ['HYPERPLANE_JOB_PIPELINE_YAML_PATH']}")
 """
 
 
@@ -237,6 +240,7 @@ def test_twenty_jobs_spread_over_both_workers_with_parameters_dag_and_logs(
         assert f"first saw N={n}" in log
         assert f"second done for N={n}" in log
         assert "task 'second' ended with code 0" in log
+        assert f"pod {pod_name(job_id, 1)} yaml spread.yaml" in log  # the hosted environment
     assert set(used) == {"w1", "w2"}, used
     dashboard = on_dask.call(
         "query ($id: String!) { pipelineJob(where: {id: $id}) { daskDashboardUrl } }",

@@ -20,7 +20,7 @@ from orchestrator.platform.executor.pipeline import (
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    for name in ("a.py", "b.sh", "c.js", "d.ipynb"):
+    for name in ("a.py", "b.sh", "c.js", "d.ipynb", "requirements.txt"):
         (tmp_path / name).write_text("")
     return tmp_path
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.platform.executor.job_sdk import SDK_PATH
 from orchestrator.platform.executor.pipeline import parse_pipeline
 from orchestrator.platform.executor.task_runner import (
     JobContext,
@@ -257,15 +258,37 @@ async def test_js_task_runs_with_node(tmp_path: Path) -> None:
     assert "node sees 0.5" in (tmp_path / "j.log").read_text()
 
 
-async def test_requirements_are_noted_not_installed(tmp_path: Path) -> None:
+async def test_requirements_already_installed_let_the_job_run(tmp_path: Path) -> None:
     write(tmp_path, "a.py", "")
+    write(
+        tmp_path,
+        "req.txt",
+        "# pinned\npyyaml>=6  # the platform's own\nnope; python_version < '3'\n",
+    )
     pipeline = parse_pipeline(
         "pipeline: {name: n, requirements: req.txt, tasks: [{name: a, type: py, py_path: a.py}]}",
         tmp_path,
     )
     result = await run_pipeline(pipeline, JOB, workspace=tmp_path, log_path=tmp_path / "j.log")
-    assert result.succeeded
-    assert "requirements 'req.txt' not installed" in (tmp_path / "j.log").read_text()
+    assert result.succeeded, result.failure
+    assert "requirements 'req.txt' met" in (tmp_path / "j.log").read_text()
+
+
+async def test_unmet_requirements_fail_the_job_before_any_task(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", "open('ran', 'w')")
+    write(tmp_path, "req.txt", "pyyaml<1\nno-such-package-here==1.0\n-e ./local\n")
+    pipeline = parse_pipeline(
+        "pipeline: {name: n, requirements: req.txt, tasks: [{name: a, type: py, py_path: a.py}]}",
+        tmp_path,
+    )
+    result = await run_pipeline(pipeline, JOB, workspace=tmp_path, log_path=tmp_path / "j.log")
+    assert result.failure is not None
+    assert "'pyyaml<1' (" in result.failure and "installed)" in result.failure
+    assert "'no-such-package-here==1.0' (not installed)" in result.failure
+    assert "'-e ./local' (options" in result.failure
+    assert "does not install requirements" in result.failure
+    assert "pip install -r 'req.txt'" in result.failure
+    assert not (tmp_path / "ran").exists()
 
 
 async def test_a_value_the_os_refuses_fails_the_task_with_a_reason(tmp_path: Path) -> None:
@@ -294,9 +317,12 @@ def test_unsafe_bare_names_stay_prefixed_only() -> None:
     env = task_environment(base, JobContext("j", "r", 1, parameters))
     assert env["FILE_ID"] == "42"
     assert env["HOME"] == "/home/me" and env["HYPERPLANE_JOB_ID"] == "j"
-    for name in ("LD_PRELOAD", "PYTHONPATH", "BASH_ENV", "ORCHESTRATOR_RUN"):
+    for name in ("LD_PRELOAD", "BASH_ENV", "ORCHESTRATOR_RUN"):
         assert name not in env
         assert env[f"HYPERPLANE_JOB_PARAMETER_{name}"]
+    # the platform's own PYTHONPATH (the job helpers), never the parameter's
+    assert env["PYTHONPATH"] == str(SDK_PATH)
+    assert env["HYPERPLANE_JOB_PARAMETER_PYTHONPATH"] == "/evil"
     assert withheld_bare_names(parameters) == [
         "BASH_ENV",
         "HOME",

@@ -12,6 +12,8 @@ server, the client side or ``cli`` (``tests/test_layers.py``).
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Protocol
 
 from orchestrator.platform.config import ExecutorKind, PlatformConfig
@@ -25,6 +27,7 @@ from orchestrator.platform.executor.scheduler import CronScheduler
 from orchestrator.platform.executor.service import ExecutorService, JobRunner
 from orchestrator.platform.executor.sim_plan import SimPlanner, SimSettings
 from orchestrator.platform.executor.simulate import SimulateExecutor
+from orchestrator.platform.instance import read_info
 from orchestrator.platform.store.store import Store
 
 __all__ = ["Executor", "make_executor"]
@@ -80,6 +83,7 @@ def make_executor(config: PlatformConfig, store: Store) -> Executor:
             workspace=config.workspace.resolve(),
             log_dir=(config.state_dir / "logs").resolve(),
             off_limits=platform_files(config),
+            endpoint=functools.partial(platform_endpoint, config.state_dir),
         )
     else:
         runner = LocalExecutor(
@@ -89,6 +93,7 @@ def make_executor(config: PlatformConfig, store: Store) -> Executor:
             workers=config.workers,
             registry=registry,
             off_limits=platform_files(config),
+            endpoint=functools.partial(platform_endpoint, config.state_dir),
         )
     clock = clock_from_environment()
     poll = 0.2 if isinstance(clock, FileClock) else 1.0  # tests move time: look often
@@ -97,3 +102,10 @@ def make_executor(config: PlatformConfig, store: Store) -> Executor:
     return ExecutorService(
         jobs, runner, scheduler, registry, kind=config.executor.value, slots=slots
     )
+
+
+def platform_endpoint(state_dir: Path) -> str | None:
+    """The GraphQL URL the platform serving ``state_dir`` published once it accepted requests
+    (``platform.json``; before any job runs), for the job helpers; ``None`` when unknown."""
+    info = read_info(state_dir)
+    return info.url if info is not None else None

@@ -38,6 +38,7 @@ from typing import Any
 
 import structlog
 
+from orchestrator.platform.executor.code_root import code_root
 from orchestrator.platform.executor.dask_address import SchedulerAddress
 from orchestrator.platform.executor.dask_cluster import ClusterView, cluster_view, place
 from orchestrator.platform.executor.dask_job import (
@@ -50,6 +51,11 @@ from orchestrator.platform.executor.dask_job import (
     stop_event_name,
 )
 from orchestrator.platform.executor.deadlines import job_deadline
+from orchestrator.platform.executor.job_environment import (
+    Endpoint,
+    hosted_variables,
+    no_endpoint,
+)
 from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun, attempt_ending
 from orchestrator.platform.executor.lifeline import LIFELINE_BOUND_SECONDS
 from orchestrator.platform.executor.local import SHUTDOWN_REASON
@@ -97,8 +103,10 @@ class DaskExecutor:
         log_dir: Path,
         poll_interval: float = 0.5,
         off_limits: Sequence[Path] = (),
+        endpoint: Endpoint = no_endpoint,
     ) -> None:
         self.jobs = jobs
+        self.endpoint = endpoint  # the platform's GraphQL URL, for the job helpers
         self.scheduler = scheduler
         self.workspace = workspace
         self.log_dir = log_dir
@@ -345,8 +353,9 @@ class DaskExecutor:
             run_id=job.run_id,
             attempt=job.retries + 1,
             parameters=tuple(job.parameter_map().items()),
+            variables=tuple(hosted_variables(job, job.retries + 1, self.endpoint()).items()),
             pipeline_yaml_path=job.spec.pipeline_yaml_path,
-            workspace=str(self.workspace),
+            workspace=str(code_root(job, self.workspace)),
             off_limits=self.off_limits,
             seconds_left=seconds_left,
             timeout_reason=deadline.reason if deadline is not None else "",

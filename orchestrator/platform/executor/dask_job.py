@@ -73,6 +73,7 @@ class JobRequest:
     timeout_reason: str = ""
     pipeline_type: str | None = None  # "BASH": a bare script; None/"YAML": a pipeline file
     off_limits: tuple[str, ...] = ()  # the platform's own files (state dir...): no job's
+    variables: tuple[tuple[str, str], ...] = ()  # the hosted job environment (job_environment)
 
     @property
     def claim_queue(self) -> str:
@@ -163,7 +164,13 @@ async def _run(
     except PipelineError as exc:
         append_note(log_path, f"pipeline refused: {exc}")
         return Outcome.REFUSED, str(exc)
-    context = JobContext(request.job_id, request.run_id, request.attempt, dict(request.parameters))
+    context = JobContext(
+        request.job_id,
+        request.run_id,
+        request.attempt,
+        dict(request.parameters),
+        dict(request.variables),
+    )
     running = asyncio.create_task(
         run_pipeline(pipeline, context, workspace=workspace, log_path=log_path, registry=registry)
     )

@@ -19,7 +19,13 @@ from pathlib import Path
 import structlog
 
 from orchestrator.platform.client_text import one_line
+from orchestrator.platform.executor.code_root import code_root
 from orchestrator.platform.executor.deadlines import job_deadline
+from orchestrator.platform.executor.job_environment import (
+    Endpoint,
+    hosted_variables,
+    no_endpoint,
+)
 from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun, attempt_ending
 from orchestrator.platform.executor.path_safety import JobFiles
 from orchestrator.platform.executor.pipeline import PipelineError, load_job_pipeline
@@ -46,12 +52,14 @@ class LocalExecutor:
         registry: ProcessRegistry | None = None,
         poll_interval: float = 0.5,
         off_limits: Sequence[Path] = (),
+        endpoint: Endpoint = no_endpoint,
     ) -> None:
         self.jobs = jobs
         self.workspace = workspace
+        self.endpoint = endpoint  # the platform's GraphQL URL, for the job helpers
         self.log_dir = log_dir
         # a job never runs, reads or writes the job logs, nor the rest of the state dir
-        self.files = JobFiles.of(workspace, (log_dir, *off_limits))
+        self.off_limits = (log_dir, *off_limits)
         self.workers = max(1, workers)
         self.registry = registry
         self.poll_interval = poll_interval
@@ -154,9 +162,11 @@ class LocalExecutor:
     async def _attempt(self, job: JobRow, log_path: Path) -> Finish | Rerun:
         """One run of the pipeline; a failure with ``maxRetries`` left becomes a rerun."""
         attempt = job.retries + 1
+        root = code_root(job, self.workspace)
+        files = JobFiles.of(root, self.off_limits)
         try:
             pipeline = load_job_pipeline(
-                job.spec.pipeline_yaml_path, job.spec.extra_value("pipelineType"), self.files
+                job.spec.pipeline_yaml_path, job.spec.extra_value("pipelineType"), files
             )
         except PipelineError as exc:  # the same file would fail again: no rerun
             append_note(log_path, f"pipeline refused: {exc}")
@@ -164,8 +174,9 @@ class LocalExecutor:
         notebooks = pipeline.output_notebooks_path()
         if notebooks is not None:
             self.jobs.set_output_notebooks(job.id, notebooks)
-        context = JobContext(job.id, job.run_id, attempt, job.parameter_map())
+        variables = hosted_variables(job, attempt, self.endpoint())
+        context = JobContext(job.id, job.run_id, attempt, job.parameter_map(), variables)
         result = await run_pipeline(
-            pipeline, context, workspace=self.workspace, log_path=log_path, registry=self.registry
+            pipeline, context, workspace=files.workspace, log_path=log_path, registry=self.registry
         )
         return attempt_ending(job, result.failure)

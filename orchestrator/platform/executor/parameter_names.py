@@ -20,9 +20,11 @@ when :func:`bare_name_allowed` says so. The rule:
    it is there. The list covers shells, the dynamic linker and libc, language runtimes and
    their package managers, version control, TLS trust, proxies, cloud and container
    credentials, terminals, pagers and editors, locale, temp dirs, and the platform's own
-   namespaces (``HYPERPLANE_``, ``ORCHESTRATOR_``).
+   namespaces (``HYPERPLANE_``, ``ORCHESTRATOR_``, and the hosted job variables outside them:
+   ``USER_EMAIL``, ``PIPELINES_USER``, ``MY_POD_NAME``).
 4. It never replaces a variable the platform itself sets for the task (``PATH``, the
-   ``HYPERPLANE_JOB_*`` variables): those are written after the parameters.
+   ``HYPERPLANE_JOB_*`` variables, the rest of the hosted job environment): those are
+   written after the parameters.
 
 Deliberately allowed, because they tune a computation and neither load code, change trust
 nor connect anywhere: thread and kernel settings (``OMP_*``, ``MKL_*``, ``OPENBLAS_*``) and
@@ -131,6 +133,7 @@ DENIED: tuple[Denied, ...] = (
     *_names(_LOCALE, "LANG", "LANGUAGE", "TZ", "TZDIR"),
     # the platform
     *_prefixes(_PLATFORM, "HYPERPLANE_", "ORCHESTRATOR_"),
+    *_names(_PLATFORM, "USER_EMAIL", "PIPELINES_USER", "MY_POD_NAME"),
 )
 """Every bare name no parameter may set, each entry with its reason."""
 

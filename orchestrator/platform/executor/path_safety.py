@@ -79,6 +79,19 @@ class JobFiles:
             )
         return path
 
+    def directory(self, relative: str, *, what: str) -> Path:
+        """:meth:`resolve`, and the result must be an existing directory (a task's
+        ``working_dir``)."""
+        path = self.resolve(relative, what=what)
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            where = f"(in {self.workspace})"
+            raise PathRefused(f"{what}: directory {shown(relative)} not found {where}") from None
+        if not stat.S_ISDIR(mode):
+            raise PathRefused(f"{what}: {shown(relative)} is {_kind(mode)}, not a directory")
+        return path
+
 
 def platform_files(config: PlatformConfig) -> tuple[Path, ...]:
     """What no job may touch: the state dir, the database (and SQLite's side files), and the
@@ -97,6 +110,8 @@ def _inside(path: Path, root: Path) -> bool:
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a directory"
+    if stat.S_ISREG(mode):
+        return "a file"
     if stat.S_ISFIFO(mode):
         return "a FIFO"
     if stat.S_ISSOCK(mode):

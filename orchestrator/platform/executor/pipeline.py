@@ -35,7 +35,11 @@ class PipelineError(Exception):
 
 
 class TaskType(enum.StrEnum):
-    """The task types the platform's pipeline format knows, spelled as in the YAML."""
+    """The task types the platform's pipeline format knows, by their canonical spelling.
+
+    The YAML may spell each the ways the hosted docs list (:data:`TASK_TYPE_SPELLINGS`), in
+    any case; :func:`task_type` maps a spelling to its type.
+    """
 
     PY = "py"
     VSCODE_NOTEBOOK = "vscode notebook"
@@ -57,6 +61,32 @@ _PATH_KEYS: dict[TaskType, str] = {
     TaskType.JUPYTER_NOTEBOOK: "notebook_path",
 }
 
+TASK_TYPE_SPELLINGS: Mapping[str, TaskType] = {
+    "python script": TaskType.PY,
+    "python": TaskType.PY,
+    "py": TaskType.PY,
+    "js script": TaskType.JS_SCRIPT,
+    "javascript": TaskType.JS_SCRIPT,
+    "js": TaskType.JS_SCRIPT,
+    "jupyter notebook": TaskType.JUPYTER_NOTEBOOK,
+    "jupyter": TaskType.JUPYTER_NOTEBOOK,
+    "notebook": TaskType.JUPYTER_NOTEBOOK,
+    "ipynb": TaskType.JUPYTER_NOTEBOOK,
+    "vs code notebook": TaskType.VSCODE_NOTEBOOK,
+    "vscode notebook": TaskType.VSCODE_NOTEBOOK,
+    "bash script": TaskType.BASH_SCRIPT,
+    "bash": TaskType.BASH_SCRIPT,
+    "sh": TaskType.BASH_SCRIPT,
+}
+"""Every ``type:`` spelling the hosted docs list (lower case, single spaces)."""
+
+
+def task_type(spelling: object) -> TaskType | None:
+    """The task type ``spelling`` names, in any case and spacing; ``None`` if unknown."""
+    if not isinstance(spelling, str):
+        return None
+    return TASK_TYPE_SPELLINGS.get(" ".join(spelling.split()).lower())
+
 
 @dataclass(frozen=True, slots=True)
 class Task:
@@ -67,6 +97,7 @@ class Task:
     path: Path
     depends_on: tuple[str, ...]
     output_path: Path | None = None  # jupyter notebooks only: where the executed copy goes
+    working_dir: Path | None = None  # where the task runs (``working_dir``); None: the root
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +106,8 @@ class Pipeline:
 
     name: str
     tasks: tuple[Task, ...]
-    requirements: str | None = None
+    requirements: str | None = None  # as written in the YAML (shown in reasons)
+    requirements_path: Path | None = None  # that file, resolved inside the code root
 
     def output_notebooks_path(self) -> str | None:
         """Where the executed notebooks go (``outputNotebooksPath``): the one notebook task's
@@ -152,22 +184,31 @@ def parse_pipeline(text: str, workspace: Workspace, *, source: str = "<pipeline>
     requirements = body.get("requirements")
     if requirements is not None and not isinstance(requirements, str):
         raise PipelineError(f"{source}: pipeline.requirements must be a string path")
+    requirements_path = None
     if requirements is not None:
         _check_name(requirements, f"{source}: pipeline.requirements")
+        what = f"{source}: pipeline.requirements"
+        requirements_path = _regular_file(files, requirements, what, "requirements file not found")
+    pipeline_dir = _working_dir(files, body, f"{source}: pipeline")
     raw_tasks = body.get("tasks")
     if not isinstance(raw_tasks, list) or not raw_tasks:
         raise PipelineError(f"{source}: pipeline.tasks must be a non-empty list")
     tasks: list[Task] = []
     for position, raw in enumerate(raw_tasks):
         previous = tasks[-1].name if tasks else None
-        tasks.append(_parse_task(raw, position, previous, files, source))
+        tasks.append(_parse_task(raw, position, previous, files, source, pipeline_dir))
     _check_names_and_dependencies(tasks, source)
     topological_order(tasks)  # raises on cycles
-    return Pipeline(name=name, tasks=tuple(tasks), requirements=requirements)
+    return Pipeline(name, tuple(tasks), requirements, requirements_path)
 
 
 def _parse_task(
-    raw: Any, position: int, previous: str | None, files: JobFiles, source: str
+    raw: Any,
+    position: int,
+    previous: str | None,
+    files: JobFiles,
+    source: str,
+    pipeline_dir: Path | None,
 ) -> Task:
     where = f"{source}: task #{position + 1}"
     if not isinstance(raw, Mapping):
@@ -178,23 +219,39 @@ def _parse_task(
     _check_name(name, f"{where} name")
     where = f"{source}: task '{name}'"
     raw_type = raw.get("type")
-    try:
-        task_type = TaskType(str(raw_type))
-    except ValueError:
-        known = ", ".join(f'"{t.value}"' for t in TaskType)
-        raise PipelineError(f"{where} has unknown type {raw_type!r} (known: {known})") from None
-    path_value = raw.get(task_type.path_key)
+    kind = task_type(raw_type)
+    if kind is None:
+        known = ", ".join(f'"{spelling}"' for spelling in TASK_TYPE_SPELLINGS)
+        shown_type = one_line(str(raw_type))
+        raise PipelineError(f"{where} has unknown type '{shown_type}' (known: {known})")
+    path_value = raw.get(kind.path_key)
     if not isinstance(path_value, str) or not path_value:
-        raise PipelineError(f"{where} of type \"{task_type}\" needs '{task_type.path_key}'")
+        raise PipelineError(f"{where} of type \"{kind}\" needs '{kind.path_key}'")
     path = _regular_file(files, path_value, where, f"{where}: file not found")
     output_path = None
-    if task_type is TaskType.JUPYTER_NOTEBOOK:
+    if kind is TaskType.JUPYTER_NOTEBOOK:
         raw_output = raw.get("notebook_output_path")
         if not isinstance(raw_output, str) or not raw_output:
             raise PipelineError(f"{where} needs 'notebook_output_path'")
         output_path = _resolve(files, raw_output, f"{where}: notebook_output_path")
     depends_on = _parse_depends_on(raw, previous, where)
-    return Task(name, task_type, path, depends_on, output_path)
+    working_dir = _working_dir(files, raw, where) or pipeline_dir
+    return Task(name, kind, path, depends_on, output_path, working_dir)
+
+
+def _working_dir(files: JobFiles, raw: Mapping[str, Any], where: str) -> Path | None:
+    """A ``working_dir`` key: the directory a task runs in, relative to the code root (not
+    to the pipeline's ``working_dir``), confined to it like every other path. Absent: None
+    (the task runs at the root, or in its pipeline's ``working_dir``)."""
+    if raw.get("working_dir") is None:
+        return None
+    value = raw["working_dir"]
+    if not isinstance(value, str) or not value:
+        raise PipelineError(f"{where}: working_dir must be a non-empty string path")
+    try:
+        return files.directory(value, what=f"{where}: working_dir")
+    except PathRefused as exc:
+        raise PipelineError(str(exc)) from None
 
 
 def _check_name(name: str, what: str) -> None:

@@ -20,12 +20,13 @@ import shutil
 import signal
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 from orchestrator.platform.client_text import one_line, shown
+from orchestrator.platform.executor.job_sdk import SDK_PATH
 from orchestrator.platform.executor.lifeline import Lifeline
 from orchestrator.platform.executor.parameter_names import (
     bare_name,
@@ -34,6 +35,7 @@ from orchestrator.platform.executor.parameter_names import (
 )
 from orchestrator.platform.executor.pipeline import Pipeline, PipelineError, Task, TaskType
 from orchestrator.platform.executor.process_registry import ProcessRegistry
+from orchestrator.platform.executor.requirements import requirements_failure
 
 PARAMETER_PREFIX = "HYPERPLANE_JOB_PARAMETER_"
 JOB_ID_VARIABLE = "HYPERPLANE_JOB_ID"
@@ -55,6 +57,9 @@ class JobContext:
     run_id: str
     attempt: int
     parameters: Mapping[str, str]
+    variables: Mapping[str, str] = field(default_factory=dict)
+    """The platform's other variables (the hosted job environment, :mod:`job_environment`):
+    written after the parameters, like ``HYPERPLANE_JOB_ID``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +103,10 @@ def task_environment(base: Mapping[str, str], job: JobContext) -> dict[str, str]
     is exported as ``HYPERPLANE_JOB_PARAMETER_<KEY>`` and, as real job code reads it
     (``os.getenv("FILE_ID")``), under its bare name too when the allow-list rule of
     :mod:`~orchestrator.platform.executor.parameter_names` lets it. The platform's own
-    variables are written last, so no parameter replaces them. The platform's Python comes
-    first on ``PATH``, so ``python`` in a script is the Python that runs ``py`` tasks.
+    variables (its ``variables``, then the job's id, run id and attempt) are written last, so
+    no parameter replaces them. The platform's Python comes
+    first on ``PATH``, so ``python`` in a script is the Python that runs ``py`` tasks, and the
+    hosted helpers (:mod:`~orchestrator.platform.executor.job_sdk`) first on ``PYTHONPATH``.
     """
     env = {
         k: v
@@ -115,6 +122,9 @@ def task_environment(base: Mapping[str, str], job: JobContext) -> dict[str, str]
     python_dir = str(Path(sys.executable).parent)
     path = base.get("PATH") or os.defpath
     env["PATH"] = os.pathsep.join([python_dir, *path.split(os.pathsep)])
+    python_path = [str(SDK_PATH), *filter(None, base.get("PYTHONPATH", "").split(os.pathsep))]
+    env["PYTHONPATH"] = os.pathsep.join(python_path)  # ``from hyperplane import ...``
+    env.update(job.variables)
     env[JOB_ID_VARIABLE] = job.job_id
     env[RUN_ID_VARIABLE] = job.run_id
     env[ATTEMPT_VARIABLE] = str(job.attempt)
@@ -203,12 +213,14 @@ async def run_pipeline(
                 f"parameters {', '.join(withheld)} reach tasks only as "
                 f"{PARAMETER_PREFIX}<KEY>, not under their bare names ({reasons})",
             )
-        if pipeline.requirements:
-            _note(
-                log,
-                f"requirements {shown(pipeline.requirements)} not installed: tasks use the "
-                "platform's own Python environment",
+        if pipeline.requirements and pipeline.requirements_path is not None:
+            unmet = requirements_failure(
+                pipeline.requirements, pipeline.requirements_path, sys.executable
             )
+            if unmet is not None:
+                _note(log, unmet)
+                return PipelineResult(unmet)
+            _note(log, f"requirements {shown(pipeline.requirements)} met by the tasks' Python")
         spawn = _Spawner(env, workspace, log, registry)
         return await _run_dag(pipeline, commands, spawn)
 
@@ -285,7 +297,7 @@ class _Spawner:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=self.log,
                 stderr=asyncio.subprocess.STDOUT,
-                cwd=self.workspace,
+                cwd=task.working_dir or self.workspace,
                 env=dict(self.env),
                 start_new_session=True,
             )
