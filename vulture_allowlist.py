@@ -25,6 +25,11 @@ _._server  # platform.server.connection_limits: aiohttp's BaseSite.stop closes i
 # named in the bootstrap code a spawned platform runs (platform.process.spawn)
 exit_with_parent  # platform.process.embedded
 
+# job code calls these: the hosted platform's Python helpers, put on a job's path
+submit_pipeline_job  # platform.executor.job_sdk.hyperplane.notebook_common
+checkjobs  # platform.executor.job_sdk.hyperplane.notebook_common
+cancel_pipeline_job  # platform.executor.job_sdk.hyperplane.notebook_common
+
 # Dask calls a worker plugin's teardown when the worker closes
 _.teardown  # platform.executor.dask_plugin
 

@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 CREATE = """
 mutation ($path: String!, $parameters: [ParameterCreateWithoutPipelineJobInput!]!,

@@ -12,7 +12,7 @@ from job_client import JobClient, write
 
 from orchestrator.platform.executor.job_environment import pod_name
 from orchestrator.platform.executor.task_runner import JobContext, task_environment
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from job_client import JobClient, write
 
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ import pytest
 from job_client import JobClient, write
 
 from orchestrator.platform.executor.pipeline import TASK_TYPE_SPELLINGS, TaskType
-from orchestrator.platform.launcher import LocalPlatform
+from orchestrator.platform.process.embedded import LocalPlatform
 
 pytestmark = pytest.mark.integration
 

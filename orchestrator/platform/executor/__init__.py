@@ -12,13 +12,12 @@ server, the client side or ``cli`` (``tests/test_layers.py``).
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
 from typing import Protocol
 
 from orchestrator.platform.config import ExecutorKind, PlatformConfig
 from orchestrator.platform.executor.clock import FileClock, clock_from_environment
 from orchestrator.platform.executor.dask_address import parse_scheduler
+from orchestrator.platform.executor.job_environment import PublishedEndpoint
 from orchestrator.platform.executor.job_store import JobStore
 from orchestrator.platform.executor.local import LocalExecutor
 from orchestrator.platform.executor.path_safety import platform_files
@@ -27,7 +26,6 @@ from orchestrator.platform.executor.scheduler import CronScheduler
 from orchestrator.platform.executor.service import ExecutorService, JobRunner
 from orchestrator.platform.executor.sim_plan import SimPlanner, SimSettings
 from orchestrator.platform.executor.simulate import SimulateExecutor
-from orchestrator.platform.instance import read_info
 from orchestrator.platform.store.store import Store
 
 __all__ = ["Executor", "make_executor"]
@@ -41,6 +39,9 @@ class Executor(Protocol):
 
     async def run(self) -> None:
         """Run jobs until cancelled."""
+
+    def serving_at(self, url: str) -> None:
+        """The server accepts requests at ``url`` now (jobs' helpers call it there)."""
 
     def notify(self) -> None:
         """Jobs were created or statuses changed: look again now (must not block)."""
@@ -65,6 +66,7 @@ def make_executor(config: PlatformConfig, store: Store) -> Executor:
     """
     jobs = JobStore(store)
     registry = ProcessRegistry(config.state_dir / "pids")
+    endpoint = PublishedEndpoint()  # the job helpers' GraphQL URL, once the server listens
     runner: JobRunner
     if config.executor is ExecutorKind.SIMULATE:
         settings = SimSettings(
@@ -83,7 +85,7 @@ def make_executor(config: PlatformConfig, store: Store) -> Executor:
             workspace=config.workspace.resolve(),
             log_dir=(config.state_dir / "logs").resolve(),
             off_limits=platform_files(config),
-            endpoint=functools.partial(platform_endpoint, config.state_dir),
+            endpoint=endpoint,
         )
     else:
         runner = LocalExecutor(
@@ -93,19 +95,18 @@ def make_executor(config: PlatformConfig, store: Store) -> Executor:
             workers=config.workers,
             registry=registry,
             off_limits=platform_files(config),
-            endpoint=functools.partial(platform_endpoint, config.state_dir),
+            endpoint=endpoint,
         )
     clock = clock_from_environment()
     poll = 0.2 if isinstance(clock, FileClock) else 1.0  # tests move time: look often
     scheduler = CronScheduler(jobs, clock, on_spawn=runner.notify, poll_interval=poll)
     slots = 0 if config.executor is ExecutorKind.SIMULATE else config.workers  # 0: unbounded
     return ExecutorService(
-        jobs, runner, scheduler, registry, kind=config.executor.value, slots=slots
+        jobs,
+        runner,
+        scheduler,
+        registry,
+        kind=config.executor.value,
+        slots=slots,
+        endpoint=endpoint,
     )
-
-
-def platform_endpoint(state_dir: Path) -> str | None:
-    """The GraphQL URL the platform serving ``state_dir`` published once it accepted requests
-    (``platform.json``; before any job runs), for the job helpers; ``None`` when unknown."""
-    info = read_info(state_dir)
-    return info.url if info is not None else None

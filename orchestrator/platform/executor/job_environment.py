@@ -35,6 +35,17 @@ def no_endpoint() -> str | None:
     return None
 
 
+class PublishedEndpoint:
+    """An :data:`Endpoint` the server fills in once it accepts requests (its socket opens
+    after the executor is made, and ``--port 0`` picks the port only then)."""
+
+    def __init__(self) -> None:
+        self.url: str | None = None
+
+    def __call__(self) -> str | None:
+        return self.url
+
+
 PIPELINE_YAML_PATH_VARIABLE = "HYPERPLANE_JOB_PIPELINE_YAML_PATH"
 BRANCH_VARIABLE = "HYPERPLANE_JOB_CHECKED_BRANCH_NAME"
 COMMIT_VARIABLE = "HYPERPLANE_JOB_CHECKED_COMMIT_ID"
@@ -43,9 +54,6 @@ USER_EMAIL_VARIABLE = "USER_EMAIL"
 PIPELINES_USER_VARIABLE = "PIPELINES_USER"
 POD_NAME_VARIABLE = "MY_POD_NAME"
 GRAPHQL_URL_VARIABLE = "HYPERPLANE_GRAPHQL_URL"
-
-HOSTED_NAMES_OUTSIDE_PREFIX = (USER_EMAIL_VARIABLE, PIPELINES_USER_VARIABLE, POD_NAME_VARIABLE)
-"""The platform's variables whose names do not start with ``HYPERPLANE_``."""
 
 
 def pod_name(job_id: str, attempt: int) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol, runtime_checkable
 
+from orchestrator.platform.executor.job_environment import PublishedEndpoint
 from orchestrator.platform.executor.job_store import JobStore
 from orchestrator.platform.executor.process_registry import ProcessRegistry
 from orchestrator.platform.executor.recovery import recover
@@ -45,6 +46,7 @@ class ExecutorService:
         *,
         kind: str = "local",
         slots: int = 0,
+        endpoint: PublishedEndpoint | None = None,
     ) -> None:
         self.jobs = jobs
         self.runner = runner
@@ -52,6 +54,12 @@ class ExecutorService:
         self.registry = registry
         self.kind = kind
         self.slots = slots
+        self._endpoint = endpoint
+
+    def serving_at(self, url: str) -> None:
+        """The server accepts requests at ``url`` now: jobs started from here on get it."""
+        if self._endpoint is not None:
+            self._endpoint.url = url
 
     def status(self) -> dict[str, Any]:
         """The executor's kind and slots (jobs at once; 0: unbounded), for ``platform status``.

@@ -531,7 +531,9 @@ async def serve(config: PlatformConfig, on_ready: Callable[[str], None]) -> None
             async with asyncio.TaskGroup() as group:
                 executor_task = group.create_task(executor.run())
                 log.info("platform ready", host=config.host, port=port, db=str(config.db_path))
-                on_ready(f"http://{url_host(config.host)}:{port}{GRAPHQL_PATH}")
+                url = f"http://{url_host(config.host)}:{port}{GRAPHQL_PATH}"
+                executor.serving_at(url)
+                on_ready(url)
                 await stop.wait()
                 executor_task.cancel()
         finally:
