@@ -25,11 +25,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrator.model import JobStatus
 from orchestrator.platform.config import SimDuration
 from orchestrator.platform.executor.job_store import Finish, JobStore
 from orchestrator.platform.executor.sim_plan import SimPlanner, SimSettings
 from orchestrator.platform.executor.simulate import SimulateExecutor
-from orchestrator.platform.store.model import JobSpecInput, JobStatus
+from orchestrator.platform.store.model import JobSpecInput
 from orchestrator.platform.store.store import Store
 
 CREATE_BATCH = 5_000

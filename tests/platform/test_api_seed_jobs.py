@@ -6,7 +6,7 @@ from typing import Any
 
 from api_harness import Api
 
-from orchestrator.platform.store.model import JobStatus
+from orchestrator.model import JobStatus
 from orchestrator.platform.store.store import JobChanges
 
 CREATE_VARIABLES: dict[str, Any] = {

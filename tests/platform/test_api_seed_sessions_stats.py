@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from api_harness import Api
 
-from orchestrator.platform.store.model import JobSpecInput, JobStatus
+from orchestrator.model import JobStatus
+from orchestrator.platform.store.model import JobSpecInput
 
 CREATE_SESSION = """
 mutation ($email: String, $imageType: String) {

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.model import JobStatus
 from orchestrator.platform.executor.job_store import JobStore
 from orchestrator.platform.executor.local import SHUTDOWN_REASON, LocalExecutor
-from orchestrator.platform.store.model import JobRow, JobSpecInput, JobStatus
+from orchestrator.platform.store.model import JobRow, JobSpecInput
 from orchestrator.platform.store.store import Store
 
 

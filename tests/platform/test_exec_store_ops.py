@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from store_harness import T0, ManualClock
 
+from orchestrator.model import JobStatus
 from orchestrator.platform.executor.job_store import (
     SCHEDULED_JOB_ID,
     SCHEDULED_RUN_TIME,
@@ -16,7 +17,7 @@ from orchestrator.platform.executor.recovery import ORPHAN_REASON, recover
 from orchestrator.platform.executor.scheduler import CronScheduler
 from orchestrator.platform.executor.sim_plan import SimPlanner, SimSettings
 from orchestrator.platform.executor.simulate import SimulateExecutor
-from orchestrator.platform.store.model import JobSpecInput, JobStatus
+from orchestrator.platform.store.model import JobSpecInput
 from orchestrator.platform.store.store import Store
 
 

@@ -19,6 +19,7 @@ import pytest
 from values_harness import job_to_dict
 
 from orchestrator.api.documents import batched, operation
+from orchestrator.model import JobStatus
 from orchestrator.platform.config import ExecutorKind, PlatformConfig
 from orchestrator.platform.executor import make_executor
 from orchestrator.platform.server.app import Answer, GraphQLEndpoint
@@ -26,7 +27,6 @@ from orchestrator.platform.server.documents import DocumentLimits
 from orchestrator.platform.server.resolvers import load_schema
 from orchestrator.platform.server.row_reads import ROW_FIELDS, row_reader
 from orchestrator.platform.server.values import JobView
-from orchestrator.platform.store.model import JobStatus
 from orchestrator.platform.store.store import Store
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from api_harness import TOKEN, Api, start_api
 
-from orchestrator.platform.store.model import JobStatus
+from orchestrator.model import JobStatus
 
 COUNT = "query { countPipelineJobs }"
 

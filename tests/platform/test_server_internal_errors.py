@@ -13,7 +13,7 @@ from typing import Any
 from api_harness import TOKEN, Api
 from sqlite_faults import exclusive_lock, parameter_table_missing
 
-from orchestrator.platform.store.model import JobStatus
+from orchestrator.model import JobStatus
 
 DB_NAME = "api.db"  # the harness's database under tmp_path
 COUNT_LABELLED = 'query { countPipelineJobs(where: {parameters: {some: {key: {equals: "I"}}}}) }'

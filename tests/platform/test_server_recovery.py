@@ -7,10 +7,11 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
+from orchestrator.model import JobStatus
 from orchestrator.platform.config import ExecutorKind, PlatformConfig
 from orchestrator.platform.executor.recovery import ORPHAN_REASON
 from orchestrator.platform.server.app import serve
-from orchestrator.platform.store.model import JobSpecInput, JobStatus
+from orchestrator.platform.store.model import JobSpecInput
 from orchestrator.platform.store.store import Store
 
 

@@ -8,12 +8,8 @@ from pathlib import Path
 import pytest
 from store_harness import ManualClock
 
-from orchestrator.platform.store.model import (
-    FinalStatusError,
-    JobSpecInput,
-    JobStatus,
-    NotFoundError,
-)
+from orchestrator.model import JobStatus
+from orchestrator.platform.store.model import FinalStatusError, JobSpecInput, NotFoundError
 from orchestrator.platform.store.store import JobChanges, Store, StoreError
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from orchestrator.platform.store.model import JobChanges, JobSpecInput, JobStatus
+from orchestrator.model import JobStatus
+from orchestrator.platform.store.model import JobChanges, JobSpecInput
 from orchestrator.platform.store.store import Store
 
 RUN_SIZE = 1100  # more jobs than the store's "selective label" threshold

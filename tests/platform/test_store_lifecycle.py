@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from store_harness import T0, ManualClock
 
+from orchestrator.model import JobStatus
 from orchestrator.platform.store.model import (
     SCHEDULED_JOB_ID,
     SCHEDULED_RUN_TIME,
     Finish,
     JobSpecInput,
-    JobStatus,
     NotFoundError,
     ScheduledStatusError,
 )

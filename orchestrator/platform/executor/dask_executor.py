@@ -38,6 +38,7 @@ from typing import Any
 
 import structlog
 
+from orchestrator.model import JobStatus
 from orchestrator.platform.executor.code_root import code_root
 from orchestrator.platform.executor.dask_address import SchedulerAddress
 from orchestrator.platform.executor.dask_cluster import ClusterView, cluster_view, place
@@ -61,7 +62,7 @@ from orchestrator.platform.executor.lifeline import LIFELINE_BOUND_SECONDS
 from orchestrator.platform.executor.local import SHUTDOWN_REASON
 from orchestrator.platform.executor.task_runner import KILL_GRACE_SECONDS, append_note
 from orchestrator.platform.executor.wakeup import Wakeup
-from orchestrator.platform.store.model import JobRow, JobStatus
+from orchestrator.platform.store.model import JobRow
 
 log = structlog.get_logger(__name__)
 

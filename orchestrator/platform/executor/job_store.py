@@ -12,13 +12,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from orchestrator.platform.store.model import (
-    SCHEDULED_JOB_ID,
-    SCHEDULED_RUN_TIME,
-    Finish,
-    JobRow,
-    JobStatus,
-)
+from orchestrator.model import JobStatus
+from orchestrator.platform.store.model import SCHEDULED_JOB_ID, SCHEDULED_RUN_TIME, Finish, JobRow
 from orchestrator.platform.store.store import JobChanges, Store
 
 __all__ = [

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import structlog
 
+from orchestrator.model import JobStatus
 from orchestrator.platform.client_text import one_line
 from orchestrator.platform.executor.code_root import code_root
 from orchestrator.platform.executor.deadlines import job_deadline
@@ -32,7 +33,7 @@ from orchestrator.platform.executor.pipeline import PipelineError, load_job_pipe
 from orchestrator.platform.executor.process_registry import ProcessRegistry
 from orchestrator.platform.executor.task_runner import JobContext, append_note, run_pipeline
 from orchestrator.platform.executor.wakeup import Wakeup
-from orchestrator.platform.store.model import JobRow, JobStatus
+from orchestrator.platform.store.model import JobRow
 
 log = structlog.get_logger(__name__)
 

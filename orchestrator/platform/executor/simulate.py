@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from orchestrator.model import JobStatus
 from orchestrator.platform.executor.deadlines import job_deadline
 from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun
 from orchestrator.platform.executor.sim_plan import (
@@ -24,7 +25,7 @@ from orchestrator.platform.executor.sim_plan import (
     SimPlanner,
 )
 from orchestrator.platform.executor.wakeup import Wakeup
-from orchestrator.platform.store.model import JobRow, JobStatus
+from orchestrator.platform.store.model import JobRow
 
 log = structlog.get_logger(__name__)
 

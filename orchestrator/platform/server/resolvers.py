@@ -26,6 +26,7 @@ from graphql import (
     build_schema,
 )
 
+from orchestrator.model import JobStatus
 from orchestrator.platform.server.fast_execute import RESOLVE_MANY, ResolveMany
 from orchestrator.platform.server.row_reads import ROW_FIELDS, row_reader
 from orchestrator.platform.server.strict import drop_local_extensions
@@ -38,7 +39,7 @@ from orchestrator.platform.server.values import (
     session_to_api,
     unique_id,
 )
-from orchestrator.platform.store.model import JobStatus, NotFoundError
+from orchestrator.platform.store.model import NotFoundError
 from orchestrator.platform.store.sessions import SessionStore
 from orchestrator.platform.store.store import Store
 from orchestrator.platform.store.timestamps import parse_api

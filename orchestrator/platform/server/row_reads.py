@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from orchestrator.platform.store.model import JobStatus
+from orchestrator.model import JobStatus
 from orchestrator.platform.store.timestamps import from_db, to_api
 
 _COLUMNS: dict[str, str] = {

@@ -12,6 +12,7 @@ from typing import Any
 from croniter import croniter
 from graphql import GraphQLError
 
+from orchestrator.model import JobStatus
 from orchestrator.platform.client_text import path_problem
 from orchestrator.platform.server.hosted_fields import extra_from_input, extra_to_api
 from orchestrator.platform.store.job_fields import IMMEDIATE, is_cron
@@ -20,7 +21,6 @@ from orchestrator.platform.store.model import (
     JobChanges,
     JobRow,
     JobSpecInput,
-    JobStatus,
     ParameterRow,
     SessionRow,
 )

@@ -1,7 +1,8 @@
-"""Typed records of the local platform's store: job statuses, job rows, create specs, sessions.
+"""Typed records of the local platform's store: job rows, create specs, sessions.
 
-The platform shares no code with the client (``orchestrator.api``), so it has its own status
-enum; both spell the statuses exactly as the platform's API does.
+Job statuses are the domain's (:class:`orchestrator.model.JobStatus`): the
+platform shares no code with the client (``orchestrator.api``), but both speak the statuses
+of the one API, and a second enum spelled the same way was a second place to change.
 """
 
 from __future__ import annotations
@@ -9,30 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
-
-class JobStatus(StrEnum):
-    """A pipeline job's status, spelled as the API spells it."""
-
-    PENDING = "pending"
-    IN_PROGRESS = "in progress"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    TIMED_OUT = "timed out"
-    SCHEDULED = "scheduled"
-
-    @property
-    def is_final(self) -> bool:
-        """A final status is never rewritten: the store refuses to change it."""
-        return self in FINAL_STATUSES
-
-
-FINAL_STATUSES: frozenset[JobStatus] = frozenset(
-    {JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.TIMED_OUT}
-)
+from orchestrator.model import JobStatus
 
 
 class FinalStatusError(Exception):

@@ -11,8 +11,9 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from orchestrator.model import JobStatus
 from orchestrator.platform.store.job_fields import IMMEDIATE
-from orchestrator.platform.store.model import SCHEDULED_RUN_TIME, JobRow, JobStatus, ParameterRow
+from orchestrator.platform.store.model import SCHEDULED_RUN_TIME, JobRow, ParameterRow
 from orchestrator.platform.store.rows import job_reader, row_to_parameter
 from orchestrator.platform.store.timestamps import Clock, parse_api, to_db, utc_now
 from orchestrator.platform.store.where import (

@@ -8,8 +8,9 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
+from orchestrator.model import JobStatus
 from orchestrator.platform.store.job_fields import ALL_FIELDS, is_cron
-from orchestrator.platform.store.model import JobRow, JobSpecInput, JobStatus, ParameterRow
+from orchestrator.platform.store.model import JobRow, JobSpecInput, ParameterRow
 from orchestrator.platform.store.timestamps import from_db
 
 _EXTRA_NAMES = tuple(f.name for f in ALL_FIELDS)

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from orchestrator.model import JobStatus
 from orchestrator.platform.store.migrate import remember_users
-from orchestrator.platform.store.model import FinalStatusError, JobStatus, NotFoundError, SessionRow
+from orchestrator.platform.store.model import FinalStatusError, NotFoundError, SessionRow
 from orchestrator.platform.store.store import Store, new_id
 from orchestrator.platform.store.timestamps import from_db, to_db
 from orchestrator.platform.store.where import (

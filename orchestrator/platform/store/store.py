@@ -30,6 +30,7 @@ from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
 
+from orchestrator.model import JobStatus
 from orchestrator.platform.store.ids import new_id
 from orchestrator.platform.store.migrate import upgrade
 from orchestrator.platform.store.model import (
@@ -39,7 +40,6 @@ from orchestrator.platform.store.model import (
     JobChanges,
     JobRow,
     JobSpecInput,
-    JobStatus,
     NotFoundError,
 )
 from orchestrator.platform.store.schema_sql import SCHEMA, SCHEMA_VERSION

@@ -20,17 +20,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from orchestrator.model import FINAL_STATUSES, JobStatus
 from orchestrator.platform.store.ids import new_ids
 from orchestrator.platform.store.job_fields import ALL_FIELDS, IMMEDIATE, is_cron
 from orchestrator.platform.store.migrate import remember_users
 from orchestrator.platform.store.model import (
-    FINAL_STATUSES,
     UPDATABLE_COLUMNS,
     FinalStatusError,
     JobChanges,
     JobRow,
     JobSpecInput,
-    JobStatus,
     NotFoundError,
     ParameterRow,
     ScheduledStatusError,
