@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from run_helpers import cli
+
+from tests.helpers.cli import cli
 
 HEAD = b"name: t\ndefaults: {pipelineYamlPath: p.yaml}\njobs:\n"
 DEAD = ["--endpoint", "http://127.0.0.1:9/graphql", "--token", "t"]  # nobody listens there

@@ -12,12 +12,12 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from run_helpers import cli
 
 from orchestrator.cli import main
 from orchestrator.cli.run_ids import RunIdType
 from orchestrator.ledger import Ledger
 from orchestrator.manifest import Policy
+from tests.helpers.cli import cli
 
 DEAD = ["--endpoint", "http://127.0.0.1:9/graphql", "--token", "t"]  # nobody listens there
 

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bulk_helpers import conn, create, job, statuses
-from run_helpers import cli, wait_for
-
 from orchestrator.api.model import JobStatus
+from tests.helpers.bulk import conn, create, job, statuses
+from tests.helpers.cli import cli
+from tests.helpers.wait import wait_for
 
 CRON = "0 5 * * 1"
 

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bulk_helpers import conn, create, job, statuses
-from run_helpers import cli, wait_for
-
 from orchestrator.api.model import JobStatus
 from orchestrator.platform.store.sessions import SessionStore
 from orchestrator.platform.store.store import Store
+from tests.helpers.bulk import conn, create, job, statuses
+from tests.helpers.cli import cli
+from tests.helpers.wait import wait_for
 
 
 def seed_sessions(db: Path, sessions: list[tuple[str, timedelta]]) -> list[str]:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from run_helpers import cli
-
 from orchestrator.ledger import Ledger
 from orchestrator.manifest import Policy
+from tests.helpers.cli import cli
 
 
 def complete(words: str, state: Path) -> list[str]:

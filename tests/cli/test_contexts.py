@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from run_helpers import cli
 
 from orchestrator.cli.contexts import Context, context_defaults
+from tests.helpers.cli import cli
 
 
 def stats_total(result: Any) -> int:

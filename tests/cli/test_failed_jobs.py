@@ -14,11 +14,12 @@ from typing import Any
 
 import anyio
 import pytest
-from run_helpers import cli, connection, last_json, wait_for
 
 from orchestrator.api import JobCreate, JobStatus, PlatformClient
 from orchestrator.engine.identity import attempt_labels
 from orchestrator.platform.launcher import LocalPlatform
+from tests.helpers.cli import cli, connection, last_json
+from tests.helpers.wait import wait_for
 
 pytestmark = pytest.mark.integration
 

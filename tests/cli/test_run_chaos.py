@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from run_helpers import attempt_counts, cli, connection, last_json, server_jobs, write_manifest
+from tests.helpers.cli import cli, connection, last_json, write_manifest
+from tests.helpers.runs import attempt_counts, server_jobs
 
 MANIFEST = """\
 version: 1

@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from run_helpers import cli, connection, last_json, write_manifest
-
 from orchestrator.ledger import Ledger
+from tests.helpers.cli import cli, connection, last_json, write_manifest
 
 BODY = """\
 version: 1

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from run_helpers import attempt_counts, cli, connection, last_json, server_jobs, write_manifest
-
 from orchestrator.api.model import JobStatus
+from tests.helpers.cli import cli, connection, last_json, write_manifest
+from tests.helpers.runs import attempt_counts, server_jobs
 
 SWEEP = """\
 version: 1

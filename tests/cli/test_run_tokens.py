@@ -14,20 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from run_helpers import (
-    attempt_counts,
-    cli,
-    last_json,
-    only_run_id,
-    server_jobs,
-    spawn_cli,
-    wait_for,
-    write_manifest,
-)
 
 from orchestrator.api import FileToken, PlatformClient
 from orchestrator.api.model import JobStatus
 from orchestrator.engine.events import EXIT_PLATFORM
+from tests.helpers.cli import cli, last_json, spawn_cli, write_manifest
+from tests.helpers.runs import attempt_counts, only_run_id, server_jobs
+from tests.helpers.wait import wait_for
 
 JOBS = 2000
 MANIFEST = """\

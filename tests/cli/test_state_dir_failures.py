@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bulk_helpers import create, job, statuses
-from run_helpers import attempt_counts, cli, connection, server_jobs, write_manifest
 
 from orchestrator.api.model import JobStatus
 from orchestrator.ledger import Ledger, RunState
 from orchestrator.manifest import JobSpec, Policy
+from tests.helpers.bulk import create, job, statuses
+from tests.helpers.cli import cli, connection, write_manifest
+from tests.helpers.runs import attempt_counts, server_jobs
 
 DEAD = ["--endpoint", "http://127.0.0.1:9/graphql", "--token", "t"]  # port 9: nobody listens
 MANIFEST = "name: t\ndefaults: {pipelineYamlPath: p.yaml}\njobs:\n  - matrix: {i: {range: [3]}}\n"

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from click.core import ParameterSource
-from run_helpers import cli, last_json, write_manifest
 
 from orchestrator.cli.token_precedence import prevailing_tokens
+from tests.helpers.cli import cli, last_json, write_manifest
 
 COMMANDLINE, ENVIRONMENT, DEFAULT_MAP = (
     ParameterSource.COMMANDLINE,

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from run_helpers import cli, last_json, write_manifest
+from tests.helpers.cli import cli, last_json, write_manifest
 
 MANIFEST = """\
 version: 1

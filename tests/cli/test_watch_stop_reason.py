@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from run_helpers import cli
 
 from orchestrator.ledger import Ledger, RunState
 from orchestrator.manifest import JobSpec, Policy
+from tests.helpers.cli import cli
 
 
 def interrupted_run(state: Path, stopped_by: str | None) -> str:

@@ -8,7 +8,6 @@ import random
 from pathlib import Path
 
 import pytest
-from memory_platform import MemoryPlatform, make_specs
 
 from orchestrator.api.errors import TransientError
 from orchestrator.api.model import JobStatus
@@ -17,6 +16,7 @@ from orchestrator.engine.outage import OutageError, OutageGuard
 from orchestrator.engine.runs import reopen_failed
 from orchestrator.ledger import Ledger, RunState
 from orchestrator.manifest.model import Policy, RetryPolicy
+from orchestrator.testing import MemoryPlatform, make_specs
 
 FAST = EngineOptions(
     poll_min_interval=0.001, poll_max_interval=0.01, linger=0, transient_backoff=0.001

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from store_harness import T0, ManualClock
 
 from orchestrator.platform.executor.job_store import (
     SCHEDULED_JOB_ID,
@@ -18,6 +17,7 @@ from orchestrator.platform.executor.sim_plan import SimPlanner, SimSettings
 from orchestrator.platform.executor.simulate import SimulateExecutor
 from orchestrator.platform.store.model import JobSpecInput, JobStatus
 from orchestrator.platform.store.store import Store
+from tests.helpers.store import T0, ManualClock
 
 
 @pytest.fixture

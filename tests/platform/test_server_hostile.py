@@ -12,10 +12,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from api_harness import TOKEN, Api
-from hostile_requests import Hostile, exponential_fragments, hostile_requests, request
 
 from orchestrator.api.classify import FailureKind, Reply, classify
+from tests.helpers.api import TOKEN, Api
+from tests.helpers.hostile import Hostile, exponential_fragments, hostile_requests, request
 
 CREATE = 'mutation { createPipelineJob(data: {pipelineYamlPath: "a.yaml"}) { id } }'
 COUNT = "query { countPipelineJobs }"

@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from store_harness import ManualClock
 
 from orchestrator.platform.store.model import (
     FinalStatusError,
@@ -15,6 +14,7 @@ from orchestrator.platform.store.model import (
     NotFoundError,
 )
 from orchestrator.platform.store.store import JobChanges, Store, StoreError
+from tests.helpers.store import ManualClock
 
 
 def spec(index: int = 0, **labels: str) -> JobSpecInput:
