@@ -1,5 +1,5 @@
 """Cancel through the CLI, in process: every scheduled job, per run or by parameter, and
-usage errors (the cancel of a driven or undriven run: tests/acceptance/test_cancel_driven_runs.py)."""
+usage errors (a driven or undriven run: tests/acceptance/test_cancel_driven_runs.py)."""
 
 from __future__ import annotations
 

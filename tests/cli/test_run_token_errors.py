@@ -9,7 +9,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from orchestrator.engine.events import EXIT_PLATFORM
+from orchestrator.platform.launcher import LocalPlatform
 from tests.helpers.cli import invoke, write_manifest
 
 MANIFEST = """\
@@ -23,6 +26,12 @@ jobs:
 policy:
   maxInFlight: 200
 """
+
+
+@pytest.fixture
+def platform(shared_platform: LocalPlatform) -> LocalPlatform:
+    """One platform for the module: each test finds its jobs by its own run's label."""
+    return shared_platform
 
 
 def stderr_errors(result: subprocess.CompletedProcess[str]) -> list[str]:

@@ -32,12 +32,11 @@ async def test_a_manifest_runs_every_job_once_and_names_failures(tmp_path: Path)
     platform = orchestrator.testing.MemoryPlatform(
         outcome=lambda key, attempt: JobStatus.FAILED if "flaky" in key else JobStatus.DONE
     )
-    summary = await orchestrator.testing.run_manifest(
-        SWEEP, platform=platform, state_dir=tmp_path
-    )
+    summary = await orchestrator.testing.run_manifest(SWEEP, platform=platform, state_dir=tmp_path)
     assert (summary.done, summary.failed) == (6, 1)
     assert len(platform.jobs) == 6 + 3  # the flaky job: its first attempt and two retries
     assert [failure.key for failure in summary.failures] == [
-        key for key in {j.parameters["ORCHESTRATOR_JOB"] for j in platform.jobs.values()}
+        key
+        for key in {j.parameters["ORCHESTRATOR_JOB"] for j in platform.jobs.values()}
         if "flaky" in key
     ]
