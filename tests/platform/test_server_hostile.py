@@ -1,6 +1,6 @@
 """The platform stays responsive under any one request (the reliability suite, server half).
 
-Each hostile shape of :mod:`hostile_requests` gets its documented status and code, and the
+Each hostile shape of :mod:`tests.helpers.hostile` gets its documented status and code, and the
 server then answers a normal request correctly. How fast is measured in
 ``bench/bench_hostile.py`` (as a ratio against an idle server), never asserted here.
 """
