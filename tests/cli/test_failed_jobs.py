@@ -21,7 +21,9 @@ from orchestrator.platform.launcher import LocalPlatform
 from tests.helpers.cli import cli, connection, invoke, last_json
 from tests.helpers.wait import wait_for
 
-pytestmark = pytest.mark.integration
+# one xdist worker runs this module (make test: --dist loadgroup), so its module-scoped
+# fixture starts once, not once per worker
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("failed-run")]
 
 # Each attempt is a job of its own: the script reads its orchestrator attempt number from
 # its parameters, so "flaky" fails twice then succeeds and "broken" fails every time.

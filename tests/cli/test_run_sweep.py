@@ -37,6 +37,10 @@ policy:
 """
 
 
+# one xdist worker runs this module (make test: --dist loadgroup): one shared platform
+pytestmark = pytest.mark.xdist_group("run-sweep")
+
+
 @pytest.fixture
 def platform(shared_platform: LocalPlatform) -> LocalPlatform:
     """One platform for the module: each test finds its jobs by its own run's label."""

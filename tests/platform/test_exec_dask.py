@@ -37,7 +37,9 @@ from tests.helpers.wait import wait_for
 
 distributed = pytest.importorskip("distributed")
 
-pytestmark = pytest.mark.integration
+# one xdist worker runs this module (make test: --dist loadgroup), so its module-scoped
+# fixture starts once, not once per worker
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("dask-cluster")]
 
 
 @pytest.fixture
