@@ -24,10 +24,12 @@ run: install
 
 # Four workers on two cores: most tests wait on a platform or CLI subprocess, not on the CPU.
 # Every test has its own ports, state dir and database, so they run in any order and at once.
+# --dist loadgroup: the tests of a module marked xdist_group (a module-scoped Dask cluster or
+# platform) go to one worker, so that fixture starts once rather than once per worker.
 TEST_WORKERS ?= 4
 
 test: install
-	$(BIN)/pytest -q -n $(TEST_WORKERS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check orchestrator tests bench

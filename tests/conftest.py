@@ -4,7 +4,8 @@
 durations, on a temporary database and state dir, serving only the hosted API
 (``--strict-api``). ``platform_factory(**kwargs)`` starts more
 (kwargs as for LocalPlatform; they override the defaults); every started platform is stopped
-at teardown.
+at teardown. ``shared_platform`` is one such platform per test module, for modules whose tests
+each find their own jobs (by their run's label) and never count or cancel jobs server-wide.
 """
 
 from __future__ import annotations
@@ -38,16 +39,16 @@ def _no_personal_config(
     monkeypatch.setenv(CHECK_BUDGET_VARIABLE, "3")
 
 
-@pytest.fixture
-def platform_factory(tmp_path: Path) -> Iterator[PlatformFactory]:
-    """Start local platforms; each gets its own db/state dir unless told otherwise."""
+def _platforms(directory: Path) -> tuple[PlatformFactory, list[LocalPlatform]]:
+    """A factory of platforms under ``directory`` (each its own db/state dir unless told
+    otherwise, one workspace) and the list of those it started."""
     started: list[LocalPlatform] = []
     numbers = itertools.count()
-    workspace = tmp_path / "workspace"
+    workspace = directory / "workspace"
     workspace.mkdir(exist_ok=True)
 
     def start(**kwargs: Any) -> LocalPlatform:
-        base = tmp_path / f"platform-{next(numbers)}"
+        base = directory / f"platform-{next(numbers)}"
         options: dict[str, Any] = {
             "db": base / "platform.db",
             "state_dir": base / "state",
@@ -64,7 +65,24 @@ def platform_factory(tmp_path: Path) -> Iterator[PlatformFactory]:
         started.append(platform)
         return platform.start()
 
+    return start, started
+
+
+@pytest.fixture
+def platform_factory(tmp_path: Path) -> Iterator[PlatformFactory]:
+    """Start local platforms; each gets its own db/state dir unless told otherwise."""
+    start, started = _platforms(tmp_path)
     yield start
+    for platform in reversed(started):
+        platform.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
+    """One started platform (as ``platform``) for all the tests of a module: a start saved
+    per test where tests keep to their own jobs."""
+    start, started = _platforms(tmp_path_factory.mktemp("shared-platform"))
+    yield start()
     for platform in reversed(started):
         platform.stop()
 

@@ -8,7 +8,6 @@ answers ``INTERNAL_SERVER_ERROR`` with HTTP 500; for a mutation it says it rolle
 from __future__ import annotations
 
 import pytest
-from sqlite_faults import parameter_table_missing
 
 from orchestrator.api import (
     BackoffPolicy,
@@ -18,6 +17,7 @@ from orchestrator.api import (
     TransientError,
 )
 from orchestrator.platform.process.embedded import LocalPlatform
+from tests.helpers.sqlite_faults import parameter_table_missing
 
 pytestmark = pytest.mark.integration
 

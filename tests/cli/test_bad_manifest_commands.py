@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from run_helpers import cli
+
+from tests.helpers.cli import invoke
 
 HEAD = b"name: t\ndefaults: {pipelineYamlPath: p.yaml}\njobs:\n"
 DEAD = ["--endpoint", "http://127.0.0.1:9/graphql", "--token", "t"]  # nobody listens there
@@ -35,7 +36,7 @@ def test_bad_manifest_is_one_located_line_and_exit_2(
     manifest = tmp_path / "m.yaml"
     manifest.write_bytes(text)
     extra = [*DEAD, "--state-dir", str(tmp_path / "state")] if command == "run" else []
-    result = cli(command, manifest, *extra)
+    result = invoke(command, manifest, *extra)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     first = result.stderr.splitlines()[0]

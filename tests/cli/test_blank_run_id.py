@@ -12,12 +12,12 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from run_helpers import cli
 
 from orchestrator.cli import main
 from orchestrator.cli.run_ids import RunIdType
 from orchestrator.ledger import Ledger
 from orchestrator.manifest import Policy
+from tests.helpers.cli import invoke
 
 DEAD = ["--endpoint", "http://127.0.0.1:9/graphql", "--token", "t"]  # nobody listens there
 
@@ -63,7 +63,7 @@ def test_cancel_run_option_refuses_a_blank_run_id(tmp_path: Path) -> None:
 def test_cancel_of_an_unset_variable_cancels_nothing_in_a_real_process(tmp_path: Path) -> None:
     state = tmp_path / "state"
     run_id = one_run(state)
-    result = cli("cancel", "", "--yes", "--state-dir", state, *DEAD)  # cancel "$RUN" --yes
+    result = invoke("cancel", "", "--yes", "--state-dir", state, *DEAD)  # cancel "$RUN" --yes
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     with Ledger(state, read_only=True) as ledger:

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bulk_helpers import conn, create, job, statuses
-from run_helpers import cli, wait_for
-
 from orchestrator.model import JobStatus
+from tests.helpers.bulk import conn, create, job, statuses
+from tests.helpers.cli import invoke
+from tests.helpers.wait import wait_for
 
 CRON = "0 5 * * 1"
 
@@ -21,13 +21,13 @@ def test_scheduled_leaves_unlabelled_jobs_alone_unless_all(platform: Any, tmp_pa
         [job(schedule=CRON), job(schedule=CRON), job(run=None, schedule=CRON), job()],
     )
     labelled, unlabelled, running = ids[:2], ids[2], ids[3]
-    asked = cli("cancel", "--scheduled", *conn(platform, tmp_path), input="n\n")
+    asked = invoke("cancel", "--scheduled", *conn(platform, tmp_path), input="n\n")
     assert f"2 unfinished job(s) match status=scheduled and made by an orchestrator run on " \
            f"{platform.url}" in asked.stderr  # fmt: skip
     assert all(i in asked.stderr for i in labelled) and unlabelled not in asked.stderr
     assert statuses(platform, labelled) == [JobStatus.SCHEDULED] * 2
 
-    safe = cli("cancel", "--scheduled", *conn(platform, tmp_path), "--yes", "-o", "json")
+    safe = invoke("cancel", "--scheduled", *conn(platform, tmp_path), "--yes", "-o", "json")
     assert safe.returncode == 0, safe.stderr
     report = json.loads(safe.stdout)
     assert (report["matched"], report["cancelled"], report["still_running"]) == (2, 2, 0)
@@ -35,14 +35,14 @@ def test_scheduled_leaves_unlabelled_jobs_alone_unless_all(platform: Any, tmp_pa
     assert after[:3] == [JobStatus.CANCELLED, JobStatus.CANCELLED, JobStatus.SCHEDULED]
     assert not after[3].is_final  # not scheduled: not selected
 
-    everyone = cli("cancel", "--scheduled", "--all", *conn(platform, tmp_path), "--yes", "-o",
+    everyone = invoke("cancel", "--scheduled", "--all", *conn(platform, tmp_path), "--yes", "-o",
                    "json")  # fmt: skip
     assert json.loads(everyone.stdout)["cancelled"] == 1
     assert statuses(platform, [unlabelled]) == [JobStatus.CANCELLED]
 
 
 def dry(platform: Any, tmp_path: Path, *args: str) -> set[str]:
-    result = cli("cancel", *args, *conn(platform, tmp_path), "--dry-run", "-o", "json")
+    result = invoke("cancel", *args, *conn(platform, tmp_path), "--dry-run", "-o", "json")
     assert result.returncode == 0, result.stderr
     return {item["id"] for item in json.loads(result.stdout)["items"]}
 
@@ -74,7 +74,7 @@ def test_every_where_operator_selects_what_it_says(platform: Any, tmp_path: Path
     assert dry(platform, tmp_path, "--run", "r1", "--where", "jobType=train") == {a, b}
     assert dry(platform, tmp_path, "--run", "r2") == set()
 
-    text = cli("cancel", "--where", "jobType=train", *conn(platform, tmp_path), "--yes")
+    text = invoke("cancel", "--where", "jobType=train", *conn(platform, tmp_path), "--yes")
     assert text.returncode == 0, text.stderr
     assert text.stdout.splitlines() == [
         "matched: 2",
@@ -92,17 +92,17 @@ def test_malformed_terms_exit_two_with_the_grammar(tmp_path: Path) -> None:
     target = ["--endpoint", "http://127.0.0.1:9/graphql", "--token", "t", "--state-dir",
               str(tmp_path)]  # fmt: skip
     for term in ("SOURCE", "K==x", "status=running", "K in (a,,b)"):
-        result = cli("cancel", "--where", term, *target)
+        result = invoke("cancel", "--where", term, *target)
         assert result.returncode == 2, (term, result.stderr)
         assert result.stderr.count("\n") == 1 and repr(term) in result.stderr
-    assert "accepted: NAME=VALUE" in cli("cancel", "--where", "SOURCE", *target).stderr
-    assert cli("cancel", "--older-than", "soon", *target).returncode == 2
-    assert cli("cancel", "--state-dir", tmp_path).returncode == 2
+    assert "accepted: NAME=VALUE" in invoke("cancel", "--where", "SOURCE", *target).stderr
+    assert invoke("cancel", "--older-than", "soon", *target).returncode == 2
+    assert invoke("cancel", "--state-dir", tmp_path).returncode == 2
 
 
 def test_an_unreachable_endpoint_exits_three_in_one_line(tmp_path: Path) -> None:
     target = ["--endpoint", "http://127.0.0.1:9/graphql", "--token", "t", "--state-dir",
               str(tmp_path)]  # fmt: skip
-    result = cli("cancel", "--scheduled", *target, "--yes")
+    result = invoke("cancel", "--scheduled", *target, "--yes")
     assert result.returncode == 3, result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bulk_helpers import conn, create, job, statuses
-from run_helpers import cli, wait_for
-
 from orchestrator.model import JobStatus
 from orchestrator.platform.store.sessions import SessionStore
 from orchestrator.platform.store.store import Store
+from tests.helpers.bulk import conn, create, job, statuses
+from tests.helpers.cli import invoke
+from tests.helpers.wait import wait_for
 
 
 def seed_sessions(db: Path, sessions: list[tuple[str, timedelta]]) -> list[str]:
@@ -31,7 +31,7 @@ def seed_sessions(db: Path, sessions: list[tuple[str, timedelta]]) -> list[str]:
 
 
 def session_statuses(platform: Any, tmp_path: Path) -> dict[str, str]:
-    listed = cli("sessions", "list", *conn(platform, tmp_path), "-o", "json")
+    listed = invoke("sessions", "list", *conn(platform, tmp_path), "-o", "json")
     assert listed.returncode == 0, listed.stderr
     return {s["id"]: s["status"] for s in json.loads(listed.stdout)["items"]}
 
@@ -53,16 +53,16 @@ def test_bulk_session_cancel_stops_one_users_idle_sessions_only(
     target = conn(platform, tmp_path)
     select = ["--email", "ada@x.io", "--status", "in progress", "--idle-for", "2h"]
 
-    counted = cli("sessions", "count", *select, *target, "-o", "json")
+    counted = invoke("sessions", "count", *select, *target, "-o", "json")
     assert json.loads(counted.stdout) == {"count": 2}
-    dry = cli("sessions", "cancel", *select, *target, "--dry-run", "-o", "json")
+    dry = invoke("sessions", "cancel", *select, *target, "--dry-run", "-o", "json")
     assert {s["id"] for s in json.loads(dry.stdout)["items"]} == {idle, idle2}
-    asked = cli("sessions", "cancel", *select, *target, input="n\n")
+    asked = invoke("sessions", "cancel", *select, *target, input="n\n")
     assert f"2 unfinished session(s) selected on {platform.url}" in asked.stderr
     assert idle in asked.stderr and "ada@x.io" in asked.stderr
     assert set(session_statuses(platform, tmp_path).values()) == {"in progress"}
 
-    done = cli("sessions", "cancel", *select, *target, "--yes", "-o", "json")
+    done = invoke("sessions", "cancel", *select, *target, "--yes", "-o", "json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert (report["matched"], report["cancelled"], report["still_running"]) == (2, 2, 0)
@@ -73,7 +73,7 @@ def test_bulk_session_cancel_stops_one_users_idle_sessions_only(
         other: "in progress",
     }
 
-    by_id = cli("sessions", "cancel", idle, other, "nope", *target, "--yes", "-o", "json")
+    by_id = invoke("sessions", "cancel", idle, other, "nope", *target, "--yes", "-o", "json")
     report = json.loads(by_id.stdout)
     assert (report["matched"], report["cancelled"]) == (3, 1)
     assert (report["already_final"], report["not_found"]) == (1, 1)
@@ -89,7 +89,7 @@ def test_stats_match_the_jobs_created(platform: Any, tmp_path: Path) -> None:
     expected = [JobStatus.IN_PROGRESS] * 2 + [JobStatus.DONE] * 3 + [JobStatus.SCHEDULED]
     wait_for(lambda: statuses(platform, ids) == expected, timeout=60, what="statuses")
 
-    result = cli("stats", *conn(platform, tmp_path), "-o", "json")
+    result = invoke("stats", *conn(platform, tmp_path), "-o", "json")
     assert result.returncode == 0, result.stderr
     counts = json.loads(result.stdout)["counts"]
     for frame in ("T_10M", "T_1H", "T_24H", "TOTAL"):
@@ -98,11 +98,11 @@ def test_stats_match_the_jobs_created(platform: Any, tmp_path: Path) -> None:
         assert counts["DONE"][frame] == 3
         assert counts["SCHEDULED"][frame] == 1
         assert counts["FAILED"][frame] == counts["PENDING"][frame] == 0
-    scheduled = json.loads(cli("stats", "--scheduled", *conn(platform, tmp_path), "-o",
+    scheduled = json.loads(invoke("stats", "--scheduled", *conn(platform, tmp_path), "-o",
                                "json").stdout)  # fmt: skip
     assert scheduled["scheduledOnly"] is True and scheduled["counts"]["ALL"]["TOTAL"] == 1
 
-    text = cli("stats", *conn(platform, tmp_path)).stdout.splitlines()
+    text = invoke("stats", *conn(platform, tmp_path)).stdout.splitlines()
     assert text[0].split() == ["STATUS", "10", "MIN", "1", "H", "24", "H", "TOTAL"]
     assert text[1].split() == ["all", "6", "6", "6", "6"]
 
@@ -111,7 +111,7 @@ def test_services_list_shows_only_never_ending_jobs(platform: Any, tmp_path: Pat
     service, _plain = create(
         platform, [job(run=None, timeout=-1, activeTimeout=-1), job(activeTimeout=-1)]
     )
-    result = cli("services", "list", *conn(platform, tmp_path), "-o", "json")
+    result = invoke("services", "list", *conn(platform, tmp_path), "-o", "json")
     assert result.returncode == 0, result.stderr
     assert [s["id"] for s in json.loads(result.stdout)["items"]] == [service]
 
@@ -124,20 +124,20 @@ def test_params_edits_are_visible_to_a_running_jobs_next_read(
     target = conn(platform, tmp_path)
 
     def params() -> dict[str, str]:
-        listed = cli("params", "list", job_id, *target, "-o", "json")
+        listed = invoke("params", "list", job_id, *target, "-o", "json")
         assert listed.returncode == 0, listed.stderr
         return {p["key"]: p["value"] for p in json.loads(listed.stdout)["parameters"]}
 
     assert params()["LR"] == "0.1"
-    assert cli("params", "set", job_id, "LR", "0.01", *target).returncode == 0
-    assert cli("params", "set", job_id, "EPOCHS", "3", *target).returncode == 0
+    assert invoke("params", "set", job_id, "LR", "0.01", *target).returncode == 0
+    assert invoke("params", "set", job_id, "EPOCHS", "3", *target).returncode == 0
     after = params()
     assert (after["LR"], after["EPOCHS"]) == ("0.01", "3")
-    assert cli("params", "rm", job_id, "LR", *target).returncode == 0
+    assert invoke("params", "rm", job_id, "LR", *target).returncode == 0
     assert "LR" not in params()
     assert statuses(platform, [job_id]) == [JobStatus.IN_PROGRESS]  # edited while it runs
 
-    missing = cli("params", "rm", job_id, "LR", *target)
+    missing = invoke("params", "rm", job_id, "LR", *target)
     assert missing.returncode == 2 and "no parameter 'LR'" in missing.stderr
-    unknown = cli("params", "list", "no-such-job", *target)
+    unknown = invoke("params", "list", "no-such-job", *target)
     assert unknown.returncode == 2 and "no job with id 'no-such-job'" in unknown.stderr

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from run_helpers import cli
-
 from orchestrator.ledger import Ledger
 from orchestrator.manifest import Policy
+from tests.helpers.cli import invoke
 
 
 def complete(words: str, state: Path) -> list[str]:
@@ -17,7 +16,7 @@ def complete(words: str, state: Path) -> list[str]:
         "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
         "ORCHESTRATOR_STATE_DIR": str(state),
     }
-    result = cli(env=env)
+    result = invoke(env=env)
     assert result.returncode == 0, result.stderr
     return [line.split(",", 1)[1] for line in result.stdout.splitlines() if line]
 

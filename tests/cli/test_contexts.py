@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from run_helpers import cli
 
 from orchestrator.cli.contexts import Context, context_defaults
+from tests.helpers.cli import invoke
 
 
 def stats_total(result: Any) -> int:
@@ -26,35 +26,35 @@ def test_contexts_with_a_token_file_reach_the_platform(platform: Any, tmp_path: 
     bad_file = tmp_path / "bad-token"
     bad_file.write_text("wrong\n")
     state = tmp_path / "state"
-    made = cli("config", "set-context", "local", "--endpoint", platform.url, "--token-file",
+    made = invoke("config", "set-context", "local", "--endpoint", platform.url, "--token-file",
                token_file, "--state-dir", state, env=env)  # fmt: skip
     assert made.returncode == 0, made.stderr
-    cli("config", "set-context", "bad", "--endpoint", platform.url, "--token-file", bad_file,
+    invoke("config", "set-context", "bad", "--endpoint", platform.url, "--token-file", bad_file,
         env=env)  # fmt: skip
     path = tmp_path / "config" / "orchestrator" / "config.yaml"
     assert platform.token not in path.read_text()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
-    assert stats_total(cli("stats", "--context", "local", "-o", "json", env=env)) == 0
-    by_env = cli("stats", "-o", "json", env={**env, "ORCHESTRATOR_CONTEXT": "local"})
+    assert stats_total(invoke("stats", "--context", "local", "-o", "json", env=env)) == 0
+    by_env = invoke("stats", "-o", "json", env={**env, "ORCHESTRATOR_CONTEXT": "local"})
     assert stats_total(by_env) == 0
-    refused = cli("stats", "--context", "bad", env=env)
+    refused = invoke("stats", "--context", "bad", env=env)
     assert refused.returncode == 3 and refused.stderr.count("\n") == 1
     assert "wrong" not in refused.stderr
 
-    current = cli("stats", "-o", "json", env=env)  # the first context saved is current
+    current = invoke("stats", "-o", "json", env=env)  # the first context saved is current
     assert stats_total(current) == 0
-    assert cli("config", "use", "bad", env=env).returncode == 0
-    assert cli("stats", env=env).returncode == 3
-    assert cli("config", "use", "nope", env=env).returncode == 2
+    assert invoke("config", "use", "bad", env=env).returncode == 0
+    assert invoke("stats", env=env).returncode == 3
+    assert invoke("config", "use", "nope", env=env).returncode == 2
 
-    view = cli("config", "view", "-o", "json", env=env)
+    view = invoke("config", "view", "-o", "json", env=env)
     assert platform.token not in view.stdout and "wrong" not in view.stdout
     body = json.loads(view.stdout)
     assert body["current"] == "bad"
     assert body["contexts"]["local"]["token"].startswith("***")
     assert body["contexts"]["local"]["state_dir"] == str(state)
-    unknown = cli("stats", "--context", "nope", env=env)
+    unknown = invoke("stats", "--context", "nope", env=env)
     assert unknown.returncode == 2 and "no context 'nope'" in unknown.stderr
 
 
@@ -62,7 +62,7 @@ def test_a_config_file_holding_a_token_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "orchestrator" / "config.yaml"
     path.parent.mkdir()
     path.write_text("contexts:\n  x: {endpoint: 'http://h/graphql', token: s3cret}\n")
-    result = cli("stats", "--context", "x", env={"XDG_CONFIG_HOME": str(tmp_path)})
+    result = invoke("stats", "--context", "x", env={"XDG_CONFIG_HOME": str(tmp_path)})
     assert result.returncode == 2 and "holds a token" in result.stderr
     assert "s3cret" not in result.stderr
 

@@ -14,13 +14,16 @@ from typing import Any
 
 import anyio
 import pytest
-from run_helpers import cli, connection, last_json, wait_for
 
 from orchestrator.api import JobCreate, JobStatus, PlatformClient
 from orchestrator.engine.identity import attempt_labels
 from orchestrator.platform.process.embedded import LocalPlatform
+from tests.helpers.cli import cli, connection, invoke, last_json
+from tests.helpers.wait import wait_for
 
-pytestmark = pytest.mark.integration
+# one xdist worker runs this module (make test: --dist loadgroup), so its module-scoped
+# fixture starts once, not once per worker
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("failed-run")]
 
 # Each attempt is a job of its own: the script reads its orchestrator attempt number from
 # its parameters, so "flaky" fails twice then succeeds and "broken" fails every time.
@@ -88,14 +91,14 @@ def failed_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FailedRun]:
         executor="local",
         workers=2,
     ) as platform:
-        result = cli("run", manifest, *connection(platform, state), timeout=180)
+        result = invoke("run", manifest, *connection(platform, state))
         assert result.returncode == 1, result.stderr
-        (run,) = json.loads(cli("runs", "--state-dir", state, "-o", "json").stdout)
+        (run,) = json.loads(invoke("runs", "--state-dir", state, "-o", "json").stdout)
         yield FailedRun(platform, state, run["run"], result.stdout)
 
 
 def test_jobs_json_lists_attempts_and_reasons(failed_run: FailedRun) -> None:
-    result = cli("jobs", failed_run.run_id, "--state-dir", failed_run.state, "-o", "json")
+    result = invoke("jobs", failed_run.run_id, "--state-dir", failed_run.state, "-o", "json")
     assert result.returncode == 0, result.stderr
     jobs = {j["key"]: j for j in json.loads(result.stdout)}
     assert (jobs["flaky"]["status"], jobs["flaky"]["attempts"]) == ("done", 3)
@@ -107,7 +110,7 @@ def test_jobs_json_lists_attempts_and_reasons(failed_run: FailedRun) -> None:
     first = json.loads(result.stdout)[0]
     assert first["key"] == "broken"  # failures first
 
-    only = cli(
+    only = invoke(
         "jobs",
         failed_run.run_id,
         "--state-dir",
@@ -120,7 +123,7 @@ def test_jobs_json_lists_attempts_and_reasons(failed_run: FailedRun) -> None:
     )
     rows = json.loads(only.stdout)
     assert [(r["key"], r["attempt"]) for r in rows] == [("broken", 1), ("broken", 2)]
-    table = cli("jobs", failed_run.run_id, "--state-dir", failed_run.state, "--key", "fl*")
+    table = invoke("jobs", failed_run.run_id, "--state-dir", failed_run.state, "--key", "fl*")
     assert table.stdout.splitlines()[0].split() == [
         "key",
         "name",
@@ -141,14 +144,14 @@ def test_digest_names_the_failing_key_and_reason(failed_run: FailedRun) -> None:
     assert f"orchestrator logs {failed_run.run_id} broken" in out
     assert f"orchestrator retry {failed_run.run_id}" in out
     summary = last_json(
-        cli("status", failed_run.run_id, "--state-dir", failed_run.state, "-o", "json").stdout
+        invoke("status", failed_run.run_id, "--state-dir", failed_run.state, "-o", "json").stdout
     )
     assert summary["failed"] == 1
 
 
 def test_logs_print_each_attempts_own_output(failed_run: FailedRun) -> None:
     for attempt in (1, 2, 3):
-        result = cli(
+        result = invoke(
             "logs", failed_run.run_id, "flaky", "--attempt", str(attempt), *failed_run.where()
         )
         assert result.returncode == 0, result.stderr
@@ -156,11 +159,11 @@ def test_logs_print_each_attempts_own_output(failed_run: FailedRun) -> None:
         others = {1, 2, 3} - {attempt}
         assert not any(f"attempt {n}\n" in result.stdout for n in others)
         assert f"(flaky, attempt {attempt})" in result.stdout  # the header names the attempt
-    latest = cli("logs", failed_run.run_id, "broken", *failed_run.where(), "--follow")
+    latest = invoke("logs", failed_run.run_id, "broken", *failed_run.where(), "--follow")
     assert latest.returncode == 0, latest.stderr
     assert "output of broken attempt 2" in latest.stdout
     assert "exited with code 4" in latest.stdout
-    missing = cli("logs", failed_run.run_id, "flaky", "--attempt", "9", *failed_run.where())
+    missing = invoke("logs", failed_run.run_id, "flaky", "--attempt", "9", *failed_run.where())
     assert missing.returncode == 2
     assert "no attempt 9" in missing.stderr
 
@@ -173,25 +176,26 @@ def test_views_from_the_server_alone_agree_with_the_ledger(
     keys = ("jobs", "done", "failed", "timed_out", "cancelled", "attempts", "retried")
 
     local = last_json(
-        cli("status", failed_run.run_id, "--state-dir", failed_run.state, "-o", "json").stdout
+        invoke("status", failed_run.run_id, "--state-dir", failed_run.state, "-o", "json").stdout
     )
-    served = cli("status", failed_run.run_id[:15], *remote, "-o", "json")
+    served = invoke("status", failed_run.run_id[:15], *remote, "-o", "json")
     assert served.returncode == 0, served.stderr
     assert {k: last_json(served.stdout)[k] for k in keys} == {k: local[k] for k in keys}
     assert [f["key"] for f in last_json(served.stdout)["failures"]] == ["broken"]
     assert [f["key"] for f in local["failures"]] == ["broken"]
 
-    runs = json.loads(cli("runs", *remote, "-o", "json").stdout)
+    runs = json.loads(invoke("runs", *remote, "-o", "json").stdout)
     assert [(r["run"], r["failed"], r["attempts"]) for r in runs] == [(failed_run.run_id, 1, 6)]
 
     def job_rows(*where: str | Path) -> dict[str, tuple[str, int, str | None]]:
-        data = json.loads(cli("jobs", failed_run.run_id, *where, "-o", "json").stdout)
+        data = json.loads(invoke("jobs", failed_run.run_id, *where, "-o", "json").stdout)
         return {j["key"]: (j["status"], j["attempts"], j["reason"]) for j in data}
 
     assert job_rows(*remote) == job_rows("--state-dir", failed_run.state)
-    watched = cli("watch", failed_run.run_id, *remote, "-o", "json")
+    watched = invoke("watch", failed_run.run_id, *remote, "-o", "json")
     assert watched.returncode == 1
     assert last_json(watched.stdout)["failures"][0]["key"] == "broken"
+    # a real process: the jsonl printer binds sys.stdout when its module is imported
     streamed = cli("watch", failed_run.run_id, "--state-dir", failed_run.state, "-o", "jsonl")
     events = [json.loads(line) for line in streamed.stdout.splitlines() if line.startswith("{")]
     finished = {e["job"]: e["status"] for e in events if e["event"] == "finished"}
@@ -208,7 +212,7 @@ def test_logs_of_the_embedded_platform_come_from_the_state_dir(tmp_path: Path) -
     manifest.write_text(MANIFEST.split("  - name: flaky")[0] + "  - name: broken\n"
                         "    parameters: {MODE: broken}\n")  # fmt: skip
     state = tmp_path / "state"
-    run = cli("run", manifest, "--state-dir", state, "-o", "json", timeout=180)
+    run = invoke("run", manifest, "--state-dir", state, "-o", "json")
     assert run.returncode == 1, run.stderr
     summary = last_json(run.stdout)
     assert summary["failures"] == [
@@ -220,7 +224,7 @@ def test_logs_of_the_embedded_platform_come_from_the_state_dir(tmp_path: Path) -
             "attempts": 1,
         }
     ]
-    result = cli("logs", summary["run"][:10], "broken", "--state-dir", state, "--follow")
+    result = invoke("logs", summary["run"][:10], "broken", "--state-dir", state, "--follow")
     assert result.returncode == 0, result.stderr
     assert "output of broken attempt 1" in result.stdout
     assert "== broken (sweep-broken) attempt 1" in result.stderr
@@ -258,7 +262,7 @@ def test_follow_prints_a_running_job_to_its_end(failed_run: FailedRun, tmp_path:
         return anyio.run(status) is not JobStatus.PENDING
 
     wait_for(running, timeout=60, what="the slow job to start")
-    result = cli("logs", "20250101-000000-follow", "slow", "-f", *connection(platform, tmp_path))
+    result = invoke("logs", "20250101-000000-follow", "slow", "-f", *connection(platform, tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.index("first line") < result.stdout.index("last line")
     assert "ended with code 0" in result.stdout

@@ -13,10 +13,10 @@ from typing import Any
 
 import click
 from click.testing import CliRunner
-from run_helpers import connection, write_manifest
 
 import orchestrator.cli as cli_package
 from orchestrator.cli import LAZY_COMMANDS, main
+from tests.helpers.cli import connection, write_manifest
 
 HEAVY = ("aiohttp", "gql", "graphql", "orchestrator.platform.server", "orchestrator.engine")
 # what a command reading the ledger must not import (the engine's light modules it may)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from run_helpers import attempt_counts, cli, connection, last_json, server_jobs, write_manifest
+from tests.helpers.cli import connection, invoke, last_json, write_manifest
+from tests.helpers.runs import attempt_counts, server_jobs
 
 MANIFEST = """\
 version: 1
@@ -33,7 +34,7 @@ def test_chaos_neither_duplicates_attempts_nor_spends_retries(
         chaos="error_rate=0.1,throttle_rate=0.05,drop_rate=0.3,retry_after_seconds=0", seed=7
     )
     manifest = write_manifest(tmp_path, MANIFEST)
-    result = cli(
+    result = invoke(
         "run",
         manifest,
         *connection(platform, tmp_path / "state"),

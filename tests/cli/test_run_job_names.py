@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-from run_helpers import cli, connection, write_manifest
 
 from orchestrator.cli import main
+from tests.helpers.cli import cli, connection, write_manifest
 
 MANIFEST = """\
 version: 1

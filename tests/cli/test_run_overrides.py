@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from run_helpers import cli, connection, last_json, write_manifest
-
 from orchestrator.ledger import Ledger
+from tests.helpers.cli import connection, invoke, last_json, write_manifest
 
 BODY = """\
 version: 1
@@ -26,7 +25,7 @@ policy: {maxInFlight: 50}
 def test_overrides_are_recorded_with_the_run(platform: Any, tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, BODY)
     state = tmp_path / "state"
-    result = cli(
+    result = invoke(
         "run", manifest, *connection(platform, state), "-o", "json",
         "--max-in-flight", "1", "--deadline", "1h30m", "--fail-fast",
     )  # fmt: skip
@@ -40,7 +39,7 @@ def test_overrides_are_recorded_with_the_run(platform: Any, tmp_path: Path) -> N
 
 def test_a_bad_override_is_a_usage_error(tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, BODY)
-    result = cli("run", manifest, "--state-dir", tmp_path / "s", "--deadline", "soon")
+    result = invoke("run", manifest, "--state-dir", tmp_path / "s", "--deadline", "soon")
     assert result.returncode == 2
     assert "expected a duration" in result.stderr
     assert not (tmp_path / "s").exists()
@@ -48,27 +47,6 @@ def test_a_bad_override_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_plan_reads_the_manifest_from_stdin(tmp_path: Path) -> None:
     write_manifest(tmp_path, BODY)
-    result = cli("plan", "-", "-o", "json", input=BODY)
+    result = invoke("plan", "-", "-o", "json", input=BODY)
     assert result.returncode == 0, result.stderr
     assert [job["name"] for job in json.loads(result.stdout)] == ["small-j-1", "small-j-2"]
-
-
-VARIABLES = BODY.replace("name: small\n", "name: small\nvariables: {outcome: failed}\n").replace(
-    "SIM_OUTCOME: done", 'SIM_OUTCOME: "{{ outcome }}"'
-)
-
-
-def test_params_are_recorded_and_a_detached_resume_uses_them(platform: Any, tmp_path: Path) -> None:
-    manifest = write_manifest(tmp_path, VARIABLES)
-    state = tmp_path / "state"
-    detached = cli("run", manifest, *connection(platform, state), "-p", "outcome=done", "--detach")
-    assert detached.returncode == 0, detached.stderr
-    run_id = detached.stdout.strip()
-    watched = cli("watch", run_id, "--state-dir", state, "-o", "json")
-    assert watched.returncode == 0, watched.stdout + watched.stderr  # every job done, not failed
-    assert last_json(watched.stdout)["done"] == 2
-    with Ledger(state) as ledger:
-        assert ledger.get_run(run_id).variables == {"outcome": "done"}
-    unknown = cli("run", manifest, "--state-dir", tmp_path / "s2", "-p", "outcome2=x")
-    assert unknown.returncode == 2
-    assert "no variable 'outcome2'" in unknown.stderr

@@ -7,9 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from run_helpers import attempt_counts, cli, connection, last_json, server_jobs, write_manifest
+import pytest
 
 from orchestrator.model import JobStatus
+from orchestrator.platform.process.embedded import LocalPlatform
+from tests.helpers.cli import cli, connection, invoke, last_json, write_manifest
+from tests.helpers.runs import attempt_counts, server_jobs
 
 SWEEP = """\
 version: 1
@@ -34,8 +37,18 @@ policy:
 """
 
 
+# one xdist worker runs this module (make test: --dist loadgroup): one shared platform
+pytestmark = pytest.mark.xdist_group("run-sweep")
+
+
+@pytest.fixture
+def platform(shared_platform: LocalPlatform) -> LocalPlatform:
+    """One platform for the module: each test finds its jobs by its own run's label."""
+    return shared_platform
+
+
 def run_json(platform: Any, manifest: Path, state: Path, *extra: str) -> tuple[int, dict]:
-    result = cli("run", manifest, *connection(platform, state), "--output", "json", *extra)
+    result = invoke("run", manifest, *connection(platform, state), "--output", "json", *extra)
     assert result.returncode in (0, 1), result.stderr
     return result.returncode, last_json(result.stdout)
 
@@ -58,7 +71,9 @@ def test_sweep_retries_until_each_budget_is_spent(platform: Any, tmp_path: Path)
     assert set(counts.values()) == {1}
     fails = sorted(a for (k, a) in counts if "always-fails" in k)
     assert fails == ["1", "2", "3"]
-    listed = json.loads(cli("runs", "--state-dir", tmp_path / "state", "--output", "json").stdout)
+    listed = json.loads(
+        invoke("runs", "--state-dir", tmp_path / "state", "--output", "json").stdout
+    )
     assert [(r["run"], r["state"], r["attempts"]) for r in listed] == [
         (summary["run"], "finished", 9)
     ]
@@ -66,6 +81,7 @@ def test_sweep_retries_until_each_budget_is_spent(platform: Any, tmp_path: Path)
 
 def test_all_done_exits_zero_and_jsonl_streams_events(platform: Any, tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, SWEEP.split("  - name: always-fails")[0])
+    # a real process: the jsonl printer binds sys.stdout when its module is imported
     result = cli("run", manifest, *connection(platform, tmp_path / "state"), "--output", "jsonl")
     assert result.returncode == 0, result.stderr
     lines = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
@@ -78,7 +94,7 @@ def test_all_done_exits_zero_and_jsonl_streams_events(platform: Any, tmp_path: P
 
 def test_text_output_puts_the_summary_on_a_line_of_its_own(platform: Any, tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, SWEEP.replace("[1, 2, 3, 4]", "[1]"))
-    result = cli("run", manifest, *connection(platform, tmp_path / "s"), merge_stderr=True)
+    result = invoke("run", manifest, *connection(platform, tmp_path / "s"), merge_stderr=True)
     assert result.returncode == 1, result.stdout
     lines = result.stdout.splitlines()
     (verdict,) = [i for i, line in enumerate(lines) if "Run " in line]
@@ -130,7 +146,7 @@ policy: {maxInFlight: 3, failFast: true}
 
 def test_bad_manifest_exits_two_with_located_message(tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, "version: 1\nname: x\njobs: 3\n")
-    result = cli("run", manifest, "--state-dir", tmp_path / "state")
+    result = invoke("run", manifest, "--state-dir", tmp_path / "state")
     assert result.returncode == 2
     assert "m.yaml:" in result.stderr
     assert result.stderr.rstrip().endswith("1 problem found")
@@ -138,9 +154,9 @@ def test_bad_manifest_exits_two_with_located_message(tmp_path: Path) -> None:
 
 
 def test_unknown_run_and_missing_token_exit_two(tmp_path: Path) -> None:
-    assert cli("status", "nope", "--state-dir", tmp_path).returncode == 2
+    assert invoke("status", "nope", "--state-dir", tmp_path).returncode == 2
     manifest = write_manifest(tmp_path, SWEEP)
-    result = cli(
+    result = invoke(
         "run",
         manifest,
         "--endpoint",

@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bulk_helpers import create, job, statuses
-from run_helpers import attempt_counts, cli, connection, server_jobs, write_manifest
 
 from orchestrator.ledger import Ledger, RunState
 from orchestrator.manifest import JobSpec, Policy
 from orchestrator.model import JobStatus
+from tests.helpers.bulk import create, job, statuses
+from tests.helpers.cli import connection, invoke, write_manifest
+from tests.helpers.runs import attempt_counts, server_jobs
 
 DEAD = ["--endpoint", "http://127.0.0.1:9/graphql", "--token", "t"]  # port 9: nobody listens
 MANIFEST = "name: t\ndefaults: {pipelineYamlPath: p.yaml}\njobs:\n  - matrix: {i: {range: [3]}}\n"
@@ -85,7 +86,7 @@ def test_every_command_says_not_an_orchestrator_ledger(damage: Any, tmp_path: Pa
     damage(state)
     manifest = write_manifest(tmp_path, MANIFEST)
     for name, args in ledger_commands(state, manifest, "20260101-000000-abcdef").items():
-        result = cli(*args)
+        result = invoke(*args)
         no_traceback(result)
         assert result.returncode == 2, (name, result.stderr)
         assert f"not an orchestrator ledger: {state / 'ledger.db'}" in result.stderr, (
@@ -101,15 +102,15 @@ def test_read_only_state_dir_reads_work_and_writes_say_what(tmpfs: Path, tmp_pat
     manifest = write_manifest(tmp_path, MANIFEST)
     commands = ledger_commands(state, manifest, run_id)
 
-    runs = cli(*commands["runs"], "--output", "json")
+    runs = invoke(*commands["runs"], "--output", "json")
     assert runs.returncode == 0, runs.stderr
     assert [row["run"] for row in json.loads(runs.stdout)] == [run_id]
-    status = cli(*commands["status"], "--output", "json")
+    status = invoke(*commands["status"], "--output", "json")
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["jobs"] == 3
 
     for name in ("run", "resume", "retry", "cancel"):
-        result = cli(*commands[name])
+        result = invoke(*commands[name])
         no_traceback(result)
         assert result.returncode == 2, (name, result.stderr)
         assert "cannot write" in result.stderr and str(state) in result.stderr, (
@@ -135,7 +136,7 @@ def test_full_disk_stops_the_run_as_interrupted_and_resume_finishes_it(
 ) -> None:
     state = tmpfs / "state"
     manifest = write_manifest(tmp_path, FULL_MANIFEST)
-    result = cli("run", manifest, *connection(platform, state), "--output", "json", timeout=120)
+    result = invoke("run", manifest, *connection(platform, state), "--output", "json")
     no_traceback(result)
     assert result.returncode == 130, result.stderr
     assert "is full: the run stopped." in result.stderr
@@ -145,7 +146,7 @@ def test_full_disk_stops_the_run_as_interrupted_and_resume_finishes_it(
     with Ledger(state, read_only=True) as ledger:
         (run,) = ledger.list_runs()
         assert ledger.effective_state(run) is RunState.INTERRUPTED
-    resumed = cli("resume", run.id, *connection(platform, state), "--output", "json", timeout=120)
+    resumed = invoke("resume", run.id, *connection(platform, state), "--output", "json")
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["done"] == 400
     counts = attempt_counts(server_jobs(platform.url, platform.token, run.id))
@@ -153,7 +154,7 @@ def test_full_disk_stops_the_run_as_interrupted_and_resume_finishes_it(
 
 
 def test_cancel_with_an_unreachable_platform_is_one_line_and_exit_3(tmp_path: Path) -> None:
-    result = cli("cancel", "--scheduled", "--yes", "--state-dir", tmp_path / "s", *DEAD)
+    result = invoke("cancel", "--scheduled", "--yes", "--state-dir", tmp_path / "s", *DEAD)
     no_traceback(result)
     assert result.returncode == 3, result.stderr
     assert result.stderr.startswith("error: the platform is unreachable")
@@ -162,7 +163,7 @@ def test_cancel_with_an_unreachable_platform_is_one_line_and_exit_3(tmp_path: Pa
 
 def test_a_prompt_without_a_terminal_says_pass_yes(platform: Any, tmp_path: Path) -> None:
     state = tmp_path / "state"
-    platform_job = cli(
+    platform_job = invoke(
         "cancel", "--where", "status=pending", *connection(platform, state), input=""
     )
     # nothing matches, so nothing to ask: the command ends without a prompt
@@ -170,7 +171,7 @@ def test_a_prompt_without_a_terminal_says_pass_yes(platform: Any, tmp_path: Path
     (scheduled,) = create(platform, [job(schedule="0 3 * * *")])  # stays "scheduled"
     for stdin in ("", None):
         argv = ["cancel", "--scheduled", *connection(platform, state)]
-        result = _closed_stdin(argv) if stdin is None else cli(*argv, input=stdin)
+        result = _closed_stdin(argv) if stdin is None else invoke(*argv, input=stdin)
         no_traceback(result)
         assert result.returncode == 2, result.stderr
         assert "stdin is not a terminal; pass --yes" in result.stderr

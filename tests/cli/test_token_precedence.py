@@ -1,6 +1,7 @@
 """Where the token comes from when several sources are set, as gh and kubectl decide: the
 command line beats ORCHESTRATOR_TOKEN, which beats a context's token_*; two sources typed on
-the command line together stay a usage error (exit 2, one line). No token is ever shown."""
+the command line together stay a usage error (exit 2, one line). No token is ever shown.
+(A detached run keeps the source typed: tests/acceptance/test_run_tokens.py.)"""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from typing import Any
 
 import pytest
 from click.core import ParameterSource
-from run_helpers import cli, last_json, write_manifest
 
 from orchestrator.cli.options import prevailing_tokens
+from tests.helpers.cli import invoke, write_manifest
 
 COMMANDLINE, ENVIRONMENT, DEFAULT_MAP = (
     ParameterSource.COMMANDLINE,
@@ -54,7 +55,7 @@ def test_the_highest_level_set_prevails(
 
 
 def stats(*args: str | Path, env: dict[str, str]) -> Any:
-    return cli("stats", "-o", "json", *args, env=env)
+    return invoke("stats", "-o", "json", *args, env=env)
 
 
 def assert_counted(result: Any) -> None:
@@ -79,7 +80,7 @@ def test_the_command_line_beats_the_environment_which_beats_the_context(
     assert refused.returncode == 3 and wrong not in refused.stdout + refused.stderr
 
     # a context's token source loses to the environment and to the command line
-    made = cli("config", "set-context", "ctx", *endpoint, "--token-command", "false", env=env)
+    made = invoke("config", "set-context", "ctx", *endpoint, "--token-command", "false", env=env)
     assert made.returncode == 0, made.stderr
     assert_counted(stats(env={**env, "ORCHESTRATOR_TOKEN": platform.token}))
     assert_counted(stats("--token-file", good, env=env))
@@ -87,7 +88,7 @@ def test_the_command_line_beats_the_environment_which_beats_the_context(
     assert failing.returncode == 3 and "token command false failed" in failing.stderr
 
     # a view reading the server follows the same order
-    runs = cli("runs", *endpoint, "--token-file", good, "-o", "json", env=env)
+    runs = invoke("runs", *endpoint, "--token-file", good, "-o", "json", env=env)
     assert runs.returncode == 0, runs.stderr
     assert json.loads(runs.stdout) == []
 
@@ -101,7 +102,7 @@ def test_two_sources_typed_together_are_one_usage_error_line(platform: Any, tmp_
         ["stats", "--endpoint", platform.url],
         ["status", "some-run", "--endpoint", platform.url],
     ):
-        result = cli(*command, "--token", secret, "--token-file", good, env=env)
+        result = invoke(*command, "--token", secret, "--token-file", good, env=env)
         assert result.returncode == 2, result.stderr
         assert "Traceback" not in result.stderr
         (line,) = result.stderr.splitlines()
@@ -110,34 +111,15 @@ def test_two_sources_typed_together_are_one_usage_error_line(platform: Any, tmp_
     # --detach checks before a run is recorded (the background process would pick one)
     state = tmp_path / "state"
     manifest = write_manifest(tmp_path, MANIFEST)
-    detached = cli("run", manifest, "--endpoint", platform.url, "--state-dir", state, "--token",
+    detached = invoke("run", manifest, "--endpoint", platform.url, "--state-dir", state, "--token",
                    secret, "--token-file", good, "--detach", env=env)  # fmt: skip
     assert detached.returncode == 2, detached.stderr
     assert "choose one source of the token" in detached.stderr
-    listed = cli("runs", "--state-dir", state, "-o", "json", env=env)
+    listed = invoke("runs", "--state-dir", state, "-o", "json", env=env)
     assert listed.returncode == 0 and json.loads(listed.stdout or "[]") == []
     # with no endpoint, the error comes before an embedded platform is started for the run
-    embedded = cli("run", manifest, "--state-dir", state, "--token", secret, "--token-file",
+    embedded = invoke("run", manifest, "--state-dir", state, "--token", secret, "--token-file",
                    good, env=env)  # fmt: skip
     assert embedded.returncode == 2, embedded.stderr
     (line,) = embedded.stderr.splitlines()
     assert "choose one source of the token" in line
-
-
-def test_a_detached_run_keeps_the_source_typed_over_an_exported_token(
-    platform: Any, tmp_path: Path
-) -> None:
-    # the background resume inherits the environment and gets --token-file on its argv:
-    # the same precedence must pick the file there too
-    good = tmp_path / "token"
-    good.write_text(platform.token + "\n")
-    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "ORCHESTRATOR_TOKEN": "stale"}
-    state = tmp_path / "state"
-    manifest = write_manifest(tmp_path, MANIFEST)
-    where = ("--endpoint", platform.url, "--state-dir", state)
-    started = cli("run", manifest, *where, "--token-file", good, "--detach", env=env)
-    assert started.returncode == 0, started.stderr
-    run_id = started.stdout.strip()
-    watched = cli("watch", run_id, "--state-dir", state, "-o", "json", env=env)
-    assert watched.returncode == 0, watched.stderr
-    assert last_json(watched.stdout)["done"] == 2

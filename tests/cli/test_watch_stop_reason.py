@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from run_helpers import cli
 
 from orchestrator.ledger import Ledger, RunState
 from orchestrator.manifest import JobSpec, Policy
+from tests.helpers.cli import invoke
 
 
 def interrupted_run(state: Path, stopped_by: str | None) -> str:
@@ -29,7 +29,7 @@ def interrupted_run(state: Path, stopped_by: str | None) -> str:
 def test_watch_exits_as_the_driver_did(tmp_path: Path, stopped_by: str | None, code: int) -> None:
     state = tmp_path / "state"
     run_id = interrupted_run(state, stopped_by)
-    result = cli("watch", run_id, "--state-dir", state)
+    result = invoke("watch", run_id, "--state-dir", state)
     assert result.returncode == code, result.stderr
     assert f"orchestrator resume {run_id}" in result.stderr
     assert "Traceback" not in result.stderr

@@ -7,13 +7,12 @@ import random
 from datetime import UTC, datetime
 from pathlib import Path
 
-from memory_platform import MemoryPlatform, make_specs
-
 from orchestrator.engine import Engine, EngineOptions
 from orchestrator.engine.identity import attempt_create, pick_attempt
 from orchestrator.ledger import Ledger
 from orchestrator.manifest.model import Policy
 from orchestrator.model import JobState, JobStatus
+from orchestrator.testing import MemoryPlatform, make_specs
 
 FAST = EngineOptions(
     poll_min_interval=0.001, poll_max_interval=0.01, linger=0, transient_backoff=0.001

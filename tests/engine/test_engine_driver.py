@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pytest
-from memory_platform import MemoryPlatform, make_specs
 
 from orchestrator.api.errors import PermanentError
 from orchestrator.engine import Engine, EngineOptions, Event, EventKind, RunSummary, StopReason
@@ -16,6 +15,7 @@ from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
 from orchestrator.ledger import Ledger, RunState
 from orchestrator.manifest.model import JobSpec, Policy, RetryPolicy
 from orchestrator.model import JobCreate, JobState, JobStatus
+from orchestrator.testing import MemoryPlatform, make_specs
 
 FAST = EngineOptions(
     poll_min_interval=0.001, poll_max_interval=0.01, linger=0, transient_backoff=0.001

@@ -8,7 +8,6 @@ import random
 from pathlib import Path
 
 import pytest
-from memory_platform import MemoryPlatform, make_specs
 
 from orchestrator.api.errors import TransientError
 from orchestrator.engine import Engine, EngineOptions, StopReason
@@ -17,6 +16,7 @@ from orchestrator.ledger import Ledger, RunState
 from orchestrator.manifest.model import Policy, RetryPolicy
 from orchestrator.model import JobStatus
 from orchestrator.runs import reopen_failed
+from orchestrator.testing import MemoryPlatform, make_specs
 
 FAST = EngineOptions(
     poll_min_interval=0.001, poll_max_interval=0.01, linger=0, transient_backoff=0.001

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import anyio
 import pytest
-from memory_platform import MemoryPlatform, make_specs
 
 from orchestrator.engine import Engine, EngineOptions, Event, EventChannel, EventKind
 from orchestrator.ledger import Ledger
 from orchestrator.manifest import Policy, load_manifest
 from orchestrator.runs import ResumeError, record_manifest_run, resume_run
+from orchestrator.testing import MemoryPlatform, make_specs
 
 MANIFEST = """\
 version: 1

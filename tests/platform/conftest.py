@@ -1,4 +1,4 @@
-"""Fixtures for the platform tests (harnesses: api_harness.py, store_harness.py)."""
+"""Fixtures for the platform tests (harnesses: tests/helpers/api.py, store.py, endpoints.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from api_harness import Api, seed_documents, start_api
-from store_harness import ManualClock
 
 from orchestrator.platform.store.store import Store
+from tests.helpers.api import Api, seed_documents, start_api
+from tests.helpers.endpoints import Pair
+from tests.helpers.store import ManualClock
 
 
 @pytest.fixture
@@ -39,3 +40,11 @@ def store(tmp_path: Path, clock: ManualClock) -> Iterator[Store]:
     opened = Store.open(tmp_path / "platform.db", clock=clock)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[Pair]:
+    """A fast and a general endpoint on one store."""
+    made = Pair(tmp_path)
+    yield made
+    made.close()

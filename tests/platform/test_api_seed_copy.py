@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from api_harness import SEED_COPY
+
+from tests.helpers.api import SEED_COPY
 
 SHARED_SEED = (
     Path(__file__).resolve().parents[2] / ".." / "shared" / "seed" / "platform-graphql-api.md"

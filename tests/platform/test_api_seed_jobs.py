@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_harness import Api
-
-from orchestrator.model import JobStatus
+from orchestrator.platform.store.model import JobStatus
 from orchestrator.platform.store.store import JobChanges
+from tests.helpers.api import Api
 
 CREATE_VARIABLES: dict[str, Any] = {
     "type": "basic",

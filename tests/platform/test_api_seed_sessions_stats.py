@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from api_harness import Api
-
-from orchestrator.model import JobStatus
-from orchestrator.platform.store.model import JobSpecInput
+from orchestrator.platform.store.model import JobSpecInput, JobStatus
+from tests.helpers.api import Api
 
 CREATE_SESSION = """
 mutation ($email: String, $imageType: String) {

@@ -6,76 +6,15 @@ variables."""
 from __future__ import annotations
 
 import json
-import textwrap
-import time
-import urllib.request
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from orchestrator.platform.process.embedded import LocalPlatform
+from tests.helpers.api import HOSTED_FIELDS, HttpApi, PlatformFactory, write
 
 pytestmark = pytest.mark.integration
 
-PlatformFactory = Callable[..., LocalPlatform]
-
-CREATE = """
-mutation launch($jobName: String!, $script: String!, $type: String, $fileId: String!,
-                $billingProjectId: String) {
-  createPipelineJobWithAlerting(input: {
-    jobName: $jobName
-    pipelineYamlPath: $script
-    pipelineType: $type
-    workingDir: "example-batch-job"
-    billingProject: {connect: {id: $billingProjectId}}
-    parameters: {create: [{key: "FILE_ID", value: $fileId}, {key: "PATH", value: "/nowhere"}]}
-  }) { id }
-}
-"""
-GET = """query ($id: String!) {
-  pipelineJob(where: {id: $id}) { status statusReason output workingDir pipelineType } }"""
-FINAL = {"done", "failed", "cancelled", "timed out"}
 HOSTED_TOKEN = "hosted-token-must-not-leak"
-
-
-class Client:
-    def __init__(self, platform: LocalPlatform) -> None:
-        self.platform = platform
-
-    def call(self, document: str, variables: dict[str, Any]) -> Any:
-        request = urllib.request.Request(
-            self.platform.url,
-            data=json.dumps({"query": document, "variables": variables}).encode(),
-            headers={
-                "Content-Type": "application/json",
-                "Authorization": f"Bearer {self.platform.token}",
-            },
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            body = json.load(response)
-        assert not body.get("errors"), body["errors"]
-        return body["data"]
-
-    def launch(self, script: str, file_id: str = "7", pipeline_type: str | None = "BASH") -> str:
-        variables = {"jobName": "batch", "script": script, "type": pipeline_type, "fileId": file_id}
-        return str(self.call(CREATE, variables)["createPipelineJobWithAlerting"]["id"])
-
-    def final(self, job_id: str, within: float = 30) -> dict[str, Any]:
-        deadline = time.monotonic() + within
-        while True:
-            job: dict[str, Any] = self.call(GET, {"id": job_id})["pipelineJob"]
-            if job["status"] in FINAL:
-                return job
-            assert time.monotonic() < deadline, f"job never finished: {job}"
-            time.sleep(0.05)
-
-
-def write(workspace: Path, name: str, body: str) -> None:
-    path = workspace / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(body))
 
 
 @pytest.fixture
@@ -86,14 +25,14 @@ def workspace(tmp_path: Path) -> Path:
 @pytest.fixture
 def client(
     platform_factory: PlatformFactory, workspace: Path, monkeypatch: pytest.MonkeyPatch
-) -> Client:
+) -> HttpApi:
     monkeypatch.setenv("ORCHESTRATOR_TOKEN", HOSTED_TOKEN)
     monkeypatch.setenv("ORCHESTRATOR_ENDPOINT", "https://hosted.example/graphql")
-    return Client(platform_factory(executor="local", workers=2))
+    return HttpApi(platform_factory(executor="local", workers=2), HOSTED_FIELDS)
 
 
 def test_bare_script_changes_into_its_folder_runs_python_and_reads_bare_names(
-    client: Client, workspace: Path
+    client: HttpApi, workspace: Path
 ) -> None:
     write(
         workspace,
@@ -126,7 +65,7 @@ def test_bare_script_changes_into_its_folder_runs_python_and_reads_bare_names(
 
 
 def test_a_bare_python_script_runs_with_the_platform_python(
-    client: Client, workspace: Path
+    client: HttpApi, workspace: Path
 ) -> None:
     write(
         workspace,
@@ -147,7 +86,7 @@ def test_a_bare_python_script_runs_with_the_platform_python(
 
 
 def test_yaml_pipeline_jobs_see_no_orchestrator_variables_either(
-    client: Client, workspace: Path
+    client: HttpApi, workspace: Path
 ) -> None:
     write(workspace, "dump.sh", "env > env.txt\n")
     write(
@@ -171,7 +110,7 @@ def test_yaml_pipeline_jobs_see_no_orchestrator_variables_either(
     ],
 )
 def test_bad_bare_scripts_fail_the_job_with_a_reason(
-    client: Client, workspace: Path, script: str, pipeline_type: str, reason: str
+    client: HttpApi, workspace: Path, script: str, pipeline_type: str, reason: str
 ) -> None:
     write(workspace, "run.sh", "exit 0\n")
     (workspace.parent / "outside.sh").write_text("exit 0\n")

@@ -21,123 +21,32 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
 import pytest
-from test_exec_integration import Api, PlatformFactory, group_alive, wait_until, write
 
 from orchestrator.api import PlatformClient
 from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
 from orchestrator.platform.executor.job_environment import pod_name
 from orchestrator.platform.executor.process_registry import group_alive as live_group
 from orchestrator.platform.process.embedded import LocalPlatform
+from tests.helpers.api import HttpApi, PlatformFactory, group_alive, write
+from tests.helpers.dask import START_WITHIN, Cluster, start_cluster
+from tests.helpers.wait import wait_for
 
 distributed = pytest.importorskip("distributed")
 
-pytestmark = pytest.mark.integration
-
-BIN = Path(sys.executable).parent
-START_WITHIN = 60.0  # a loaded CI machine starts Python processes slowly
+# one xdist worker runs this module (make test: --dist loadgroup), so its module-scoped
+# fixture starts once, not once per worker
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("dask-cluster")]
 
 
 @pytest.fixture
 def platform_factory(platform_factory: PlatformFactory) -> PlatformFactory:
-    """Platforms serving the local extensions: the ``Api`` helper reads ``scheduledFrom``."""
+    """Platforms serving the local extensions: the ``HttpApi`` helper reads ``scheduledFrom``."""
     return functools.partial(platform_factory, strict_api=False)
-
-
-@dataclass
-class Cluster:
-    """A scheduler and its workers, as subprocesses of the test."""
-
-    directory: Path
-    address: str = ""
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
-    workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-    def spawn(self, *args: str, log: str) -> subprocess.Popen[bytes]:
-        with (self.directory / log).open("ab") as out:
-            process = subprocess.Popen(
-                [str(BIN / "dask"), *args],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                cwd=self.directory,
-                start_new_session=True,
-            )
-        self.processes.append(process)
-        return process
-
-    def start_scheduler(self) -> None:
-        scheduler_file = self.directory / "scheduler.json"
-        self.spawn(
-            "scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--dashboard-address",
-            "127.0.0.1:0",
-            "--scheduler-file",
-            str(scheduler_file),
-            log="scheduler.log",
-        )
-        wait_until(scheduler_file.exists, within=START_WITHIN)
-        wait_until(lambda: bool(scheduler_file.read_text().strip()), within=START_WITHIN)
-        self.address = json.loads(scheduler_file.read_text())["address"]
-
-    def start_worker(self, name: str, slots: int) -> None:
-        self.workers[name] = self.spawn(
-            "worker",
-            self.address,
-            "--host",
-            "127.0.0.1",
-            "--no-dashboard",
-            "--no-nanny",  # the worker process is the tasks' parent: its pid is theirs
-            "--nthreads",
-            str(slots),
-            "--resources",
-            f"job-slots={slots}",
-            "--name",
-            name,
-            "--local-directory",
-            str(self.directory / name),
-            log=f"{name}.log",
-        )
-
-    def wait_for_workers(self, count: int) -> None:
-        with distributed.Client(self.address, timeout=START_WITHIN) as client:
-            client.wait_for_workers(count, timeout=START_WITHIN)
-
-    def pids(self) -> dict[int, str]:
-        return {process.pid: name for name, process in self.workers.items()}
-
-    def stop(self) -> None:
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def start_cluster(directory: Path, slots: int, workers: int = 2) -> Cluster:
-    directory.mkdir(parents=True, exist_ok=True)
-    cluster = Cluster(directory)
-    try:
-        cluster.start_scheduler()
-        for number in range(1, workers + 1):
-            cluster.start_worker(f"w{number}", slots)
-        cluster.wait_for_workers(workers)
-    except BaseException:
-        cluster.stop()
-        raise
-    return cluster
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +63,7 @@ class DaskPlatform:
 
     platform: LocalPlatform
     workspace: Path
-    api: Api
+    api: HttpApi
 
 
 @pytest.fixture(scope="module")
@@ -172,12 +81,12 @@ def shared(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         dask_scheduler=cluster.address,
     )
     platform.start()
-    yield DaskPlatform(platform, workspace, Api(platform))
+    yield DaskPlatform(platform, workspace, HttpApi(platform))
     platform.stop()
 
 
 @pytest.fixture
-def on_dask(shared: DaskPlatform) -> Api:
+def on_dask(shared: DaskPlatform) -> HttpApi:
     return shared.api
 
 
@@ -219,7 +128,7 @@ print(f"pod {os.environ['MY_POD_NAME']} yaml {os.environ['HYPERPLANE_JOB_PIPELIN
 
 
 def test_twenty_jobs_spread_over_both_workers_with_parameters_dag_and_logs(
-    on_dask: Api, cluster: Cluster, workspace: Path
+    on_dask: HttpApi, cluster: Cluster, workspace: Path
 ) -> None:
     write(workspace, "spread.yaml", SPREAD_PIPELINE)
     write(workspace, "first.sh", FIRST_SH)
@@ -249,7 +158,7 @@ def test_twenty_jobs_spread_over_both_workers_with_parameters_dag_and_logs(
     assert dashboard.startswith("http://127.0.0.1:") and dashboard.endswith("/status")
 
 
-def test_a_failing_task_fails_the_job_with_its_reason(on_dask: Api, workspace: Path) -> None:
+def test_a_failing_task_fails_the_job_with_its_reason(on_dask: HttpApi, workspace: Path) -> None:
     write(workspace, "bad.sh", "echo doomed >&2\nexit 7\n")
     write(
         workspace,
@@ -274,13 +183,13 @@ SLEEPER_YAML = (
 )
 
 
-def test_cancel_kills_the_running_job_on_its_worker(on_dask: Api, workspace: Path) -> None:
+def test_cancel_kills_the_running_job_on_its_worker(on_dask: HttpApi, workspace: Path) -> None:
     write(workspace, "s.sh", SLEEPER_SH)
     write(workspace, "s.yaml", SLEEPER_YAML)
     (workspace / "out").mkdir(exist_ok=True)
     job_id = on_dask.create("s.yaml")
     pgid_file = workspace / "out" / f"{job_id}.pgid"
-    wait_until(lambda: pgid_file.exists() and pgid_file.read_text().strip() != "", within=60)
+    wait_for(lambda: pgid_file.exists() and pgid_file.read_text().strip() != "", timeout=60)
     pgid = int(pgid_file.read_text())
     assert group_alive(pgid)
     on_dask.call(
@@ -288,20 +197,20 @@ def test_cancel_kills_the_running_job_on_its_worker(on_dask: Api, workspace: Pat
            data: {status: {set: "cancelled"}}) { id } }""",
         {"id": job_id},
     )
-    wait_until(lambda: not group_alive(pgid), within=30)
+    wait_for(lambda: not group_alive(pgid), timeout=30)
     assert on_dask.job(job_id)["status"] == "cancelled"
     log = Path(on_dask.job(job_id)["output"])
-    wait_until(lambda: log.exists() and "stopped by the platform" in log.read_text(), within=30)
+    wait_for(lambda: log.exists() and "stopped by the platform" in log.read_text(), timeout=30)
 
 
-def test_active_timeout_is_enforced_on_the_worker(on_dask: Api, workspace: Path) -> None:
+def test_active_timeout_is_enforced_on_the_worker(on_dask: HttpApi, workspace: Path) -> None:
     write(workspace, "s.sh", SLEEPER_SH)
     write(workspace, "s.yaml", SLEEPER_YAML)
     job_id = on_dask.create("s.yaml", activeTimeout=2)
     job = on_dask.final(job_id, within=60)
     assert job["status"] == "timed out"
     assert job["statusReason"] == "timed out: activeTimeout of 2 s since the job started ran out"
-    wait_until(lambda: not group_alive(int((workspace / "out" / f"{job_id}.pgid").read_text())))
+    wait_for(lambda: not group_alive(int((workspace / "out" / f"{job_id}.pgid").read_text())))
     assert "activeTimeout of 2 s" in Path(job["output"]).read_text()
 
 
@@ -309,7 +218,7 @@ def test_local_n_starts_its_own_workers(platform_factory: PlatformFactory, tmp_p
     workspace = tmp_path / "workspace"  # the platform_factory fixture's workspace
     write(workspace, "ok.sh", 'echo "on $PPID"\n')
     write(workspace, "ok.yaml", OK_YAML)
-    api = Api(platform_factory(executor="dask", dask_scheduler="local:1"))
+    api = HttpApi(platform_factory(executor="dask", dask_scheduler="local:1"))
     job = api.final(api.create("ok.yaml"), within=90)
     assert job["status"] == "done", job
     worker_pid = int(Path(job["output"]).read_text().split("on ")[1].split()[0])
@@ -317,7 +226,7 @@ def test_local_n_starts_its_own_workers(platform_factory: PlatformFactory, tmp_p
 
 
 def test_a_worker_killed_mid_job_fails_it_as_worker_lost_and_nothing_runs_twice(
-    on_dask: Api, cluster: Cluster, workspace: Path
+    on_dask: HttpApi, cluster: Cluster, workspace: Path
 ) -> None:
     write(workspace, "s.sh", SLEEPER_SH)
     write(workspace, "s.yaml", SLEEPER_YAML)
@@ -326,14 +235,14 @@ def test_a_worker_killed_mid_job_fails_it_as_worker_lost_and_nothing_runs_twice(
     out = workspace / "out"
     job_id = on_dask.create("s.yaml")
     worker_file = out / f"{job_id}.worker"
-    wait_until(lambda: worker_file.exists() and worker_file.read_text().strip() != "", within=60)
+    wait_for(lambda: worker_file.exists() and worker_file.read_text().strip() != "", timeout=60)
     orphan = int((out / f"{job_id}.pgid").read_text())
     worker_pid = int(worker_file.read_text())
     victim = cluster.pids()[worker_pid]
     try:
         os.kill(worker_pid, signal.SIGKILL)
         cluster.workers[victim].wait()
-        wait_until(lambda: not live_group(orphan), within=10)  # its lifeline killed it
+        wait_for(lambda: not live_group(orphan), timeout=10)  # its lifeline killed it
         job = on_dask.final(job_id, within=60)
         assert (job["status"], job["statusReason"]) == ("failed", "worker lost")
         assert "worker lost" in Path(job["output"]).read_text()
@@ -357,15 +266,15 @@ def test_a_worker_that_closes_kills_its_jobs_processes_even_with_no_platform_lef
     write(workspace, "s.yaml", SLEEPER_YAML)
     (workspace / "out").mkdir()
     platform = platform_factory(executor="dask", dask_scheduler=cluster.address)
-    job_id = Api(platform).create("s.yaml")
+    job_id = HttpApi(platform).create("s.yaml")
     worker_file = workspace / "out" / f"{job_id}.worker"
-    wait_until(lambda: worker_file.exists() and worker_file.read_text().strip() != "", within=60)
+    wait_for(lambda: worker_file.exists() and worker_file.read_text().strip() != "", timeout=60)
     pgid = int((workspace / "out" / f"{job_id}.pgid").read_text())
     victim = cluster.pids()[int(worker_file.read_text())]
     platform.kill()
     try:
         cluster.workers[victim].terminate()  # SIGTERM: the worker closes, its plugin runs
-        wait_until(lambda: not group_alive(pgid), within=30)
+        wait_for(lambda: not group_alive(pgid), timeout=30)
         cluster.workers[victim].wait(30)
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -491,13 +400,13 @@ def test_a_platform_shutdown_stops_its_jobs_on_the_workers(
     write(workspace, "s.yaml", SLEEPER_YAML)
     (workspace / "out").mkdir()
     platform = platform_factory(executor="dask", dask_scheduler=cluster.address)
-    api = Api(platform)
+    api = HttpApi(platform)
     job_id = api.create("s.yaml")
     pgid_file = workspace / "out" / f"{job_id}.pgid"
-    wait_until(lambda: pgid_file.exists() and pgid_file.read_text().strip() != "", within=60)
+    wait_for(lambda: pgid_file.exists() and pgid_file.read_text().strip() != "", timeout=60)
     platform.stop()
-    wait_until(lambda: not group_alive(int(pgid_file.read_text())), within=30)
-    restarted = Api(platform_factory(db=platform.db, state_dir=platform.state_dir))
+    wait_for(lambda: not group_alive(int(pgid_file.read_text())), timeout=30)
+    restarted = HttpApi(platform_factory(db=platform.db, state_dir=platform.state_dir))
     job = restarted.job(job_id)
     assert job["status"] == "failed"
     assert "shut down" in job["statusReason"]
@@ -513,10 +422,10 @@ def test_a_lost_scheduler_fails_running_jobs_with_a_one_line_reason(
     cluster = start_cluster(tmp_path / "doomed", slots=1, workers=1)
     orphan = None
     try:
-        api = Api(platform_factory(executor="dask", dask_scheduler=cluster.address))
+        api = HttpApi(platform_factory(executor="dask", dask_scheduler=cluster.address))
         job_id = api.create("s.yaml")
         pgid_file = workspace / "out" / f"{job_id}.pgid"
-        wait_until(lambda: pgid_file.exists() and pgid_file.read_text().strip() != "", within=60)
+        wait_for(lambda: pgid_file.exists() and pgid_file.read_text().strip() != "", timeout=60)
         orphan = int(pgid_file.read_text())
         scheduler = cluster.processes[0]
         scheduler.kill()
@@ -567,7 +476,7 @@ def test_a_job_log_in_the_workspace_never_runs_on_a_worker(
 ) -> None:
     """Issue 21: the state dir inside the workspace (the default) stays off limits on Dask."""
     workspace = tmp_path / "workspace"  # the platform_factory fixture's workspace
-    api = Api(
+    api = HttpApi(
         platform_factory(
             executor="dask", dask_scheduler=cluster.address, state_dir=workspace / ".orchestrator"
         )

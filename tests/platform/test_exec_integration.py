@@ -7,40 +7,26 @@ workspace (the ``platform_factory`` fixture) and only talks GraphQL to it.
 from __future__ import annotations
 
 import functools
-import json
-import os
-import textwrap
-import time
-import urllib.request
-from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from orchestrator.platform.executor.clock import CLOCK_FILE_VARIABLE
-from orchestrator.platform.process.embedded import LocalPlatform
+from tests.helpers.api import LOCAL_FIELDS, HttpApi, PlatformFactory, group_alive, write
+from tests.helpers.wait import wait_for
 
 pytestmark = pytest.mark.integration
 
-PlatformFactory = Callable[..., LocalPlatform]
-
-JOB_FIELDS = """id status statusReason output startTime completionTime duration runId
-    scheduledFrom parameters { key value }"""
-CREATE = f"""mutation ($data: PipelineJobCreateInput!) {{
-  createPipelineJob(data: $data) {{ {JOB_FIELDS} }} }}"""
-GET = f"""query ($id: String!) {{ pipelineJob(where: {{id: $id}}) {{ {JOB_FIELDS} }} }}"""
 CANCEL = """mutation ($id: String!) {
   updatePipelineJob(where: {id: $id}, data: {status: {set: "cancelled"}}) { id status } }"""
 RUNS_OF = f"""query ($id: String!) {{
   pipelineJobs(where: {{parameters: {{some: {{key: {{equals: "SCHEDULED_JOB_ID"}},
-    value: {{equals: $id}}}}}}}}, orderBy: [{{createdAt: asc}}]) {{ {JOB_FIELDS} }} }}"""
+    value: {{equals: $id}}}}}}}}, orderBy: [{{createdAt: asc}}]) {{ {LOCAL_FIELDS} }} }}"""
 
 BY_LABEL = f"""query ($key: String!, $value: String!) {{
   pipelineJobs(where: {{parameters: {{some: {{key: {{equals: $key}},
-    value: {{equals: $value}}}}}}}}) {{ {JOB_FIELDS} }} }}"""
-
-FINAL = {"done", "failed", "cancelled", "timed out"}
+    value: {{equals: $value}}}}}}}}) {{ {LOCAL_FIELDS} }} }}"""
 
 
 @pytest.fixture
@@ -49,87 +35,18 @@ def platform_factory(platform_factory: PlatformFactory) -> PlatformFactory:
     return functools.partial(platform_factory, strict_api=False)
 
 
-class Api:
-    """Minimal GraphQL over HTTP (urllib) against one started platform."""
-
-    def __init__(self, platform: LocalPlatform) -> None:
-        self.platform = platform
-
-    def call(self, document: str, variables: Mapping[str, Any]) -> Any:
-        request = urllib.request.Request(
-            self.platform.url,
-            data=json.dumps({"query": document, "variables": dict(variables)}).encode(),
-            headers={
-                "Content-Type": "application/json",
-                "Authorization": f"Bearer {self.platform.token}",
-            },
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            body = json.load(response)
-        assert not body.get("errors"), body["errors"]
-        return body["data"]
-
-    def create(
-        self, yaml_path: str, parameters: Iterable[tuple[str, str]] = (), **fields: Any
-    ) -> str:
-        data = {"pipelineYamlPath": yaml_path, **fields}
-        pairs = [{"key": k, "value": v} for k, v in parameters]
-        if pairs:
-            data["parameters"] = {"create": pairs}
-        job = self.call(CREATE, {"data": data})["createPipelineJob"]
-        return str(job["id"])
-
-    def job(self, job_id: str) -> dict[str, Any]:
-        job: dict[str, Any] = self.call(GET, {"id": job_id})["pipelineJob"]
-        return job
-
-    def wait(self, job_id: str, check: Callable[[dict[str, Any]], bool], within: float = 20) -> Any:
-        deadline = time.monotonic() + within
-        while True:
-            job = self.job(job_id)
-            if check(job):
-                return job
-            assert time.monotonic() < deadline, f"job never reached the state: {job}"
-            time.sleep(0.05)
-
-    def final(self, job_id: str, within: float = 20) -> dict[str, Any]:
-        job: dict[str, Any] = self.wait(job_id, lambda j: j["status"] in FINAL, within)
-        return job
-
-
-def write(workspace: Path, name: str, body: str) -> None:
-    path = workspace / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(body))
-
-
-def wait_until(predicate: Callable[[], bool], within: float = 20) -> None:
-    deadline = time.monotonic() + within
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.05)
-
-
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     return tmp_path / "workspace"  # the platform_factory fixture's workspace
 
 
 @pytest.fixture
-def local(platform_factory: PlatformFactory, workspace: Path) -> Api:
-    return Api(platform_factory(executor="local", workers=4))
+def local(platform_factory: PlatformFactory, workspace: Path) -> HttpApi:
+    return HttpApi(platform_factory(executor="local", workers=4))
 
 
 def test_two_task_pipeline_sees_parameters_and_finishes_done_with_log(
-    local: Api, workspace: Path
+    local: HttpApi, workspace: Path
 ) -> None:
     write(
         workspace,
@@ -167,7 +84,7 @@ def test_two_task_pipeline_sees_parameters_and_finishes_done_with_log(
     assert f"bash: 0.01 {job_id}" in log
 
 
-def test_tasks_without_dependencies_run_in_parallel(local: Api, workspace: Path) -> None:
+def test_tasks_without_dependencies_run_in_parallel(local: HttpApi, workspace: Path) -> None:
     # each side drops its marker, then waits (bounded) for the other's: only parallel passes
     for me, other in (("left", "right"), ("right", "left")):
         write(
@@ -198,7 +115,7 @@ def test_tasks_without_dependencies_run_in_parallel(local: Api, workspace: Path)
     assert job["status"] == "done", job["statusReason"]
 
 
-def test_failing_task_ends_failed_with_the_reason(local: Api, workspace: Path) -> None:
+def test_failing_task_ends_failed_with_the_reason(local: HttpApi, workspace: Path) -> None:
     write(workspace, "fail.sh", "echo about to fail >&2\nexit 7\n")
     write(
         workspace,
@@ -216,7 +133,9 @@ def test_failing_task_ends_failed_with_the_reason(local: Api, workspace: Path) -
     assert "about to fail" in Path(job["output"]).read_text()
 
 
-def test_bad_pipelines_fail_their_job_and_the_executor_goes_on(local: Api, workspace: Path) -> None:
+def test_bad_pipelines_fail_their_job_and_the_executor_goes_on(
+    local: HttpApi, workspace: Path
+) -> None:
     write(workspace, "ok.sh", "true\n")
     write(
         workspace,
@@ -250,7 +169,7 @@ def test_bad_pipelines_fail_their_job_and_the_executor_goes_on(local: Api, works
     assert local.final(local.create("ok.yaml"))["status"] == "done"
 
 
-def test_sleeping_task_times_out_on_active_timeout(local: Api, workspace: Path) -> None:
+def test_sleeping_task_times_out_on_active_timeout(local: HttpApi, workspace: Path) -> None:
     write(workspace, "sleep.sh", "sleep 300\n")
     write(
         workspace,
@@ -264,7 +183,7 @@ def test_sleeping_task_times_out_on_active_timeout(local: Api, workspace: Path) 
     assert "activeTimeout of 1 s" in job["statusReason"]
 
 
-def test_cancelling_a_running_job_kills_its_process_group(local: Api, workspace: Path) -> None:
+def test_cancelling_a_running_job_kills_its_process_group(local: HttpApi, workspace: Path) -> None:
     write(workspace, "hang.sh", "sleep 300 &\necho $$ > hang.pid\nwait\n")
     write(
         workspace,
@@ -275,15 +194,15 @@ def test_cancelling_a_running_job_kills_its_process_group(local: Api, workspace:
     )
     job_id = local.create("hang.yaml")
     marker = workspace / "hang.pid"
-    wait_until(lambda: marker.exists() and marker.read_text().strip() != "")
+    wait_for(lambda: marker.exists() and marker.read_text().strip() != "")
     pgid = int(marker.read_text())
     assert group_alive(pgid)
     assert local.call(CANCEL, {"id": job_id})["updatePipelineJob"]["status"] == "cancelled"
-    wait_until(lambda: not group_alive(pgid), within=5)
+    wait_for(lambda: not group_alive(pgid), timeout=5)
     assert local.job(job_id)["status"] == "cancelled"
 
 
-def test_platform_max_retries_reruns_a_failed_job(local: Api, workspace: Path) -> None:
+def test_platform_max_retries_reruns_a_failed_job(local: HttpApi, workspace: Path) -> None:
     write(
         workspace,
         "flaky.py",
@@ -316,7 +235,7 @@ def test_cron_job_spawns_runs_as_the_clock_moves(
     clock = tmp_path / "clock"
     clock.write_text("2025-03-01T10:00:30Z")
     monkeypatch.setenv(CLOCK_FILE_VARIABLE, str(clock))
-    api = Api(platform_factory(sim_duration="0:0"))
+    api = HttpApi(platform_factory(sim_duration="0:0"))
     labels = {
         "ORCHESTRATOR_RUN": "r-cron",
         "ORCHESTRATOR_JOB": "nightly",
@@ -339,9 +258,9 @@ def test_cron_job_spawns_runs_as_the_clock_moves(
         ]
 
     clock.write_text("2025-03-01T10:01:00Z")
-    wait_until(lambda: len(runs(cron_id)) == 1)
+    wait_for(lambda: len(runs(cron_id)) == 1)
     clock.write_text("2025-03-01T10:02:05Z")
-    wait_until(lambda: len(runs(cron_id)) == 2)
+    wait_for(lambda: len(runs(cron_id)) == 2)
     assert run_times(cron_id) == ["2025-03-01T10:01:00.000Z", "2025-03-01T10:02:00.000Z"]
     first = runs(cron_id)[0]
     assert first["scheduledFrom"] == cron_id
@@ -359,7 +278,7 @@ def test_cron_job_spawns_runs_as_the_clock_moves(
 
     api.call(CANCEL, {"id": cron_id})
     clock.write_text("2025-03-01T10:03:00Z")
-    wait_until(lambda: len(runs(witness_id)) == 3)  # the scheduler has seen 10:03
+    wait_for(lambda: len(runs(witness_id)) == 3)  # the scheduler has seen 10:03
     assert len(runs(cron_id)) == 2
     assert api.job(cron_id)["status"] == "cancelled"
 
@@ -377,23 +296,23 @@ def test_restart_resolves_jobs_a_killed_platform_left_in_progress(
     )
     options = {"db": tmp_path / "shared.db", "state_dir": tmp_path / "shared-state"}
     first = platform_factory(executor="local", **options)
-    job_id = Api(first).create("hang.yaml")
+    job_id = HttpApi(first).create("hang.yaml")
     marker = workspace / "hang.pid"
-    wait_until(lambda: marker.exists() and marker.read_text().strip() != "")
+    wait_for(lambda: marker.exists() and marker.read_text().strip() != "")
     pgid = int(marker.read_text())
     first.kill()  # SIGKILL: no chance to clean up
     assert group_alive(pgid)  # the task outlived its platform
-    second = Api(platform_factory(executor="local", **options))
+    second = HttpApi(platform_factory(executor="local", **options))
     job = second.final(job_id)
     assert job["status"] == "failed"
     assert "orphaned at restart" in job["statusReason"]
-    wait_until(lambda: not group_alive(pgid), within=5)
+    wait_for(lambda: not group_alive(pgid), timeout=5)
 
 
 def test_simulate_honours_sim_outcome_and_sim_duration(
     platform_factory: PlatformFactory,
 ) -> None:
-    api = Api(platform_factory(sim_duration="30:30", sim_fail_rate=0.0))
+    api = HttpApi(platform_factory(sim_duration="30:30", sim_fail_rate=0.0))
     outcomes = {}
     for outcome in ("done", "failed", "timed out"):
         params = {"SIM_OUTCOME": outcome, "SIM_DURATION": "0.1"}

@@ -16,6 +16,7 @@ from orchestrator.platform.executor.job_store import JobStore
 from orchestrator.platform.executor.local import SHUTDOWN_REASON, LocalExecutor
 from orchestrator.platform.store.model import JobRow, JobSpecInput
 from orchestrator.platform.store.store import Store
+from tests.helpers.wait import wait_for_async
 
 
 @dataclass
@@ -33,13 +34,16 @@ class Harness:
         return job
 
     async def until(self, job_id: str, check: Callable[[JobRow], bool]) -> JobRow:
-        for _ in range(500):
+        seen: list[JobRow] = []
+
+        def reached() -> bool:
             job = self.store.get_job(job_id)
             assert job is not None
-            if check(job):
-                return job
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"job {job_id} never reached the expected state: {job}")
+            seen.append(job)
+            return check(job)
+
+        await wait_for_async(reached, timeout=10, what=f"job {job_id} in the expected state")
+        return seen[-1]
 
     async def final(self, job_id: str) -> JobRow:
         return await self.until(job_id, lambda j: j.status.is_final)

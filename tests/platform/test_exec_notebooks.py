@@ -7,19 +7,18 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from orchestrator.platform.process.embedded import LocalPlatform
+from tests.helpers.api import PlatformFactory
 
 pytest.importorskip("papermill")
 pytest.importorskip("ipykernel")
 pytestmark = pytest.mark.integration
 
-PlatformFactory = Callable[..., LocalPlatform]
 
 CREATE = """
 mutation ($fileId: String!) {

@@ -12,11 +12,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_exec_bare_scripts import Client, write
 
 from orchestrator.platform.executor.parameter_names import (
     DENIED,
@@ -30,9 +28,7 @@ from orchestrator.platform.executor.task_runner import (
     parameter_variable,
     task_environment,
 )
-from orchestrator.platform.process.embedded import LocalPlatform
-
-PlatformFactory = Callable[..., LocalPlatform]
+from tests.helpers.api import HOSTED_FIELDS, HttpApi, PlatformFactory, write
 
 DANGEROUS = [
     # named in issue 21
@@ -159,7 +155,7 @@ def test_parameters_cannot_make_git_status_run_a_command(
     marker = tmp_path / "job-marker"
     write(workspace, "status.sh", 'git status > status.txt\necho "$GIT_CONFIG_COUNT" > seen.txt\n')
     platform = platform_factory(executor="local", workers=1)
-    client = Client(platform)
+    client = HttpApi(platform, HOSTED_FIELDS)
     create = """mutation ($d: PipelineJobCreateWithAlertingInput!) {
       createPipelineJobWithAlerting(input: $d) { id } }"""
     parameters = {**GIT_ATTACK, "GIT_CONFIG_VALUE_0": f"touch {marker}; false"}

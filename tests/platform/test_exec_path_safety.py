@@ -14,13 +14,10 @@ from __future__ import annotations
 import json
 import os
 import urllib.request
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_exec_bare_scripts import Client, write
-from test_server_fast_path import Pair, create, job_data
 
 from orchestrator.platform.client_text import one_line, path_problem
 from orchestrator.platform.config import PlatformConfig
@@ -32,8 +29,8 @@ from orchestrator.platform.executor.pipeline import (
     parse_pipeline,
 )
 from orchestrator.platform.process.embedded import LocalPlatform
-
-PlatformFactory = Callable[..., LocalPlatform]
+from tests.helpers.api import HOSTED_FIELDS, HttpApi, PlatformFactory, write
+from tests.helpers.endpoints import Pair, create, job_data
 
 INJECTED = "x\ntouch pwned.txt"
 CONTROL_PATHS = [
@@ -204,13 +201,6 @@ def test_task_paths_in_a_pipeline_are_checked_when_it_is_read(
 # -- refused at create: every create mutation, fast and general path ----------------------
 
 
-@pytest.fixture
-def pair(tmp_path: Path) -> Iterator[Pair]:
-    made = Pair(tmp_path)
-    yield made
-    made.close()
-
-
 def test_creates_refuse_control_characters_on_the_fast_and_the_general_path(pair: Pair) -> None:
     for bad in ({"pipelineYamlPath": INJECTED}, {"workingDir": "a\nb"}):
         fast = create(pair, pair.fast, [job_data(1), job_data(2, **bad)])
@@ -300,7 +290,7 @@ def test_every_create_mutation_refuses_a_path_with_a_newline(
 
 
 def final(platform: LocalPlatform, script: str, pipeline_type: str = "BASH") -> dict[str, Any]:
-    client = Client(platform)
+    client = HttpApi(platform, HOSTED_FIELDS)
     return client.final(client.launch(script, pipeline_type=pipeline_type))
 
 

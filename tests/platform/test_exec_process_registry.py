@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from orchestrator.platform.executor.process_registry import ProcessRegistry
+from tests.helpers.wait import wait_for
 
 
 def alive(pid: int) -> bool:
@@ -18,16 +18,6 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
-
-
-def wait_until(predicate: object, within: float = 10.0) -> bool:
-    assert callable(predicate)
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.fixture
@@ -52,7 +42,7 @@ def test_a_recorded_live_group_is_killed_and_forgotten(
     leader = start_session(sessions, "sleep 300 & wait")
     registry.record(leader.pid)
     assert ProcessRegistry(tmp_path / "pids").kill_leftovers() == 1
-    assert wait_until(lambda: leader.poll() is not None)
+    wait_for(lambda: leader.poll() is not None, timeout=10)
     assert list((tmp_path / "pids").iterdir()) == []
 
 
@@ -64,11 +54,11 @@ def test_children_outliving_their_leader_are_killed(
     leader = start_session(sessions, f"sleep 300 & echo $! > {marker}")
     registry.record(leader.pid)
     leader.wait()
-    assert wait_until(marker.exists)
+    wait_for(marker.exists, timeout=10)
     child = int(marker.read_text())
     assert alive(child)
     assert registry.kill_leftovers() == 1
-    assert wait_until(lambda: not alive(child))
+    wait_for(lambda: not alive(child), timeout=10)
 
 
 def test_a_recycled_pid_is_left_alone(

@@ -22,12 +22,13 @@ from pathlib import Path
 
 import anyio
 import pytest
-from test_exec_integration import Api, PlatformFactory, wait_until, write
 
 from orchestrator.api import PlatformClient
 from orchestrator.engine.identity import JOB_LABEL, RUN_LABEL
 from orchestrator.platform.executor.lifeline import LIFELINE_BOUND_SECONDS, Lifeline
 from orchestrator.platform.executor.process_registry import group_alive
+from tests.helpers.api import HttpApi, PlatformFactory, write
+from tests.helpers.wait import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -74,7 +75,7 @@ policy:
 
 @pytest.fixture
 def platform_factory(platform_factory: PlatformFactory) -> PlatformFactory:
-    """Platforms serving the local extensions: the ``Api`` helper reads ``scheduledFrom``."""
+    """Platforms serving the local extensions: the ``HttpApi`` helper reads ``scheduledFrom``."""
     return functools.partial(platform_factory, strict_api=False)
 
 
@@ -112,11 +113,11 @@ time.sleep(60)
             victims.append(pgid)
             if mode == "release":
                 assert process.stdout.readline() == "released\n"
-            wait_until(lambda pgid=pgid: group_alive(pgid), within=10)
+            wait_for(lambda pgid=pgid: group_alive(pgid), timeout=10)
             process.kill()
             process.wait()
             if mode == "die":
-                wait_until(lambda pgid=pgid: not group_alive(pgid), within=GONE_WITHIN)
+                wait_for(lambda pgid=pgid: not group_alive(pgid), timeout=GONE_WITHIN)
         assert group_alive(victims[1])  # released: its starter's death is not its own
     finally:
         for pgid in victims:
@@ -142,7 +143,7 @@ def test_a_worker_killed_under_two_jobs_never_lets_two_attempts_of_one_job_run_a
     platform_factory: PlatformFactory, tmp_path: Path
 ) -> None:
     pytest.importorskip("distributed")
-    from test_exec_dask import start_cluster
+    from tests.helpers.dask import start_cluster
 
     workspace = tmp_path / "workspace"  # the platform_factory fixture's workspace
     write(workspace, "attempt.py", ATTEMPT_PY)
@@ -168,14 +169,14 @@ def test_a_worker_killed_under_two_jobs_never_lets_two_attempts_of_one_job_run_a
             env=env,
         )
         lines = {key: workspace / "out" / f"{key}.lines" for key in ("a", "b")}
-        wait_until(lambda: all(started(path) for path in lines.values()), within=90)
+        wait_for(lambda: all(started(path) for path in lines.values()), timeout=90)
         first = [started(path)[0] for path in lines.values()]
         assert all(group_alive(pgid) for pgid in first)
         cluster.workers["w1"].send_signal(signal.SIGKILL)  # both jobs run on it
         cluster.workers["w1"].wait()
         cluster.start_worker("w2", slots=2)  # where the retries run, as soon as allowed
         for pgid in first:  # the orphans (each a python task and its sleep) die
-            wait_until(lambda pgid=pgid: not group_alive(pgid), within=GONE_WITHIN)
+            wait_for(lambda pgid=pgid: not group_alive(pgid), timeout=GONE_WITHIN)
         out, err = run.communicate(timeout=120)
         assert run.returncode == 0, err
         summary = json.loads([ln for ln in out.splitlines() if ln.startswith("{")][-1])
@@ -229,14 +230,14 @@ def test_a_platform_killed_mid_job_takes_its_local_tasks_with_it(
     )
     (workspace / "out").mkdir()
     platform = platform_factory(executor="local")
-    job_id = Api(platform).create("s.yaml")
+    job_id = HttpApi(platform).create("s.yaml")
     pgid_file = workspace / "out" / f"{job_id}.pgid"
-    wait_until(lambda: pgid_file.exists() and pgid_file.read_text().strip() != "", within=30)
+    wait_for(lambda: pgid_file.exists() and pgid_file.read_text().strip() != "", timeout=30)
     pgid = int(pgid_file.read_text())
     try:
         assert group_alive(pgid)
         platform.kill()
-        wait_until(lambda: not group_alive(pgid), within=GONE_WITHIN)
+        wait_for(lambda: not group_alive(pgid), timeout=GONE_WITHIN)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from store_harness import T0, ManualClock
 
 from orchestrator.model import JobStatus
 from orchestrator.platform.executor.job_store import (
@@ -19,6 +18,7 @@ from orchestrator.platform.executor.sim_plan import SimPlanner, SimSettings
 from orchestrator.platform.executor.simulate import SimulateExecutor
 from orchestrator.platform.store.model import JobSpecInput
 from orchestrator.platform.store.store import Store
+from tests.helpers.store import T0, ManualClock
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import os
 import shutil
 import sys
 import textwrap
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from orchestrator.platform.executor.task_runner import (
     task_environment,
     withheld_bare_names,
 )
+from tests.helpers.wait import wait_for_async
 
 JOB = JobContext(job_id="job-1", run_id="run-1", attempt=1, parameters={"alpha": "0.5"})
 
@@ -57,15 +57,6 @@ def _is_zombie(pid: int) -> bool:
 
 def write(workspace: Path, name: str, body: str) -> None:
     (workspace / name).write_text(textwrap.dedent(body))
-
-
-async def wait_for(predicate: Callable[[], bool], within: float = 10.0) -> None:
-    """Poll ``predicate`` (files, processes: nothing to await) until true, for ``within`` s."""
-    for _ in range(int(within / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"condition not reached within {within} s")
 
 
 def test_parameters_are_prefixed_upper_cased_and_bare_only_when_safe() -> None:
@@ -197,14 +188,16 @@ async def test_cancel_kills_the_whole_process_group(tmp_path: Path) -> None:
     run = asyncio.create_task(
         run_pipeline(pipeline, JOB, workspace=tmp_path, log_path=tmp_path / "j.log")
     )
-    await wait_for(lambda: (tmp_path / "child.pid").exists() and (tmp_path / "leader.pid").exists())
+    await wait_for_async(
+        lambda: (tmp_path / "child.pid").exists() and (tmp_path / "leader.pid").exists()
+    )
     leader = int((tmp_path / "leader.pid").read_text())
     child = int((tmp_path / "child.pid").read_text())
     assert os.getpgid(child) == leader  # the child sits in the task's own group
     run.cancel()
     with pytest.raises(asyncio.CancelledError):
         await run
-    await wait_for(lambda: group_gone(leader))
+    await wait_for_async(lambda: group_gone(leader))
 
 
 async def test_background_children_do_not_outlive_their_task(tmp_path: Path) -> None:
@@ -216,7 +209,7 @@ async def test_background_children_do_not_outlive_their_task(tmp_path: Path) -> 
     result = await run_pipeline(pipeline, JOB, workspace=tmp_path, log_path=tmp_path / "j.log")
     assert result.succeeded
     leader = int((tmp_path / "leader.pid").read_text())
-    await wait_for(lambda: group_gone(leader))
+    await wait_for_async(lambda: group_gone(leader))
 
 
 async def test_missing_notebook_runner_says_what_to_install(tmp_path: Path) -> None:

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from api_harness import TOKEN, Api, start_api
 
 from orchestrator.api import AuthenticationError
 from orchestrator.api.logs import LogReader, logs_url
+from tests.helpers.api import TOKEN, Api, start_api
 
 CREATE = 'mutation { createPipelineJob(data: {pipelineYamlPath: "p.yaml"}) { id } }'
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from api_harness import TOKEN, Api, start_api
 
 from orchestrator.platform.server.app import CHAOS_KEY
 from orchestrator.platform.server.chaos import Chaos, ChaosSpec, Fault
+from tests.helpers.api import TOKEN, Api, start_api
 
 SPEC = "error_rate=0.2,throttle_rate=0.2,drop_rate=0.3,latency_ms=1"
 CREATE = """mutation ($i: String!) {

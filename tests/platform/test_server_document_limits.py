@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from graphql import parse
-from hostile_requests import exponential_fragments
 
 from orchestrator.platform.server.document_limits import DocumentLimits, check_limits
+from tests.helpers.hostile import exponential_fragments
 
 
 def codes(text: str, **limits: int) -> list[str]:

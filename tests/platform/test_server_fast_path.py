@@ -8,26 +8,17 @@ the store's job count is checked instead (a fallback must not create anything tw
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from values_harness import job_to_dict
-
 from orchestrator.api.documents import batched, operation
-from orchestrator.model import JobStatus
-from orchestrator.platform.config import ExecutorKind, PlatformConfig
-from orchestrator.platform.executor import make_executor
-from orchestrator.platform.server.app import Answer, GraphQLEndpoint
-from orchestrator.platform.server.documents import DocumentLimits
-from orchestrator.platform.server.resolvers import load_schema
 from orchestrator.platform.server.row_reads import ROW_FIELDS, row_reader
 from orchestrator.platform.server.values import JobView
-from orchestrator.platform.store.store import Store
+from orchestrator.platform.store.model import JobStatus
+from tests.helpers.endpoints import Pair, create, job_data
+from tests.helpers.values import job_to_dict
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z")
@@ -40,72 +31,6 @@ ALIASED_READ = """query Two($a: String, $b: String) {
   n: countPipelineJobs
 }"""
 NOT_PLAIN = "query { pipelineJobs(take: 2) { id ... on PipelineJob { status } __typename } }"
-
-
-class Pair:
-    """A fast and a general endpoint on one store."""
-
-    def __init__(self, base: Path) -> None:
-        config = PlatformConfig(
-            state_dir=base / "state",
-            db=base / "p.db",
-            workspace=base,
-            executor=ExecutorKind.SIMULATE,
-        )
-        self.store = Store.open(config.db_path)
-        executor = make_executor(config, self.store)
-        self.fast = GraphQLEndpoint(
-            load_schema(strict=False), self.store, executor, None, DocumentLimits()
-        )
-        self.general = GraphQLEndpoint(
-            load_schema(strict=False), self.store, executor, None, DocumentLimits(), fast_path=False
-        )
-        self.loop = asyncio.new_event_loop()
-
-    def ask(self, endpoint: GraphQLEndpoint, query: str, variables: Any, name: Any = None) -> str:
-        answer: Answer = self.loop.run_until_complete(endpoint.run(query, variables, name))
-        text = answer.text if answer.text is not None else json.dumps(answer.body)
-        return f"{answer.status} {text}"
-
-    def both(self, query: str, variables: Any, name: Any = None) -> tuple[str, str]:
-        return self.ask(self.fast, query, variables, name), self.ask(
-            self.general, query, variables, name
-        )
-
-    def jobs(self) -> int:
-        return self.store.count_jobs(None)
-
-    def close(self) -> None:
-        for endpoint in (self.fast, self.general):
-            endpoint.close()
-        self.store.close()
-        self.loop.close()
-
-
-@pytest.fixture
-def pair(tmp_path: Path) -> Iterator[Pair]:
-    made = Pair(tmp_path)
-    yield made
-    made.close()
-
-
-def job_data(n: int, **changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "pipelineYamlPath": "pipelines/train.yaml",
-        "jobType": "basic",
-        "timeout": 3600,
-        "activeTimeout": 3000,
-        "maxRetries": 0,
-        "jobName": f"job-{n}",
-        "parameters": {"create": [{"key": "ORCHESTRATOR_JOB", "value": f"job-{n}"}]},
-    }
-    data.update(changes)
-    return data
-
-
-def create(pair: Pair, endpoint: GraphQLEndpoint, inputs: list[Any]) -> str:
-    text = batched("create_job", len(inputs)).text
-    return pair.ask(endpoint, text, {f"d{i}": data for i, data in enumerate(inputs)})
 
 
 def seeded(pair: Pair, count: int) -> list[str]:

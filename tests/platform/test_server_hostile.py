@@ -1,6 +1,6 @@
 """The platform stays responsive under any one request (the reliability suite, server half).
 
-Each hostile shape of :mod:`hostile_requests` gets its documented status and code, and the
+Each hostile shape of :mod:`tests.helpers.hostile` gets its documented status and code, and the
 server then answers a normal request correctly. How fast is measured in
 ``bench/bench_hostile.py`` (as a ratio against an idle server), never asserted here.
 """
@@ -12,10 +12,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from api_harness import TOKEN, Api
-from hostile_requests import Hostile, exponential_fragments, hostile_requests, request
 
 from orchestrator.api.classify import FailureKind, Reply, classify
+from tests.helpers.api import TOKEN, Api
+from tests.helpers.hostile import Hostile, exponential_fragments, hostile_requests, request
 
 CREATE = 'mutation { createPipelineJob(data: {pipelineYamlPath: "a.yaml"}) { id } }'
 COUNT = "query { countPipelineJobs }"

@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from api_harness import TOKEN, Api, start_api
 
-from orchestrator.model import JobStatus
+from orchestrator.platform.store.model import JobStatus
+from tests.helpers.api import TOKEN, Api, start_api
 
 COUNT = "query { countPipelineJobs }"
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from api_harness import TOKEN, Api
-from sqlite_faults import exclusive_lock, parameter_table_missing
-
-from orchestrator.model import JobStatus
+from orchestrator.platform.store.model import JobStatus
+from tests.helpers.api import TOKEN, Api
+from tests.helpers.sqlite_faults import exclusive_lock, parameter_table_missing
 
 DB_NAME = "api.db"  # the harness's database under tmp_path
 COUNT_LABELLED = 'query { countPipelineJobs(where: {parameters: {some: {key: {equals: "I"}}}}) }'

@@ -6,16 +6,13 @@ import json
 import stat
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from orchestrator.platform.process.embedded import LocalPlatform
-from orchestrator.platform.process.spawn import PlatformStartError
-
-PlatformFactory = Callable[..., LocalPlatform]
+from orchestrator.platform.process.embedded import LocalPlatform, PlatformStartError
+from tests.helpers.api import PlatformFactory
 
 
 def post(platform: LocalPlatform, query: str, token: str | None = None) -> tuple[int, Any]:

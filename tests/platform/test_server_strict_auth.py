@@ -5,23 +5,20 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from api_harness import Api, start_api
 from click.testing import CliRunner
 from graphql import parse, validate
-from test_api_hosted_clients import COUNT_JOBS, COUNT_JOBS_INLINE, CREATE_INLINE, USERS
 
 from orchestrator.cli import main
-from orchestrator.platform.process.embedded import LocalPlatform
 from orchestrator.platform.server.documents import RULES
 from orchestrator.platform.server.resolvers import load_schema
 from orchestrator.platform.server.strict import local_extensions
-
-PlatformFactory = Callable[..., LocalPlatform]
+from tests.helpers.api import Api, PlatformFactory, start_api
+from tests.helpers.hosted import COUNT_JOBS, COUNT_JOBS_INLINE, CREATE_INLINE, USERS
 
 LOCAL_EXTENSIONS = {
     "{ countPipelineJobs }": "countPipelineJobs",

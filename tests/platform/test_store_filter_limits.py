@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hostile_requests import huge_or, nested_not
 
 from orchestrator.platform.store.model import JobSpecInput
 from orchestrator.platform.store.store import Store
@@ -17,6 +16,7 @@ from orchestrator.platform.store.where import (
     MAX_FILTER_VALUES,
     FilterError,
 )
+from tests.helpers.hostile import huge_or, nested_not
 
 
 def nested_and(levels: int) -> dict[str, Any]:

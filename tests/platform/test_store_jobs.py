@@ -6,11 +6,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from store_harness import ManualClock
 
 from orchestrator.model import JobStatus
 from orchestrator.platform.store.model import FinalStatusError, JobSpecInput, NotFoundError
 from orchestrator.platform.store.store import JobChanges, Store, StoreError
+from tests.helpers.store import ManualClock
 
 
 def spec(index: int = 0, **labels: str) -> JobSpecInput:

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from store_harness import T0, ManualClock
 
 from orchestrator.model import JobStatus
 from orchestrator.platform.store.model import (
@@ -19,6 +18,7 @@ from orchestrator.platform.store.model import (
     ScheduledStatusError,
 )
 from orchestrator.platform.store.store import JobChanges, Store
+from tests.helpers.store import T0, ManualClock
 
 
 def test_finish_many_follows_the_rules_of_finish(store: Store, clock: ManualClock) -> None:

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from run_helpers import cli
 
 from orchestrator.manifest.regular_files import NotRegularFileError, read_regular_file
+from tests.helpers.cli import cli
 
 DEAD = ["--endpoint", "http://127.0.0.1:9/graphql", "--token", "t"]  # nobody listens there
 

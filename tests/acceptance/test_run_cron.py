@@ -10,20 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from run_helpers import (
-    cli,
-    connection,
-    last_json,
-    only_run_id,
-    server_jobs,
-    wait_for,
-    write_manifest,
-)
 
 from orchestrator.engine.identity import JOB_LABEL
 from orchestrator.ledger import Ledger
 from orchestrator.model import JobState, JobStatus
 from orchestrator.platform.executor.clock import CLOCK_FILE_VARIABLE
+from tests.helpers.cli import cli, connection, last_json, write_manifest
+from tests.helpers.runs import only_run_id, server_jobs
+from tests.helpers.wait import wait_for
 
 MANIFEST = """\
 version: 1

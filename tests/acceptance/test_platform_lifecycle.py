@@ -14,18 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from run_helpers import (
-    attempt_counts,
-    cli,
-    connection,
-    last_json,
-    only_run_id,
-    server_jobs,
-    spawn_cli,
-    wait_for,
-    write_manifest,
-)
-from tcp_proxy import TcpProxy
 
 from orchestrator.ledger import Ledger, RunState
 from orchestrator.model import JobStatus
@@ -34,6 +22,10 @@ from orchestrator.platform.process.embedded import LocalPlatform
 from orchestrator.platform.process.instance import running_platform
 from orchestrator.platform.process.service import stop_platform
 from orchestrator.platform.process.tokens import read_token
+from tests.helpers.cli import cli, connection, last_json, spawn_cli, write_manifest
+from tests.helpers.runs import attempt_counts, only_run_id, server_jobs
+from tests.helpers.tcp_proxy import TcpProxy
+from tests.helpers.wait import wait_for
 
 SWEEP = """\
 version: 1

@@ -2,11 +2,12 @@
 accepts in the middle of a 2,000-job simulated run; a run fed by ``--token-command`` or
 ``--token-file`` refreshes and ends with every attempt exactly once on the server (counted by
 identity labels); a run with a static token stops resumably (exit 3) and ``resume`` with the
-new token finishes it. No token ever shows in output, logs or the ledger."""
+new token finishes it; a detached run keeps the token source typed over an exported token.
+No token ever shows in output, logs or the ledger. (Token errors, in process:
+tests/cli/test_run_token_errors.py.)"""
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import subprocess
@@ -14,20 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from run_helpers import (
-    attempt_counts,
-    cli,
-    last_json,
-    only_run_id,
-    server_jobs,
-    spawn_cli,
-    wait_for,
-    write_manifest,
-)
 
 from orchestrator.api import FileToken, PlatformClient
-from orchestrator.errors import EXIT_PLATFORM
+from orchestrator.engine.events import EXIT_PLATFORM
 from orchestrator.model import JobStatus
+from tests.helpers.cli import cli, last_json, spawn_cli, write_manifest
+from tests.helpers.runs import attempt_counts, only_run_id, server_jobs
+from tests.helpers.wait import wait_for
 
 JOBS = 2000
 MANIFEST = """\
@@ -229,54 +223,20 @@ def test_static_token_stops_resumably_and_resume_with_the_new_one_finishes(
     rotation.assert_secret_free(stdout, stderr, resumed.stdout, resumed.stderr, state=state)
 
 
-def stderr_errors(result: subprocess.CompletedProcess[str]) -> list[str]:
-    """The error lines (log lines aside), after checking no traceback slipped through."""
-    assert "Traceback" not in result.stderr
-    return [line for line in result.stderr.splitlines() if line.startswith("error")]
-
-
-def test_failing_token_command_or_missing_file_is_one_line_and_exit_3(
+def test_a_detached_run_keeps_the_source_typed_over_an_exported_token(
     platform: Any, tmp_path: Path
 ) -> None:
-    manifest = write_manifest(tmp_path, MANIFEST.format(jobs=3))
-    failing = f"sh -c 'echo {platform.token}; exit 7'"  # prints a token, yet fails
-    cases = [
-        (["--token-command", failing], "token command sh failed with exit status 7"),
-        (["--token-command", "sh -c 'echo'"], "token command sh printed no token (empty)"),
-        (["--token-file", str(tmp_path / "gone")], f"token file {tmp_path / 'gone'} does not"),
-    ]
-    for number, (source, expected) in enumerate(cases):
-        state = tmp_path / f"state-{number}"
-        endpoint = ["--endpoint", platform.url, "--state-dir", str(state)]
-        result = cli("run", manifest, *endpoint, *source, "--output", "json")
-        assert result.returncode == EXIT_PLATFORM, result.stderr
-        (line,) = stderr_errors(result)
-        assert line.startswith("error: ") and expected in line
-        listed = cli("runs", "--state-dir", state, "-o", "json")  # checked before recording
-        assert listed.returncode == 0 and json.loads(listed.stdout or "[]") == []
-        assert platform.token not in result.stdout + result.stderr
-        cancel = cli("cancel", "--where", "a=b", "--yes", *endpoint, *source)
-        assert cancel.returncode == EXIT_PLATFORM, cancel.stderr
-        (line,) = stderr_errors(cancel)
-        assert line.startswith("error: ") and expected in line
-        assert platform.token not in cancel.stdout + cancel.stderr
-
-
-def test_refused_static_token_on_cancel_is_one_line_and_exit_3(
-    platform: Any, tmp_path: Path
-) -> None:
-    wrong = secrets.token_urlsafe(16)
-    endpoint = ["--endpoint", platform.url, "--state-dir", str(tmp_path / "state")]
-    result = cli("cancel", "--where", "a=b", "--yes", *endpoint, "--token", wrong)
-    assert result.returncode == EXIT_PLATFORM, result.stderr
-    (line,) = stderr_errors(result)
-    assert "refused the token from --token or ORCHESTRATOR_TOKEN" in line
-    assert wrong not in result.stderr + result.stdout
-
-
-def test_two_sources_of_the_token_are_a_usage_error(platform: Any, tmp_path: Path) -> None:
-    manifest = write_manifest(tmp_path, MANIFEST.format(jobs=1))
-    endpoint = ["--endpoint", platform.url, "--state-dir", str(tmp_path / "state")]
-    result = cli("run", manifest, *endpoint, "--token", "x", "--token-command", "get-token")
-    assert result.returncode == 2
-    assert "choose one source of the token" in result.stderr
+    # the background resume inherits the environment and gets --token-file on its argv:
+    # the same precedence must pick the file there too
+    good = tmp_path / "token"
+    good.write_text(platform.token + "\n")
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "ORCHESTRATOR_TOKEN": "stale"}
+    state = tmp_path / "state"
+    manifest = write_manifest(tmp_path, MANIFEST.format(jobs=2))
+    where = ("--endpoint", platform.url, "--state-dir", state)
+    started = cli("run", manifest, *where, "--token-file", good, "--detach", env=env)
+    assert started.returncode == 0, started.stderr
+    run_id = started.stdout.strip()
+    watched = cli("watch", run_id, "--state-dir", state, "-o", "json", env=env)
+    assert watched.returncode == 0, watched.stderr
+    assert last_json(watched.stdout)["done"] == 2

@@ -1,5 +1,6 @@
-"""Helpers of the run-command integration tests: manifests, the CLI as a subprocess, the
-server's view of a run (counted by identity labels), polling with a timeout."""
+"""The command line in tests: in a fresh process (``cli``, ``spawn_cli``: signals, SIGKILL,
+detach and pipes behave for real) or in this one (``invoke``: click's CliRunner, no process
+start), manifests and the options that point a command at a platform."""
 
 from __future__ import annotations
 
@@ -7,19 +8,13 @@ import json
 import os
 import subprocess
 import sys
-import time
-from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import anyio
+from click.testing import CliRunner
 
-from orchestrator.api import PlatformClient
 from orchestrator.api.check import CHECK_BUDGET_VARIABLE
-from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
-from orchestrator.ledger import Ledger
-from orchestrator.model import JobState
+from orchestrator.cli import main
 
 
 def write_manifest(directory: Path, body: str, name: str = "m.yaml") -> Path:
@@ -79,49 +74,35 @@ def cli(
     )
 
 
+def invoke(
+    *args: str | Path,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    merge_stderr: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """``orchestrator ARGS`` run in this process by click's CliRunner, answered as :func:`cli`
+    answers (exit code, stdout, stderr), for commands that need no process of their own: no
+    interpreter start, no imports paid again. An exception the command let escape is re-raised
+    (a subprocess would have printed its traceback), so a test sees it instead of an exit 1."""
+    inherited: dict[str, str | None] = {
+        k: None for k in os.environ if k.startswith("ORCHESTRATOR_")
+    }
+    result = CliRunner().invoke(
+        main,
+        [str(arg) for arg in args],
+        env={**inherited, **TEST_SETTINGS, **(env or {})},
+        input=input,
+        prog_name="orchestrator",
+    )
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    stdout = result.output if merge_stderr else result.stdout
+    stderr = "" if merge_stderr else result.stderr
+    return subprocess.CompletedProcess(list(args), result.exit_code, stdout, stderr)
+
+
 def last_json(stdout: str) -> dict[str, Any]:
     """The last JSON object printed."""
     line = [ln for ln in stdout.splitlines() if ln.startswith("{")][-1]
     data: dict[str, Any] = json.loads(line)
     return data
-
-
-def only_run_id(state_dir: Path) -> str:
-    """The id of the single run of a state dir."""
-    with Ledger(state_dir) as ledger:
-        (run,) = ledger.list_runs()
-        return run.id
-
-
-def run_recorded(state_dir: Path) -> bool:
-    """A run is recorded in the state dir's ledger (for waits: never raises while it is not)."""
-    if not (state_dir / "ledger.db").exists():
-        return False
-    with Ledger(state_dir, read_only=True) as ledger:
-        return bool(ledger.list_runs())
-
-
-def server_jobs(url: str, token: str, run_id: str) -> list[JobState]:
-    """Every job of a run on the server, found by its run label."""
-
-    async def find() -> list[JobState]:
-        async with PlatformClient(url, token) as client:
-            return await client.find_jobs({RUN_LABEL: run_id})
-
-    return anyio.run(find)
-
-
-def attempt_counts(jobs: list[JobState]) -> Counter[tuple[str, str]]:
-    """How many server jobs carry each (job key, attempt) pair: all 1 means no duplicate."""
-    return Counter(
-        (j.parameters[JOB_LABEL], j.parameters[ATTEMPT_LABEL]) for j in jobs if j.parameters
-    )
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 30, what: str = "") -> None:
-    """Poll ``predicate`` until true; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        time.sleep(0.05)

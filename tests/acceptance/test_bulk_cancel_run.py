@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from run_helpers import cli, connection, last_json, server_jobs, wait_for, write_manifest
-
 from orchestrator.engine.identity import JOB_LABEL
 from orchestrator.ledger import Ledger
 from orchestrator.model import JobStatus
+from tests.helpers.cli import cli, connection, last_json, write_manifest
+from tests.helpers.runs import server_jobs
+from tests.helpers.wait import wait_for
 
 MIXED_WITH_CRON = """\
 version: 1

@@ -10,19 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from run_helpers import (
-    attempt_counts,
-    cli,
-    connection,
-    last_json,
-    only_run_id,
-    server_jobs,
-    spawn_cli,
-    wait_for,
-    write_manifest,
-)
 
 from orchestrator.ledger import Ledger
+from tests.helpers.cli import cli, connection, last_json, spawn_cli, write_manifest
+from tests.helpers.runs import attempt_counts, only_run_id, server_jobs
+from tests.helpers.wait import wait_for
 
 MANIFEST = """\
 version: 1

@@ -7,23 +7,15 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from run_helpers import (
-    cli,
-    connection,
-    last_json,
-    only_run_id,
-    server_jobs,
-    spawn_cli,
-    wait_for,
-    write_manifest,
-)
-
 import orchestrator
 from orchestrator.ledger import Ledger
 from orchestrator.manifest import JobSpec, Policy
 from orchestrator.model import JobStatus
 from orchestrator.platform.process.embedded import LocalPlatform
 from orchestrator.platform.process.instance import running_platform
+from tests.helpers.cli import cli, connection, last_json, spawn_cli, write_manifest
+from tests.helpers.runs import only_run_id, server_jobs
+from tests.helpers.wait import wait_for
 
 QUICK = """\
 version: 1
