@@ -30,6 +30,10 @@ submit_pipeline_job  # platform.executor.job_sdk.hyperplane.notebook_common
 checkjobs  # platform.executor.job_sdk.hyperplane.notebook_common
 cancel_pipeline_job  # platform.executor.job_sdk.hyperplane.notebook_common
 
+# what users' own tests read of orchestrator.testing's in-memory platform
+_.create_calls  # testing.MemoryPlatform: create requests made
+_.attempts_of  # testing.MemoryPlatform: attempt numbers created of one job
+
 # Dask calls a worker plugin's teardown when the worker closes
 _.teardown  # platform.executor.dask_plugin
 
@@ -37,7 +41,6 @@ _.teardown  # platform.executor.dask_plugin
 tb  # ledger.rows
 
 # Record fields: columns of the ledger's rows, part of the records' data
-_.admission_done  # ledger.records
 _.updated_at  # ledger.records
 _.intent_at  # ledger.records
 

@@ -52,7 +52,6 @@ class RunRecord:
     policy: Policy
     total_jobs: int | None
     state: RunState
-    admission_done: bool  # every spec of the stream has been recorded
     cancel_requested: bool  # `orchestrator cancel RUN` asked the driver to stop and cancel
     created_at: float
     updated_at: float

@@ -68,7 +68,6 @@ def run_from_row(row: sqlite3.Row) -> RunRecord:
         policy=policy_from_json(row["policy"]),
         total_jobs=row["total_jobs"],
         state=RunState(row["state"]),
-        admission_done=bool(row["admission_done"]),
         cancel_requested=bool(row["cancel_requested"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],

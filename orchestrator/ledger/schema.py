@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS runs (
     policy TEXT NOT NULL,
     total_jobs INTEGER,
     state TEXT NOT NULL,
-    admission_done INTEGER NOT NULL DEFAULT 0,
+    admission_done INTEGER NOT NULL DEFAULT 0,  -- unused: nothing ever set it, kept as it was
     cancel_requested INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,

@@ -216,14 +216,6 @@ class Ledger:
                 (str(state), now, finished, stopped_by, run_id),
             )
 
-    def mark_admission_done(self, run_id: str) -> None:
-        """Every spec of the run's stream is recorded: resume need not read the manifest."""
-        with self._tx():
-            self._db.execute(
-                "UPDATE runs SET admission_done = 1, updated_at = ? WHERE id = ?",
-                (time.time(), run_id),
-            )
-
     def request_cancel(self, run_id: str) -> None:
         """Ask whichever process drives the run to stop and cancel its jobs."""
         with self._tx():
@@ -356,14 +348,6 @@ class Ledger:
                 (str(RunState.RUNNING), now, run_id),
             )
         return count
-
-    def open_intents(self, run_id: str) -> list[AttemptRecord]:
-        """Attempts recorded as intents whose create reply never got into the ledger."""
-        rows = self._db.execute(
-            "SELECT * FROM attempts WHERE run_id = ? AND job_id IS NULL ORDER BY key, attempt",
-            (run_id,),
-        )
-        return [attempt_from_row(r) for r in rows]
 
     def open_attempts(self, run_id: str) -> list[AttemptRecord]:
         """Submitted attempts not known to be final yet."""

@@ -16,6 +16,7 @@ from orchestrator.ledger import Ledger, RunState
 from orchestrator.manifest.model import JobSpec, Policy, RetryPolicy
 from orchestrator.model import JobCreate, JobState, JobStatus
 from orchestrator.testing import MemoryPlatform, make_specs
+from tests.helpers.runs import open_intents
 
 FAST = EngineOptions(
     poll_min_interval=0.001, poll_max_interval=0.01, linger=0, transient_backoff=0.001
@@ -109,7 +110,7 @@ async def test_lost_create_reply_is_reconciled_without_duplicates(tmp_path: Path
     assert summary.done == 20
     assert len(platform.jobs) == 20
     assert all(platform.attempts_of(s.key) == [1] for s in make_specs(20))
-    assert ledger.open_intents(summary.run) == []
+    assert open_intents(ledger, summary.run) == []
 
 
 async def test_transient_create_errors_do_not_consume_retries(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import anyio
 
 from orchestrator.api import PlatformClient
 from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
-from orchestrator.ledger import Ledger
+from orchestrator.ledger import AttemptRecord, Ledger
 from orchestrator.model import JobState
 
 
@@ -44,3 +44,8 @@ def attempt_counts(jobs: list[JobState]) -> Counter[tuple[str, str]]:
     return Counter(
         (j.parameters[JOB_LABEL], j.parameters[ATTEMPT_LABEL]) for j in jobs if j.parameters
     )
+
+
+def open_intents(ledger: Ledger, run_id: str) -> list[AttemptRecord]:
+    """Attempts recorded as intents whose create reply never got into the ledger."""
+    return [a for a in ledger.attempts(run_id) if a.job_id is None]

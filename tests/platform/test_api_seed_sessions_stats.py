@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from orchestrator.platform.store.model import JobSpecInput, JobStatus
 from tests.helpers.api import Api
+from tests.helpers.store import set_status
 
 CREATE_SESSION = """
 mutation ($email: String, $imageType: String) {
@@ -71,14 +72,14 @@ def seed_jobs(api: Api) -> None:
     store.finish(jobs[0].id, JobStatus.DONE, None)
     store.finish(jobs[1].id, JobStatus.DONE, None)
     store.finish(jobs[2].id, JobStatus.FAILED, "exit 1")
-    store.set_status(jobs[3].id, JobStatus.CANCELLED)
+    set_status(store, jobs[3].id, JobStatus.CANCELLED)
     store.finish(run.id, JobStatus.DONE, None)
     # one job created two hours ago, finished: only TOTAL and T_24H see it
     real_clock = store.clock
     store.clock = lambda: real_clock() - timedelta(hours=2)
     old = store.create_job(JobSpecInput("p.yaml"))
     store.clock = real_clock
-    store.set_status(old.id, JobStatus.TIMED_OUT)
+    set_status(store, old.id, JobStatus.TIMED_OUT)
 
 
 async def test_get_job_status_counts_by_status_and_time_frame(

@@ -16,6 +16,7 @@ from orchestrator.platform.executor.job_store import JobStore
 from orchestrator.platform.executor.local import SHUTDOWN_REASON, LocalExecutor
 from orchestrator.platform.store.model import JobRow, JobSpecInput
 from orchestrator.platform.store.store import Store
+from tests.helpers.store import set_status
 from tests.helpers.wait import wait_for_async
 
 
@@ -108,7 +109,7 @@ async def test_cancel_kills_the_running_process_group(harness: Harness) -> None:
     marker = harness.workspace / "leader.pid"
     await harness.until(job.id, lambda _j: marker.exists() and marker.read_text().strip() != "")
     leader = int(marker.read_text())
-    harness.store.set_status(job.id, JobStatus.CANCELLED)
+    set_status(harness.store, job.id, JobStatus.CANCELLED)
     harness.executor.notify()
     for _ in range(250):
         try:
@@ -225,7 +226,7 @@ async def test_a_cancelled_pending_job_never_runs(harness: Harness) -> None:
     blocker(harness)
     busy = [harness.submit("block.yaml") for _ in range(2)]
     queued = harness.submit("block.yaml")
-    harness.store.set_status(queued.id, JobStatus.CANCELLED)
+    set_status(harness.store, queued.id, JobStatus.CANCELLED)
     (harness.workspace / "release").touch()
     for job in busy:
         await harness.final(job.id)

@@ -32,7 +32,8 @@ from tests.helpers.wait import wait_for
 
 pytestmark = pytest.mark.integration
 
-GONE_WITHIN = LIFELINE_BOUND_SECONDS + 7.0  # the bound, and room for a loaded CI machine
+GONE_WITHIN = LIFELINE_BOUND_SECONDS + 27.0  # the bound, and room for a loaded 2-core machine
+# (seen: over 10 s at load 11, four test workers and other sessions; an orphan lives forever)
 
 # One attempt of a job: note whether an earlier attempt still lives, then run (the first
 # attempt long, with a child of its own, so a worker can be killed under it).

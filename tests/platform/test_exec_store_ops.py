@@ -18,7 +18,7 @@ from orchestrator.platform.executor.sim_plan import SimPlanner, SimSettings
 from orchestrator.platform.executor.simulate import SimulateExecutor
 from orchestrator.platform.store.model import JobSpecInput
 from orchestrator.platform.store.store import Store
-from tests.helpers.store import T0, ManualClock
+from tests.helpers.store import T0, ManualClock, set_status
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_simulate_leaves_a_cancelled_job_cancelled(store: Store, jobs: JobStore)
     job = store.create_job(spec(SIM_OUTCOME="done"))
     executor = simulate(jobs)
     executor.claim()
-    store.set_status(job.id, JobStatus.CANCELLED)
+    set_status(store, job.id, JobStatus.CANCELLED)
     executor.finish_due()
     final = store.get_job(job.id)
     assert final is not None and final.status is JobStatus.CANCELLED
@@ -175,7 +175,7 @@ def test_cancelling_a_cron_job_stops_future_runs(
     cron = store.create_job(spec(schedule="* * * * *"))
     scheduler = CronScheduler(jobs, clock, on_spawn=lambda: None)
     scheduler.tick()
-    store.set_status(cron.id, JobStatus.CANCELLED)
+    set_status(store, cron.id, JobStatus.CANCELLED)
     clock.now = T0 + timedelta(minutes=3)
     assert scheduler.tick() == 0
     assert runs_of(store, cron.id) == []

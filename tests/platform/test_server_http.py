@@ -9,6 +9,7 @@ import pytest
 
 from orchestrator.platform.store.model import JobStatus
 from tests.helpers.api import TOKEN, Api, start_api
+from tests.helpers.store import set_status
 
 COUNT = "query { countPipelineJobs }"
 
@@ -210,7 +211,7 @@ async def test_bad_cron_schedule_is_refused(api: Api, schedule: str) -> None:
 
 async def test_partial_update_results_match_what_was_committed(api: Api) -> None:
     first = (await api.query(aliased_creates(2)))["c0"]["id"]
-    api.store.set_status(first, JobStatus.CANCELLED)
+    set_status(api.store, first, JobStatus.CANCELLED)
     second = api.store.find_jobs()[1].id
     doc = """mutation ($a: String!, $b: String!) {
       a: updatePipelineJob(where: {id: $a}, data: {status: {set: "pending"}}) { id }

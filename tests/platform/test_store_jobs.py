@@ -10,7 +10,7 @@ import pytest
 from orchestrator.model import JobStatus
 from orchestrator.platform.store.model import FinalStatusError, JobSpecInput, NotFoundError
 from orchestrator.platform.store.store import JobChanges, Store, StoreError
-from tests.helpers.store import ManualClock
+from tests.helpers.store import ManualClock, set_status
 
 
 def spec(index: int = 0, **labels: str) -> JobSpecInput:
@@ -90,19 +90,19 @@ def test_finish_sets_completion_and_duration_and_never_rewrites(
 
 def test_set_status_refuses_to_change_a_final_status(store: Store) -> None:
     job = store.create_job(spec())
-    store.set_status(job.id, JobStatus.CANCELLED)
+    set_status(store, job.id, JobStatus.CANCELLED)
     with pytest.raises(FinalStatusError, match="already 'cancelled'"):
-        store.set_status(job.id, JobStatus.PENDING)
-    store.set_status(job.id, JobStatus.CANCELLED)  # same status: not a change
+        set_status(store, job.id, JobStatus.PENDING)
+    set_status(store, job.id, JobStatus.CANCELLED)  # same status: not a change
     with pytest.raises(NotFoundError):
-        store.set_status("nope", JobStatus.CANCELLED)
+        set_status(store, "nope", JobStatus.CANCELLED)
 
 
 def test_update_many_skips_final_jobs_and_counts_changed_ones(store: Store) -> None:
     jobs = store.create_jobs([spec(i) for i in range(4)])
     store.claim_pending(1)
     store.finish(jobs[0].id, JobStatus.DONE, None)
-    store.set_status(jobs[1].id, JobStatus.CANCELLED)
+    set_status(store, jobs[1].id, JobStatus.CANCELLED)
     count = store.update_many(None, JobChanges(status=JobStatus.CANCELLED))
     assert count == 2
     statuses = [store.get_job(j.id).status for j in jobs]  # type: ignore[union-attr]

@@ -18,7 +18,7 @@ from orchestrator.platform.store.model import (
     ScheduledStatusError,
 )
 from orchestrator.platform.store.store import JobChanges, Store
-from tests.helpers.store import T0, ManualClock
+from tests.helpers.store import T0, ManualClock, set_status
 
 
 def test_finish_many_follows_the_rules_of_finish(store: Store, clock: ManualClock) -> None:
@@ -62,7 +62,7 @@ def test_expire_pending_times_out_only_pending_jobs_past_their_timeout(store: St
     waiting, started, forever = store.create_jobs(
         [JobSpecInput("p.yaml", timeout=t) for t in timeouts]
     )
-    store.set_status(started.id, JobStatus.IN_PROGRESS)
+    set_status(store, started.id, JobStatus.IN_PROGRESS)
     assert store.expire_pending(T0 + timedelta(seconds=59)) == 0
     assert store.expire_pending(T0 + timedelta(seconds=61)) == 1
     after = store.get_jobs([waiting.id, started.id, forever.id])
@@ -111,7 +111,7 @@ def test_spawned_runs_copy_labels_but_not_the_schedule_or_foreign_links(
     ]
     assert store.last_spawned_run_time(cron.id) == due
     assert store.jobs_with_status(JobStatus.SCHEDULED) == [store.get_job(cron.id)]
-    store.set_status(cron.id, JobStatus.CANCELLED)
+    set_status(store, cron.id, JobStatus.CANCELLED)
     assert store.spawn_run(cron.id, due + timedelta(minutes=1)) is None
     with pytest.raises(NotFoundError):
         store.spawn_run("unknown", due)

@@ -173,17 +173,6 @@ class Store(JobWrites):
             cursor = self.connection.executemany(sql, rows)
         return cursor.rowcount
 
-    def set_status(self, job_id: str, status: JobStatus, reason: str | None = None) -> JobRow:
-        """Move a job to any status; raises :class:`FinalStatusError` if it already finished.
-
-        Setting the status a job already has changes nothing (not an error). A final target
-        status sets ``completionTime``/``duration``; "in progress" sets ``startTime``.
-        """
-        self.update_job(job_id, JobChanges(status=status), reason=reason)
-        job = self.get_job(job_id)
-        assert job is not None
-        return job
-
     def requeue(self, job_id: str, reason: str | None = None) -> bool:
         """Put an "in progress" job back to "pending" for a platform retry (``retries`` + 1).
 
