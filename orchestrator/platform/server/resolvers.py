@@ -28,7 +28,7 @@ from graphql import (
 
 from orchestrator.platform.server.fast_execute import RESOLVE_MANY, ResolveMany
 from orchestrator.platform.server.row_reads import ROW_FIELDS, row_reader
-from orchestrator.platform.server.strict import drop_local_extensions
+from orchestrator.platform.server.strict import hosted_schema
 from orchestrator.platform.server.values import (
     job_changes_from_input,
     job_spec_from_input,
@@ -331,7 +331,7 @@ def load_schema(*, strict: bool = False) -> GraphQLSchema:
     )
     schema = build_schema(sdl)
     if strict:
-        drop_local_extensions(schema)
+        schema = hosted_schema(schema)
     for type_name, resolvers in (("Query", QUERY_RESOLVERS), ("Mutation", MUTATION_RESOLVERS)):
         object_type = schema.get_type(type_name)
         fields = object_type.fields  # type: ignore[union-attr]

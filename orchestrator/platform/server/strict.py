@@ -3,13 +3,21 @@ platform's extensions.
 
 Local extensions are marked in ``schema.graphql`` with the ``@local`` directive (fields of
 object and input types); the strict schema is the same SDL with those removed, so standard
-validation refuses them ("Cannot query field ...") before anything executes. Checking a client
+validation refuses them ("Cannot query field ...") before anything executes. The strict schema
+is then rebuilt from its root types, so the types only local fields reached, and the
+``@local`` directive itself, are gone too: introspection of a strict platform shows the
+hosted surface and nothing else. Checking a client
 against a strict platform shows it depends on nothing the hosted API is not known to have.
 """
 
 from __future__ import annotations
 
-from graphql import GraphQLInputObjectType, GraphQLObjectType, GraphQLSchema
+from graphql import (
+    GraphQLInputObjectType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    specified_directives,
+)
 
 LOCAL_DIRECTIVE = "local"
 
@@ -28,10 +36,18 @@ def local_extensions(schema: GraphQLSchema) -> list[str]:
     return sorted(found)
 
 
-def drop_local_extensions(schema: GraphQLSchema) -> None:
-    """Remove every ``@local`` field from ``schema`` (before it is first validated)."""
+def hosted_schema(schema: GraphQLSchema) -> GraphQLSchema:
+    """``schema`` without its ``@local`` fields, the types only they reached, and the
+    ``@local`` directive (built from ``schema``'s types, which are changed: call it on a
+    freshly built schema, before it is first validated)."""
     for qualified in local_extensions(schema):
         type_name, name = qualified.split(".")
         named = schema.type_map[type_name]
         assert isinstance(named, GraphQLObjectType | GraphQLInputObjectType)
         del named.fields[name]
+    return GraphQLSchema(
+        query=schema.query_type,
+        mutation=schema.mutation_type,
+        directives=specified_directives,
+        description=schema.description,
+    )
