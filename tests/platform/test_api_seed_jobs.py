@@ -60,7 +60,8 @@ async def test_create_with_omitted_optional_variables(api: Api, seed: dict[str, 
     }
     data = await api.query(seed["Create a pipeline job"], variables)
     job = data["createPipelineJob"]
-    assert (job["activeTimeout"], job["exposedPort"], job["parameters"]) == (None, None, [])
+    # An omitted activeTimeout is the hosted default, -1: no limit (issue 19).
+    assert (job["activeTimeout"], job["exposedPort"], job["parameters"]) == (-1, None, [])
 
 
 async def test_submit_job_literal_document_returns_id_and_run_id(

@@ -13,7 +13,13 @@ import pytest
 from api_harness import Api, start_api
 from click.testing import CliRunner
 from graphql import parse, validate
-from test_api_hosted_clients import COUNT_JOBS, COUNT_JOBS_INLINE, CREATE_INLINE, USERS
+from test_api_hosted_clients import (
+    COUNT_JOBS,
+    COUNT_JOBS_INLINE,
+    CREATE_INLINE,
+    CREATE_VC_SERVER,
+    USERS,
+)
 
 from orchestrator.cli import main
 from orchestrator.platform.launcher import LocalPlatform
@@ -63,6 +69,7 @@ async def test_strict_platform_refuses_local_extensions_with_validation_errors(
 
 
 async def test_strict_platform_serves_what_real_clients_send(strict: Api) -> None:
+    await strict.query(CREATE_VC_SERVER, {"data": {"name": "github-main"}})
     created = (await strict.query(CREATE_INLINE))["createPipelineJobWithAlerting"]
     assert created["jobName"] == "scanner-batch-1"
     assert (await strict.query(COUNT_JOBS))["countJobs"] == 1
@@ -107,6 +114,9 @@ def test_served_with_auth_none_and_strict_api_a_tokenless_script_runs(
 ) -> None:
     platform = platform_factory(auth="none", token=None)
     assert platform.token == ""
+    _post_without_token(
+        platform.url, 'mutation { createHyperplaneVCServer(data: {name: "github-main"}) { id } }'
+    )
     body = _post_without_token(platform.url, CREATE_INLINE)
     assert body["data"]["createPipelineJobWithAlerting"]["status"] == "pending"
     assert _post_without_token(platform.url, "{ countJobs }") == {"data": {"countJobs": 1}}

@@ -27,9 +27,11 @@ from graphql import (
 )
 
 from orchestrator.platform.server.fast_execute import RESOLVE_MANY, ResolveMany
+from orchestrator.platform.server.relations import connected_records, with_checked_connects
 from orchestrator.platform.server.row_reads import ROW_FIELDS, row_reader
 from orchestrator.platform.server.strict import hosted_schema
 from orchestrator.platform.server.values import (
+    check_paths,
     job_changes_from_input,
     job_spec_from_input,
     job_to_api,
@@ -37,7 +39,9 @@ from orchestrator.platform.server.values import (
     session_changes_from_input,
     session_to_api,
     unique_id,
+    vc_server_to_api,
 )
+from orchestrator.platform.store import catalog
 from orchestrator.platform.store.model import JobStatus, NotFoundError
 from orchestrator.platform.store.sessions import SessionStore
 from orchestrator.platform.store.store import Store
@@ -168,6 +172,24 @@ def resolve_aggregate_pipeline_job(_: None, info: Info, where: Source | None = N
     return {"_count": {"_all": _context(info).store.count_jobs(where)}}
 
 
+def _paging(skip: int | None) -> None:
+    if skip is not None and skip < 0:
+        raise GraphQLError("skip must not be negative")
+
+
+def resolve_vc_servers(
+    _: None,
+    info: Info,
+    where: Source | None = None,
+    orderBy: list[Source] | None = None,
+    take: int | None = None,
+    skip: int | None = None,
+) -> list[Source]:
+    _paging(skip)
+    servers = catalog.find(_context(info).store, catalog.VC_SERVERS, where, orderBy, take, skip)
+    return [vc_server_to_api(server) for server in servers]
+
+
 def resolve_get_job_stat(
     _: None,
     info: Info,
@@ -202,7 +224,7 @@ def resolve_count_sessions(_: None, info: Info, where: Source | None = None) -> 
 
 def resolve_create_pipeline_job(_: None, info: Info, data: Source) -> Output:
     context = _context(info)
-    job = context.store.create_job(job_spec_from_input(data))
+    job = context.store.create_job(job_spec_from_input(with_checked_connects(context.store, data)))
     context.jobs_changed = True
     return job_to_api(job)
 
@@ -218,7 +240,8 @@ def _create_many(argument: str) -> ResolveMany:
 
     def create_many(info: Info, args: list[Source]) -> list[Output]:
         context = _context(info)
-        specs = [job_spec_from_input(arg[argument]) for arg in args]
+        store = context.store
+        specs = [job_spec_from_input(with_checked_connects(store, arg[argument])) for arg in args]
         jobs = context.store.create_jobs(specs)
         context.jobs_changed = True
         return [job_to_api(job) for job in jobs]
@@ -228,8 +251,9 @@ def _create_many(argument: str) -> ResolveMany:
 
 def resolve_update_pipeline_job(_: None, info: Info, where: Source, data: Source) -> Output:
     context = _context(info)
+    vc_server = connected_records(context.store, data).get("hyperplaneVCServer")
     job = context.store.update_job(
-        unique_id(where, "updatePipelineJob"), job_changes_from_input(data)
+        unique_id(where, "updatePipelineJob"), job_changes_from_input(data, vc_server)
     )
     context.jobs_changed = True
     return job_to_api(job)
@@ -261,6 +285,23 @@ def resolve_update_parameter(_: None, info: Info, where: Source, data: Source) -
     return parameter_to_api(parameter)
 
 
+def resolve_delete_parameter(_: None, info: Info, where: Source) -> Source:
+    parameter = _context(info).store.delete_parameter(unique_id(where, "deleteParameter"))
+    return parameter_to_api(parameter)
+
+
+def resolve_create_vc_server(_: None, info: Info, data: Source) -> Source:
+    values = {**data, "status": "READY"}
+    check_paths(data, ("name", "url", "defaultBranch", "serviceUrl"))
+    if not data["name"].strip():
+        raise GraphQLError("a git server's name must not be empty")
+    try:
+        server = catalog.create(_context(info).store, catalog.VC_SERVERS, values)
+    except ValueError as taken:
+        raise GraphQLError(str(taken)) from None
+    return vc_server_to_api(server)
+
+
 def resolve_create_session(_: None, info: Info, data: Source) -> Source:
     return session_to_api(_context(info).sessions.create(data))
 
@@ -288,6 +329,7 @@ QUERY_RESOLVERS = {
     "hyperHubSessions": resolve_sessions,
     "countHyperHubSessions": resolve_count_sessions,
     "getJobStat": resolve_get_job_stat,
+    "hyperplaneVCServers": resolve_vc_servers,
 }
 MUTATION_RESOLVERS = {
     "createPipelineJob": resolve_create_pipeline_job,
@@ -295,6 +337,8 @@ MUTATION_RESOLVERS = {
     "updatePipelineJob": resolve_update_pipeline_job,
     "updateManyPipelineJob": resolve_update_many_pipeline_job,
     "updateParameter": resolve_update_parameter,
+    "deleteParameter": resolve_delete_parameter,
+    "createHyperplaneVCServer": resolve_create_vc_server,
     "createHyperHubSession": resolve_create_session,
     "updateHyperHubSession": resolve_update_session,
     "updateManyHyperHubSession": resolve_update_many_sessions,

@@ -65,6 +65,20 @@ JOB_FIELDS: tuple[JobField, ...] = (
     _field("hyperplaneVCServerId", column="hyperplane_vc_server_id"),
     _field("billingProjectId"),
     _field("hyperplaneUserId"),
+    # The current documentation page's PipelineJob (issue 19), stored as given.
+    _field("priorityClass"),
+    _field("preemptible", "bool"),
+    _field("maxRetriesPerStep", "int"),
+    _field("timeoutPerStep", "int"),
+    _field("jobCommand"),
+    _field("customCommand"),
+    _field("customTrigger"),
+    _field("sendNotification", "bool"),
+    _field("slackChannelName"),
+    _field("icon"),
+    _field("mappedUrl"),
+    _field("cloudRunner"),
+    _field("parentJobId"),
 )
 """Scalars stored as given (``None`` when not given); booleans read back ``False`` then."""
 

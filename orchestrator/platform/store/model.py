@@ -178,6 +178,8 @@ UPDATABLE_COLUMNS: Mapping[str, str] = {
     "daskDashboardUrl": "dask_dashboard_url",
     "outputNotebooksPath": "output_notebooks_path",
     "estimatedCost": "estimated_cost",
+    "hyperplaneVCServerId": "hyperplane_vc_server_id",
+    "gitServerName": "git_server_name",
 }
 """API field -> column, for the job fields an update may set (status is handled apart)."""
 

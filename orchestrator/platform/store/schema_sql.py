@@ -81,5 +81,29 @@ CREATE TABLE IF NOT EXISTS hyperplane_user (
     id    TEXT NOT NULL UNIQUE,
     email TEXT NOT NULL UNIQUE
 );
+
+-- Named records jobs and sessions connect to (store/catalog.py): git (VC) servers, billing
+-- projects (one, "default", exists from the start), user volumes.
+CREATE TABLE IF NOT EXISTS hyperplane_vc_server (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    id             TEXT NOT NULL UNIQUE,
+    name           TEXT NOT NULL UNIQUE,
+    url            TEXT,
+    default_branch TEXT,
+    status         TEXT,
+    service_url    TEXT
+);
+CREATE TABLE IF NOT EXISTS billing_project (
+    seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+    id   TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL UNIQUE
+);
+INSERT OR IGNORE INTO billing_project (id, name) VALUES ('default', 'default');
+CREATE TABLE IF NOT EXISTS user_pvc (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT NOT NULL UNIQUE,
+    pvc_name     TEXT NOT NULL UNIQUE,
+    display_name TEXT
+);
 """
 # The columns of orchestrator.platform.store.job_fields are added by migrate.upgrade.
