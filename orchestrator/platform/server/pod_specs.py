@@ -1,4 +1,9 @@
-"""Pod specs (Kubernetes shape) as the hosted API takes them: checked on the way in.
+"""Pod specs (Kubernetes shape) as the hosted API takes and answers them.
+
+In: checked (below). Out: ``getPipelineJobPodSpec``, ``getUserServicePodSpec`` and
+``getHyperhubSessionPodSpec`` answer a spec that says truthfully how the local platform runs
+that job, service or session (parameters become the variables the local executor exports,
+the annotation ``orchestrator.local/runs-as`` says what runs: processes, not an image).
 
 A job or session create may carry a ``podSpec``: a ``JSON`` object in
 ``PipelineJobCreateInput`` and ``HyperHubSessionCreateInput``, JSON *text* in
@@ -16,6 +21,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql import GraphQLError
+
+from orchestrator.platform.executor.parameter_names import bare_name, bare_name_allowed
+from orchestrator.platform.executor.task_runner import parameter_variable
 
 
 def _refuse(problem: str) -> GraphQLError:
@@ -68,3 +76,70 @@ def check_pod_spec(value: Any) -> str:
             if "env" in container:
                 _check_env(container["env"], f"containers[{index}]")
     return json.dumps(value, separators=(",", ":"))
+
+
+# -- the pod specs the get*PodSpec queries answer ---------------------------------------------
+
+LOCAL_NOTE = "orchestrator.local/runs-as"
+"""Annotation saying how the local platform really runs what the spec describes."""
+
+
+def _parameter_env(parameters: Any) -> list[dict[str, str]]:
+    """The variables a job's parameters become, as the local executor exports them: the
+    bare name when the allow-list rule lets it, and ``HYPERPLANE_JOB_PARAMETER_<KEY>``."""
+    pairs = [(p["key"], p["value"]) for p in (parameters or {}).get("create") or ()]
+    env = [
+        {"name": bare_name(key), "value": value}
+        for key, value in pairs
+        if bare_name_allowed(bare_name(key))
+    ]
+    env += [{"name": parameter_variable(key), "value": value} for key, value in pairs]
+    return env
+
+
+def _pod(container: dict[str, Any], runs_as: str, user_email: str) -> dict[str, Any]:
+    return {
+        "metadata": {"annotations": {LOCAL_NOTE: runs_as, "orchestrator.local/user": user_email}},
+        "containers": [container],
+    }
+
+
+def pipeline_job_pod_spec(args: Mapping[str, Any], *, service: bool = False) -> dict[str, Any]:
+    """``getPipelineJobPodSpec`` / ``getUserServicePodSpec``: the pipeline's tasks run as
+    processes of this machine, in the workspace, with the parameters' variables; the image is
+    not used (shown as given), nor are the git fields yet (the code is the workspace's)."""
+    yaml_path = args.get("pipelineYamlPath")
+    container: dict[str, Any] = {
+        "name": "user-service" if service else "pipeline-job",
+        "image": args.get("imageUrl"),
+        "command": [],
+        "args": [] if yaml_path is None else [yaml_path],
+        "env": _parameter_env(args.get("parameters")),
+        "workingDir": ".",
+    }
+    port = args.get("exposedPort")
+    if service and port is not None and str(port).isdigit():
+        container["ports"] = [{"containerPort": int(port)}]
+    runs_as = (
+        "local processes: each task of the pipeline YAML runs in the workspace (workingDir '.'"
+        " is its root); the image is not used"
+    )
+    return _pod(container, runs_as, args["userEmail"])
+
+
+def session_pod_spec(args: Mapping[str, Any]) -> dict[str, Any]:
+    """``getHyperhubSessionPodSpec``: a session is a record; no notebook server starts."""
+    container: dict[str, Any] = {
+        "name": "hyperhub-session",
+        "image": args.get("imageUrl") or args.get("imageType"),
+        "command": [],
+        "args": [],
+        "env": [],
+        "workingDir": ".",
+    }
+    spec = _pod(container, "nothing: a session is a record only", args["userEmail"])
+    volume = args.get("userPvcName")
+    if volume is not None:
+        spec["volumes"] = [{"name": volume, "persistentVolumeClaim": {"claimName": volume}}]
+        container["volumeMounts"] = [{"name": volume, "mountPath": "."}]
+    return spec

@@ -1,6 +1,7 @@
 """Relation connects of job inputs, checked against the store before anything is written.
 
-``hyperplaneVCServer``, ``billingProject`` and ``hyperplaneUser`` name records the local
+``hyperplaneVCServer``, ``billingProject``, ``hyperplaneUser`` and (sessions) ``userPvc``
+name records the local
 platform keeps (:mod:`orchestrator.platform.store.catalog`): a connect to one that does not
 exist is ``NOT_FOUND`` naming it. A connect by a unique name (``{connect: {name}}``,
 ``{connect: {email}}``) is rewritten to the record's id, so the job stores ids only; a git
@@ -17,6 +18,7 @@ from typing import Any
 
 from orchestrator.platform.store.catalog import (
     BILLING_PROJECTS,
+    USER_PVCS,
     USERS,
     VC_SERVERS,
     Catalog,
@@ -30,6 +32,7 @@ _CHECKED: dict[str, tuple[Catalog, str | None, str]] = {
     "hyperplaneVCServer": (VC_SERVERS, "gitServerName", "name"),
     "billingProject": (BILLING_PROJECTS, None, "name"),
     "hyperplaneUser": (USERS, "hyperplaneUserEmail", "email"),
+    "userPvc": (USER_PVCS, "userPvcName", "pvcName"),  # sessions only
 }
 
 

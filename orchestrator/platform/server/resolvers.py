@@ -27,6 +27,7 @@ from graphql import (
 )
 
 from orchestrator.platform.server.fast_execute import RESOLVE_MANY, ResolveMany
+from orchestrator.platform.server.pod_specs import pipeline_job_pod_spec, session_pod_spec
 from orchestrator.platform.server.relations import connected_records, with_checked_connects
 from orchestrator.platform.server.row_reads import ROW_FIELDS, row_reader
 from orchestrator.platform.server.strict import hosted_schema
@@ -37,6 +38,7 @@ from orchestrator.platform.server.values import (
     job_to_api,
     parameter_to_api,
     session_changes_from_input,
+    session_fields_from_input,
     session_to_api,
     unique_id,
     vc_server_to_api,
@@ -190,6 +192,18 @@ def resolve_vc_servers(
     return [vc_server_to_api(server) for server in servers]
 
 
+def resolve_job_pod_spec(_: None, info: Info, **args: Any) -> Source:
+    return pipeline_job_pod_spec(args)
+
+
+def resolve_service_pod_spec(_: None, info: Info, **args: Any) -> Source:
+    return pipeline_job_pod_spec(args, service=True)
+
+
+def resolve_session_pod_spec(_: None, info: Info, **args: Any) -> Source:
+    return session_pod_spec(args)
+
+
 def resolve_get_job_stat(
     _: None,
     info: Info,
@@ -215,8 +229,28 @@ def resolve_sessions(
     return [session_to_api(s) for s in sessions]
 
 
-def resolve_count_sessions(_: None, info: Info, where: Source | None = None) -> int:
-    return _context(info).sessions.count(where)
+def resolve_count_sessions(
+    _: None, info: Info, whereOveride: Source | None = None, where: Source | None = None
+) -> int:
+    if whereOveride is not None and where is not None:
+        raise GraphQLError("countHyperHubSessions takes whereOveride or where, not both")
+    return _context(info).sessions.count(whereOveride if whereOveride is not None else where)
+
+
+def _catalog_resolver(table: catalog.Catalog) -> Any:
+    """The root query field listing one catalog's records (``where``, ``take``, ``skip``)."""
+
+    def resolve(
+        _: None,
+        info: Info,
+        where: Source | None = None,
+        take: int | None = None,
+        skip: int | None = None,
+    ) -> list[Source]:
+        _paging(skip)
+        return catalog.find(_context(info).store, table, where, None, take, skip)
+
+    return resolve
 
 
 # -- mutations ------------------------------------------------------------------------------
@@ -302,8 +336,24 @@ def resolve_create_vc_server(_: None, info: Info, data: Source) -> Source:
     return vc_server_to_api(server)
 
 
+def resolve_create_billing_project(_: None, info: Info, data: Source) -> Source:
+    check_paths(data, ("name",))
+    try:
+        return catalog.create(_context(info).store, catalog.BILLING_PROJECTS, data)
+    except ValueError as taken:
+        raise GraphQLError(str(taken)) from None
+
+
 def resolve_create_session(_: None, info: Info, data: Source) -> Source:
-    return session_to_api(_context(info).sessions.create(data))
+    context = _context(info)
+    fields = session_fields_from_input(with_checked_connects(context.store, data))
+    volume = fields.get("userPvcName")
+    if volume is not None and not catalog.find(
+        context.store, catalog.USER_PVCS, {"pvcName": {"equals": volume}}, take=1
+    ):
+        values = {"pvcName": volume, "displayName": volume}
+        catalog.create(context.store, catalog.USER_PVCS, values)
+    return session_to_api(context.sessions.create(fields))
 
 
 def resolve_update_session(_: None, info: Info, where: Source, data: Source) -> Source:
@@ -330,6 +380,11 @@ QUERY_RESOLVERS = {
     "countHyperHubSessions": resolve_count_sessions,
     "getJobStat": resolve_get_job_stat,
     "hyperplaneVCServers": resolve_vc_servers,
+    "billingProjects": _catalog_resolver(catalog.BILLING_PROJECTS),
+    "userPvcs": _catalog_resolver(catalog.USER_PVCS),
+    "getPipelineJobPodSpec": resolve_job_pod_spec,
+    "getUserServicePodSpec": resolve_service_pod_spec,
+    "getHyperhubSessionPodSpec": resolve_session_pod_spec,
 }
 MUTATION_RESOLVERS = {
     "createPipelineJob": resolve_create_pipeline_job,
@@ -339,6 +394,7 @@ MUTATION_RESOLVERS = {
     "updateParameter": resolve_update_parameter,
     "deleteParameter": resolve_delete_parameter,
     "createHyperplaneVCServer": resolve_create_vc_server,
+    "createBillingProject": resolve_create_billing_project,
     "createHyperHubSession": resolve_create_session,
     "updateHyperHubSession": resolve_update_session,
     "updateManyHyperHubSession": resolve_update_many_sessions,

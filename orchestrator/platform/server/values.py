@@ -15,6 +15,7 @@ from graphql import GraphQLError, GraphQLResolveInfo
 
 from orchestrator.platform.client_text import path_problem
 from orchestrator.platform.server.hosted_fields import extra_from_input, extra_to_api
+from orchestrator.platform.server.pod_specs import check_pod_spec
 from orchestrator.platform.store import catalog
 from orchestrator.platform.store.job_fields import IMMEDIATE, is_cron
 from orchestrator.platform.store.model import (
@@ -177,6 +178,10 @@ class JobView(Mapping[str, Any]):
 
 def session_to_api(session: SessionRow) -> dict[str, Any]:
     """A HyperHubSession object."""
+    extra = session.extra
+    duration = None
+    if session.start_time is not None and session.completion_time is not None:
+        duration = (session.completion_time - session.start_time).total_seconds()
     return {
         "id": session.id,
         "hyperplaneUserEmail": session.hyperplane_user_email,
@@ -193,14 +198,47 @@ def session_to_api(session: SessionRow) -> dict[str, Any]:
         "gpuRequest": session.gpu_request,
         "startTime": to_api(session.start_time),
         "completionTime": to_api(session.completion_time),
+        **extra,
+        "timeout": NO_LIMIT if extra["timeout"] is None else extra["timeout"],
+        "collaborative": bool(extra["collaborative"]),
+        "owner": session.hyperplane_user_email,
+        "duration": duration,
+        "sshCommand": None,
+        "workerPodName": None,
+        "runId": session.id,
     }
+
+
+SESSION_RELATIONS = {"hyperplaneUser": "hyperplaneUserId", "billingProject": "billingProjectId"}
+"""Session create relations (checked by :mod:`.relations`) -> the id field they fill."""
+
+
+def session_fields_from_input(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``HyperHubSessionCreateInput`` (its connects already resolved to ids by
+    :func:`~orchestrator.platform.server.relations.with_checked_connects`) -> the session
+    store's fields: relations become ids, ``userPvc`` its ``userPvcName``, ``podSpec`` checked
+    JSON text, ``timeout`` -1 when not given."""
+    fields: dict[str, Any] = {}
+    for name, value in data.items():
+        if value is None or name == "userPvc":
+            continue
+        if name in SESSION_RELATIONS:
+            fields.setdefault(SESSION_RELATIONS[name], value["connect"]["id"])
+        elif name == "podSpec":
+            fields[name] = check_pod_spec(value)
+        else:
+            fields[name] = value
+    check_paths(fields, ("userPvcName", "group", "imageUrl", "imageHash"))
+    check_seconds("timeout", fields.get("timeout"))
+    fields.setdefault("timeout", NO_LIMIT)
+    return fields
 
 
 def _parameter_pairs(items: Any) -> tuple[tuple[str, str], ...]:
     return tuple([(item["key"], item["value"]) for item in items or ()])
 
 
-def _check_seconds(name: str, value: int | None) -> None:
+def check_seconds(name: str, value: int | None) -> None:
     if value is not None and value < -1:
         raise GraphQLError(f"{name} must be -1 (never) or a number of seconds >= 0, not {value}")
 
@@ -246,8 +284,8 @@ def job_spec_from_input(data: Mapping[str, Any]) -> JobSpecInput:
     would reach the job's log as a line of its own (see :mod:`orchestrator.platform.client_text`).
     """
     check_paths(data)
-    _check_seconds("timeout", data.get("timeout"))
-    _check_seconds("activeTimeout", data.get("activeTimeout"))
+    check_seconds("timeout", data.get("timeout"))
+    check_seconds("activeTimeout", data.get("activeTimeout"))
     if (data.get("maxRetries") or 0) < 0:
         raise GraphQLError(f"maxRetries must be >= 0, not {data['maxRetries']}")
     _check_schedule(data.get("schedule"))

@@ -88,6 +88,21 @@ LIST_FIELDS: tuple[JobField, ...] = (
 )
 """Lists of ids, stored as JSON text; not filterable."""
 
+SESSION_FIELDS: tuple[JobField, ...] = (
+    _field("imageHash"),
+    _field("imageUrl"),
+    _field("timeout", "int"),
+    _field("collaborative", "bool"),
+    _field("group", column="session_group"),  # GROUP is an SQL keyword
+    _field("userPvcName"),
+    _field("hyperplaneUserId"),
+    _field("billingProjectId"),
+    _field("podSpec"),
+    _field("statusReason"),
+)
+"""The session fields of the hosted documentation page (issue 19), stored as given on the
+``hyper_hub_session`` table (added to older databases on open, as the job fields are)."""
+
 ALL_FIELDS: tuple[JobField, ...] = JOB_FIELDS + LIST_FIELDS
 BY_NAME: dict[str, JobField] = {f.name: f for f in ALL_FIELDS}
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import sqlite3
 import uuid
 
-from orchestrator.platform.store.job_fields import ALL_FIELDS, IMMEDIATE
+from orchestrator.platform.store.job_fields import ALL_FIELDS, IMMEDIATE, SESSION_FIELDS
 
 
 def upgrade(connection: sqlite3.Connection, from_version: int) -> None:
-    """Add missing job columns; backfill what version 2 derives from old rows."""
+    """Add missing job and session columns; backfill what version 2 derives from old rows."""
     present = {row[1] for row in connection.execute("PRAGMA table_info(pipeline_job)")}
     for field in ALL_FIELDS:
         if field.column not in present:  # names come from the fixed field table
@@ -25,6 +25,12 @@ def upgrade(connection: sqlite3.Connection, from_version: int) -> None:
     connection.execute(
         "CREATE INDEX IF NOT EXISTS pipeline_job_job_name ON pipeline_job (job_name)"
     )
+    present = {row[1] for row in connection.execute("PRAGMA table_info(hyper_hub_session)")}
+    for field in SESSION_FIELDS:
+        if field.column not in present:  # names come from the fixed field table
+            connection.execute(
+                f"ALTER TABLE hyper_hub_session ADD COLUMN {field.column} {field.sql_type}"
+            )
     if 0 < from_version < 2:
         connection.execute(
             "UPDATE pipeline_job SET schedule = ? WHERE COALESCE(schedule, '') = ''",

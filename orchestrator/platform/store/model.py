@@ -157,6 +157,7 @@ class SessionRow:
     gpu_request: int | None
     start_time: datetime | None
     completion_time: datetime | None
+    extra: Mapping[str, Any] = field(default_factory=dict)  # job_fields.SESSION_FIELDS
 
 
 UPDATABLE_COLUMNS: Mapping[str, str] = {

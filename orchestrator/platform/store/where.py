@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from orchestrator.platform.store.job_fields import JOB_FIELDS
+from orchestrator.platform.store.job_fields import JOB_FIELDS, SESSION_FIELDS
 from orchestrator.platform.store.timestamps import to_db
 
 
@@ -123,6 +123,11 @@ SESSION_SHAPE = TableShape(
         "estimatedCost": ("estimated_cost", Kind.FLOAT),
         "startTime": ("start_time", Kind.DATETIME),
         "completionTime": ("completion_time", Kind.DATETIME),
+        **{
+            f.name: (f.column, Kind(f.kind))
+            for f in SESSION_FIELDS
+            if f.name not in ("podSpec", "statusReason", "imageUrl")
+        },
     },
 )
 
