@@ -14,6 +14,7 @@ import pytest
 from api_harness import Api, start_api
 
 from orchestrator.platform.store import catalog
+from orchestrator.platform.store.timestamps import to_api
 
 GET_JOB_STAT = """
 query GetJobStat($stat: StatType!, $timeFrame: TimeFrame!, $status: StatusType) {
@@ -285,3 +286,27 @@ async def test_an_update_of_schedule_or_path_sets_what_was_sent(api_mode: Api) -
         {"id": job_id},
     )
     assert updated["updatePipelineJob"] == {"pipelineYamlPath": "b.yaml", "schedule": "*/5 * * * *"}
+
+
+async def test_a_pending_job_has_its_submission_time_as_start_time(api_mode: Api) -> None:
+    created = (
+        await api_mode.query(
+            'mutation { createPipelineJob(data: {pipelineYamlPath: "a"}) { id startTime } }'
+        )
+    )["createPipelineJob"]
+    stored = api_mode.store.get_job(created["id"])
+    assert stored is not None and stored.start_time is None
+    assert created["startTime"] == to_api(stored.created_at)
+    # Filters and ordering see the same startTime the answer shows.
+    found = await api_mode.query(
+        "query($t: DateTime) { pipelineJobs(where: {startTime: {gte: $t}},"
+        " orderBy: [{startTime: desc}]) { id startTime } }",
+        {"t": created["startTime"]},
+    )
+    assert found["pipelineJobs"] == [created]
+    (claimed,) = api_mode.store.claim_pending(1)
+    assert claimed.start_time is not None
+    started = await api_mode.query(
+        "query($id: String!) { pipelineJob(where: {id: $id}) { startTime } }", {"id": created["id"]}
+    )
+    assert started["pipelineJob"]["startTime"] == to_api(claimed.start_time)

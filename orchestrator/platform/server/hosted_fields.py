@@ -3,8 +3,9 @@
 Inputs: the scalars of :mod:`orchestrator.platform.store.job_fields`, the id lists, and the
 relations of ``createPipelineJobWithAlerting`` (``{connect: {id}}`` or ``{connect: {name}}``;
 a connect with a null or missing id means "no relation", as real scripts leave
-``$billingProjectId`` unset). Connected ids are stored as given: the local platform keeps no
-VC servers, billing projects, secrets or service accounts.
+``$billingProjectId`` unset). Git server, billing project and user connects arrive here
+already checked and rewritten to ids (:mod:`.relations`); secret and service account ids are
+stored as given (the local platform keeps no such records).
 """
 
 from __future__ import annotations

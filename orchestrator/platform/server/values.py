@@ -117,7 +117,9 @@ _JOB_FIELDS: dict[str, Callable[[JobRow], Any]] = {
     "statusReason": lambda job: job.status_reason,
     "output": lambda job: job.output,
     "createdAt": lambda job: to_api(job.created_at),
-    "startTime": lambda job: to_api(job.start_time),
+    # As the hosted platform answers (a pending job has one): when the job started running,
+    # or, until it does, when it was submitted.
+    "startTime": lambda job: to_api(job.start_time or job.created_at),
     "completionTime": lambda job: to_api(job.completion_time),
     "duration": lambda job: job.duration,
     "timeout": lambda job: job.spec.timeout,

@@ -1,7 +1,10 @@
 """Bring a database written by an older store up to the current schema, on open.
 
 Version 2 added the columns of :mod:`orchestrator.platform.store.job_fields`, the
-``hyperplane_user`` table, and ``schedule = "immediate"`` for one-off jobs. Columns are added
+``hyperplane_user`` table, and ``schedule = "immediate"`` for one-off jobs. Added since: the
+session fields, and ``api_start_time``, a generated column (the API's ``startTime``: when the
+job started running, or, until it does, when it was submitted, as the hosted platform answers
+a pending job) that ``where`` and ``orderBy`` on ``startTime`` use. Columns are added
 whenever missing (new databases get them the same way), so the table in ``schema_sql`` and
 the field table never disagree.
 """
@@ -24,6 +27,15 @@ def upgrade(connection: sqlite3.Connection, from_version: int) -> None:
             )
     connection.execute(
         "CREATE INDEX IF NOT EXISTS pipeline_job_job_name ON pipeline_job (job_name)"
+    )
+    columns = {row[1] for row in connection.execute("PRAGMA table_xinfo(pipeline_job)")}
+    if "api_start_time" not in columns:  # startTime as the API answers it (issue 19)
+        connection.execute(
+            "ALTER TABLE pipeline_job ADD COLUMN api_start_time TEXT"
+            " GENERATED ALWAYS AS (COALESCE(start_time, created_at)) VIRTUAL"
+        )
+    connection.execute(
+        "CREATE INDEX IF NOT EXISTS pipeline_job_api_start_time ON pipeline_job (api_start_time)"
     )
     present = {row[1] for row in connection.execute("PRAGMA table_info(hyper_hub_session)")}
     for field in SESSION_FIELDS:
