@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ import pytest
 from api_harness import Api, start_api
 
 from orchestrator.platform.store import catalog
+from orchestrator.platform.store.model import JobStatus
+from orchestrator.platform.store.steps import record_step
 from orchestrator.platform.store.timestamps import to_api
 
 GET_JOB_STAT = """
@@ -310,3 +313,35 @@ async def test_a_pending_job_has_its_submission_time_as_start_time(api_mode: Api
         "query($id: String!) { pipelineJob(where: {id: $id}) { startTime } }", {"id": created["id"]}
     )
     assert started["pipelineJob"]["startTime"] == to_api(claimed.start_time)
+
+
+async def test_steps_are_the_tasks_the_executor_recorded(api_mode: Api) -> None:
+    job_id = (
+        await api_mode.query('mutation { createPipelineJob(data: {pipelineYamlPath: "a"}) { id } }')
+    )["createPipelineJob"]["id"]
+    document = (
+        "query($id: String!) { pipelineJob(where: {id: $id}) {"
+        " steps { name status startTime completionTime } } }"
+    )
+    assert (await api_mode.query(document, {"id": job_id}))["pipelineJob"]["steps"] == []
+    start = api_mode.store.now()
+    end = start + timedelta(seconds=2)
+    record_step(api_mode.store, job_id, "prepare", JobStatus.IN_PROGRESS, start)
+    record_step(api_mode.store, job_id, "train", JobStatus.IN_PROGRESS, start)
+    record_step(api_mode.store, job_id, "prepare", JobStatus.DONE, end_time=end)
+    record_step(api_mode.store, job_id, "train", JobStatus.FAILED, end_time=end)
+    steps = (await api_mode.query(document, {"id": job_id}))["pipelineJob"]["steps"]
+    assert steps == [
+        {
+            "name": "prepare",
+            "status": "done",
+            "startTime": to_api(start),
+            "completionTime": to_api(end),
+        },
+        {
+            "name": "train",
+            "status": "failed",
+            "startTime": to_api(start),
+            "completionTime": to_api(end),
+        },
+    ]

@@ -28,6 +28,7 @@ from orchestrator.platform.store.model import (
     SessionRow,
 )
 from orchestrator.platform.store.sessions import SESSION_UPDATE_COLUMNS, SessionChanges
+from orchestrator.platform.store.steps import steps_of
 from orchestrator.platform.store.timestamps import to_api
 
 _STATUS_CHOICES = ", ".join(repr(s.value) for s in JobStatus)
@@ -67,6 +68,24 @@ class JobsWhere:
         where = {self.field: {"equals": self.value}}
         jobs = info.context.store.find_jobs(where, None, None, None, with_parameters=True)
         return [JobView(job) for job in jobs]
+
+
+@dataclass(frozen=True, slots=True)
+class StepsOf:
+    """``PipelineJob.steps``: the steps the executor recorded, read when selected."""
+
+    job_id: str
+
+    def __call__(self, info: GraphQLResolveInfo[Any]) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": step.name,
+                "status": step.status.value,
+                "startTime": to_api(step.start_time),
+                "completionTime": to_api(step.end_time),
+            }
+            for step in steps_of(info.context.store, self.job_id)
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +159,7 @@ _JOB_FIELDS: dict[str, Callable[[JobRow], Any]] = {
     "parameters": lambda job: [parameter_to_api(p) for p in job.parameters],
     "parentJob": lambda job: JobById(job.spec.extra_value("parentJobId")),
     "childJobs": lambda job: JobsWhere("parentJobId", job.id),
+    "steps": lambda job: StepsOf(job.id),
     "hyperplaneVCServer": lambda job: VCServerById(job.spec.extra_value("hyperplaneVCServerId")),
     "workerPodName": lambda _job: None,
 }

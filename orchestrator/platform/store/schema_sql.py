@@ -82,6 +82,17 @@ CREATE TABLE IF NOT EXISTS hyperplane_user (
     email TEXT NOT NULL UNIQUE
 );
 
+-- A job's steps, one per pipeline task, recorded by the executor (store/steps.py).
+CREATE TABLE IF NOT EXISTS job_step (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    pipeline_job_id TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    start_time      TEXT,
+    end_time        TEXT,
+    UNIQUE (pipeline_job_id, name)
+);
+
 -- Named records jobs and sessions connect to (store/catalog.py): git (VC) servers, billing
 -- projects (one, "default", exists from the start), user volumes.
 CREATE TABLE IF NOT EXISTS hyperplane_vc_server (
