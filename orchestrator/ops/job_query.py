@@ -23,7 +23,8 @@ from orchestrator.ops.where_terms import Term, terms_filter
 class JobQuery:
     """A selection of jobs. ``statuses``: each must hold (ANDed like every other part);
     ``unfinished``: only jobs not yet final; ``older_than``: seconds since ``startTime``
-    (jobs that never started have no age and never match)."""
+    (the run's start, or the submission of a job still waiting; a job without one never
+    matches)."""
 
     terms: tuple[Term, ...] = ()
     statuses: frozenset[JobStatus] = frozenset()

@@ -30,8 +30,9 @@ def _iso(moment: datetime | None) -> str | None:
 class Job:
     """A pipeline job as bulk selection sees it.
 
-    ``age`` counts from ``start_time``: the API reports no creation time, so a job that has
-    not started (pending, scheduled) has no age.
+    ``age`` counts from ``start_time``: when the job started running, or, until it does,
+    when it was submitted (the platform's ``startTime``; an older local platform left it
+    empty until the job started, and such a job has no age).
     """
 
     id: str
@@ -56,7 +57,7 @@ class Job:
 
     @property
     def age(self) -> float | None:
-        """Seconds since the job started, or None."""
+        """Seconds since the job started (or was submitted), or None."""
         return age_seconds(self.start_time)
 
     @classmethod

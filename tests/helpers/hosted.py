@@ -20,7 +20,7 @@ mutation {
     parameters: {create: [{key: "FILE_ID", value: "42"}]}
   }) {
     id jobName pipelineType workingDir schedule status noGitInit notificationsEnabled
-    podSpec hyperplaneVCServerId billingProjectId noHyperplaneCommands runParallel
+    podSpec hyperplaneVCServerId billingProjectId noHyperplaneCommands runParallel gitServerName
     notificationTargets { notificationTarget { email } }
     parameters { key value }
   }
@@ -94,5 +94,11 @@ query users($email: String!) {
     id
     email
   }
+}
+"""
+
+CREATE_VC_SERVER = """
+mutation CreateServer($data: HyperplaneVCServerCreateInput!) {
+  createHyperplaneVCServer(data: $data) { id name }
 }
 """

@@ -12,6 +12,7 @@ from tests.helpers.hosted import (
     COUNT_JOBS,
     COUNT_JOBS_INLINE,
     CREATE_INLINE,
+    CREATE_VC_SERVER,
     CREATE_WITH_VARIABLES,
     JOBS_BY_NAME,
     USERS,
@@ -25,7 +26,27 @@ async def _create(api: Api, **variables: Any) -> dict[str, Any]:
     return job
 
 
+async def _vc_server(api: Api, name: str) -> str:
+    """A git server's id (a connect to an unknown one is NOT_FOUND, issue 19)."""
+    data = await api.query(CREATE_VC_SERVER, {"data": {"name": name, "url": "https://git/x"}})
+    server_id: str = data["createHyperplaneVCServer"]["id"]
+    return server_id
+
+
+async def _user(api: Api, email: str) -> str:
+    """A user's id: a user exists once a job names the email."""
+    await api.query(
+        'mutation($e: String) { createPipelineJob(data: {pipelineYamlPath: "p.yaml",'
+        " hyperplaneUserEmail: $e}) { id } }",
+        {"e": email},
+    )
+    users = (await api.query(USERS, {"email": email}))["hyperplaneUsers"]
+    user_id: str = users[0]["id"]
+    return user_id
+
+
 async def test_inline_input_creates_a_job_with_every_field_stored(api: Api) -> None:
+    server_id = await _vc_server(api, "github-main")
     job = (await api.query(CREATE_INLINE))["createPipelineJobWithAlerting"]
     assert job["jobName"] == "scanner-batch-1"
     assert (job["pipelineType"], job["workingDir"]) == ("BASH", "example-batch-job")
@@ -33,7 +54,8 @@ async def test_inline_input_creates_a_job_with_every_field_stored(api: Api) -> N
     assert job["noGitInit"] is True and job["notificationsEnabled"] is False
     assert job["noHyperplaneCommands"] is False and job["runParallel"] is False
     assert json.loads(job["podSpec"]) == {"nodeSelector": {"pool": "cpu"}}
-    assert (job["hyperplaneVCServerId"], job["billingProjectId"]) == ("github-main", None)
+    assert (job["hyperplaneVCServerId"], job["billingProjectId"]) == (server_id, None)
+    assert job["gitServerName"] == "github-main"
     assert job["notificationTargets"] == [{"notificationTarget": {"email": None}}]
     assert job["parameters"] == [{"key": "FILE_ID", "value": "42"}]
     stored = api.store.get_job(job["id"])
@@ -42,6 +64,8 @@ async def test_inline_input_creates_a_job_with_every_field_stored(api: Api) -> N
 
 
 async def test_variables_fill_scalars_and_relations(api: Api) -> None:
+    server_id = await _vc_server(api, "vc")
+    user_id = await _user(api, "ada@example.com")
     job = await _create(
         api,
         jobName="train-1",
@@ -51,17 +75,17 @@ async def test_variables_fill_scalars_and_relations(api: Api) -> None:
         email="ada@example.com",
         group="research",
         imageHash="sha256:1",
-        vcServerId="vc-1",
-        billingProjectId="bp-1",
+        vcServerId=server_id,
+        billingProjectId="default",
         serviceAccountId="sa-1",
-        user={"id": "user-1"},
+        user={"id": user_id},
     )
     assert job["jobName"] == "train-1" and job["workingDir"] == "repo"
     assert job["branchNameOrCommit"] == "abc123"
     assert job["displayedOwner"] == job["hyperplaneUserEmail"] == "ada@example.com"
     assert (job["group"], job["imageHash"], job["timezone"]) == ("research", "sha256:1", "UTC")
-    assert job["hyperplaneVCServerId"] == "vc-1" and job["billingProjectId"] == "bp-1"
-    assert job["hyperplaneServiceAccountId"] == "sa-1" and job["hyperplaneUserId"] == "user-1"
+    assert job["hyperplaneVCServerId"] == server_id and job["billingProjectId"] == "default"
+    assert job["hyperplaneServiceAccountId"] == "sa-1" and job["hyperplaneUserId"] == user_id
     assert job["pipelineType"] == "YAML"
     for link in ("grafanaLink", "userServiceSubdomain", "dashboardPrefix", "sshCommand"):
         assert job[link] is None

@@ -6,6 +6,7 @@ from typing import Any
 
 from orchestrator.platform.store.model import JobStatus
 from orchestrator.platform.store.store import JobChanges
+from orchestrator.platform.store.timestamps import to_api
 from tests.helpers.api import Api
 
 CREATE_VARIABLES: dict[str, Any] = {
@@ -39,7 +40,10 @@ async def test_create_pipeline_job_echoes_fields_and_parameters(
     assert (job["timeout"], job["activeTimeout"], job["maxRetries"]) == (1500, 1000, 0)
     assert (job["jobType"], job["exposedPort"], job["schedule"]) == ("basic", "8787", "immediate")
     assert job["pinned"] is False
-    assert job["startTime"] is None and job["completionTime"] is None
+    # A pending job's startTime is its submission time, as the hosted platform answers.
+    stored = api.store.get_job(job["id"])
+    assert stored is not None and stored.start_time is None
+    assert job["startTime"] == to_api(stored.created_at) and job["completionTime"] is None
     assert job["parameters"] == CREATE_VARIABLES["parameters"]["create"]
     stored = api.store.get_job(job["id"])
     assert stored is not None and stored.parameter_map()["LEARNING_RATE"] == "0.01"
@@ -59,7 +63,8 @@ async def test_create_with_omitted_optional_variables(api: Api, seed: dict[str, 
     }
     data = await api.query(seed["Create a pipeline job"], variables)
     job = data["createPipelineJob"]
-    assert (job["activeTimeout"], job["exposedPort"], job["parameters"]) == (None, None, [])
+    # An omitted activeTimeout is the hosted default, -1: no limit (issue 19).
+    assert (job["activeTimeout"], job["exposedPort"], job["parameters"]) == (-1, None, [])
 
 
 async def test_submit_job_literal_document_returns_id_and_run_id(
@@ -134,8 +139,9 @@ async def test_get_a_list_of_jobs_orders_pinned_first_then_latest_start(
     api.store.update_job(jobs[3]["id"], JobChanges(columns=(("pinned", True),)))
     data = await api.query(seed["Get a list of jobs"], {"limit": 3})
     listed = [j["id"] for j in data["pipelineJobs"]]
-    # pinned first; then startTime desc with never-started jobs first (PostgreSQL order)
-    assert listed == [jobs[3]["id"], jobs[2]["id"], jobs[0]["id"]]
+    # pinned first; then startTime desc: jobs 0 and 1 started after job 2 was submitted (a
+    # pending job's startTime is its submission time, as the hosted platform answers)
+    assert listed == [jobs[3]["id"], jobs[0]["id"], jobs[1]["id"]]
     assert set(data["pipelineJobs"][0]) >= {"estimatedCost", "owner", "department", "jobType"}
 
 

@@ -127,10 +127,13 @@ def test_failing_task_ends_failed_with_the_reason(local: HttpApi, workspace: Pat
             - {name: boom, type: bash script, bash_script_path: fail.sh}
     """,
     )
-    job = local.final(local.create("fail.yaml"))
+    job = local.final(local.create("fail.yaml", maxRetries=0))
     assert job["status"] == "failed"
     assert job["statusReason"] == "task 'boom' (bash script) exited with code 7"
     assert "about to fail" in Path(job["output"]).read_text()
+    # Without maxRetries a job gets the hosted default, 2: it runs three times.
+    job = local.final(local.create("fail.yaml"))
+    assert job["statusReason"] == "task 'boom' (bash script) exited with code 7 (attempt 3)"
 
 
 def test_bad_pipelines_fail_their_job_and_the_executor_goes_on(

@@ -321,3 +321,62 @@ def test_fast_arguments_match_graphql_core(pair: Pair) -> None:
                     got = error.message
                 assert got == expected, (text[:30], variables, root.key)
     assert shortcuts >= 2  # the creates: every argument a variable
+
+
+PAGE_READ = """query Page($ids: [String!]) {
+  pipelineJobs(where: {id: {in: $ids}}) {
+    id startTime maxRetries timeout priorityClass preemptible workerPodName gitServerName
+  }
+}"""
+PAGE_RELATIONS = """query Relations($ids: [String!]) {
+  pipelineJobs(where: {id: {in: $ids}}) {
+    id hyperplaneVCServer { name url } childJobs { id } parentJob { id }
+    parameters { key PipelineJob { id } }
+  }
+}"""
+
+
+def test_the_hosted_page_fields_answer_identically_relations_by_the_general_path(
+    pair: Pair,
+) -> None:
+    """Issue 19: the page's plain fields are served fast; a relation (read when selected)
+    falls back to graphql-core, and both paths answer the same."""
+    server = json.loads(
+        pair.ask(
+            pair.general,
+            'mutation { createHyperplaneVCServer(data: {name: "gh", url: "https://g/r"}) { id } }',
+            None,
+        )[4:]
+    )["data"]["createHyperplaneVCServer"]["id"]
+    inputs = [
+        {"pipelineYamlPath": "p.yaml", "priorityClass": "high", "preemptible": True},
+        {"pipelineYamlPath": "p.yaml", "hyperplaneVCServer": {"connect": {"id": server}}},
+    ]
+    fast_create, general_create = (
+        create(pair, pair.fast, inputs),
+        create(pair, pair.general, inputs),
+    )
+    assert UUID.sub("<id>", fast_create) == UUID.sub("<id>", general_create)
+    ids = [job.id for job in pair.store.find_jobs(None, None, None, None)]
+    parent = ids[0]
+    pair.ask(
+        pair.general,
+        'mutation($p: String) { createPipelineJob(data: {pipelineYamlPath: "c.yaml",'
+        ' parentJobId: $p, parameters: {create: [{key: "K", value: "v"}]}}) { id } }',
+        {"p": parent},
+    )
+    ids = [job.id for job in pair.store.find_jobs(None, None, None, None)]
+    answers_before = pair.fast.fast_answers
+    fast, general = pair.both(PAGE_READ, {"ids": ids})
+    assert fast == general
+    assert pair.fast.fast_answers == answers_before + 1
+    fallbacks_before = pair.fast.fast_fallbacks
+    fast, general = pair.both(PAGE_RELATIONS, {"ids": ids})
+    assert fast == general
+    assert pair.fast.fast_fallbacks == fallbacks_before + 1
+    jobs = json.loads(general[4:])["data"]["pipelineJobs"]
+    assert {"name": "gh", "url": "https://g/r"} in [j["hyperplaneVCServer"] for j in jobs]
+    by_id = {j["id"]: j for j in jobs}
+    assert by_id[parent]["childJobs"] == [{"id": ids[-1]}]
+    assert by_id[ids[-1]]["parentJob"] == {"id": parent}
+    assert by_id[ids[-1]]["parameters"] == [{"key": "K", "PipelineJob": {"id": ids[-1]}}]

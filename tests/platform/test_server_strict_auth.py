@@ -18,7 +18,13 @@ from orchestrator.platform.server.documents import RULES
 from orchestrator.platform.server.resolvers import load_schema
 from orchestrator.platform.server.strict import local_extensions
 from tests.helpers.api import Api, PlatformFactory, start_api
-from tests.helpers.hosted import COUNT_JOBS, COUNT_JOBS_INLINE, CREATE_INLINE, USERS
+from tests.helpers.hosted import (
+    COUNT_JOBS,
+    COUNT_JOBS_INLINE,
+    CREATE_INLINE,
+    CREATE_VC_SERVER,
+    USERS,
+)
 
 LOCAL_EXTENSIONS = {
     "{ countPipelineJobs }": "countPipelineJobs",
@@ -60,6 +66,7 @@ async def test_strict_platform_refuses_local_extensions_with_validation_errors(
 
 
 async def test_strict_platform_serves_what_real_clients_send(strict: Api) -> None:
+    await strict.query(CREATE_VC_SERVER, {"data": {"name": "github-main"}})
     created = (await strict.query(CREATE_INLINE))["createPipelineJobWithAlerting"]
     assert created["jobName"] == "scanner-batch-1"
     assert (await strict.query(COUNT_JOBS))["countJobs"] == 1
@@ -104,6 +111,9 @@ def test_served_with_auth_none_and_strict_api_a_tokenless_script_runs(
 ) -> None:
     platform = platform_factory(auth="none", token=None)
     assert platform.token == ""
+    _post_without_token(
+        platform.url, 'mutation { createHyperplaneVCServer(data: {name: "github-main"}) { id } }'
+    )
     body = _post_without_token(platform.url, CREATE_INLINE)
     assert body["data"]["createPipelineJobWithAlerting"]["status"] == "pending"
     assert _post_without_token(platform.url, "{ countJobs }") == {"data": {"countJobs": 1}}

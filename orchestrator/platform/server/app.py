@@ -69,6 +69,7 @@ from orchestrator.platform.server.http_errors import json_error
 from orchestrator.platform.server.log_route import LOGS_PATH, LogRoute
 from orchestrator.platform.server.request_guard import RequestGuard, url_host
 from orchestrator.platform.server.resolvers import RequestContext, load_schema
+from orchestrator.platform.server.session_timeouts import session_timeouts
 from orchestrator.platform.server.token_check import TokenCheck
 from orchestrator.platform.store.readers import ReaderPool
 from orchestrator.platform.store.sessions import SessionStore
@@ -489,6 +490,7 @@ def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.
         endpoint.close()
 
     app.on_cleanup.append(close_endpoint)
+    app.cleanup_ctx.append(session_timeouts(endpoint.sessions))
     if chaos is not None:
         app[CHAOS_KEY] = chaos
     app.router.add_post(GRAPHQL_PATH, endpoint.handle)

@@ -10,7 +10,12 @@ The figures, each compared with a :class:`DocumentLimits` field:
 
 - root fields of an operation (aliases and fragments included): ``TOO_MANY_ROOT_FIELDS``;
 - selection depth: ``TOO_DEEP``; values (arguments) nested deeper than ``max_value_depth``
-  are ``TOO_DEEP`` as well;
+  are ``TOO_DEEP`` as well. An introspection root field (``__schema``/``__type`` directly in
+  an operation) is measured against ``max_introspection_depth`` instead: the standard
+  introspection query every tool sends first nests 15 levels (its ``ofType`` chain), and
+  its breadth is bounded by validation (graphql-core's ``MaxIntrospectionDepthRule``, see
+  :mod:`.documents`). Introspection anywhere else (in a fragment, under a user field)
+  counts as any field does;
 - fields in the expanded tree, fragment spreads in it, and the most times one response name
   is selected in one (merged) selection set: ``QUERY_TOO_COMPLEX``. The last bounds the
   standard "fields can merge" validation, which compares such repeats pairwise; and
@@ -51,6 +56,7 @@ class DocumentLimits:
     max_repeats: int = 100
     max_value_depth: int = 64
     max_introspection: int = 10
+    max_introspection_depth: int = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +110,10 @@ class _Measurer:
         self.memo[name] = measured
         return measured
 
-    def selection_set(self, selection_set: SelectionSetNode | None) -> _Measure:
+    def selection_set(
+        self, selection_set: SelectionSetNode | None, *, root: bool = False
+    ) -> _Measure:
+        """Figures of one selection set; ``root``: an operation's own (see the module doc)."""
         limits = self.limits
         fields = spreads = depth = repeats = introspection = 0
         names: Counter[str] = Counter()
@@ -115,7 +124,11 @@ class _Measurer:
                 inner = self.selection_set(selection.selection_set)
                 fields += 1 + inner.fields
                 spreads += inner.spreads
-                depth = max(depth, 1 + inner.depth)
+                if root and selection.name.value in _INTROSPECTION:
+                    self.introspection_depth(1 + inner.depth)
+                    depth = max(depth, 1)
+                else:
+                    depth = max(depth, 1 + inner.depth)
                 repeats = max(repeats, inner.repeats)
                 names[(selection.alias or selection.name).value] += 1
                 introspection += selection.name.value in _INTROSPECTION
@@ -172,6 +185,17 @@ class _Measurer:
                 )
             )
 
+    def introspection_depth(self, depth: int) -> None:
+        """Refuse an introspection root field nested deeper than its own limit."""
+        if depth > self.limits.max_introspection_depth:
+            raise _TooComplex(
+                GraphQLError(
+                    f"an introspection field nests {depth} levels deep;"
+                    f" the limit is {self.limits.max_introspection_depth}",
+                    extensions={"code": ErrorCode.TOO_DEEP.value},
+                )
+            )
+
     def value_depth(self, value: ValueNode) -> None:
         """Refuse argument values nested deeper than the limit (checked without recursion)."""
         stack: list[tuple[ValueNode, int]] = [(value, 1)]
@@ -207,7 +231,7 @@ def check_limits(document: DocumentNode, limits: DocumentLimits) -> list[GraphQL
             continue
         name = definition.name.value if definition.name else "(anonymous)"
         try:
-            measured = measurer.selection_set(definition.selection_set)
+            measured = measurer.selection_set(definition.selection_set, root=True)
         except _TooComplex as refused:  # the walk stopped halfway: refuse the document now
             errors.append(refused.error)
             break

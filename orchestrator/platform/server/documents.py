@@ -6,7 +6,11 @@ Documents over a limit (:mod:`orchestrator.platform.server.document_limits`) are
 here, before any execution. The app looks the cache up on the event loop and runs
 :meth:`DocumentCache.check` of a miss in a worker thread, under the request's time budget.
 Validation is the standard one, except that an unused variable is tolerated (the seed's
-"Get Sessions" declares ``$imageType`` and never uses it).
+"Get Sessions" declares ``$imageType`` and never uses it), plus graphql-core's
+``MaxIntrospectionDepthRule``: introspection may nest ``fields``, ``inputFields``,
+``interfaces`` and ``possibleTypes`` at most twice (the standard introspection query does), so
+a document cannot ask for the schema's types' fields' types' fields ... (refused as
+``QUERY_TOO_COMPLEX``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from graphql import (
     specified_rules,
     validate,
 )
-from graphql.validation import NoUnusedVariablesRule
+from graphql.validation import MaxIntrospectionDepthRule, NoUnusedVariablesRule
 
 from orchestrator.platform.server.budget import Budget
 from orchestrator.platform.server.document_limits import DocumentLimits, check_limits
@@ -31,7 +35,11 @@ from orchestrator.platform.server.fast_execute import FastPlan, plan_for
 
 __all__ = ["CheckedDocument", "DocumentCache", "DocumentLimits", "check_limits"]
 
-RULES = tuple(rule for rule in specified_rules if rule is not NoUnusedVariablesRule)
+RULES = (
+    *(rule for rule in specified_rules if rule is not NoUnusedVariablesRule),
+    MaxIntrospectionDepthRule,
+)
+_INTROSPECTION_TOO_DEEP = "Maximum introspection depth exceeded"  # graphql-core's wording
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +118,15 @@ class DocumentCache:
         errors = validate(self.schema, document, rules)
         if budget is not None:
             budget.check()  # validation may have stopped early; its errors would be partial
-        coded = tuple(with_code(e, ErrorCode.GRAPHQL_VALIDATION_FAILED) for e in errors)
+        coded = tuple(
+            with_code(
+                e,
+                ErrorCode.QUERY_TOO_COMPLEX
+                if e.message == _INTROSPECTION_TOO_DEEP
+                else ErrorCode.GRAPHQL_VALIDATION_FAILED,
+            )
+            for e in errors
+        )
         if coded:
             return CheckedDocument(None, coded)
         plan = plan_for(self.schema, document) if self.fast_plans else None

@@ -3,8 +3,9 @@
 Inputs: the scalars of :mod:`orchestrator.platform.store.job_fields`, the id lists, and the
 relations of ``createPipelineJobWithAlerting`` (``{connect: {id}}`` or ``{connect: {name}}``;
 a connect with a null or missing id means "no relation", as real scripts leave
-``$billingProjectId`` unset). Connected ids are stored as given: the local platform keeps no
-VC servers, billing projects, secrets or service accounts.
+``$billingProjectId`` unset). Git server, billing project and user connects arrive here
+already checked and rewritten to ids (:mod:`.relations`); secret and service account ids are
+stored as given (the local platform keeps no such records).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from orchestrator.platform.server.pod_specs import check_pod_spec
 from orchestrator.platform.store.job_fields import JOB_FIELDS
 from orchestrator.platform.store.model import JobSpecInput
 
@@ -43,7 +45,8 @@ def _connected(value: Any, keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def _check(name: str, value: Any) -> None:
+def _check(name: str, value: Any) -> Any:
+    """``value`` checked, as it is stored."""
     if name == "jobName":
         if not value:
             raise GraphQLError("jobName must not be empty (leave it out for no name)")
@@ -52,12 +55,8 @@ def _check(name: str, value: Any) -> None:
                 f"jobName has {len(value)} characters; at most {MAX_JOB_NAME} are allowed"
             )
     elif name == "podSpec":
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            raise GraphQLError("podSpec must be JSON text (an object)") from None
-        if not isinstance(parsed, dict):
-            raise GraphQLError("podSpec must be a JSON object")
+        return check_pod_spec(value)
+    return value
 
 
 _ORDER = {field.name: index for index, field in enumerate(JOB_FIELDS)}
@@ -74,8 +73,7 @@ def extra_from_input(data: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     for name in sorted(_ORDER.keys() & data.keys(), key=_ORDER.__getitem__):
         value = data[name]
         if value is not None:
-            _check(name, value)
-            given[name] = value
+            given[name] = _check(name, value)
     for relation, (target, keys) in _RELATIONS.items():
         connected = _connected(data.get(relation), keys)
         if connected is not None:

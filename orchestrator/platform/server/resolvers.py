@@ -28,17 +28,23 @@ from graphql import (
 
 from orchestrator.model import JobStatus
 from orchestrator.platform.server.fast_execute import RESOLVE_MANY, ResolveMany
+from orchestrator.platform.server.pod_specs import pipeline_job_pod_spec, session_pod_spec
+from orchestrator.platform.server.relations import connected_records, with_checked_connects
 from orchestrator.platform.server.row_reads import ROW_FIELDS, row_reader
-from orchestrator.platform.server.strict import drop_local_extensions
+from orchestrator.platform.server.strict import hosted_schema
 from orchestrator.platform.server.values import (
+    check_paths,
     job_changes_from_input,
     job_spec_from_input,
     job_to_api,
     parameter_to_api,
     session_changes_from_input,
+    session_fields_from_input,
     session_to_api,
     unique_id,
+    vc_server_to_api,
 )
+from orchestrator.platform.store import catalog
 from orchestrator.platform.store.model import NotFoundError
 from orchestrator.platform.store.sessions import SessionStore
 from orchestrator.platform.store.store import Store
@@ -169,6 +175,36 @@ def resolve_aggregate_pipeline_job(_: None, info: Info, where: Source | None = N
     return {"_count": {"_all": _context(info).store.count_jobs(where)}}
 
 
+def _paging(skip: int | None) -> None:
+    if skip is not None and skip < 0:
+        raise GraphQLError("skip must not be negative")
+
+
+def resolve_vc_servers(
+    _: None,
+    info: Info,
+    where: Source | None = None,
+    orderBy: list[Source] | None = None,
+    take: int | None = None,
+    skip: int | None = None,
+) -> list[Source]:
+    _paging(skip)
+    servers = catalog.find(_context(info).store, catalog.VC_SERVERS, where, orderBy, take, skip)
+    return [vc_server_to_api(server) for server in servers]
+
+
+def resolve_job_pod_spec(_: None, info: Info, **args: Any) -> Source:
+    return pipeline_job_pod_spec(args)
+
+
+def resolve_service_pod_spec(_: None, info: Info, **args: Any) -> Source:
+    return pipeline_job_pod_spec(args, service=True)
+
+
+def resolve_session_pod_spec(_: None, info: Info, **args: Any) -> Source:
+    return session_pod_spec(args)
+
+
 def resolve_get_job_stat(
     _: None,
     info: Info,
@@ -194,8 +230,28 @@ def resolve_sessions(
     return [session_to_api(s) for s in sessions]
 
 
-def resolve_count_sessions(_: None, info: Info, where: Source | None = None) -> int:
-    return _context(info).sessions.count(where)
+def resolve_count_sessions(
+    _: None, info: Info, whereOveride: Source | None = None, where: Source | None = None
+) -> int:
+    if whereOveride is not None and where is not None:
+        raise GraphQLError("countHyperHubSessions takes whereOveride or where, not both")
+    return _context(info).sessions.count(whereOveride if whereOveride is not None else where)
+
+
+def _catalog_resolver(table: catalog.Catalog) -> Any:
+    """The root query field listing one catalog's records (``where``, ``take``, ``skip``)."""
+
+    def resolve(
+        _: None,
+        info: Info,
+        where: Source | None = None,
+        take: int | None = None,
+        skip: int | None = None,
+    ) -> list[Source]:
+        _paging(skip)
+        return catalog.find(_context(info).store, table, where, None, take, skip)
+
+    return resolve
 
 
 # -- mutations ------------------------------------------------------------------------------
@@ -203,7 +259,7 @@ def resolve_count_sessions(_: None, info: Info, where: Source | None = None) -> 
 
 def resolve_create_pipeline_job(_: None, info: Info, data: Source) -> Output:
     context = _context(info)
-    job = context.store.create_job(job_spec_from_input(data))
+    job = context.store.create_job(job_spec_from_input(with_checked_connects(context.store, data)))
     context.jobs_changed = True
     return job_to_api(job)
 
@@ -219,7 +275,8 @@ def _create_many(argument: str) -> ResolveMany:
 
     def create_many(info: Info, args: list[Source]) -> list[Output]:
         context = _context(info)
-        specs = [job_spec_from_input(arg[argument]) for arg in args]
+        store = context.store
+        specs = [job_spec_from_input(with_checked_connects(store, arg[argument])) for arg in args]
         jobs = context.store.create_jobs(specs)
         context.jobs_changed = True
         return [job_to_api(job) for job in jobs]
@@ -229,8 +286,9 @@ def _create_many(argument: str) -> ResolveMany:
 
 def resolve_update_pipeline_job(_: None, info: Info, where: Source, data: Source) -> Output:
     context = _context(info)
+    vc_server = connected_records(context.store, data).get("hyperplaneVCServer")
     job = context.store.update_job(
-        unique_id(where, "updatePipelineJob"), job_changes_from_input(data)
+        unique_id(where, "updatePipelineJob"), job_changes_from_input(data, vc_server)
     )
     context.jobs_changed = True
     return job_to_api(job)
@@ -262,8 +320,41 @@ def resolve_update_parameter(_: None, info: Info, where: Source, data: Source) -
     return parameter_to_api(parameter)
 
 
+def resolve_delete_parameter(_: None, info: Info, where: Source) -> Source:
+    parameter = _context(info).store.delete_parameter(unique_id(where, "deleteParameter"))
+    return parameter_to_api(parameter)
+
+
+def resolve_create_vc_server(_: None, info: Info, data: Source) -> Source:
+    values = {**data, "status": "READY"}
+    check_paths(data, ("name", "url", "defaultBranch", "serviceUrl"))
+    if not data["name"].strip():
+        raise GraphQLError("a git server's name must not be empty")
+    try:
+        server = catalog.create(_context(info).store, catalog.VC_SERVERS, values)
+    except ValueError as taken:
+        raise GraphQLError(str(taken)) from None
+    return vc_server_to_api(server)
+
+
+def resolve_create_billing_project(_: None, info: Info, data: Source) -> Source:
+    check_paths(data, ("name",))
+    try:
+        return catalog.create(_context(info).store, catalog.BILLING_PROJECTS, data)
+    except ValueError as taken:
+        raise GraphQLError(str(taken)) from None
+
+
 def resolve_create_session(_: None, info: Info, data: Source) -> Source:
-    return session_to_api(_context(info).sessions.create(data))
+    context = _context(info)
+    fields = session_fields_from_input(with_checked_connects(context.store, data))
+    volume = fields.get("userPvcName")
+    if volume is not None and not catalog.find(
+        context.store, catalog.USER_PVCS, {"pvcName": {"equals": volume}}, take=1
+    ):
+        values = {"pvcName": volume, "displayName": volume}
+        catalog.create(context.store, catalog.USER_PVCS, values)
+    return session_to_api(context.sessions.create(fields))
 
 
 def resolve_update_session(_: None, info: Info, where: Source, data: Source) -> Source:
@@ -289,6 +380,12 @@ QUERY_RESOLVERS = {
     "hyperHubSessions": resolve_sessions,
     "countHyperHubSessions": resolve_count_sessions,
     "getJobStat": resolve_get_job_stat,
+    "hyperplaneVCServers": resolve_vc_servers,
+    "billingProjects": _catalog_resolver(catalog.BILLING_PROJECTS),
+    "userPvcs": _catalog_resolver(catalog.USER_PVCS),
+    "getPipelineJobPodSpec": resolve_job_pod_spec,
+    "getUserServicePodSpec": resolve_service_pod_spec,
+    "getHyperhubSessionPodSpec": resolve_session_pod_spec,
 }
 MUTATION_RESOLVERS = {
     "createPipelineJob": resolve_create_pipeline_job,
@@ -296,6 +393,9 @@ MUTATION_RESOLVERS = {
     "updatePipelineJob": resolve_update_pipeline_job,
     "updateManyPipelineJob": resolve_update_many_pipeline_job,
     "updateParameter": resolve_update_parameter,
+    "deleteParameter": resolve_delete_parameter,
+    "createHyperplaneVCServer": resolve_create_vc_server,
+    "createBillingProject": resolve_create_billing_project,
     "createHyperHubSession": resolve_create_session,
     "updateHyperHubSession": resolve_update_session,
     "updateManyHyperHubSession": resolve_update_many_sessions,
@@ -332,7 +432,7 @@ def load_schema(*, strict: bool = False) -> GraphQLSchema:
     )
     schema = build_schema(sdl)
     if strict:
-        drop_local_extensions(schema)
+        schema = hosted_schema(schema)
     for type_name, resolvers in (("Query", QUERY_RESOLVERS), ("Mutation", MUTATION_RESOLVERS)):
         object_type = schema.get_type(type_name)
         fields = object_type.fields  # type: ignore[union-attr]

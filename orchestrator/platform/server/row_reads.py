@@ -26,7 +26,7 @@ _COLUMNS: dict[str, str] = {
     "statusReason": "status_reason",
     "output": "output",
     "createdAt": "created_at",
-    "startTime": "start_time",
+    "startTime": "api_start_time",  # run start, else submission (store/migrate.py)
     "completionTime": "completion_time",
     "duration": "duration",
     "timeout": "timeout",

@@ -7,14 +7,17 @@ inputs arrive as dicts coerced by graphql-core and leave as the store's typed va
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from croniter import croniter
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLResolveInfo
 
 from orchestrator.model import JobStatus
 from orchestrator.platform.client_text import path_problem
 from orchestrator.platform.server.hosted_fields import extra_from_input, extra_to_api
+from orchestrator.platform.server.pod_specs import check_pod_spec
+from orchestrator.platform.store import catalog
 from orchestrator.platform.store.job_fields import IMMEDIATE, is_cron
 from orchestrator.platform.store.model import (
     UPDATABLE_COLUMNS,
@@ -25,6 +28,7 @@ from orchestrator.platform.store.model import (
     SessionRow,
 )
 from orchestrator.platform.store.sessions import SESSION_UPDATE_COLUMNS, SessionChanges
+from orchestrator.platform.store.steps import steps_of
 from orchestrator.platform.store.timestamps import to_api
 
 _STATUS_CHOICES = ", ".join(repr(s.value) for s in JobStatus)
@@ -38,13 +42,78 @@ def parse_status(text: str | None) -> JobStatus:
         raise GraphQLError(f"unknown status {text!r}; expected one of {_STATUS_CHOICES}") from None
 
 
+@dataclass(frozen=True, slots=True)
+class JobById:
+    """A relation field's value: the job with this id, read only when the field is selected
+    (graphql-core's default resolver calls a callable value; the fast path leaves a document
+    selecting one to graphql-core). Compares by id, so equal objects stay equal."""
+
+    job_id: str | None
+
+    def __call__(self, info: GraphQLResolveInfo[Any]) -> JobView | None:
+        job = None if self.job_id is None else info.context.store.get_job(self.job_id)
+        return None if job is None else JobView(job)
+
+
+@dataclass(frozen=True, slots=True)
+class JobsWhere:
+    """A to-many relation's value: the jobs whose ``field`` equals ``value``, oldest first,
+    read when selected (as :class:`JobById`): ``childJobs``, a git server's
+    ``pipelineJobs``."""
+
+    field: str
+    value: str
+
+    def __call__(self, info: GraphQLResolveInfo[Any]) -> list[JobView]:
+        where = {self.field: {"equals": self.value}}
+        jobs = info.context.store.find_jobs(where, None, None, None, with_parameters=True)
+        return [JobView(job) for job in jobs]
+
+
+@dataclass(frozen=True, slots=True)
+class StepsOf:
+    """``PipelineJob.steps``: the steps the executor recorded, read when selected."""
+
+    job_id: str
+
+    def __call__(self, info: GraphQLResolveInfo[Any]) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": step.name,
+                "status": step.status.value,
+                "startTime": to_api(step.start_time),
+                "completionTime": to_api(step.end_time),
+            }
+            for step in steps_of(info.context.store, self.job_id)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class VCServerById:
+    """``PipelineJob.hyperplaneVCServer``: the git server with this id, read when selected."""
+
+    server_id: str | None
+
+    def __call__(self, info: GraphQLResolveInfo[Any]) -> dict[str, Any] | None:
+        if self.server_id is None:
+            return None
+        server = catalog.get(info.context.store, catalog.VC_SERVERS, self.server_id)
+        return None if server is None else vc_server_to_api(server)
+
+
+def vc_server_to_api(server: catalog.Record) -> dict[str, Any]:
+    """A HyperplaneVCServer object (its ``pipelineJobs`` read when selected)."""
+    return {**server, "pipelineJobs": JobsWhere("hyperplaneVCServerId", server["id"])}
+
+
 def parameter_to_api(parameter: ParameterRow) -> dict[str, Any]:
-    """A Parameter object."""
+    """A Parameter object (its ``PipelineJob`` read when selected)."""
     return {
         "id": parameter.id,
         "key": parameter.key,
         "value": parameter.value,
         "pipelineJobId": parameter.pipeline_job_id,
+        "PipelineJob": JobById(parameter.pipeline_job_id),
     }
 
 
@@ -62,7 +131,9 @@ _JOB_FIELDS: dict[str, Callable[[JobRow], Any]] = {
     "statusReason": lambda job: job.status_reason,
     "output": lambda job: job.output,
     "createdAt": lambda job: to_api(job.created_at),
-    "startTime": lambda job: to_api(job.start_time),
+    # As the hosted platform answers (a pending job has one): when the job started running,
+    # or, until it does, when it was submitted.
+    "startTime": lambda job: to_api(job.start_time or job.created_at),
     "completionTime": lambda job: to_api(job.completion_time),
     "duration": lambda job: job.duration,
     "timeout": lambda job: job.spec.timeout,
@@ -81,6 +152,11 @@ _JOB_FIELDS: dict[str, Callable[[JobRow], Any]] = {
     "estimatedCost": lambda job: job.estimated_cost,
     "scheduledFrom": lambda job: job.spec.scheduled_from,
     "parameters": lambda job: [parameter_to_api(p) for p in job.parameters],
+    "parentJob": lambda job: JobById(job.spec.extra_value("parentJobId")),
+    "childJobs": lambda job: JobsWhere("parentJobId", job.id),
+    "steps": lambda job: StepsOf(job.id),
+    "hyperplaneVCServer": lambda job: VCServerById(job.spec.extra_value("hyperplaneVCServerId")),
+    "workerPodName": lambda _job: None,
 }
 
 
@@ -119,6 +195,10 @@ class JobView(Mapping[str, Any]):
 
 def session_to_api(session: SessionRow) -> dict[str, Any]:
     """A HyperHubSession object."""
+    extra = session.extra
+    duration = None
+    if session.start_time is not None and session.completion_time is not None:
+        duration = (session.completion_time - session.start_time).total_seconds()
     return {
         "id": session.id,
         "hyperplaneUserEmail": session.hyperplane_user_email,
@@ -135,14 +215,47 @@ def session_to_api(session: SessionRow) -> dict[str, Any]:
         "gpuRequest": session.gpu_request,
         "startTime": to_api(session.start_time),
         "completionTime": to_api(session.completion_time),
+        **extra,
+        "timeout": NO_LIMIT if extra["timeout"] is None else extra["timeout"],
+        "collaborative": bool(extra["collaborative"]),
+        "owner": session.hyperplane_user_email,
+        "duration": duration,
+        "sshCommand": None,
+        "workerPodName": None,
+        "runId": session.id,
     }
+
+
+SESSION_RELATIONS = {"hyperplaneUser": "hyperplaneUserId", "billingProject": "billingProjectId"}
+"""Session create relations (checked by :mod:`.relations`) -> the id field they fill."""
+
+
+def session_fields_from_input(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``HyperHubSessionCreateInput`` (its connects already resolved to ids by
+    :func:`~orchestrator.platform.server.relations.with_checked_connects`) -> the session
+    store's fields: relations become ids, ``userPvc`` its ``userPvcName``, ``podSpec`` checked
+    JSON text, ``timeout`` -1 when not given."""
+    fields: dict[str, Any] = {}
+    for name, value in data.items():
+        if value is None or name == "userPvc":
+            continue
+        if name in SESSION_RELATIONS:
+            fields.setdefault(SESSION_RELATIONS[name], value["connect"]["id"])
+        elif name == "podSpec":
+            fields[name] = check_pod_spec(value)
+        else:
+            fields[name] = value
+    check_paths(fields, ("userPvcName", "group", "imageUrl", "imageHash"))
+    check_seconds("timeout", fields.get("timeout"))
+    fields.setdefault("timeout", NO_LIMIT)
+    return fields
 
 
 def _parameter_pairs(items: Any) -> tuple[tuple[str, str], ...]:
     return tuple([(item["key"], item["value"]) for item in items or ()])
 
 
-def _check_seconds(name: str, value: int | None) -> None:
+def check_seconds(name: str, value: int | None) -> None:
     if value is not None and value < -1:
         raise GraphQLError(f"{name} must be -1 (never) or a number of seconds >= 0, not {value}")
 
@@ -160,12 +273,23 @@ PATH_FIELDS = ("pipelineYamlPath", "workingDir")
 """Input fields naming a path in the workspace: refused with a control character in them."""
 
 
-def _check_paths(data: Mapping[str, Any], names: tuple[str, ...] = PATH_FIELDS) -> None:
+def check_paths(data: Mapping[str, Any], names: tuple[str, ...] = PATH_FIELDS) -> None:
     for name in names:
         value = data.get(name)
         problem = path_problem(name, value) if isinstance(value, str) else None
         if problem is not None:
             raise GraphQLError(problem)
+
+
+NO_LIMIT = -1
+"""``timeout``/``activeTimeout`` of a job created without one, as the hosted platform
+documents: no limit (0 means the same)."""
+DEFAULT_MAX_RETRIES = 2
+"""``maxRetries`` of a job created without one (the hosted platform's documented default)."""
+
+
+def _or_default(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def job_spec_from_input(data: Mapping[str, Any]) -> JobSpecInput:
@@ -176,9 +300,9 @@ def job_spec_from_input(data: Mapping[str, Any]) -> JobSpecInput:
     A path (``pipelineYamlPath``, ``workingDir``) with a control character is refused: it
     would reach the job's log as a line of its own (see :mod:`orchestrator.platform.client_text`).
     """
-    _check_paths(data)
-    _check_seconds("timeout", data.get("timeout"))
-    _check_seconds("activeTimeout", data.get("activeTimeout"))
+    check_paths(data)
+    check_seconds("timeout", data.get("timeout"))
+    check_seconds("activeTimeout", data.get("activeTimeout"))
     if (data.get("maxRetries") or 0) < 0:
         raise GraphQLError(f"maxRetries must be >= 0, not {data['maxRetries']}")
     _check_schedule(data.get("schedule"))
@@ -186,9 +310,9 @@ def job_spec_from_input(data: Mapping[str, Any]) -> JobSpecInput:
     return JobSpecInput(
         pipeline_yaml_path=data["pipelineYamlPath"],
         job_type=data.get("jobType"),
-        timeout=data.get("timeout"),
-        active_timeout=data.get("activeTimeout"),
-        max_retries=data.get("maxRetries"),
+        timeout=_or_default(data.get("timeout"), NO_LIMIT),
+        active_timeout=_or_default(data.get("activeTimeout"), NO_LIMIT),
+        max_retries=_or_default(data.get("maxRetries"), DEFAULT_MAX_RETRIES),
         exposed_port=data.get("exposedPort"),
         schedule=data["schedule"] if is_cron(data.get("schedule")) else None,
         pinned=bool(data.get("pinned")),
@@ -215,12 +339,18 @@ def _set_value(name: str, operation: Any) -> tuple[bool, Any]:
     return True, value
 
 
-def job_changes_from_input(data: Mapping[str, Any]) -> JobChanges:
-    """``PipelineJobUpdateInput`` / ``...UpdateManyMutationInput`` -> the store's changes."""
+def job_changes_from_input(
+    data: Mapping[str, Any], vc_server: catalog.Record | None = None
+) -> JobChanges:
+    """``PipelineJobUpdateInput`` / ``...UpdateManyMutationInput`` -> the store's changes;
+    ``vc_server``: the git server its ``hyperplaneVCServer`` connect named (checked by the
+    caller, :mod:`.relations`)."""
     status: JobStatus | None = None
     columns: list[tuple[str, Any]] = []
+    if vc_server is not None:
+        columns += [("hyperplaneVCServerId", vc_server["id"]), ("gitServerName", vc_server["name"])]
     for name, operation in data.items():
-        if name == "parameters":
+        if name in ("parameters", "hyperplaneVCServer"):
             continue
         present, value = _set_value(name, operation)
         if not present:
@@ -229,10 +359,10 @@ def job_changes_from_input(data: Mapping[str, Any]) -> JobChanges:
             status = parse_status(value)
         elif name == "schedule":
             _check_schedule(value)
-        elif name in PATH_FIELDS and name in UPDATABLE_COLUMNS:
-            _check_paths({name: value}, (name,))
-            columns.append((name, value))
             columns.append((name, value if is_cron(value) else IMMEDIATE))
+        elif name in PATH_FIELDS and name in UPDATABLE_COLUMNS:
+            check_paths({name: value}, (name,))
+            columns.append((name, value))
         elif name in UPDATABLE_COLUMNS:
             columns.append((name, value))
         else:

@@ -65,6 +65,20 @@ JOB_FIELDS: tuple[JobField, ...] = (
     _field("hyperplaneVCServerId", column="hyperplane_vc_server_id"),
     _field("billingProjectId"),
     _field("hyperplaneUserId"),
+    # The current documentation page's PipelineJob (issue 19), stored as given.
+    _field("priorityClass"),
+    _field("preemptible", "bool"),
+    _field("maxRetriesPerStep", "int"),
+    _field("timeoutPerStep", "int"),
+    _field("jobCommand"),
+    _field("customCommand"),
+    _field("customTrigger"),
+    _field("sendNotification", "bool"),
+    _field("slackChannelName"),
+    _field("icon"),
+    _field("mappedUrl"),
+    _field("cloudRunner"),
+    _field("parentJobId"),
 )
 """Scalars stored as given (``None`` when not given); booleans read back ``False`` then."""
 
@@ -73,6 +87,21 @@ LIST_FIELDS: tuple[JobField, ...] = (
     JobField("hyperplaneSecretIds", "hyperplane_secret_ids", "string"),
 )
 """Lists of ids, stored as JSON text; not filterable."""
+
+SESSION_FIELDS: tuple[JobField, ...] = (
+    _field("imageHash"),
+    _field("imageUrl"),
+    _field("timeout", "int"),
+    _field("collaborative", "bool"),
+    _field("group", column="session_group"),  # GROUP is an SQL keyword
+    _field("userPvcName"),
+    _field("hyperplaneUserId"),
+    _field("billingProjectId"),
+    _field("podSpec"),
+    _field("statusReason"),
+)
+"""The session fields of the hosted documentation page (issue 19), stored as given on the
+``hyper_hub_session`` table (added to older databases on open, as the job fields are)."""
 
 ALL_FIELDS: tuple[JobField, ...] = JOB_FIELDS + LIST_FIELDS
 

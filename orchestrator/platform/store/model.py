@@ -137,6 +137,7 @@ class SessionRow:
     gpu_request: int | None
     start_time: datetime | None
     completion_time: datetime | None
+    extra: Mapping[str, Any] = field(default_factory=dict)  # job_fields.SESSION_FIELDS
 
 
 UPDATABLE_COLUMNS: Mapping[str, str] = {
@@ -158,6 +159,8 @@ UPDATABLE_COLUMNS: Mapping[str, str] = {
     "daskDashboardUrl": "dask_dashboard_url",
     "outputNotebooksPath": "output_notebooks_path",
     "estimatedCost": "estimated_cost",
+    "hyperplaneVCServerId": "hyperplane_vc_server_id",
+    "gitServerName": "git_server_name",
 }
 """API field -> column, for the job fields an update may set (status is handled apart)."""
 

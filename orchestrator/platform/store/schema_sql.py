@@ -81,5 +81,40 @@ CREATE TABLE IF NOT EXISTS hyperplane_user (
     id    TEXT NOT NULL UNIQUE,
     email TEXT NOT NULL UNIQUE
 );
+
+-- A job's steps, one per pipeline task, recorded by the executor (store/steps.py).
+CREATE TABLE IF NOT EXISTS job_step (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    pipeline_job_id TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    start_time      TEXT,
+    end_time        TEXT,
+    UNIQUE (pipeline_job_id, name)
+);
+
+-- Named records jobs and sessions connect to (store/catalog.py): git (VC) servers, billing
+-- projects (one, "default", exists from the start), user volumes.
+CREATE TABLE IF NOT EXISTS hyperplane_vc_server (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    id             TEXT NOT NULL UNIQUE,
+    name           TEXT NOT NULL UNIQUE,
+    url            TEXT,
+    default_branch TEXT,
+    status         TEXT,
+    service_url    TEXT
+);
+CREATE TABLE IF NOT EXISTS billing_project (
+    seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+    id   TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL UNIQUE
+);
+INSERT OR IGNORE INTO billing_project (id, name) VALUES ('default', 'default');
+CREATE TABLE IF NOT EXISTS user_pvc (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT NOT NULL UNIQUE,
+    pvc_name     TEXT NOT NULL UNIQUE,
+    display_name TEXT
+);
 """
 # The columns of orchestrator.platform.store.job_fields are added by migrate.upgrade.

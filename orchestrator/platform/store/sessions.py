@@ -9,9 +9,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from orchestrator.model import JobStatus
+from orchestrator.platform.store.job_fields import SESSION_FIELDS
 from orchestrator.platform.store.migrate import remember_users
 from orchestrator.platform.store.model import FinalStatusError, NotFoundError, SessionRow
 from orchestrator.platform.store.store import Store, new_id
@@ -35,6 +37,7 @@ SESSION_CREATE_COLUMNS: Mapping[str, str] = {
     "resourceCPUrequest": "resource_cpu_request",
     "resourceRAMrequest": "resource_ram_request",
     "gpuRequest": "gpu_request",
+    **{f.name: f.column for f in SESSION_FIELDS},
 }
 """API field -> column for the fields a session is created with."""
 
@@ -79,8 +82,49 @@ class SessionStore:
         assert created is not None
         return created
 
+    def expire(self) -> int:
+        """End every session past its ``timeout`` (seconds from its start; -1 or 0: never):
+        "cancelled", with the reason, at the moment it ran out. Reads and updates call it
+        first; on a worker thread's read-only store it ends nothing (the platform's loop,
+        :mod:`orchestrator.platform.server.session_timeouts`, does within a second)."""
+        now = self.store.now()
+        due = []
+        for row in self.store.connection.execute(
+            "SELECT id, start_time, timeout FROM hyper_hub_session"
+            " WHERE status = ? AND timeout > 0 AND start_time IS NOT NULL",
+            (JobStatus.IN_PROGRESS.value,),
+        ):
+            started = from_db(row["start_time"])
+            if started is not None and started + timedelta(seconds=row["timeout"]) <= now:
+                due.append((row["id"], started + timedelta(seconds=row["timeout"]), row["timeout"]))
+        if not due:
+            return 0
+        try:
+            self._end(due)
+        except sqlite3.OperationalError as error:
+            if "readonly" not in str(error):
+                raise
+            return 0  # a worker thread's read-only store: the platform's loop ends them
+        return len(due)
+
+    def _end(self, due: list[tuple[str, datetime, int]]) -> None:
+        with self.store.transaction():
+            for session_id, ended, timeout in due:
+                self.store.connection.execute(
+                    "UPDATE hyper_hub_session SET status = ?, status_reason = ?,"
+                    " completion_time = ? WHERE id = ? AND status = ?",
+                    (
+                        JobStatus.CANCELLED.value,
+                        f"timed out: timeout of {timeout} s since the session started ran out",
+                        to_db(ended),
+                        session_id,
+                        JobStatus.IN_PROGRESS.value,
+                    ),
+                )
+
     def get(self, session_id: str) -> SessionRow | None:
         """The session with that id, or ``None``."""
+        self.expire()
         row = self.store.connection.execute(
             "SELECT * FROM hyper_hub_session WHERE id = ?", (session_id,)
         ).fetchone()
@@ -94,6 +138,7 @@ class SessionStore:
         skip: int | None = None,
     ) -> list[SessionRow]:
         """Sessions matching a Prisma-style ``where``, ordered and paged."""
+        self.expire()
         condition = compile_where(where, SESSION_SHAPE)
         order = compile_order_by(order_by, SESSION_SHAPE)
         sql = (
@@ -105,12 +150,14 @@ class SessionStore:
 
     def count(self, where: Mapping[str, Any] | None = None) -> int:
         """How many sessions match ``where``."""
+        self.expire()
         condition = compile_where(where, SESSION_SHAPE)
         sql = f"SELECT COUNT(*) FROM hyper_hub_session s WHERE {condition.sql}"  # noqa: S608
         return int(self.store.connection.execute(sql, condition.params).fetchone()[0])
 
     def update(self, session_id: str, changes: SessionChanges) -> SessionRow:
         """Apply ``changes``; refuses to change the status of a session that ended."""
+        self.expire()
         with self.store.transaction():
             row = self.store.connection.execute(
                 "SELECT id, status FROM hyper_hub_session WHERE id = ?", (session_id,)
@@ -125,6 +172,7 @@ class SessionStore:
     def update_many(self, where: Mapping[str, Any] | None, changes: SessionChanges) -> int:
         """Apply ``changes`` to matching sessions; ended ones are skipped when the status
         would change. Returns how many changed."""
+        self.expire()
         condition = compile_where(where, SESSION_SHAPE)
         with self.store.transaction():
             rows = list(
@@ -181,4 +229,5 @@ def _to_session(row: sqlite3.Row) -> SessionRow:
         gpu_request=row["gpu_request"],
         start_time=from_db(row["start_time"]),
         completion_time=from_db(row["completion_time"]),
+        extra={f.name: row[f.column] for f in SESSION_FIELDS},
     )

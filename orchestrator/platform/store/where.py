@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from orchestrator.platform.store.job_fields import JOB_FIELDS
+from orchestrator.platform.store.job_fields import JOB_FIELDS, SESSION_FIELDS
 from orchestrator.platform.store.timestamps import to_db
 
 
@@ -99,7 +99,7 @@ JOB_SHAPE = TableShape(
         "outputNotebooksPath": ("output_notebooks_path", Kind.STRING),
         "duration": ("duration", Kind.FLOAT),
         "createdAt": ("created_at", Kind.DATETIME),
-        "startTime": ("start_time", Kind.DATETIME),
+        "startTime": ("api_start_time", Kind.DATETIME),  # run start, else submission
         "completionTime": ("completion_time", Kind.DATETIME),
         "scheduledFrom": ("scheduled_from", Kind.STRING),
         **{f.name: (f.column, Kind(f.kind)) for f in JOB_FIELDS},
@@ -108,7 +108,16 @@ JOB_SHAPE = TableShape(
         "parameters": RelationShape("parameter", PARAMETER_SHAPE, "pipeline_job_id"),
     },
     not_null=frozenset(
-        {"id", "runId", "pipelineYamlPath", "status", "pinned", "debuggable", "createdAt"}
+        {
+            "id",
+            "runId",
+            "pipelineYamlPath",
+            "status",
+            "pinned",
+            "debuggable",
+            "createdAt",
+            "startTime",
+        }
     ),
 )
 
@@ -123,6 +132,11 @@ SESSION_SHAPE = TableShape(
         "estimatedCost": ("estimated_cost", Kind.FLOAT),
         "startTime": ("start_time", Kind.DATETIME),
         "completionTime": ("completion_time", Kind.DATETIME),
+        **{
+            f.name: (f.column, Kind(f.kind))
+            for f in SESSION_FIELDS
+            if f.name not in ("podSpec", "statusReason", "imageUrl")
+        },
     },
 )
 

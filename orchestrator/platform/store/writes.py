@@ -35,6 +35,7 @@ from orchestrator.platform.store.model import (
     ScheduledStatusError,
 )
 from orchestrator.platform.store.reads import JobReads
+from orchestrator.platform.store.rows import row_to_parameter
 from orchestrator.platform.store.timestamps import Clock, to_db, utc_now
 
 _KEEP = object()  # "not set by this update"
@@ -308,6 +309,16 @@ class JobWrites(JobReads):
         parameter = self.get_parameter(parameter_id)
         assert parameter is not None
         return parameter
+
+    def delete_parameter(self, parameter_id: str) -> ParameterRow:
+        """``deleteParameter``: remove one parameter; returns it as it was."""
+        with self.transaction():
+            row = self.connection.execute(
+                "DELETE FROM parameter WHERE id = ? RETURNING *", (parameter_id,)
+            ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no parameter with id {parameter_id!r}")
+        return row_to_parameter(row)
 
     # -- internals --------------------------------------------------------------------------
 
