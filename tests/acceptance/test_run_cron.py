@@ -16,7 +16,7 @@ from orchestrator.ledger import Ledger
 from orchestrator.model import JobState, JobStatus
 from orchestrator.platform.executor.clock import CLOCK_FILE_VARIABLE
 from tests.helpers.cli import cli, connection, last_json, write_manifest
-from tests.helpers.runs import only_run_id, server_jobs
+from tests.helpers.runs import only_run_id, open_intents, server_jobs
 from tests.helpers.wait import wait_for
 
 MANIFEST = """\
@@ -47,7 +47,7 @@ def test_a_reconciled_cron_job_stays_scheduled_and_its_runs_are_left_alone(
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     run_id = only_run_id(state)
     with Ledger(state) as ledger:
-        (intent,) = [a for a in ledger.open_intents(run_id) if a.key.startswith("nightly")]
+        (intent,) = [a for a in open_intents(ledger, run_id) if a.key.startswith("nightly")]
         cron_key = intent.key
 
     def cron_jobs() -> list[JobState]:

@@ -165,7 +165,7 @@ def test_a_failing_task_fails_the_job_with_its_reason(on_dask: HttpApi, workspac
         "bad.yaml",
         "pipeline: {name: bad, tasks: [{name: b, type: bash script, bash_script_path: bad.sh}]}\n",
     )
-    job = on_dask.final(on_dask.create("bad.yaml"), within=60)
+    job = on_dask.final(on_dask.create("bad.yaml", maxRetries=0), within=60)
     assert job["status"] == "failed"
     assert job["statusReason"] == "task 'b' (bash script) exited with code 7"
     assert "doomed" in Path(job["output"]).read_text()
