@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
 
+from orchestrator.cli.closed_pipe import is_closed_pipe, silence_stdout
 from orchestrator.cli.formatting import human_duration
 from orchestrator.engine import Event, EventKind, RunSummary
 from orchestrator.ledger import RunCounts, RunRecord, RunState
@@ -215,12 +216,27 @@ class LiveProgress:
             self.console.print(self._render())
 
 
-def jsonl_printer(out: TextIO = sys.stdout) -> Any:
-    """Engine callback writing one JSON object per event (``--output jsonl``)."""
+def jsonl_printer(out: TextIO | None = None, on_closed: Callable[[], object] | None = None) -> Any:
+    """Engine callback writing one JSON object per event (``--output jsonl``) to ``out``
+    (stdout). If its reader goes away (``| head``) the lines stop and ``on_closed`` is called
+    once: the run decides what that means (:func:`orchestrator.cli.run._drive` stops)."""
+    closed = False
 
     def emit(event: Event) -> None:
-        out.write(json.dumps(event.to_json()) + "\n")
-        out.flush()
+        nonlocal closed
+        if closed:
+            return
+        stream = out or sys.stdout
+        try:
+            stream.write(json.dumps(event.to_json()) + "\n")
+            stream.flush()
+        except OSError as exc:
+            if not is_closed_pipe(exc):
+                raise
+            closed = True
+            silence_stdout()
+            if on_closed is not None:
+                on_closed()
 
     return emit
 
