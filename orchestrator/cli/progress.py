@@ -228,7 +228,7 @@ def jsonl_printer(out: TextIO | None = None, on_closed: Callable[[], object] | N
             return
         stream = out or sys.stdout
         try:
-            stream.write(json.dumps(event.to_json()) + "\n")
+            stream.write(event.to_json() + "\n")
             stream.flush()
         except OSError as exc:
             if not is_closed_pipe(exc):
@@ -277,9 +277,9 @@ def print_summary(summary: RunSummary, console: Console) -> None:
 def print_result(summary: RunSummary, output: str) -> None:
     """The summary on stdout, in the chosen output format."""
     if output == "json":
-        click.echo(json.dumps(summary.to_json()))
+        click.echo(summary.to_json())
     elif output == "jsonl":
-        click.echo(json.dumps({"event": "summary", **summary.to_json()}))
+        click.echo(json.dumps({"event": "summary", **summary.to_dict()}))
     else:
         from rich.console import Console
 
@@ -300,7 +300,7 @@ def print_interrupted(run_id: str | None, state_dir: Path, running: str | None =
 
 def run_json(run: RunRecord, state: RunState, counts: RunCounts) -> dict[str, Any]:
     """One run for ``runs``/``status --output json``."""
-    data = RunSummary.from_counts(run.id, counts).to_json()
+    data = RunSummary.from_counts(run.id, counts).to_dict()
     data.update(
         name=run.name,
         state=str(state),

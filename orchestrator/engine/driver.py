@@ -14,6 +14,7 @@ import dataclasses
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 import anyio
 import anyio.lowlevel
@@ -138,6 +139,11 @@ class Engine:
         if self._fatal is not None:
             raise self._fatal
         return self.summary()
+
+    @property
+    def state_dir(self) -> Path:
+        """The state dir of the ledger the run is recorded in."""
+        return self._ledger.state_dir
 
     def interrupt(self) -> None:
         """Stop submitting; cancel running jobs only if ``cancel_on_interrupt``."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from orchestrator.api.errors import TransientError
+from orchestrator.engine.events import started_unseen
 from orchestrator.engine.hooks import crash_point
 from orchestrator.engine.identity import is_cron
 from orchestrator.engine.port import JobPlatform
@@ -83,10 +84,13 @@ class Poller:
         """Record what moved among ``ids`` (the ledger first), then report it; how many moved."""
         updates: list[AttemptStatus] = []
         moved: list[tuple[str, Tracked, JobState]] = []
+        unseen: set[str] = set()  # ran between two polls: never seen in progress
         for state in states + self._vanished(ids, states):
             tracked = self._watched.get(state.id)
             if tracked is None or state.status == tracked.status:
                 continue
+            if started_unseen(tracked.status, state.status):
+                unseen.add(state.id)
             tracked.status = state.status
             updates.append(
                 AttemptStatus(tracked.spec.key, tracked.attempt, state.status, state.status_reason)
@@ -96,7 +100,7 @@ class Poller:
             self._ledger.record_statuses(self._run_id, updates)
             crash_point("after_poll")
         for job_id, tracked, state in moved:
-            if state.status is JobStatus.IN_PROGRESS:
+            if state.status is JobStatus.IN_PROGRESS or job_id in unseen:
                 self._on_started(job_id, tracked)
             if state.status.is_final or _is_scheduled(tracked.spec, state.status):
                 del self._watched[job_id]

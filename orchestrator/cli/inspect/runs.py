@@ -218,13 +218,13 @@ def runs_command(output: str, **options: Any) -> None:
 
 def view_json(run: RunView, source: ViewSource) -> dict[str, Any]:
     """One run for ``status``/``runs`` JSON, with the same keys from either source."""
-    failures = [f.to_json() for f in failure_digest(run.views).failures]
+    failures = [f.to_dict() for f in failure_digest(run.views).failures]
     if run.record is not None:
         with Ledger(source.state_dir, read_only=True) as ledger:
             data = run_json(run.record, ledger.effective_state(run.record), run.counts)
         data["failures"] = failures
         return data
-    data = RunSummary.from_counts(run.run_id, run.counts).to_json()
+    data = RunSummary.from_counts(run.run_id, run.counts).to_dict()
     data.update(
         failures=failures,
         name=run.name,
