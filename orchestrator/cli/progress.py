@@ -233,10 +233,11 @@ def jsonl_printer(out: TextIO | None = None, on_closed: Callable[[], object] | N
         except OSError as exc:
             if not is_closed_pipe(exc):
                 raise
+            if on_closed is None:
+                raise  # the command ends here, quietly (``boundary``)
             closed = True
             silence_stdout()
-            if on_closed is not None:
-                on_closed()
+            on_closed()
 
     return emit
 

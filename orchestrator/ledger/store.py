@@ -232,6 +232,28 @@ class Ledger:
                 (time.time(), run_id),
             )
 
+    def unschedule(self, job_ids: Iterable[str]) -> int:
+        """Record that these cron jobs (platform ids) were cancelled: their attempt and job,
+        settled as "scheduled", become "cancelled", so every view of the ledger says so.
+        Ids the ledger does not know, or of jobs not settled as scheduled, are left alone;
+        returns how many jobs changed."""
+        ids = [(job_id,) for job_id in job_ids]
+        scheduled, cancelled = str(JobStatus.SCHEDULED), str(JobStatus.CANCELLED)
+        with self._tx():
+            before = self._db.total_changes
+            self._db.executemany(
+                "UPDATE jobs SET outcome = ? WHERE outcome = ? AND (run_id, key) IN"
+                " (SELECT run_id, key FROM attempts WHERE job_id = ?)",
+                [(cancelled, scheduled, job_id) for (job_id,) in ids],
+            )
+            changed = self._db.total_changes - before
+            self._db.executemany(
+                "UPDATE attempts SET status = ?, finished_at = ?, final = 1"
+                " WHERE job_id = ? AND status = ?",
+                [(cancelled, time.time(), job_id, scheduled) for (job_id,) in ids],
+            )
+        return changed
+
     def cancel_requested(self, run_id: str) -> bool:
         """True once :meth:`request_cancel` was called for the run (a cheap read)."""
         row = self._db.execute(

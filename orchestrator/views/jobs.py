@@ -28,6 +28,7 @@ class AttemptView:
     reason: str | None
     started: float | None  # epoch seconds: submitted (ledger) or started (server)
     finished: float | None
+    due: str | None = None  # a cron job's fired run: the due time it fired for (ISO-8601)
 
     @property
     def duration(self) -> float | None:
@@ -37,7 +38,16 @@ class AttemptView:
         return max(0.0, self.finished - self.started)
 
     def to_json(self) -> dict[str, Any]:
-        """The attempt as ``jobs --attempts -o json`` shows it."""
+        """The attempt as ``jobs --attempts -o json`` shows it (a fired run: ``fire``/``due``)."""
+        if self.due is not None:
+            return {
+                "fire": self.attempt,
+                "due": self.due,
+                "id": self.job_id,
+                "status": self.status,
+                "reason": self.reason,
+                "duration": _rounded(self.duration),
+            }
         return {
             "attempt": self.attempt,
             "id": self.job_id,
@@ -55,6 +65,7 @@ class JobView:
     name: str
     status: str  # the settled outcome, else where the latest attempt stands
     attempts: tuple[AttemptView, ...]
+    fires: tuple[AttemptView, ...] = ()  # a cron job's fired runs, oldest first (the server's)
 
     @property
     def last(self) -> AttemptView | None:
@@ -92,7 +103,12 @@ class JobView:
             "id": self.job_id,
             "duration": _rounded(self.duration),
             "history": [a.to_json() for a in self.attempts],
+            **({"fires": [f.to_json() for f in self.fires]} if self.fires else {}),
         }
+
+    def failed_fires(self) -> tuple[AttemptView, ...]:
+        """The fired runs that ended failed or timed out."""
+        return tuple(f for f in self.fires if f.status in FAILED_OUTCOMES)
 
 
 def jobs_from_ledger(ledger: Ledger, run_id: str) -> list[JobView]:

@@ -85,19 +85,34 @@ def _job_id(job_id: str | None, wide: bool) -> str:
 
 
 def _job_table(views: list[JobView], wide: bool) -> None:
+    """One row per job; under a cron job, one row per run it fired (``fire N``, its due
+    time in the name column), newest last."""
     headers = ["key", "name", "status", "attempts", "reason", "id", "duration"]
-    rows = [
-        [
-            v.key,
-            v.name,
-            v.status,
-            str(len(v.attempts)),
-            clip(v.reason, 1000 if wide else 60),
-            _job_id(v.job_id, wide),
-            human_duration(v.duration),
+    rows = []
+    for v in views:
+        rows.append(
+            [
+                v.key,
+                v.name,
+                v.status,
+                str(len(v.attempts)),
+                clip(v.reason, 1000 if wide else 60),
+                _job_id(v.job_id, wide),
+                human_duration(v.duration),
+            ]
+        )
+        rows += [
+            [
+                f"  fire {f.attempt}",
+                f"at {f.due}",
+                f.status,
+                "",
+                clip(f.reason, 1000 if wide else 60),
+                _job_id(f.job_id, wide),
+                human_duration(f.duration),
+            ]
+            for f in v.fires
         ]
-        for v in views
-    ]
     print_table(headers, rows, right=("attempts", "duration"))
 
 
