@@ -30,19 +30,23 @@ def _params(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) 
     return pairs
 
 
+PARAM_OPTION = click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    callback=_params,
+    help="Set a value of the manifest's `variables` (repeatable).",
+)
+"""``-p KEY=VALUE``: the same on ``run`` and ``plan`` (a plan shows what the run launches)."""
+
+
 def override_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """-p/--param, --max-in-flight, --deadline and --fail-fast."""
     for option in reversed(
         [
-            click.option(
-                "-p",
-                "--param",
-                "params",
-                multiple=True,
-                metavar="KEY=VALUE",
-                callback=_params,
-                help="Set a value of the manifest's `variables` (repeatable).",
-            ),
+            PARAM_OPTION,
             click.option(
                 "--max-in-flight",
                 type=click.IntRange(min=1),

@@ -232,6 +232,16 @@ class Ledger:
                 (time.time(), run_id),
             )
 
+    def job_ids_ending(self, suffix: str, limit: int = 5) -> list[str]:
+        """Platform ids of this ledger's attempts that end with ``suffix`` (the short ids
+        ``jobs`` prints), at most ``limit``."""
+        pattern = "%" + suffix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self._db.execute(
+            "SELECT DISTINCT job_id FROM attempts WHERE job_id LIKE ? ESCAPE '\\' LIMIT ?",
+            (pattern, limit),
+        ).fetchall()
+        return [row[0] for row in rows]
+
     def unschedule(self, job_ids: Iterable[str]) -> int:
         """Record that these cron jobs (platform ids) were cancelled: their attempt and job,
         settled as "scheduled", become "cancelled", so every view of the ledger says so.
