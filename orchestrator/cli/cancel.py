@@ -160,8 +160,11 @@ async def _cancel_run(
             driven = " (driven by another process: it is asked to stop admitting)"
             schedules = sum(1 for job in unfinished if job.status is JobStatus.SCHEDULED)
             with_schedules = f", {schedules} of them schedule(s)" if schedules else ""
+            final = len(selection.jobs) - len(unfinished)
+            # the report counts every job of the run (``matched``): the question says so too
+            already = f" (of its {len(selection.jobs)}: {final} final already)" if final else ""
             what = (
-                f"unfinished job(s) of run {run.id}{with_schedules}"
+                f"unfinished job(s) of run {run.id}{already}{with_schedules}"
                 f"{driven if selection.driven else ''}"
             )
             rows = job_rows(unfinished)

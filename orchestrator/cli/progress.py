@@ -110,6 +110,24 @@ class Tally:
             self._baseline = self.settled
             self.started_at = time.monotonic()
 
+    def finish(self, summary: RunSummary) -> None:
+        """Take the run's final numbers from its summary (the ledger's): jobs settled by
+        recovery or before this display started raise no event, and the last line drawn
+        must agree with the summary printed under it."""
+        self.total = summary.jobs
+        self.outcomes = Counter(
+            {
+                str(JobStatus.DONE): summary.done,
+                str(JobStatus.FAILED): summary.failed,
+                str(JobStatus.TIMED_OUT): summary.timed_out,
+                str(JobStatus.CANCELLED): summary.cancelled,
+                str(JobStatus.SCHEDULED): summary.scheduled,
+            }
+        )
+        self.active = Counter({"unfinished": summary.unfinished})
+        self._state.clear()
+        self.retried = summary.retried
+
     def _move(self, key: str, to: str | None) -> None:
         before = self._state.pop(key, None)
         if before is not None:
@@ -195,6 +213,10 @@ class LiveProgress:
         if self._live.is_started:
             self._live.refresh()
 
+    def finish(self, summary: RunSummary) -> None:
+        """The run ended: its last line shows the summary's numbers (:meth:`Tally.finish`)."""
+        self.tally.finish(summary)
+
     def on_event(self, event: Event) -> None:
         """Engine callback: fold the event in (the next refresh shows it)."""
         self.tally.apply(event)
@@ -242,17 +264,28 @@ def jsonl_printer(out: TextIO | None = None, on_closed: Callable[[], object] | N
     return emit
 
 
-def print_summary(summary: RunSummary, console: Console) -> None:
-    """The final table of a run."""
-    from rich.table import Table
-
+def headline(summary: RunSummary) -> str:
+    """What the run came to, in words that match its counts: a cron job is scheduled (its
+    runs fire later, on the platform), not done."""
+    if summary.exit_code == 0 and summary.scheduled:
+        schedules = f"{summary.scheduled} cron job{'s' if summary.scheduled != 1 else ''}"
+        if summary.done:
+            return f"all jobs done, {schedules} scheduled"
+        return f"{schedules} scheduled (the platform fires their runs)"
     verdict = {
         0: "all jobs done",
         1: "some jobs did not succeed",
         3: "stopped: the platform is unreachable or refused the token",
         130: "interrupted",
     }
-    console.print(f"Run [bold]{summary.run}[/]: {verdict.get(summary.exit_code, '')}")
+    return verdict.get(summary.exit_code, "")
+
+
+def print_summary(summary: RunSummary, console: Console) -> None:
+    """The final table of a run."""
+    from rich.table import Table
+
+    console.print(f"Run [bold]{summary.run}[/]: {headline(summary)}", soft_wrap=True)
     table = Table(show_header=False)
     if not console.is_terminal:  # piped: plain columns, no box drawing
         table.box = None

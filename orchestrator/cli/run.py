@@ -239,6 +239,7 @@ def _drive(
         if live is not None:
             with live:
                 summary = anyio.run(main, live.on_event)
+                live.finish(summary)  # the last line drawn agrees with the summary
         else:
             summary = anyio.run(main, callback)
     except KeyboardInterrupt:

@@ -151,7 +151,8 @@ class Engine:
 
     def summary(self) -> RunSummary:
         """The run's tally from the ledger."""
-        summary = RunSummary.from_counts(self.run.id, self._ledger.counts(self.run.id), self._stop)
+        counts = self._ledger.counts(self.run.id)
+        summary = RunSummary.from_counts(self.run.id, counts, self._stop, self.run.total_jobs)
         if self._stop is StopReason.TOKEN_REFUSED:
             summary = dataclasses.replace(summary, detail=self._refused)
         return summary
@@ -384,7 +385,10 @@ class Engine:
         """Stop admitting and retrying; with ``cancel``, cancel what is not final."""
         if self._stop is not None:
             return
-        self._log.warning("run.stop", reason=str(reason), cancel=cancel)
+        # An interrupt is the user's own doing and the CLI says so in words: logged at info,
+        # so its line does not land between the "Interrupted" notice and how to resume.
+        level = self._log.info if reason is StopReason.INTERRUPT else self._log.warning
+        level("run.stop", reason=str(reason), cancel=cancel)
         self._stop = reason
         self._cancelling = cancel
         self._admission_scope.cancel()

@@ -147,12 +147,19 @@ class RunSummary:
 
     @classmethod
     def from_counts(
-        cls, run_id: str, counts: RunCounts, stopped_by: StopReason | None = None
+        cls,
+        run_id: str,
+        counts: RunCounts,
+        stopped_by: StopReason | None = None,
+        total: int | None = None,
     ) -> RunSummary:
-        """The summary of a run as its ledger counts it."""
+        """The summary of a run as its ledger counts it. ``total``: the jobs the run has in
+        all, when known; those not recorded yet (admission is lazy: an interrupted run of 30
+        may have recorded 8) count as unfinished, so the outcomes add up to ``jobs``."""
+        jobs = max(total or 0, counts.jobs)
         return cls(
             run=run_id,
-            jobs=counts.jobs,
+            jobs=jobs,
             done=counts.done,
             failed=counts.failed,
             timed_out=counts.timed_out,
@@ -160,7 +167,7 @@ class RunSummary:
             attempts=counts.attempts,
             retried=counts.retried,
             scheduled=counts.scheduled,
-            unfinished=counts.active,
+            unfinished=counts.active + jobs - counts.jobs,
             stopped_by=stopped_by,
             lost=counts.lost,
         )
