@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from orchestrator.api.errors import TransientError
 from orchestrator.engine.events import started_unseen
@@ -93,7 +94,14 @@ class Poller:
                 unseen.add(state.id)
             tracked.status = state.status
             updates.append(
-                AttemptStatus(tracked.spec.key, tracked.attempt, state.status, state.status_reason)
+                AttemptStatus(
+                    tracked.spec.key,
+                    tracked.attempt,
+                    state.status,
+                    state.status_reason,
+                    _epoch(state.start_time),
+                    _epoch(state.completion_time),
+                )
             )
             moved.append((state.id, tracked, state))
         if updates:
@@ -139,3 +147,7 @@ class Poller:
 def _is_scheduled(spec: JobSpec, status: JobStatus) -> bool:
     """A cron job reaching "scheduled" is handed over to the platform: it settles there."""
     return status is JobStatus.SCHEDULED and is_cron(spec.fields)
+
+
+def _epoch(moment: datetime | None) -> float | None:
+    return moment.timestamp() if moment is not None else None

@@ -74,6 +74,8 @@ class AttemptRecord:
     intent_at: float
     submitted_at: float | None
     finished_at: float | None
+    ran_from: float | None = None  # the platform's startTime (epoch seconds), once reported
+    ran_to: float | None = None  # the platform's completionTime
 
     @property
     def is_final(self) -> bool:

@@ -55,6 +55,8 @@ class AttemptStatus:
     attempt: int
     status: JobStatus
     reason: str | None = None
+    started: float | None = None  # the platform's startTime, epoch seconds
+    ended: float | None = None  # its completionTime
 
 
 def new_run_id(now: float | None = None) -> str:
@@ -316,7 +318,8 @@ class Ledger:
             )
 
     def record_statuses(self, run_id: str, items: Iterable[AttemptStatus]) -> None:
-        """Store polled statuses; a final status is never overwritten by another."""
+        """Store polled statuses (and when the attempt ran, as the platform says); a final
+        status is never overwritten by another."""
         now = time.time()
         rows = [
             (
@@ -324,6 +327,8 @@ class Ledger:
                 u.reason,
                 now if u.status.is_final else None,
                 int(u.status.is_final),
+                u.started,
+                u.ended,
                 run_id,
                 u.key,
                 u.attempt,
@@ -332,7 +337,8 @@ class Ledger:
         ]
         with self._tx():
             self._db.executemany(
-                "UPDATE attempts SET status = ?, reason = ?, finished_at = ?, final = ?"
+                "UPDATE attempts SET status = ?, reason = ?, finished_at = ?, final = ?,"
+                " ran_from = COALESCE(?, ran_from), ran_to = COALESCE(?, ran_to)"
                 " WHERE run_id = ? AND key = ? AND attempt = ? AND final = 0",
                 rows,
             )

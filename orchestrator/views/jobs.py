@@ -26,13 +26,14 @@ class AttemptView:
     job_id: str | None
     status: str  # a platform status, or "submitting" while only the intent exists
     reason: str | None
-    started: float | None  # epoch seconds: submitted (ledger) or started (server)
-    finished: float | None
+    started: float | None  # epoch seconds: when it started running on the platform
+    finished: float | None  # when it ended there (both: the platform's own times)
     due: str | None = None  # a cron job's fired run: the due time it fired for (ISO-8601)
 
     @property
     def duration(self) -> float | None:
-        """Seconds from start to end, when both are known."""
+        """Seconds the attempt ran on the platform (its startTime to its completionTime),
+        when both are known: the same number from the ledger and from the server."""
         if self.started is None or self.finished is None:
             return None
         return max(0.0, self.finished - self.started)
@@ -123,8 +124,8 @@ def jobs_from_ledger(ledger: Ledger, run_id: str) -> list[JobView]:
                 if a.status
                 else ("submitting" if a.job_id is None else "submitted"),
                 reason=a.reason,
-                started=a.submitted_at,
-                finished=a.finished_at,
+                started=a.ran_from,  # the platform's times: the server's view shows the same
+                finished=a.ran_to,
             )
         )
     views = []
