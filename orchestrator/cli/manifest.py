@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from orchestrator.cli.output import output_option
-from orchestrator.cli.run_overrides import PARAM_OPTION
 from orchestrator.manifest import (
     JobSpec,
     Manifest,
@@ -35,6 +34,28 @@ ALLOW_OUTSIDE_OPTION = click.option(
 
 
 STDIN = "-"
+
+
+def _params(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in value:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}")
+        pairs[key.strip()] = text
+    return pairs
+
+
+PARAM_OPTION = click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    callback=_params,
+    help="Set a value of the manifest's `variables` (repeatable).",
+)
+"""``-p KEY=VALUE``: the same on ``run`` and ``plan`` (a plan shows what the run launches)."""
 
 
 def read_manifest(

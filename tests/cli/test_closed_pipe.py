@@ -180,3 +180,11 @@ def test_logs_into_head(tmp_path: Path) -> None:
     assert code == EXIT_CLOSED_PIPE, stderr
     assert_quiet(stderr)
     assert any("line 0 of a long log" in line for line in lines), lines
+
+
+def test_watch_jsonl_into_head(driven: tuple[Path, str]) -> None:
+    state, run_id = driven
+    code, stderr, lines = read_then_close("watch", run_id, "--state-dir", state, "-o", "jsonl")
+    assert code == EXIT_CLOSED_PIPE, stderr
+    assert_quiet(stderr)
+    assert json.loads(lines[0])["run"] == run_id
