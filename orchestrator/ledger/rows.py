@@ -92,7 +92,6 @@ def attempt_from_row(row: sqlite3.Row) -> AttemptRecord:
         status=JobStatus(row["status"]) if row["status"] else None,
         reason=row["reason"],
         intent_at=row["intent_at"],
-        submitted_at=row["submitted_at"],
         finished_at=row["finished_at"],
         ran_from=_added_time(row, "ran_from"),
         ran_to=_added_time(row, "ran_to"),

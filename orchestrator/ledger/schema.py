@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS attempts (
     final INTEGER NOT NULL DEFAULT 0,
     reason TEXT,
     intent_at REAL NOT NULL,
-    submitted_at REAL,
+    submitted_at REAL,  -- when its create succeeded (kept for a human reading the file)
     finished_at REAL,
     PRIMARY KEY (run_id, key, attempt),
     FOREIGN KEY (run_id, key) REFERENCES jobs(run_id, key)
