@@ -131,7 +131,7 @@ def _job_table(views: list[JobView], wide: bool) -> None:
         rows += [
             [
                 f"  fire {f.attempt}",
-                f"at {f.due}",
+                f"at {clip(f.due, 40)}",  # the platform's text: one line
                 f.status,
                 "",
                 clip(f.reason, 1000 if wide else 60),
