@@ -4,7 +4,7 @@ The Python API (coroutines, so they also run inside a notebook's event loop)::
 
     import orchestrator
     summary = await orchestrator.run_manifest("manifests/sweep.yaml")
-    summary.done, summary.failed, summary.to_json()
+    summary.done, summary.failed, summary.to_dict()  # to_json(): the same as text
 
 Events reach the caller through ``on_event=callback`` or, from another task, through
 ``async for event in orchestrator.watch(control)`` (a :class:`RunControl` passed as

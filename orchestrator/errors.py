@@ -70,6 +70,9 @@ EXIT_PLATFORM = 3
 """The platform is unreachable or refused the token."""
 EXIT_INTERRUPTED = 130
 """Interrupted (Ctrl-C, SIGTERM), as shells report a process ended by SIGINT."""
+EXIT_CLOSED_PIPE = 141
+"""The reader of stdout went away (``| head``): what shells report for a process ended by
+SIGPIPE (128 + 13), as ``yes | head`` shows in ``PIPESTATUS``."""
 
 
 class OrchestratorError(Exception):
@@ -107,6 +110,7 @@ class UnavailableError(OrchestratorError):
 
 
 __all__ = [
+    "EXIT_CLOSED_PIPE",
     "EXIT_DONE",
     "EXIT_INTERRUPTED",
     "EXIT_JOB_FAILED",

@@ -59,11 +59,12 @@ def private_file(path: Path) -> Path:
     return path
 
 
-def open_private(path: Path, mode: str = "ab") -> IO[bytes]:
-    """Open ``path`` for binary appending or writing, creating it with mode 0600."""
+def open_private(path: Path, mode: str = "ab", buffering: int = -1) -> IO[bytes]:
+    """Open ``path`` for binary appending or writing, creating it with mode 0600
+    (``buffering=0``: unbuffered, for a file child processes write to as well)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC
     flags |= os.O_APPEND if mode.startswith("a") else os.O_TRUNC
-    return os.fdopen(os.open(path, flags, FILE_MODE), mode)
+    return os.fdopen(os.open(path, flags, FILE_MODE), mode, buffering=buffering)
 
 
 def write_private(path: Path, text: str) -> None:

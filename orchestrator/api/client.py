@@ -139,7 +139,8 @@ class PlatformClient:
     async def get_jobs(self, ids: Sequence[str]) -> list[JobState]:
         """States of the jobs with ``ids`` (in that order, once each); unknown ids are absent.
 
-        A poll's read: id, status and reason only (the other JobState fields stay None).
+        A poll's read: id, status, reason, start and completion times (the other JobState
+        fields stay None).
 
         ``status_batch_size`` ids per request, requests concurrently.
         """

@@ -15,8 +15,11 @@ failure. :class:`~orchestrator.cli.lazy_group.LazyGroup` runs each command throu
 - anything else is a bug: ``error: internal error: ...``, exit 1, and no traceback unless
   ``ORCHESTRATOR_DEBUG`` is set.
 
-click's own exceptions (bad usage: exit 2 with the usage line; ``--help``; a closed pipe on
-stdout: exit quietly) pass through to click, which handles them as it always does.
+- a closed pipe on stdout (``| head``), bare or inside a task group's exception group: no
+  word, exit 141 (:mod:`~orchestrator.cli.closed_pipe`).
+
+click's own exceptions (bad usage: exit 2 with the usage line; ``--help``) pass through to
+click, which handles them as it always does.
 """
 
 from __future__ import annotations
@@ -30,7 +33,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from orchestrator.errors import EXIT_INTERRUPTED, EXIT_JOB_FAILED, EXIT_USAGE, OrchestratorError
+from orchestrator.cli.closed_pipe import is_closed_pipe, silence_stdout
+from orchestrator.errors import (
+    EXIT_CLOSED_PIPE,
+    EXIT_INTERRUPTED,
+    EXIT_JOB_FAILED,
+    EXIT_USAGE,
+    OrchestratorError,
+)
 
 if TYPE_CHECKING:
     from orchestrator.ledger import LedgerFullError
@@ -59,8 +69,9 @@ def guarded(ctx: click.Context, call: Callable[[], T]) -> T:
         click.echo("", err=True)  # ends the terminal's ``^C`` line
         ctx.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # the boundary: every failure ends here
-        if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
-            raise  # click exits quietly when stdout is closed (``| head``)
+        if _find(exc, (OSError,), is_closed_pipe) is not None:
+            silence_stdout()  # the reader of stdout went away (``| head``): stop quietly
+            ctx.exit(EXIT_CLOSED_PIPE)
         _end(ctx, exc)
     raise AssertionError("not reached")  # ctx.exit raised
 
@@ -121,8 +132,13 @@ def disk_full(error: BaseException) -> LedgerFullError | None:
     return found if isinstance(found, LedgerFullError) else None
 
 
-def _find(error: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
-    """The first exception of ``kinds`` in ``error``, its groups, causes and contexts."""
+def _find(
+    error: BaseException,
+    kinds: tuple[type[BaseException], ...],
+    test: Callable[[BaseException], bool] | None = None,
+) -> BaseException | None:
+    """The first exception of ``kinds`` (that passes ``test``) in ``error``, its groups,
+    causes and contexts."""
     seen: set[int] = set()
     pending: list[BaseException | None] = [error]
     while pending:
@@ -130,7 +146,7 @@ def _find(error: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseE
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, kinds):
+        if isinstance(current, kinds) and (test is None or test(current)):
             return current
         if isinstance(current, BaseExceptionGroup):
             pending.extend(current.exceptions)

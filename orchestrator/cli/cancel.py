@@ -10,7 +10,7 @@ touch only jobs an orchestrator run made unless --all. Final jobs are never touc
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,11 +29,11 @@ from orchestrator.cli.options import ConnectionSettings, connection_options, dur
 from orchestrator.cli.prompts import confirm
 from orchestrator.cli.run_ids import RUN_ID, run_id_argument
 from orchestrator.errors import EXIT_DONE
-from orchestrator.ledger import Ledger
+from orchestrator.ledger import LEDGER_FILE, Ledger
 from orchestrator.model import JobStatus
 from orchestrator.ops import JobQuery, parse_where
 from orchestrator.ops.connect import open_platform
-from orchestrator.ops.records import CancelReport
+from orchestrator.ops.records import CancelReport, Job
 from orchestrator.ops.run_cancel import cancel_run, select_run
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -115,7 +115,21 @@ async def _cancel_selected(
         if not confirm(platform.endpoint, what, len(jobs), JOB_HEADERS, job_rows(jobs), yes):
             return print_report(CancelReport(matched=len(jobs)), output, wait, {})
         report = await platform.cancel_jobs(jobs, wait=wait)
+        stopped = _stopped_schedules(jobs, report)
+        if stopped and (settings.state_dir / LEDGER_FILE).exists():
+            with Ledger(settings.state_dir) as ledger:
+                ledger.unschedule(stopped)
         return print_report(report, output, wait, {"selector": query.describe()})
+
+
+def _stopped_schedules(jobs: Sequence[Job], report: CancelReport) -> list[str]:
+    """The ids of the cron jobs just cancelled: the ledger settles those of its runs
+    "cancelled" too (``jobs``, ``status`` and ``runs`` read the ledger)."""
+    return [
+        job.id
+        for job in jobs
+        if job.status is JobStatus.SCHEDULED and job.id not in report.still_running
+    ]
 
 
 async def _cancel_run(
@@ -146,8 +160,11 @@ async def _cancel_run(
             driven = " (driven by another process: it is asked to stop admitting)"
             schedules = sum(1 for job in unfinished if job.status is JobStatus.SCHEDULED)
             with_schedules = f", {schedules} of them schedule(s)" if schedules else ""
+            final = len(selection.jobs) - len(unfinished)
+            # the report counts every job of the run (``matched``): the question says so too
+            already = f" (of its {len(selection.jobs)}: {final} final already)" if final else ""
             what = (
-                f"unfinished job(s) of run {run.id}{with_schedules}"
+                f"unfinished job(s) of run {run.id}{already}{with_schedules}"
                 f"{driven if selection.driven else ''}"
             )
             rows = job_rows(unfinished)
@@ -158,4 +175,6 @@ async def _cancel_run(
             report = await cancel_run(
                 platform, ledger, selection, keep_schedules=keep_schedules, wait=wait
             )
+            if not keep_schedules:
+                ledger.unschedule(_stopped_schedules(unfinished, report))
             return print_report(report, output, wait, {"run": run.id})

@@ -14,7 +14,7 @@ import click
 from orchestrator.cli.formatting import clip
 from orchestrator.engine.events import RunSummary
 from orchestrator.ledger import LEDGER_FILE, Ledger
-from orchestrator.views.digest import FailureDigest, failure_digest
+from orchestrator.views.digest import FIRE_OPTION, FailureDigest, failure_digest
 from orchestrator.views.jobs import JobView, jobs_from_ledger
 
 
@@ -31,10 +31,10 @@ def print_failure_digest(
     ``views`` default to the ledger's rows; ``where`` is appended to the suggested commands
     (``--state-dir X`` or ``--endpoint URL``) so they work as printed.
     """
-    if output != "text" or not (summary.failed or summary.timed_out):
+    if output != "text":
         return
-    if views is None:
-        if not (state_dir / LEDGER_FILE).exists():
+    if views is None:  # the ledger's rows: no fired runs of cron jobs among them
+        if not (summary.failed or summary.timed_out) or not (state_dir / LEDGER_FILE).exists():
             return
         with Ledger(state_dir, read_only=True) as ledger:
             views = jobs_from_ledger(ledger, summary.run)
@@ -66,6 +66,7 @@ def digest_lines(
         lines.append(f"  {count:>5} x {clip(reason, 100)}")
     first = digest.failures[0].key
     lines.append(f"Read a log:  orchestrator logs {run_id} {first}{where}")
-    if can_retry:  # retry drives the run from its ledger
+    if can_retry and not all(FIRE_OPTION in f.key for f in digest.failures):
+        # retry drives the run from its ledger (a cron job's fired runs are not in it)
         lines.append(f"Retry them:  orchestrator retry {run_id}{where}")
     return lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,15 +36,44 @@ ALLOW_OUTSIDE_OPTION = click.option(
 STDIN = "-"
 
 
-def read_manifest(path: str | Path, allow_outside: tuple[Path, ...] = ()) -> Manifest:
-    """Load a manifest for a command (a bad one raises ManifestError: every issue, exit 2).
+def _params(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in value:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}")
+        pairs[key.strip()] = text
+    return pairs
+
+
+PARAM_OPTION = click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    callback=_params,
+    help="Set a value of the manifest's `variables` (repeatable).",
+)
+"""``-p KEY=VALUE``: the same on ``run`` and ``plan`` (a plan shows what the run launches)."""
+
+
+def read_manifest(
+    path: str | Path,
+    allow_outside: tuple[Path, ...] = (),
+    overrides: Mapping[str, str] | None = None,
+) -> Manifest:
+    """Load a manifest for a command (a bad one raises ManifestError: every issue, exit 2);
+    ``overrides``: ``-p KEY=VALUE`` values of its ``variables``.
 
     ``-`` reads the manifest from stdin; its relative paths resolve from the current folder.
     """
     if str(path) == STDIN:
         data = sys.stdin.buffer.read(MAX_MANIFEST_BYTES + 1)
-        return load_manifest(Path.cwd() / STDIN, data=data, allow_outside=allow_outside)
-    return load_manifest(path, allow_outside=allow_outside)
+        return load_manifest(
+            Path.cwd() / STDIN, data=data, allow_outside=allow_outside, overrides=overrides
+        )
+    return load_manifest(path, allow_outside=allow_outside, overrides=overrides)
 
 
 def job_as_json(job: JobSpec) -> dict[str, Any]:
@@ -97,15 +126,19 @@ def _table(manifest: Manifest, limit: int) -> Table:
     "--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Rows in the table."
 )
 @ALLOW_OUTSIDE_OPTION
+@PARAM_OPTION
 def plan(
     manifest_file: str,
     count_only: bool,
     output: str,
     limit: int,
     allow_outside: tuple[Path, ...],
+    params: dict[str, str],
 ) -> None:
-    """Show what FILE would launch, without launching anything (FILE ``-``: stdin)."""
-    manifest = read_manifest(manifest_file, allow_outside)
+    """Show what FILE would launch, without launching anything (FILE ``-``: stdin).
+
+    ``-p KEY=VALUE`` sets a value of its ``variables`` as ``run -p`` does."""
+    manifest = read_manifest(manifest_file, allow_outside, params)
     if count_only:
         click.echo(manifest.count())
         return

@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
 
+from orchestrator.cli.closed_pipe import is_closed_pipe, silence_stdout
 from orchestrator.cli.formatting import human_duration
 from orchestrator.engine import Event, EventKind, RunSummary
 from orchestrator.ledger import RunCounts, RunRecord, RunState
@@ -109,6 +110,24 @@ class Tally:
             self._baseline = self.settled
             self.started_at = time.monotonic()
 
+    def finish(self, summary: RunSummary) -> None:
+        """Take the run's final numbers from its summary (the ledger's): jobs settled by
+        recovery or before this display started raise no event, and the last line drawn
+        must agree with the summary printed under it."""
+        self.total = summary.jobs
+        self.outcomes = Counter(
+            {
+                str(JobStatus.DONE): summary.done,
+                str(JobStatus.FAILED): summary.failed,
+                str(JobStatus.TIMED_OUT): summary.timed_out,
+                str(JobStatus.CANCELLED): summary.cancelled,
+                str(JobStatus.SCHEDULED): summary.scheduled,
+            }
+        )
+        self.active = Counter({"unfinished": summary.unfinished})
+        self._state.clear()
+        self.retried = summary.retried
+
     def _move(self, key: str, to: str | None) -> None:
         before = self._state.pop(key, None)
         if before is not None:
@@ -194,6 +213,10 @@ class LiveProgress:
         if self._live.is_started:
             self._live.refresh()
 
+    def finish(self, summary: RunSummary) -> None:
+        """The run ended: its last line shows the summary's numbers (:meth:`Tally.finish`)."""
+        self.tally.finish(summary)
+
     def on_event(self, event: Event) -> None:
         """Engine callback: fold the event in (the next refresh shows it)."""
         self.tally.apply(event)
@@ -215,27 +238,54 @@ class LiveProgress:
             self.console.print(self._render())
 
 
-def jsonl_printer(out: TextIO = sys.stdout) -> Any:
-    """Engine callback writing one JSON object per event (``--output jsonl``)."""
+def jsonl_printer(out: TextIO | None = None, on_closed: Callable[[], object] | None = None) -> Any:
+    """Engine callback writing one JSON object per event (``--output jsonl``) to ``out``
+    (stdout). If its reader goes away (``| head``) the lines stop and ``on_closed`` is called
+    once: the run decides what that means (:func:`orchestrator.cli.run._drive` stops)."""
+    closed = False
 
     def emit(event: Event) -> None:
-        out.write(json.dumps(event.to_json()) + "\n")
-        out.flush()
+        nonlocal closed
+        if closed:
+            return
+        stream = out or sys.stdout
+        try:
+            stream.write(event.to_json() + "\n")
+            stream.flush()
+        except OSError as exc:
+            if not is_closed_pipe(exc):
+                raise
+            if on_closed is None:
+                raise  # the command ends here, quietly (``boundary``)
+            closed = True
+            silence_stdout()
+            on_closed()
 
     return emit
 
 
-def print_summary(summary: RunSummary, console: Console) -> None:
-    """The final table of a run."""
-    from rich.table import Table
-
+def headline(summary: RunSummary) -> str:
+    """What the run came to, in words that match its counts: a cron job is scheduled (its
+    runs fire later, on the platform), not done."""
+    if summary.exit_code == 0 and summary.scheduled:
+        schedules = f"{summary.scheduled} cron job{'s' if summary.scheduled != 1 else ''}"
+        if summary.done:
+            return f"all jobs done, {schedules} scheduled"
+        return f"{schedules} scheduled (the platform fires their runs)"
     verdict = {
         0: "all jobs done",
         1: "some jobs did not succeed",
         3: "stopped: the platform is unreachable or refused the token",
         130: "interrupted",
     }
-    console.print(f"Run [bold]{summary.run}[/]: {verdict.get(summary.exit_code, '')}")
+    return verdict.get(summary.exit_code, "")
+
+
+def print_summary(summary: RunSummary, console: Console) -> None:
+    """The final table of a run."""
+    from rich.table import Table
+
+    console.print(f"Run [bold]{summary.run}[/]: {headline(summary)}", soft_wrap=True)
     table = Table(show_header=False)
     if not console.is_terminal:  # piped: plain columns, no box drawing
         table.box = None
@@ -261,9 +311,9 @@ def print_summary(summary: RunSummary, console: Console) -> None:
 def print_result(summary: RunSummary, output: str) -> None:
     """The summary on stdout, in the chosen output format."""
     if output == "json":
-        click.echo(json.dumps(summary.to_json()))
+        click.echo(summary.to_json())
     elif output == "jsonl":
-        click.echo(json.dumps({"event": "summary", **summary.to_json()}))
+        click.echo(json.dumps({"event": "summary", **summary.to_dict()}))
     else:
         from rich.console import Console
 
@@ -284,7 +334,7 @@ def print_interrupted(run_id: str | None, state_dir: Path, running: str | None =
 
 def run_json(run: RunRecord, state: RunState, counts: RunCounts) -> dict[str, Any]:
     """One run for ``runs``/``status --output json``."""
-    data = RunSummary.from_counts(run.id, counts).to_json()
+    data = RunSummary.from_counts(run.id, counts).to_dict()
     data.update(
         name=run.name,
         state=str(state),

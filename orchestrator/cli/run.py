@@ -3,7 +3,7 @@
 
 Exit codes: 0 every job done, 1 some job failed, timed out or was cancelled, 2 bad usage or
 bad manifest (or a request the platform refuses), 3 the platform is unreachable or refused the
-token, 130 interrupted (EXIT_CODES, shown by --help).
+token, 130 interrupted, 141 the reader of stdout went away (EXIT_CODES, shown by --help).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from orchestrator.cli.run_overrides import OVERRIDE_KEYS, apply_overrides, overr
 from orchestrator.engine import EngineOptions, EventCallback, RunSummary
 from orchestrator.engine.control import RunControl
 from orchestrator.engine.events import StopReason
-from orchestrator.errors import EXIT_INTERRUPTED
+from orchestrator.errors import EXIT_CLOSED_PIPE, EXIT_INTERRUPTED
 from orchestrator.ledger import (
     INHERITED_LOCK_ENV,
     Ledger,
@@ -60,7 +60,8 @@ from orchestrator.state_files import open_private, private_dir
 EXIT_CODES = (
     "Exit codes: 0 every job done; 1 some job failed, timed out or was cancelled;"
     " 2 bad usage or manifest; 3 the platform is unreachable or refused the token (nothing"
-    " recorded, or a resumable stop after --outage); 130 interrupted."
+    " recorded, or a resumable stop after --outage); 130 interrupted; 141 the reader of"
+    " stdout went away (| head): the run stopped, resumable."
 )
 
 
@@ -197,8 +198,16 @@ def _drive(
     # a notice while the live display runs goes through its console: above the bar, not in it
     notice = live.console.print if live is not None else functools.partial(click.echo, err=True)
     callback: EventCallback | None = None
+    closed: list[bool] = []  # the reader of stdout went away (``| head``)
+
+    def stop_for_closed_output() -> None:
+        """Like a first Ctrl-C: stop submitting; the run stays resumable."""
+        closed.append(True)
+        notice("Output closed (the reader of stdout went away): stopping the run")
+        control.interrupt()
+
     if s.output == "jsonl":
-        callback = jsonl_printer()
+        callback = jsonl_printer(on_closed=stop_for_closed_output)
 
     async def main(cb: EventCallback | None) -> RunSummary:
         failure: BaseException | None = None
@@ -230,6 +239,7 @@ def _drive(
         if live is not None:
             with live:
                 summary = anyio.run(main, live.on_event)
+                live.finish(summary)  # the last line drawn agrees with the summary
         else:
             summary = anyio.run(main, callback)
     except KeyboardInterrupt:
@@ -242,6 +252,9 @@ def _drive(
         click.echo(f"error: {full}: the run stopped.", err=True)
         print_interrupted(control.run_id, s.state_dir)
         sys.exit(EXIT_INTERRUPTED)
+    if closed:  # resumable, said on stderr; exit as a process ended by SIGPIPE
+        print_interrupted(summary.run, s.state_dir, _fate_of_running(s))
+        sys.exit(EXIT_CLOSED_PIPE)
     print_result(summary, s.output)
     print_failure_digest(summary, s.output, s.state_dir)
     if summary.stopped_by is StopReason.TOKEN_REFUSED:

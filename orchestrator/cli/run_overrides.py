@@ -14,35 +14,18 @@ from typing import Any
 
 import click
 
+from orchestrator.cli.manifest import PARAM_OPTION
 from orchestrator.cli.options import duration_value
 from orchestrator.manifest import Manifest
 
 OVERRIDE_KEYS = ("params", "max_in_flight", "deadline", "fail_fast")
 
 
-def _params(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
-    pairs: dict[str, str] = {}
-    for item in value:
-        key, sep, text = item.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}")
-        pairs[key.strip()] = text
-    return pairs
-
-
 def override_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """-p/--param, --max-in-flight, --deadline and --fail-fast."""
     for option in reversed(
         [
-            click.option(
-                "-p",
-                "--param",
-                "params",
-                multiple=True,
-                metavar="KEY=VALUE",
-                callback=_params,
-                help="Set a value of the manifest's `variables` (repeatable).",
-            ),
+            PARAM_OPTION,
             click.option(
                 "--max-in-flight",
                 type=click.IntRange(min=1),

@@ -1,7 +1,10 @@
 """A handle on a run being driven, for whoever must stop it from outside (a signal handler,
-a notebook cell) and wants its id as soon as it exists."""
+a notebook cell) and wants its id (and the state dir its ledger is in, for
+:func:`orchestrator.watch`) as soon as they exist."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from orchestrator.engine.driver import Engine
 
@@ -11,6 +14,7 @@ class RunControl:
 
     def __init__(self) -> None:
         self.run_id: str | None = None
+        self.state_dir: Path | None = None  # the ledger's, set with run_id
         self._engine: Engine | None = None
         self._interrupted = False
 
@@ -28,6 +32,7 @@ class RunControl:
     def attach(self, engine: Engine) -> None:
         """Called by the driver once the engine exists; replays an early interrupt."""
         self._engine = engine
+        self.state_dir = engine.state_dir
         self.run_id = engine.run.id
         if self._interrupted:
             engine.interrupt()

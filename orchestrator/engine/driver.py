@@ -14,6 +14,7 @@ import dataclasses
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 import anyio
 import anyio.lowlevel
@@ -139,13 +140,19 @@ class Engine:
             raise self._fatal
         return self.summary()
 
+    @property
+    def state_dir(self) -> Path:
+        """The state dir of the ledger the run is recorded in."""
+        return self._ledger.state_dir
+
     def interrupt(self) -> None:
         """Stop submitting; cancel running jobs only if ``cancel_on_interrupt``."""
         self._begin_stop(StopReason.INTERRUPT, cancel=self._options.cancel_on_interrupt)
 
     def summary(self) -> RunSummary:
         """The run's tally from the ledger."""
-        summary = RunSummary.from_counts(self.run.id, self._ledger.counts(self.run.id), self._stop)
+        counts = self._ledger.counts(self.run.id)
+        summary = RunSummary.from_counts(self.run.id, counts, self._stop, self.run.total_jobs)
         if self._stop is StopReason.TOKEN_REFUSED:
             summary = dataclasses.replace(summary, detail=self._refused)
         return summary
@@ -378,7 +385,10 @@ class Engine:
         """Stop admitting and retrying; with ``cancel``, cancel what is not final."""
         if self._stop is not None:
             return
-        self._log.warning("run.stop", reason=str(reason), cancel=cancel)
+        # An interrupt is the user's own doing and the CLI says so in words: logged at info,
+        # so its line does not land between the "Interrupted" notice and how to resume.
+        level = self._log.info if reason is StopReason.INTERRUPT else self._log.warning
+        level("run.stop", reason=str(reason), cancel=cancel)
         self._stop = reason
         self._cancelling = cancel
         self._admission_scope.cancel()

@@ -6,6 +6,7 @@ lines) and the Python API hands the same callback to the caller.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -45,7 +46,11 @@ class Event:
     name: str | None = None  # the job's rendered name (``name:`` in the manifest)
     job_name: str | None = None  # the job's jobName on the platform
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> str:
+        """The event as one line of JSON text (a line of ``--output jsonl``)."""
+        return json.dumps(self.to_dict())
+
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping (``--output jsonl``); absent values are left out."""
         data: dict[str, Any] = {
             "event": str(self.kind),
@@ -69,6 +74,19 @@ class Event:
 
 
 EventCallback = Callable[[Event], None]
+
+_RAN = frozenset({str(JobStatus.DONE), str(JobStatus.FAILED)})  # ended after running
+_STARTED_OR_RAN = _RAN | {str(JobStatus.IN_PROGRESS)}
+
+
+def started_unseen(before: str | None, now: str | None) -> bool:
+    """True if an attempt that moved from ``before`` to ``now`` ran without being seen "in
+    progress" (it started and ended between two looks): its STARTED event is due first.
+
+    The driver (polling the platform) and ``watch`` (comparing ledger snapshots) both apply
+    it, so both give every attempt that ran a STARTED event before its end, however short
+    it was: the library's ``watch()`` yields what the CLI's callback gets."""
+    return now in _RAN and before not in _STARTED_OR_RAN
 
 
 class StopReason(StrEnum):
@@ -97,7 +115,7 @@ class JobFailure:
     reason: str | None
     attempts: int
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """``{key, name, status, reason, attempts}`` for ``--output json``."""
         return {
             "key": self.key,
@@ -129,12 +147,19 @@ class RunSummary:
 
     @classmethod
     def from_counts(
-        cls, run_id: str, counts: RunCounts, stopped_by: StopReason | None = None
+        cls,
+        run_id: str,
+        counts: RunCounts,
+        stopped_by: StopReason | None = None,
+        total: int | None = None,
     ) -> RunSummary:
-        """The summary of a run as its ledger counts it."""
+        """The summary of a run as its ledger counts it. ``total``: the jobs the run has in
+        all, when known; those not recorded yet (admission is lazy: an interrupted run of 30
+        may have recorded 8) count as unfinished, so the outcomes add up to ``jobs``."""
+        jobs = max(total or 0, counts.jobs)
         return cls(
             run=run_id,
-            jobs=counts.jobs,
+            jobs=jobs,
             done=counts.done,
             failed=counts.failed,
             timed_out=counts.timed_out,
@@ -142,7 +167,7 @@ class RunSummary:
             attempts=counts.attempts,
             retried=counts.retried,
             scheduled=counts.scheduled,
-            unfinished=counts.active,
+            unfinished=counts.active + jobs - counts.jobs,
             stopped_by=stopped_by,
             lost=counts.lost,
         )
@@ -164,8 +189,12 @@ class RunSummary:
             return EXIT_DONE
         return EXIT_JOB_FAILED
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``--output json`` object."""
+    def to_json(self) -> str:
+        """The ``--output json`` object, as JSON text (one line)."""
+        return json.dumps(self.to_dict())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--output json`` object, as a JSON-ready mapping."""
         return {
             "run": self.run,
             "jobs": self.jobs,
@@ -177,7 +206,7 @@ class RunSummary:
             "retried": self.retried,
             "scheduled": self.scheduled,
             "lost": self.lost,
-            "failures": [f.to_json() for f in self.failures],
+            "failures": [f.to_dict() for f in self.failures],
         }
 
 

@@ -37,6 +37,11 @@ def attempt_create(spec: JobSpec, run_id: str, attempt: int) -> JobCreate:
     return JobCreate(fields=fields, parameters=parameters)
 
 
+FIRED_AT_LABEL = "SCHEDULED_RUN_TIME"
+"""The parameter a platform adds to each run a cron job spawns: the due time it fired for
+(ISO-8601). A spawned run copies the cron job's identity labels, so this tells them apart."""
+
+
 def is_cron(fields: Mapping[str, Any]) -> bool:
     """A job created with a cron ``schedule``: it stays "scheduled" and the platform spawns
     runs of it that carry its labels."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from orchestrator.api.errors import TransientError
+from orchestrator.engine.events import started_unseen
 from orchestrator.engine.hooks import crash_point
 from orchestrator.engine.identity import is_cron
 from orchestrator.engine.port import JobPlatform
@@ -83,20 +85,30 @@ class Poller:
         """Record what moved among ``ids`` (the ledger first), then report it; how many moved."""
         updates: list[AttemptStatus] = []
         moved: list[tuple[str, Tracked, JobState]] = []
+        unseen: set[str] = set()  # ran between two polls: never seen in progress
         for state in states + self._vanished(ids, states):
             tracked = self._watched.get(state.id)
             if tracked is None or state.status == tracked.status:
                 continue
+            if started_unseen(tracked.status, state.status):
+                unseen.add(state.id)
             tracked.status = state.status
             updates.append(
-                AttemptStatus(tracked.spec.key, tracked.attempt, state.status, state.status_reason)
+                AttemptStatus(
+                    tracked.spec.key,
+                    tracked.attempt,
+                    state.status,
+                    state.status_reason,
+                    _epoch(state.start_time),
+                    _epoch(state.completion_time),
+                )
             )
             moved.append((state.id, tracked, state))
         if updates:
             self._ledger.record_statuses(self._run_id, updates)
             crash_point("after_poll")
         for job_id, tracked, state in moved:
-            if state.status is JobStatus.IN_PROGRESS:
+            if state.status is JobStatus.IN_PROGRESS or job_id in unseen:
                 self._on_started(job_id, tracked)
             if state.status.is_final or _is_scheduled(tracked.spec, state.status):
                 del self._watched[job_id]
@@ -135,3 +147,7 @@ class Poller:
 def _is_scheduled(spec: JobSpec, status: JobStatus) -> bool:
     """A cron job reaching "scheduled" is handed over to the platform: it settles there."""
     return status is JobStatus.SCHEDULED and is_cron(spec.fields)
+
+
+def _epoch(moment: datetime | None) -> float | None:
+    return moment.timestamp() if moment is not None else None

@@ -71,8 +71,9 @@ class AttemptRecord:
     status: JobStatus | None
     reason: str | None
     intent_at: float
-    submitted_at: float | None
     finished_at: float | None
+    ran_from: float | None = None  # the platform's startTime (epoch seconds), once reported
+    ran_to: float | None = None  # the platform's completionTime
 
     @property
     def is_final(self) -> bool:

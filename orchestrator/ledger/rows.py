@@ -91,6 +91,12 @@ def attempt_from_row(row: sqlite3.Row) -> AttemptRecord:
         status=JobStatus(row["status"]) if row["status"] else None,
         reason=row["reason"],
         intent_at=row["intent_at"],
-        submitted_at=row["submitted_at"],
         finished_at=row["finished_at"],
+        ran_from=_added_time(row, "ran_from"),
+        ran_to=_added_time(row, "ran_to"),
     )
+
+
+def _added_time(row: sqlite3.Row, column: str) -> float | None:
+    value = row[column] if column in row.keys() else None  # noqa: SIM118 (as _added)
+    return float(value) if value is not None else None

@@ -6,11 +6,12 @@ create request goes out, so a crash at any instant leaves either nothing on the 
 or something findable by its identity labels.
 """
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Stored in ``PRAGMA user_version``, in the same transaction as the schema it describes.
 
 1: the tables below (some ledgers of version 1 lack the ``ADDED_COLUMNS``); 2: every column
-of ``ADDED_COLUMNS`` is there. A ledger at this version or above needs no schema change.
+of ``ADDED_COLUMNS`` of version 2 is there; 3: ``attempts.ran_from``/``ran_to`` too. A ledger
+at this version or above needs no schema change.
 """
 
 SCHEMA = """
@@ -49,7 +50,7 @@ CREATE TABLE IF NOT EXISTS attempts (
     final INTEGER NOT NULL DEFAULT 0,
     reason TEXT,
     intent_at REAL NOT NULL,
-    submitted_at REAL,
+    submitted_at REAL,  -- when its create succeeded (kept for a human reading the file)
     finished_at REAL,
     PRIMARY KEY (run_id, key, attempt),
     FOREIGN KEY (run_id, key) REFERENCES jobs(run_id, key)
@@ -62,6 +63,13 @@ SCHEMA_STATEMENTS = tuple(part.strip() for part in SCHEMA.split(";") if part.str
 """``SCHEMA`` one statement at a time: ``executescript`` would commit the transaction that
 makes creating the schema atomic."""
 
-ADDED_COLUMNS = (("runs", "variables", "TEXT"), ("runs", "stopped_by", "TEXT"))
+ADDED_COLUMNS = (
+    ("runs", "variables", "TEXT"),
+    ("runs", "stopped_by", "TEXT"),
+    # when the attempt ran on the platform (its startTime/completionTime): a job's duration
+    # is its run time, the same number the server's labelled jobs give
+    ("attempts", "ran_from", "REAL"),
+    ("attempts", "ran_to", "REAL"),
+)
 """Columns added since a table was first created: ledgers written before get them on open
 (and readers of a ledger not upgraded yet read them as NULL)."""

@@ -55,6 +55,8 @@ class AttemptStatus:
     attempt: int
     status: JobStatus
     reason: str | None = None
+    started: float | None = None  # the platform's startTime, epoch seconds
+    ended: float | None = None  # its completionTime
 
 
 def new_run_id(now: float | None = None) -> str:
@@ -224,6 +226,38 @@ class Ledger:
                 (time.time(), run_id),
             )
 
+    def job_ids_ending(self, suffix: str, limit: int = 5) -> list[str]:
+        """Platform ids of this ledger's attempts that end with ``suffix`` (the short ids
+        ``jobs`` prints), at most ``limit``."""
+        pattern = "%" + suffix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self._db.execute(
+            "SELECT DISTINCT job_id FROM attempts WHERE job_id LIKE ? ESCAPE '\\' LIMIT ?",
+            (pattern, limit),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def unschedule(self, job_ids: Iterable[str]) -> int:
+        """Record that these cron jobs (platform ids) were cancelled: their attempt and job,
+        settled as "scheduled", become "cancelled", so every view of the ledger says so.
+        Ids the ledger does not know, or of jobs not settled as scheduled, are left alone;
+        returns how many jobs changed."""
+        ids = [(job_id,) for job_id in job_ids]
+        scheduled, cancelled = str(JobStatus.SCHEDULED), str(JobStatus.CANCELLED)
+        with self._tx():
+            before = self._db.total_changes
+            self._db.executemany(
+                "UPDATE jobs SET outcome = ? WHERE outcome = ? AND (run_id, key) IN"
+                " (SELECT run_id, key FROM attempts WHERE job_id = ?)",
+                [(cancelled, scheduled, job_id) for (job_id,) in ids],
+            )
+            changed = self._db.total_changes - before
+            self._db.executemany(
+                "UPDATE attempts SET status = ?, finished_at = ?, final = 1"
+                " WHERE job_id = ? AND status = ?",
+                [(cancelled, time.time(), job_id, scheduled) for (job_id,) in ids],
+            )
+        return changed
+
     def cancel_requested(self, run_id: str) -> bool:
         """True once :meth:`request_cancel` was called for the run (a cheap read)."""
         row = self._db.execute(
@@ -276,7 +310,8 @@ class Ledger:
             )
 
     def record_statuses(self, run_id: str, items: Iterable[AttemptStatus]) -> None:
-        """Store polled statuses; a final status is never overwritten by another."""
+        """Store polled statuses (and when the attempt ran, as the platform says); a final
+        status is never overwritten by another."""
         now = time.time()
         rows = [
             (
@@ -284,6 +319,8 @@ class Ledger:
                 u.reason,
                 now if u.status.is_final else None,
                 int(u.status.is_final),
+                u.started,
+                u.ended,
                 run_id,
                 u.key,
                 u.attempt,
@@ -292,7 +329,8 @@ class Ledger:
         ]
         with self._tx():
             self._db.executemany(
-                "UPDATE attempts SET status = ?, reason = ?, finished_at = ?, final = ?"
+                "UPDATE attempts SET status = ?, reason = ?, finished_at = ?, final = ?,"
+                " ran_from = COALESCE(?, ran_from), ran_to = COALESCE(?, ran_to)"
                 " WHERE run_id = ? AND key = ? AND attempt = ? AND final = 0",
                 rows,
             )

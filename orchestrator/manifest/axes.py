@@ -131,7 +131,9 @@ def _read_text(fence: Confinement, name: Any) -> str:
     except OutsideError as exc:
         raise SourceError(str(exc)) from None
     except FileNotFoundError:
-        raise SourceError(f"file {name} not found (paths are relative to {base})") from None
+        raise SourceError(
+            f"file {name} not found (paths are relative to the manifest's folder, {base.resolve()})"
+        ) from None
     except (IsADirectoryError, PermissionError, OSError, RuntimeError) as exc:
         message = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise SourceError(f"cannot read file {name}: {message}") from None
@@ -200,6 +202,11 @@ def glob_values(fence: Confinement, pattern: Any) -> list[str]:
     if Path(pattern).is_absolute():
         raise SourceError("glob patterns are relative to the manifest's directory")
     matches = sorted(glob.glob(pattern, root_dir=fence.base, recursive=True))
+    if not matches:  # said here, with the pattern: "axis has no values" would not name it
+        raise SourceError(
+            f"glob {pattern!r} matches no file (patterns are relative to the manifest's"
+            f" folder, {fence.base.resolve()})"
+        )
     for match in matches:
         try:
             fence.check(fence.base / match, match)

@@ -20,6 +20,7 @@ class Kind(Enum):
     FLAG = "flag"  # Boolean
     JOB_NAME = "job_name"  # String [a-z0-9-], <= 63 chars; templates allowed (made valid)
     PIPELINE_TYPE = "pipeline_type"  # String "YAML" or "BASH" (any case); templates allowed
+    TIMEZONE = "timezone"  # String IANA zone name (the cron schedule's); templates allowed
 
 
 JOB_FIELDS: dict[str, Kind] = {
@@ -43,7 +44,7 @@ JOB_FIELDS: dict[str, Kind] = {
     "hyperplaneUserEmail": Kind.TEXT,
     "imageHash": Kind.TEXT,
     "platformGroup": Kind.TEXT,
-    "timezone": Kind.TEXT,
+    "timezone": Kind.TIMEZONE,
     "gitServerName": Kind.TEXT,
     "serviceAccountName": Kind.TEXT,
     "customMessage": Kind.TEXT,
@@ -78,7 +79,7 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "hyperplaneUserEmail": "Email of the user the job runs as.",
     "imageHash": "Container image to run the job in.",
     "platformGroup": "The platform's job group (the API field 'group').",
-    "timezone": "Time zone of the cron schedule.",
+    "timezone": "IANA time zone the cron schedule is read in (e.g. America/New_York).",
     "gitServerName": "Git server to check the repository out from.",
     "serviceAccountName": "Kubernetes service account of the job.",
     "customMessage": "Message shown with the job's alerts.",

@@ -321,10 +321,31 @@ def _field(check: Checker, templates: _Templates, kind: Kind, raw: Any, path: Pa
             f"pipelineType {template.source!r} is unknown; use one of {', '.join(PIPELINE_TYPES)}",
         )
         return None
+    if kind is Kind.TIMEZONE and not valid_timezone(template.source):
+        check.error(
+            path,
+            f"timezone {template.source!r} is not a known IANA time zone name"
+            " (e.g. UTC, Europe/Paris, America/New_York)",
+        )
+        return None
     if kind is Kind.CRON and not _valid_cron(template.source):
         check.error(path, f"schedule {template.source!r} is not a valid 5-field cron expression")
         return None
     return template.source
+
+
+def valid_timezone(name: str) -> bool:
+    """``name`` is a time zone this machine's zone database knows (the platform reads the
+    cron schedule in it: a name it cannot load would be refused there)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not name or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _valid_cron(expression: str) -> bool:

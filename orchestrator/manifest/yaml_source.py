@@ -98,7 +98,8 @@ def parse_yaml(text: str, issues: IssueCollector) -> LocatedDocument | None:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            issues.add(line, column, f"invalid YAML: {exc.problem or exc.context}")
+            hint = _quote_hint(text, mark.line if mark else None)
+            issues.add(line, column, f"invalid YAML: {exc.problem or exc.context}{hint}")
             return None
         except yaml.YAMLError as exc:
             issues.add(1, 1, f"invalid YAML: {exc}")
@@ -268,3 +269,18 @@ class _Converter:
             self.issues.add(*position, "a NUL character (\\0) is not allowed in a value")
             return None
         return value
+
+
+def _quote_hint(text: str, line: int | None) -> str:
+    """A hint for the line PyYAML stopped at when a value there starts with ``*`` or ``&``
+    (an alias or an anchor to YAML): an unquoted cron schedule, ``*/5 * * * *``."""
+    if line is None:
+        return ""
+    lines = text.splitlines()
+    if line >= len(lines):
+        return ""
+    _, sep, value = lines[line].partition(":")
+    value = value.strip()
+    if not sep or not value.startswith(("*", "&")):
+        return ""
+    return f" (a value starting with {value[0]!r} must be quoted: '{value}')"

@@ -3,7 +3,7 @@
 Pure (no I/O), so every rule is unit-tested. A term names a job field (``jobType``,
 ``status``, ``owner``, ...) or, for any other name, a job parameter; all terms must hold::
 
-    TERM  := NAME OP VALUE | NAME in (VALUE, VALUE, ...)
+    TERM  := NAME OP VALUE | NAME in (VALUE, VALUE, ...) | NAME in VALUE,VALUE,...
     OP    := =  (equals)  |  !=  (differs)  |  ^=  (starts with)
 
 The filter travels as a GraphQL variable (``PipelineJobWhereInput``); nothing here is
@@ -27,7 +27,8 @@ class WhereError(UsageError, ValueError):
 
 
 GRAMMAR = (
-    "accepted: NAME=VALUE, NAME!=VALUE, NAME^=PREFIX, NAME in (A,B,...); NAME is a job field "
+    "accepted: NAME=VALUE, NAME!=VALUE, NAME^=PREFIX, NAME in (A,B,...) or NAME in A,B,...; "
+    "NAME is a job field "
     "(id, runId, jobType, jobName, pipelineYamlPath, status, statusReason, owner, department, "
     "schedule, exposedPort, timeout, activeTimeout, maxRetries) or a parameter key; "
     "all terms must hold"
@@ -81,7 +82,8 @@ class Term:
 
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*"
-_IN = re.compile(rf"^\s*({_NAME})\s+in\s*\((.*)\)\s*$", re.DOTALL)
+# the parentheses are optional: ``I in (20,21)`` and ``I in 20,21`` are the same term
+_IN = re.compile(rf"^\s*({_NAME})\s+in(?:\s*\((.*)\)|\s+([^()]*?))\s*$", re.DOTALL)
 _BINARY = re.compile(rf"^\s*({_NAME})\s*(!=|\^=|=)(.*)$", re.DOTALL)
 
 
@@ -89,7 +91,8 @@ def parse_term(text: str) -> Term:
     """One term; raises :class:`WhereError` naming it and the grammar when malformed."""
     matched_in = _IN.match(text)
     if matched_in:
-        name, inside = matched_in.groups()
+        name, bracketed, bare = matched_in.groups()
+        inside = bracketed if bracketed is not None else bare
         values = tuple(v.strip() for v in inside.split(","))
         if not values or any(not v for v in values):
             raise WhereError(f"--where {text!r}: empty value in the list; {GRAMMAR}")

@@ -19,6 +19,9 @@ DIGEST_LIMIT = 10
 
 NO_REASON = "(no reason given)"
 
+FIRE_OPTION = "--fire"
+"""How a fired run is named after its job's key (the option of ``logs`` that picks it)."""
+
 
 @dataclass(frozen=True, slots=True)
 class FailureDigest:
@@ -35,13 +38,21 @@ class FailureDigest:
 
 
 def failure_digest(views: Iterable[JobView], limit: int = DIGEST_LIMIT) -> FailureDigest:
-    """The digest of the jobs that ended failed or timed out, in the run's order."""
-    failed = [v for v in views if v.failed]
-    reasons = Counter(v.reason or NO_REASON for v in failed)
+    """The digest of the jobs that ended failed or timed out, in the run's order, and of
+    the fired runs of cron jobs that did: their key is ``KEY --fire N``, as ``orchestrator
+    logs RUN KEY --fire N`` reads its log."""
+    failed: list[JobFailure] = []
+    for v in views:
+        if v.failed:
+            failed.append(JobFailure(v.key, v.name, v.status, v.reason, len(v.attempts)))
+        failed += [
+            JobFailure(f"{v.key} {FIRE_OPTION} {f.attempt}", f"{v.name} (due {f.due})", *fire)
+            for f in v.failed_fires()
+            for fire in [(f.status, f.reason, 1)]
+        ]
+    reasons = Counter(f.reason or NO_REASON for f in failed)
     return FailureDigest(
-        failures=tuple(
-            JobFailure(v.key, v.name, v.status, v.reason, len(v.attempts)) for v in failed[:limit]
-        ),
+        failures=tuple(failed[:limit]),
         total=len(failed),
         reasons=tuple(reasons.most_common(5)),
     )

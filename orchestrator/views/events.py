@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 
-from orchestrator.engine.events import Event, EventKind
+from orchestrator.engine.events import Event, EventKind, started_unseen
 from orchestrator.model import JobStatus
 from orchestrator.views.jobs import AttemptView, JobView
 
@@ -43,9 +43,10 @@ def diff_events(
             seen = known.get(attempt.attempt)
             if attempt.job_id is not None and (seen is None or seen.job_id is None):
                 events.append(_event(run_id, view, EventKind.SUBMITTED, attempt, moment))
-            if attempt.status == JobStatus.IN_PROGRESS.value and (
-                seen is None or seen.status != attempt.status
-            ):
+            if (
+                attempt.status == JobStatus.IN_PROGRESS.value
+                and (seen is None or seen.status != attempt.status)
+            ) or started_unseen(seen.status if seen else None, attempt.status):
                 events.append(_event(run_id, view, EventKind.STARTED, attempt, moment))
         last = view.last
         if last is None or (old is not None and old.status == view.status):
@@ -67,6 +68,8 @@ def _event(
     final: bool = False,
 ) -> Event:
     status = JobStatus(attempt.status) if _is_status(attempt.status) else None
+    if kind is EventKind.STARTED:  # as the driver says it, whether seen or inferred
+        status = JobStatus.IN_PROGRESS
     return Event(
         kind=kind,
         run_id=run_id,
@@ -76,7 +79,7 @@ def _event(
         time=moment,
         job_id=attempt.job_id,
         status=JobStatus(view.status) if final else status,
-        reason=attempt.reason if kind is not EventKind.SUBMITTED else None,
+        reason=attempt.reason if kind not in (EventKind.SUBMITTED, EventKind.STARTED) else None,
     )
 
 

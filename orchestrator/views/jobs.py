@@ -26,18 +26,29 @@ class AttemptView:
     job_id: str | None
     status: str  # a platform status, or "submitting" while only the intent exists
     reason: str | None
-    started: float | None  # epoch seconds: submitted (ledger) or started (server)
-    finished: float | None
+    started: float | None  # epoch seconds: when it started running on the platform
+    finished: float | None  # when it ended there (both: the platform's own times)
+    due: str | None = None  # a cron job's fired run: the due time it fired for (ISO-8601)
 
     @property
     def duration(self) -> float | None:
-        """Seconds from start to end, when both are known."""
+        """Seconds the attempt ran on the platform (its startTime to its completionTime),
+        when both are known: the same number from the ledger and from the server."""
         if self.started is None or self.finished is None:
             return None
         return max(0.0, self.finished - self.started)
 
     def to_json(self) -> dict[str, Any]:
-        """The attempt as ``jobs --attempts -o json`` shows it."""
+        """The attempt as ``jobs --attempts -o json`` shows it (a fired run: ``fire``/``due``)."""
+        if self.due is not None:
+            return {
+                "fire": self.attempt,
+                "due": self.due,
+                "id": self.job_id,
+                "status": self.status,
+                "reason": self.reason,
+                "duration": _rounded(self.duration),
+            }
         return {
             "attempt": self.attempt,
             "id": self.job_id,
@@ -55,6 +66,7 @@ class JobView:
     name: str
     status: str  # the settled outcome, else where the latest attempt stands
     attempts: tuple[AttemptView, ...]
+    fires: tuple[AttemptView, ...] = ()  # a cron job's fired runs, oldest first (the server's)
 
     @property
     def last(self) -> AttemptView | None:
@@ -92,7 +104,12 @@ class JobView:
             "id": self.job_id,
             "duration": _rounded(self.duration),
             "history": [a.to_json() for a in self.attempts],
+            **({"fires": [f.to_json() for f in self.fires]} if self.fires else {}),
         }
+
+    def failed_fires(self) -> tuple[AttemptView, ...]:
+        """The fired runs that ended failed or timed out."""
+        return tuple(f for f in self.fires if f.status in FAILED_OUTCOMES)
 
 
 def jobs_from_ledger(ledger: Ledger, run_id: str) -> list[JobView]:
@@ -107,8 +124,8 @@ def jobs_from_ledger(ledger: Ledger, run_id: str) -> list[JobView]:
                 if a.status
                 else ("submitting" if a.job_id is None else "submitted"),
                 reason=a.reason,
-                started=a.submitted_at,
-                finished=a.finished_at,
+                started=a.ran_from,  # the platform's times: the server's view shows the same
+                finished=a.ran_to,
             )
         )
     views = []

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from orchestrator.engine.identity import ATTEMPT_LABEL, JOB_LABEL, RUN_LABEL
+from orchestrator.engine.identity import ATTEMPT_LABEL, FIRED_AT_LABEL, JOB_LABEL, RUN_LABEL
 from orchestrator.ledger import RunCounts
 from orchestrator.model import JobState, JobStatus
 from orchestrator.views.jobs import AttemptView, JobView
@@ -58,14 +58,20 @@ def matching_runs(run_ids: Iterable[str], prefix: str) -> list[str]:
 def views_from_states(states: Sequence[JobState]) -> list[JobView]:
     """Group labelled jobs into logical jobs (by key) with their attempts, sorted by key.
 
-    When several server jobs carry the same (key, attempt) (a cron job's spawned runs, a
-    duplicate create) the one a create made is kept: the "scheduled" one, else the lowest id.
+    A cron job's spawned runs carry its labels too, and the platform's due-time parameter
+    (:data:`FIRED_AT_LABEL`): they are listed as the job's ``fires``, never as an attempt.
+    When several other server jobs carry the same (key, attempt) (a duplicate create) the one
+    a create made is kept: the "scheduled" one, else the lowest id.
     """
     chosen: dict[tuple[str, int], JobState] = {}
+    fired: dict[str, list[JobState]] = {}
     for state in states:
         labels = state.parameters or {}
         key, attempt = labels.get(JOB_LABEL), labels.get(ATTEMPT_LABEL)
         if key is None or attempt is None or not attempt.isdigit():
+            continue
+        if labels.get(FIRED_AT_LABEL):  # a cron job's fired run: listed under its job
+            fired.setdefault(key, []).append(state)
             continue
         slot = (key, int(attempt))
         if slot not in chosen or _preferred(state, chosen[slot]):
@@ -83,8 +89,33 @@ def views_from_states(states: Sequence[JobState]) -> list[JobView]:
             )
         )
     return [
-        JobView(key, key, attempts[-1].status, tuple(attempts)) for key, attempts in by_key.items()
+        JobView(key, key, attempts[-1].status, tuple(attempts), fire_views(fired.get(key, ())))
+        for key, attempts in by_key.items()
     ]
+
+
+def fire_views(states: Iterable[JobState]) -> tuple[AttemptView, ...]:
+    """A cron job's fired runs (found by its labels), oldest due time first, numbered 1..n."""
+    ordered = sorted(states, key=lambda s: ((s.parameters or {}).get(FIRED_AT_LABEL, ""), s.id))
+    return tuple(
+        AttemptView(
+            attempt=number,
+            job_id=state.id,
+            status=str(state.status),
+            reason=state.status_reason,
+            started=_epoch(state.start_time),
+            finished=_epoch(state.completion_time),
+            due=(state.parameters or {}).get(FIRED_AT_LABEL),
+        )
+        for number, state in enumerate(ordered, 1)
+    )
+
+
+async def fires_on_server(
+    client: PlatformClient, run_id: str
+) -> dict[str, tuple[AttemptView, ...]]:
+    """The fired runs of every cron job of ``run_id``, by job key (the ledger has none)."""
+    return {v.key: v.fires for v in await run_jobs_on_server(client, run_id) if v.fires}
 
 
 def counts_from_views(views: Sequence[JobView]) -> RunCounts:

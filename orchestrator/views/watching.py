@@ -26,11 +26,14 @@ START_TIMEOUT = 60.0  # seconds a RunControl may take to receive its run id
 async def watch(
     run: str | RunControl,
     *,
-    state_dir: str | Path = DEFAULT_STATE_DIR,
+    state_dir: str | Path | None = None,
     interval: float = 0.2,
 ) -> AsyncIterator[Event]:
     """Yield the events of ``run`` (a run id, or the RunControl given to the driving call)
     until nobody drives it any more.
+
+    ``state_dir``: where the run's ledger is; by default, for a RunControl the state dir its
+    run was started with, for a run id ``.orchestrator``.
 
     ::
 
@@ -41,6 +44,9 @@ async def watch(
                 print(event.key, event.kind)
     """
     run_id = await _run_id(run, interval) if isinstance(run, RunControl) else run
+    if state_dir is None:
+        started_in = run.state_dir if isinstance(run, RunControl) else None
+        state_dir = started_in or DEFAULT_STATE_DIR
     with Ledger(state_dir) as ledger:
         record = ledger.get_run(run_id)
         seen: dict[str, JobView] = {}

@@ -72,9 +72,9 @@ def test_cancel_of_a_detached_run_returns_with_everything_final(
 
     watched = cli("watch", run_id, "--state-dir", state, "--output", "json", "--interval", "0.1")
     summary = last_json(watched.stdout)
-    # The driver settled its cron jobs as "scheduled" when it created them; its summary
-    # counts the jobs it ran.
-    assert (summary["done"], summary["cancelled"]) == (1, 2), summary
+    # The driver settled its cron jobs as "scheduled" when it created them; the cancel
+    # settles them "cancelled" in the ledger too (issue 22): every view says what happened.
+    assert (summary["done"], summary["cancelled"], summary["scheduled"]) == (1, 4, 0), summary
 
 
 def test_cancel_run_stops_its_schedules_unless_kept(platform: Any, tmp_path: Path) -> None:

@@ -84,7 +84,11 @@ def test_cancel_an_undriven_run_after_its_driver_died(platform: Any, tmp_path: P
         proc.wait()
 
     no = cli("cancel", run_id, *connection(platform, state), input="n\n")
-    assert f"3 unfinished job(s) of run {run_id} on {platform.url}" in no.stderr
+    # the question counts what the report will (matched 6): 3 to cancel, 3 final already
+    assert (
+        f"3 unfinished job(s) of run {run_id} (of its 6: 3 final already) on {platform.url}"
+        in no.stderr
+    )
     assert no.stderr.count("in progress") == 3  # the samples: id, name, status, age
     closed = cli("cancel", run_id, *connection(platform, state), input="")
     assert closed.returncode == 2 and "stdin is not a terminal; pass --yes" in closed.stderr

@@ -59,7 +59,7 @@ async def test_lost_attempts_are_resubmitted_without_spending_retries(tmp_path: 
         run_id = ledger.create_run(name="t", policy=POLICY).id
         summary = await engine(ledger, platform, run_id).drive(make_specs(2, retries=0))
     assert (summary.done, summary.failed, summary.attempts, summary.lost) == (2, 0, 6, 4)
-    assert summary.to_json()["lost"] == 4
+    assert summary.to_dict()["lost"] == 4
 
 
 async def test_a_job_lost_more_than_three_times_then_spends_its_retries(tmp_path: Path) -> None:

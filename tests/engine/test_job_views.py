@@ -95,6 +95,7 @@ def test_snapshots_yield_submitted_started_retried_finished() -> None:
         (EventKind.SUBMITTED, "b"),
         (EventKind.STARTED, "b"),
         (EventKind.SUBMITTED, "c"),
+        (EventKind.STARTED, "c"),  # it ran between the two looks: started is inferred
         (EventKind.FINISHED, "c"),
     ]
     assert events[0].reason == "why 1"

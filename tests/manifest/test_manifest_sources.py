@@ -121,7 +121,8 @@ def test_file_source_errors(errors: Errors, write: Write) -> None:
 def test_glob_errors(errors: Errors) -> None:
     found = errors(BASE + "  - matrix: {a: {glob: '/etc/*'}}\n  - matrix: {b: {glob: 'no/*.x'}}\n")
     assert any("relative to the manifest's directory" in line for line in found)
-    assert any("matrix axis 'b' has no values" in line for line in found)
+    # the glob is named (issue 22), not only "matrix axis 'b' has no values"
+    assert any("glob 'no/*.x' matches no file" in line for line in found)
 
 
 def test_items_errors(errors: Errors) -> None:

@@ -6,6 +6,7 @@ last reason, platform id and duration, from the ledger or (``--endpoint``) the s
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 from typing import Any
 
@@ -15,7 +16,32 @@ from orchestrator.cli.formatting import clip, human_duration
 from orchestrator.cli.inspect.source import ViewSource, load_run, view_options
 from orchestrator.cli.output import emit_data, output_option, print_table
 from orchestrator.cli.run_ids import run_id_argument
+from orchestrator.model import JobStatus
 from orchestrator.views.jobs import JobView, failures_first
+
+VIEW_STATUSES = (
+    *(str(s) for s in JobStatus),
+    "retrying",  # waiting for its backoff before the next attempt
+    "unsubmitted",  # no attempt made yet
+    "submitting",  # an attempt's create sent, its id not recorded yet
+    "submitted",  # an attempt created, its status not polled yet
+)
+"""The statuses a job row can show (``--status`` takes these, ``_`` for a space too)."""
+
+
+def known_statuses(values: tuple[str, ...]) -> tuple[str, ...]:
+    """``values`` normalised (``timed_out`` is ``timed out``); an unknown one is refused
+    with the nearest known status: a typo must not match nothing and exit 0."""
+    normal = tuple(v.strip().lower().replace("_", " ") for v in values)
+    for given, value in zip(values, normal, strict=True):
+        if value not in VIEW_STATUSES:
+            near = difflib.get_close_matches(value, VIEW_STATUSES, n=1)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            raise click.BadParameter(
+                f"unknown status {given!r}: {hint}(one of: {', '.join(VIEW_STATUSES)})",
+                param_hint="'--status'",
+            )
+    return normal
 
 
 @click.command("jobs")
@@ -25,7 +51,8 @@ from orchestrator.views.jobs import JobView, failures_first
     "statuses",
     multiple=True,
     metavar="S",
-    help="Only jobs in this status (repeatable): done, failed, timed out, cancelled, ...",
+    callback=lambda _ctx, _param, value: known_statuses(value),
+    help="Only jobs in this status (repeatable): " + ", ".join(VIEW_STATUSES) + ".",
 )
 @click.option("--key", "key_glob", metavar="GLOB", help="Only jobs whose key matches GLOB.")
 @click.option("--attempts", "per_attempt", is_flag=True, help="One row per attempt.")
@@ -85,19 +112,34 @@ def _job_id(job_id: str | None, wide: bool) -> str:
 
 
 def _job_table(views: list[JobView], wide: bool) -> None:
+    """One row per job; under a cron job, one row per run it fired (``fire N``, its due
+    time in the name column), newest last."""
     headers = ["key", "name", "status", "attempts", "reason", "id", "duration"]
-    rows = [
-        [
-            v.key,
-            v.name,
-            v.status,
-            str(len(v.attempts)),
-            clip(v.reason, 1000 if wide else 60),
-            _job_id(v.job_id, wide),
-            human_duration(v.duration),
+    rows = []
+    for v in views:
+        rows.append(
+            [
+                v.key,
+                v.name,
+                v.status,
+                str(len(v.attempts)),
+                clip(v.reason, 1000 if wide else 60),
+                _job_id(v.job_id, wide),
+                human_duration(v.duration),
+            ]
+        )
+        rows += [
+            [
+                f"  fire {f.attempt}",
+                f"at {clip(f.due, 40)}",  # the platform's text: one line
+                f.status,
+                "",
+                clip(f.reason, 1000 if wide else 60),
+                _job_id(f.job_id, wide),
+                human_duration(f.duration),
+            ]
+            for f in v.fires
         ]
-        for v in views
-    ]
     print_table(headers, rows, right=("attempts", "duration"))
 
 

@@ -28,7 +28,7 @@ from orchestrator.api.logs import DEFAULT_SLICE, LogReader, LogSlice
 from orchestrator.api.tokens import TokenSource
 from orchestrator.cli.inspect.source import RunView, ViewSource, load_run, view_options
 from orchestrator.cli.run_ids import run_id_argument
-from orchestrator.errors import EXIT_JOB_FAILED, UsageError
+from orchestrator.errors import EXIT_JOB_FAILED, OrchestratorError, UsageError
 from orchestrator.ledger import Ledger
 from orchestrator.model import JobStatus
 from orchestrator.views.jobs import AttemptView, JobView
@@ -40,6 +40,17 @@ LOG_DIR = "logs"
 @run_id_argument()
 @click.argument("key")
 @click.option("--attempt", type=int, help="Which attempt (1, 2, ...); default: the latest.")
+@click.option(
+    "--fire",
+    type=click.IntRange(min=1),
+    help="A cron job: which fired run (1 = the first; see `jobs RUN`); default: the latest.",
+)
+@click.option(
+    "--at",
+    "fired_at",
+    metavar="TIME",
+    help="A cron job: the fired run due at TIME (ISO-8601, a prefix is enough: 2025-03-01T07).",
+)
 @click.option("-f", "--follow", is_flag=True, help="Keep printing until the attempt is final.")
 @click.option(
     "--interval",
@@ -50,18 +61,31 @@ LOG_DIR = "logs"
 )
 @view_options
 def logs_command(
-    run_id: str, key: str, attempt: int | None, follow: bool, interval: float, **options: Any
+    run_id: str,
+    key: str,
+    attempt: int | None,
+    fire: int | None,
+    fired_at: str | None,
+    follow: bool,
+    interval: float,
+    **options: Any,
 ) -> None:
-    """Print the log of job KEY of RUN (one attempt), from wherever the platform keeps it."""
+    """Print the log of job KEY of RUN (one attempt), from wherever the platform keeps it.
+
+    For a cron job: the log of its latest fired run (--fire N or --at TIME for another)."""
     source = ViewSource(**options)
     run = load_run(source, run_id)
     job = _job(run, key)
-    chosen = _attempt(job, attempt)
+    if fire is not None or fired_at is not None or (attempt is None and _is_cron(job)):
+        chosen = _fired(run.run_id, job, fire, fired_at)
+        what = f"fire {chosen.attempt} (due {chosen.due})"
+    else:
+        chosen = _attempt(job, attempt)
+        what = f"attempt {chosen.attempt}"
     assert chosen.job_id is not None
     endpoint = source.endpoint or (run.record.endpoint if run.record else None)
     click.echo(
-        f"== {job.key} ({job.name}) attempt {chosen.attempt}: job {chosen.job_id},"
-        f" {chosen.status} ==",
+        f"== {job.key} ({job.name}) {what}: job {chosen.job_id}, {chosen.status} ==",
         err=True,
     )
     if endpoint is None:
@@ -82,6 +106,33 @@ def _job(run: RunView, key: str) -> JobView:
         return next(v for v in run.views if v.key == near[0])
     hint = f"ambiguous: matches {', '.join(near[:5])}" if near else "no such job key"
     raise UsageError(f"run {run.run_id}: {key!r}: {hint} (see `orchestrator jobs {run.run_id}`)")
+
+
+def _is_cron(job: JobView) -> bool:
+    """A cron job: it has fired runs, or it is (or was) scheduled and never runs itself."""
+    last = job.last.status if job.last else None
+    return bool(job.fires) or JobStatus.SCHEDULED.value in (job.status, last)
+
+
+def _fired(run_id: str, job: JobView, number: int | None, due: str | None) -> AttemptView:
+    """The fired run of cron job ``job`` asked for: number ``number``, due at ``due`` (a
+    prefix of its ISO time), else the latest."""
+    if not job.fires:
+        raise OrchestratorError(
+            f"job {job.key} is a cron job and none of its runs has fired yet"
+            f" (see `orchestrator jobs {run_id}`)",
+            EXIT_JOB_FAILED,
+        )
+    found = list(job.fires)
+    if number is not None:
+        found = [f for f in found if f.attempt == number]
+    if due is not None:
+        wanted = due.replace(" ", "T")
+        found = [f for f in found if (f.due or "").startswith(wanted)]
+    if not found:
+        fired = ", ".join(f"{f.attempt} at {f.due}" for f in job.fires[-5:])
+        raise UsageError(f"job {job.key} has no such fired run (the latest: {fired})")
+    return found[-1]
 
 
 def _attempt(job: JobView, number: int | None) -> AttemptView:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import anyio
 import click
 
-from orchestrator.cli.failure_digest import print_failure_digest
+from orchestrator.cli.failure_digest import digest_lines, print_failure_digest
 from orchestrator.cli.inspect.source import (
     RunView,
     ViewSource,
@@ -175,7 +176,8 @@ async def _watch_server(
 def status_command(run_id: str, output: str, **options: Any) -> None:
     """Show a run's state and counts (from the ledger, or --endpoint: the server)."""
     source = ViewSource(**options)
-    data = view_json(load_run(source, run_id), source)
+    run = load_run(source, run_id)
+    data = view_json(run, source)
     if output != "text":
         emit_data(data, output)
         return
@@ -191,6 +193,16 @@ def status_command(run_id: str, output: str, **options: Any) -> None:
         f"  timed out {data['timed_out']}  cancelled {data['cancelled']}"
     )
     console.print(f"  attempts {data['attempts']}  retried {data['retried']}  moving: {moving}")
+    if data.get("fired"):
+        fired = data["fired"]
+        tally = ", ".join(f"{k} {v}" for k, v in sorted(fired["by_status"].items()))
+        console.print(
+            f"  fired runs of cron jobs {fired['runs']}: {tally}; latest due {fired['latest']}"
+        )
+    digest = failure_digest(run.views)
+    if not digest.empty:
+        for line in digest_lines(run.run_id, digest, source.where, run.record is not None):
+            click.echo(line)
 
 
 @click.command("runs")
@@ -218,13 +230,13 @@ def runs_command(output: str, **options: Any) -> None:
 
 def view_json(run: RunView, source: ViewSource) -> dict[str, Any]:
     """One run for ``status``/``runs`` JSON, with the same keys from either source."""
-    failures = [f.to_json() for f in failure_digest(run.views).failures]
+    failures = [f.to_dict() for f in failure_digest(run.views).failures]
     if run.record is not None:
         with Ledger(source.state_dir, read_only=True) as ledger:
             data = run_json(run.record, ledger.effective_state(run.record), run.counts)
         data["failures"] = failures
-        return data
-    data = RunSummary.from_counts(run.run_id, run.counts).to_json()
+        return _with_fired(data, run)
+    data = RunSummary.from_counts(run.run_id, run.counts).to_dict()
     data.update(
         failures=failures,
         name=run.name,
@@ -237,6 +249,19 @@ def view_json(run: RunView, source: ViewSource) -> dict[str, Any]:
         created=_created_from_id(run.run_id),
         finished=None,
     )
+    return _with_fired(data, run)
+
+
+def _with_fired(data: dict[str, Any], run: RunView) -> dict[str, Any]:
+    """``data`` with ``fired``: the runs its cron jobs fired (count, by status, latest due
+    time), when they fired any. They are not jobs of the run: the counts leave them out."""
+    fires = [f for v in run.views for f in v.fires]
+    if fires:
+        data["fired"] = {
+            "runs": len(fires),
+            "by_status": dict(Counter(f.status for f in fires)),
+            "latest": max(f.due or "" for f in fires),
+        }
     return data
 
 

@@ -10,6 +10,7 @@ does not switch it either.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ from orchestrator.cli.options import (
     TOKEN_FILE_OPTION,
     token_precedence,
 )
+from orchestrator.engine.identity import is_cron
+from orchestrator.errors import OrchestratorError
 from orchestrator.ledger import (
     LEDGER_FILE,
     Ledger,
@@ -34,9 +37,10 @@ from orchestrator.ledger import (
     RunRecord,
     RunState,
 )
-from orchestrator.views.jobs import JobView, jobs_from_ledger
+from orchestrator.views.jobs import AttemptView, JobView, jobs_from_ledger
 from orchestrator.views.server import (
     counts_from_views,
+    fires_on_server,
     matching_runs,
     run_jobs_on_server,
     runs_on_server,
@@ -132,14 +136,65 @@ def load_run(source: ViewSource, run_id: str) -> RunView:
         )
     with Ledger(source.state_dir, read_only=True) as ledger:
         record = ledger.get_run(run_id)
+        views = jobs_from_ledger(ledger, record.id)
+        if any(is_cron(job.spec.fields) for job in ledger.jobs(record.id)):
+            views = _with_fires(source, record, views)
         return RunView(
             run_id=record.id,
             name=record.name,
             state=str(ledger.effective_state(record)),
-            views=jobs_from_ledger(ledger, record.id),
+            views=views,
             counts=ledger.counts(record.id),
             record=record,
         )
+
+
+FIRES_BUDGET = 5.0
+"""Seconds the ledger's views wait for the platform to list a cron job's fired runs."""
+
+
+def _with_fires(source: ViewSource, record: RunRecord, views: list[JobView]) -> list[JobView]:
+    """``views`` with their cron jobs' fired runs, which only the platform knows (they are
+    spawned there, not submitted): asked of the run's endpoint, or of the local platform
+    still serving the state dir. Unreachable, the ledger's rows are shown as they are and a
+    line on stderr says why the fired runs are missing."""
+    from orchestrator.api.client import PlatformClient
+    from orchestrator.api.tokens import StaticToken
+    from orchestrator.platform.process.instance import running_platform
+    from orchestrator.platform.process.tokens import read_token
+
+    tokens: TokenSource | None
+    if record.endpoint:
+        url, tokens = record.endpoint, source.tokens()
+    else:
+        info = running_platform(source.state_dir)
+        token = read_token(source.state_dir)
+        if info is None or token is None:
+            click.echo(
+                "note: the fired runs of this run's cron jobs are on its local platform,"
+                f" which is not running (start it: orchestrator platform start --state-dir"
+                f" {source.state_dir})",
+                err=True,
+            )
+            return views
+        url, tokens = info.url, StaticToken(token)
+
+    async def fetch() -> dict[str, tuple[AttemptView, ...]] | None:
+        with anyio.move_on_after(FIRES_BUDGET):
+            async with PlatformClient(url, tokens) as client:
+                return await fires_on_server(client, record.id)
+        return None
+
+    try:
+        fires = anyio.run(fetch)
+    except (OrchestratorError, OSError) as exc:
+        fires, why = None, str(exc)
+    else:
+        why = f"no answer within {FIRES_BUDGET:g} s"
+    if fires is None:
+        click.echo(f"note: cron jobs' fired runs not shown: {url}: {why}", err=True)
+        return views
+    return [dataclasses.replace(v, fires=fires.get(v.key, ())) for v in views]
 
 
 def load_server_runs(source: ViewSource) -> list[RunView]:

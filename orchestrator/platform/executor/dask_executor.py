@@ -63,6 +63,7 @@ from orchestrator.platform.executor.local import SHUTDOWN_REASON
 from orchestrator.platform.executor.task_runner import KILL_GRACE_SECONDS, append_note
 from orchestrator.platform.executor.wakeup import Wakeup
 from orchestrator.platform.store.model import JobRow
+from orchestrator.state_files import private_dir
 
 log = structlog.get_logger(__name__)
 
@@ -383,7 +384,7 @@ class DaskExecutor:
             return
         data: bytes = message["data"]
         offset = int(message["offset"])
-        attempt.log_path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(attempt.log_path.parent)  # 0700, as the local executor's
         fd = os.open(attempt.log_path, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             os.pwrite(fd, data, attempt.base + offset)

@@ -61,7 +61,9 @@ class CronScheduler:
         for job in self.jobs.scheduled_jobs():
             try:
                 next_fire: str | None = (
-                    CronSchedule.parse(job.spec.schedule or "").next_after(now).isoformat()
+                    CronSchedule.parse(job.spec.schedule or "", job.spec.extra_value("timezone"))
+                    .next_after(now)
+                    .isoformat()
                 )
             except ScheduleError:
                 next_fire = None
@@ -86,7 +88,9 @@ class CronScheduler:
         for job in scheduled:
             if job.id not in self._last_due:
                 try:
-                    schedule = CronSchedule.parse(job.spec.schedule or "")
+                    schedule = CronSchedule.parse(
+                        job.spec.schedule or "", job.spec.extra_value("timezone")
+                    )
                 except ScheduleError as exc:
                     self.jobs.fail_scheduled(job.id, str(exc))
                     continue

@@ -36,6 +36,7 @@ from orchestrator.platform.executor.parameter_names import (
 from orchestrator.platform.executor.pipeline import Pipeline, PipelineError, Task, TaskType
 from orchestrator.platform.executor.process_registry import ProcessRegistry
 from orchestrator.platform.executor.requirements import requirements_failure
+from orchestrator.state_files import open_private, private_dir
 
 PARAMETER_PREFIX = "HYPERPLANE_JOB_PARAMETER_"
 JOB_ID_VARIABLE = "HYPERPLANE_JOB_ID"
@@ -193,11 +194,11 @@ async def run_pipeline(
     except PipelineError as exc:
         return PipelineResult(str(exc))
     env = task_environment(os.environ, job)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(log_path.parent)  # job logs are the platform's state: 0700 folder, 0600 files
     for task in pipeline.tasks:
         if task.output_path is not None:
             task.output_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab", buffering=0) as log:
+    with open_private(log_path, buffering=0) as log:
         _note(log, log_header(job, pipeline.name))
         # The orchestrator's identity labels are withheld on every job it submits, by design:
         # a note says only what the job's author may not expect.
@@ -340,8 +341,8 @@ def _signal_group(pgid: int, signum: signal.Signals) -> None:
 
 def append_note(log_path: Path, message: str) -> None:
     """Add a ``[platform <time>]`` line to a job's log (outside a pipeline run)."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab", buffering=0) as log:
+    private_dir(log_path.parent)  # job logs are the platform's state: 0700 folder, 0600 files
+    with open_private(log_path, buffering=0) as log:
         _note(log, message)
 
 
