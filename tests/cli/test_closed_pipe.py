@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from run_helpers import TEST_SETTINGS, cli, connection, last_json, write_manifest
 
 from orchestrator.ledger import Ledger
 from orchestrator.manifest import load_manifest
 from orchestrator.platform.process.embedded import LocalPlatform
 from orchestrator.runs import record_manifest_run
+from tests.helpers.cli import TEST_SETTINGS, cli, connection, last_json, write_manifest
 
 pytestmark = pytest.mark.integration
 

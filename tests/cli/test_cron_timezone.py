@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from run_helpers import cli, connection, only_run_id, server_jobs, wait_for, write_manifest
 
 from orchestrator.model import JobStatus
 from orchestrator.platform.executor.clock import CLOCK_FILE_VARIABLE
 from orchestrator.platform.executor.cron import CronSchedule, ScheduleError
 from orchestrator.platform.store.model import SCHEDULED_RUN_TIME
+from tests.helpers.cli import cli, connection, write_manifest
+from tests.helpers.runs import only_run_id, server_jobs
+from tests.helpers.wait import wait_for
 
 MANIFEST = """\
 version: 1

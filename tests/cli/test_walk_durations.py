@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from run_helpers import cli, connection, only_run_id, write_manifest
+
+from tests.helpers.cli import cli, connection, write_manifest
+from tests.helpers.runs import only_run_id
 
 pytestmark = pytest.mark.integration
 

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from run_helpers import cli, connection, only_run_id, write_manifest
 
 from orchestrator.ops.where_terms import Op, parse_term
+from tests.helpers.cli import cli, connection, write_manifest
+from tests.helpers.runs import only_run_id
 
 VARIABLES = """\
 version: 1

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from run_helpers import cli, connection, only_run_id, spawn_cli, wait_for, write_manifest
 
 from orchestrator.ledger import Ledger
+from tests.helpers.cli import cli, connection, spawn_cli, write_manifest
+from tests.helpers.runs import only_run_id
+from tests.helpers.wait import wait_for
 
 pytestmark = pytest.mark.integration
 
