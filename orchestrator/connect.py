@@ -24,10 +24,12 @@ from orchestrator.api.tokens import StaticToken, TokenSource
 from orchestrator.errors import UnavailableError, UsageError
 from orchestrator.library_logging import get_logger
 from orchestrator.manifest.model import Policy
+from orchestrator.model import DEFAULT_STATE_DIR
 from orchestrator.platform.config import ExecutorKind, PlatformConfig
 from orchestrator.platform.process.embedded import LocalPlatform
 from orchestrator.platform.process.instance import (
     PlatformBusyError,
+    PlatformInfo,
     UserRegistration,
     live_users,
     running_platform,
@@ -42,6 +44,11 @@ if TYPE_CHECKING:
 
 class EndpointError(UsageError, ValueError):
     """The endpoint settings cannot work (an endpoint without a token)."""
+
+
+class WorkspaceMismatchError(UsageError, ValueError):
+    """The platform serving the state dir runs jobs from another folder than this run's:
+    joining it would run another project's code (exit 2)."""
 
 
 class PlatformUnavailable(UnavailableError):
@@ -129,6 +136,7 @@ def _join(state_dir: Path, workspace: Path, executor: str, service: bool) -> _Lo
         started: LocalPlatform | None = None
         try:
             if info is not None:
+                check_workspace(state_dir, workspace, info)
                 log.info("local.shared", url=info.url, pid=info.pid, service=info.service)
                 url = info.url
             elif service:
@@ -153,6 +161,30 @@ def _join(state_dir: Path, workspace: Path, executor: str, service: bool) -> _Lo
         registration = UserRegistration(state_dir)
     tokens = StaticToken(token, origin="the local platform's token in the state dir")
     return _LocalUse(Endpoint(url, tokens, embedded=True), state_dir, registration, started)
+
+
+def check_workspace(
+    state_dir: Path, workspace: Path, info: PlatformInfo | None = None
+) -> PlatformInfo | None:
+    """The local platform serving ``state_dir`` (``info`` if given, else looked up), or
+    ``None``; refused (:class:`WorkspaceMismatchError`, exit 2) when its workspace is not
+    ``workspace``: joining it would read the jobs' pipeline paths in the other folder, and
+    run another project's code."""
+    info = info if info is not None else running_platform(state_dir)
+    if info is None or not info.workspace:  # none serves it, or one too old to say
+        return info
+    theirs, ours = Path(info.workspace), workspace.resolve()
+    if theirs == ours:
+        return info
+    kind = "background service" if info.service else "embedded platform of another run"
+    raise WorkspaceMismatchError(
+        f"the local {kind} serving state dir {state_dir} (pid {info.pid}) runs jobs from "
+        f"{theirs}, but this run's workspace (its manifest's folder) is {ours}: its jobs would "
+        f"run the other folder's code. Give each project a state dir of its own "
+        f"(--state-dir {ours / DEFAULT_STATE_DIR}), or serve this folder: "
+        f"orchestrator platform start --workspace {ours} --state-dir {state_dir} "
+        f"(once the other one stops)"
+    )
 
 
 def _local_token(endpoint: str, state_dir: Path) -> str | None:

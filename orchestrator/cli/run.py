@@ -49,6 +49,7 @@ from orchestrator.ledger import (
 from orchestrator.manifest import load_manifest
 from orchestrator.platform.process.instance import running_platform
 from orchestrator.runs import (
+    check_local_run,
     record_manifest_run,
     reopen_failed,
     resume_run,
@@ -132,6 +133,8 @@ def run_command(manifest: Path, **options: Any) -> None:
         manifest, allow_outside=settings.allow_outside, overrides=overrides.pop("params")
     )
     loaded = apply_overrides(loaded, overrides)
+    if not settings.endpoint:  # before a notice says which platform is used, or a run recorded
+        check_local_run(loaded, settings.state_dir, settings.executor)
     if settings.detach:
         with Ledger(settings.state_dir) as ledger:
             run = record_manifest_run(ledger, loaded, endpoint=settings.endpoint or None)
