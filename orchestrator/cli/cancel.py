@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
@@ -28,6 +27,7 @@ from orchestrator.cli.log_config import configure_logging
 from orchestrator.cli.options import ConnectionSettings, connection_options, duration_option
 from orchestrator.cli.prompts import confirm
 from orchestrator.cli.run_ids import RUN_ID, run_id_argument
+from orchestrator.connect import PlatformUnavailable
 from orchestrator.errors import EXIT_DONE
 from orchestrator.ledger import Ledger
 from orchestrator.model import JobStatus
@@ -35,6 +35,7 @@ from orchestrator.ops import JobQuery, parse_where
 from orchestrator.ops.connect import open_platform
 from orchestrator.ops.records import CancelReport
 from orchestrator.ops.run_cancel import cancel_run, select_run
+from orchestrator.platform.process.instance import running_platform
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -129,14 +130,20 @@ async def _cancel_run(
 ) -> int:
     with Ledger(settings.state_dir) as ledger:
         run = ledger.get_run(run_id)
-        workspace = Path(run.manifest_path).parent if run.manifest_path else Path.cwd()
+        endpoint = settings.endpoint or run.endpoint
+        if not endpoint and running_platform(settings.state_dir) is None:
+            raise PlatformUnavailable(
+                f"run {run.id} ran on the local platform of state dir {settings.state_dir},"
+                " which is gone: none of its jobs runs now, nothing to cancel (`orchestrator"
+                f" resume {run.id}` continues the run)"
+            )
         async with open_platform(
-            endpoint=settings.endpoint or run.endpoint,
+            endpoint=endpoint,
             token=settings.token_source(),
             state_dir=settings.state_dir,
-            workspace=workspace,
             executor=settings.executor,
             policy=run.policy,
+            start=False,  # a new platform would have nothing of this run's to cancel
         ) as platform:
             selection = await select_run(platform, ledger, run, keep_schedules=keep_schedules)
             if dry_run:

@@ -295,6 +295,7 @@ def run_json(run: RunRecord, state: RunState, counts: RunCounts) -> dict[str, An
         by_status=counts.by_status,
         created=_iso(run.created_at),
         finished=_iso(run.finished_at) if run.finished_at else None,
+        stopped_by=run.stopped_by if state is RunState.INTERRUPTED else None,
     )
     return data
 

@@ -47,7 +47,7 @@ from orchestrator.ledger import (
     LedgerFullError,
 )
 from orchestrator.manifest import load_manifest
-from orchestrator.platform.process.instance import running_platform
+from orchestrator.platform.process.instance import running_platform, stop_announced
 from orchestrator.runs import (
     check_local_run,
     record_manifest_run,
@@ -207,7 +207,8 @@ def _drive(
         failure: BaseException | None = None
         summary: RunSummary | None = None
         async with anyio.create_task_group() as tg:
-            tg.start_soon(_forward_signals, control, tg.cancel_scope, notice)
+            local = None if s.endpoint else s.state_dir
+            tg.start_soon(_forward_signals, control, tg.cancel_scope, notice, local)
             try:
                 summary = await func(
                     target,
@@ -269,14 +270,24 @@ def _fate_of_running(s: DriveSettings) -> str:
 
 
 async def _forward_signals(
-    control: RunControl, scope: anyio.CancelScope, notice: Callable[[str], object]
+    control: RunControl,
+    scope: anyio.CancelScope,
+    notice: Callable[[str], object],
+    local_state: Path | None,
 ) -> None:
-    """First Ctrl-C/SIGTERM: stop submitting. Second: stop at once."""
+    """First Ctrl-C/SIGTERM: stop submitting. Second: stop at once. A SIGTERM sent by
+    ``platform stop --force`` to the runs on the local platform of ``local_state`` (it says
+    so in the state dir first) is recorded as the platform's stop, not an interrupt."""
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async for _ in signals:
             if control.interrupted:
                 scope.cancel()
                 return
+            by = stop_announced(local_state) if local_state is not None else None
+            if by is not None:
+                notice(f"The local platform is being stopped by {by}: the run stops, resumable")
+                control.interrupt(StopReason.PLATFORM_STOP)
+                continue
             notice("Interrupted: finishing requests in flight (again to quit at once)")
             control.interrupt()
 

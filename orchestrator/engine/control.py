@@ -4,6 +4,7 @@ a notebook cell) and wants its id as soon as it exists."""
 from __future__ import annotations
 
 from orchestrator.engine.driver import Engine
+from orchestrator.engine.events import StopReason
 
 
 class RunControl:
@@ -13,21 +14,24 @@ class RunControl:
         self.run_id: str | None = None
         self._engine: Engine | None = None
         self._interrupted = False
+        self._reason = StopReason.INTERRUPT
 
     @property
     def interrupted(self) -> bool:
         """True once :meth:`interrupt` was called."""
         return self._interrupted
 
-    def interrupt(self) -> None:
-        """Stop submitting (and cancel running jobs if the run was asked to on interrupt)."""
+    def interrupt(self, reason: StopReason = StopReason.INTERRUPT) -> None:
+        """Stop submitting (and cancel running jobs if the run was asked to on interrupt);
+        ``reason`` says who stopped it (the ledger keeps it: ``runs`` shows it)."""
         self._interrupted = True
+        self._reason = reason
         if self._engine is not None:
-            self._engine.interrupt()
+            self._engine.interrupt(reason)
 
     def attach(self, engine: Engine) -> None:
         """Called by the driver once the engine exists; replays an early interrupt."""
         self._engine = engine
         self.run_id = engine.run.id
         if self._interrupted:
-            engine.interrupt()
+            engine.interrupt(self._reason)

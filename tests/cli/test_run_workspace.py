@@ -40,9 +40,7 @@ def test_a_run_joining_a_platform_of_another_folder_exits_2_naming_both(
     first, second = tmp_path / "project-a", tmp_path / "project-b"
     first.mkdir()
     second.mkdir()
-    started = cli(
-        "platform", "start", "--state-dir", state, "--workspace", first, "--executor", "simulate"
-    )
+    started = cli("platform", "start", "--state-dir", state, "--workspace", first)
     assert started.returncode == 0, started.stderr
     manifest = write_manifest(second, MANIFEST)
 
