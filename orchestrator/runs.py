@@ -20,9 +20,9 @@ from orchestrator.engine.driver import Engine
 from orchestrator.engine.events import EventCallback, RunSummary
 from orchestrator.engine.options import EngineOptions
 from orchestrator.errors import UsageError
-from orchestrator.ledger import Ledger, RunRecord
+from orchestrator.ledger import LEDGER_FILE, Ledger, RunRecord, RunState
 from orchestrator.manifest import JobSpec, Manifest, ManifestError, Policy, load_manifest
-from orchestrator.model import DEFAULT_STATE_DIR, JobStatus
+from orchestrator.model import DEFAULT_STATE_DIR, JobStatus, state_dir_flag
 from orchestrator.views.digest import with_failures
 from orchestrator.views.jobs import jobs_from_ledger
 
@@ -61,6 +61,31 @@ def check_local_run(manifest: Manifest, state_dir: Path, executor: str = "local"
             f"pipelineYamlPath names {len(missing)} file(s) not in the workspace {workspace} "
             f"(the manifest's folder): {named}{more}; every job using them would fail"
         )
+
+
+class DuplicateRunError(UsageError, ValueError):
+    """The same manifest (same file, content and ``-p`` values) is being run already."""
+
+
+def refuse_duplicate(manifest: Manifest, state_dir: Path) -> None:
+    """Refuse (:class:`DuplicateRunError`, exit 2) to start a run of ``manifest`` while a run
+    of the same file, content and ``-p`` values is live in ``state_dir`` (a process drives
+    it): launched twice by mistake, every job would run twice. As ``helm install`` refuses a
+    release that exists, rather than ``kubectl create`` making a second one under a new name;
+    ``run --duplicate`` starts another on purpose."""
+    if not (state_dir / LEDGER_FILE).exists():  # no run yet (and no state dir to create)
+        return
+    path = str(manifest.source_path.resolve())
+    with Ledger(state_dir, read_only=True) as ledger:
+        for run in ledger.list_runs():
+            same = (run.manifest_path, run.manifest_digest) == (path, manifest.digest)
+            same = same and dict(run.variables) == dict(manifest.overrides)
+            if same and ledger.effective_state(run) is RunState.RUNNING:
+                follow = f"orchestrator watch {run.id}{state_dir_flag(state_dir)}"
+                raise DuplicateRunError(
+                    f"run {run.id} of {manifest.source_path} is still running; follow it: "
+                    f"{follow} (or start another run of it anyway: run --duplicate)"
+                )
 
 
 def record_manifest_run(

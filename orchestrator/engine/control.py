@@ -3,6 +3,8 @@ a notebook cell) and wants its id as soon as it exists."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from orchestrator.engine.driver import Engine
 from orchestrator.engine.events import StopReason
 
@@ -10,8 +12,11 @@ from orchestrator.engine.events import StopReason
 class RunControl:
     """Created by the caller, filled in by the driving function."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_attach: Callable[[str], object] | None = None) -> None:
+        """``on_attach(run_id)`` is called once the run exists (recorded, its platform
+        checked): a display can wait for it rather than draw a run that may never start."""
         self.run_id: str | None = None
+        self._on_attach = on_attach
         self._engine: Engine | None = None
         self._interrupted = False
         self._reason = StopReason.INTERRUPT
@@ -33,5 +38,7 @@ class RunControl:
         """Called by the driver once the engine exists; replays an early interrupt."""
         self._engine = engine
         self.run_id = engine.run.id
+        if self._on_attach is not None:
+            self._on_attach(engine.run.id)
         if self._interrupted:
             engine.interrupt(self._reason)
