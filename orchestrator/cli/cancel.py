@@ -29,7 +29,7 @@ from orchestrator.cli.prompts import confirm
 from orchestrator.cli.run_ids import RUN_ID, run_id_argument
 from orchestrator.connect import PlatformUnavailable
 from orchestrator.errors import EXIT_DONE
-from orchestrator.ledger import Ledger
+from orchestrator.ledger import Ledger, RunCounts
 from orchestrator.model import JobStatus
 from orchestrator.ops import JobQuery, parse_where
 from orchestrator.ops.connect import open_platform
@@ -92,6 +92,20 @@ def cancel_command(
         )
         code = anyio.run(_cancel_selected, query, settings, wait, yes, dry_run, output)
     sys.exit(code)
+
+
+def run_tally(counts: RunCounts) -> dict[str, int]:
+    """A run's jobs by outcome, adding up to ``jobs`` (``unfinished``: not settled yet; jobs
+    never submitted that a cancel settled count as cancelled)."""
+    tally = {
+        "done": counts.done,
+        "failed": counts.failed,
+        "timed_out": counts.timed_out,
+        "cancelled": counts.cancelled,
+        "scheduled": counts.scheduled,
+        "unfinished": counts.active,
+    }
+    return {"jobs": counts.jobs, **tally}
 
 
 async def _cancel_selected(
@@ -165,4 +179,10 @@ async def _cancel_run(
             report = await cancel_run(
                 platform, ledger, selection, keep_schedules=keep_schedules, wait=wait
             )
-            return print_report(report, output, wait, {"run": run.id})
+            tally = run_tally(ledger.counts(run.id))
+            code = print_report(report, output, wait, {"run": run.id, "run_jobs": tally})
+            if output != "json":  # the server's jobs above; the run's jobs, which add up, here
+                outcomes = {k: v for k, v in tally.items() if v and k != "jobs"}
+                parts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in outcomes.items())
+                click.echo(f"run {run.id}: {tally['jobs']} job(s): {parts or 'none'}")
+            return code
