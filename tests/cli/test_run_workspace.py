@@ -4,6 +4,7 @@ workspace does not hold is named before anything starts or is recorded."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,7 +60,11 @@ def test_a_run_joining_a_platform_of_another_folder_exits_2_naming_both(
 def test_a_run_joining_a_platform_of_its_own_folder_uses_it(tmp_path: Path, state: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
-    assert cli("platform", "start", "--state-dir", state, "--workspace", project).returncode == 0
+    started = cli("platform", "start", "--state-dir", state, "--workspace", project, "-o", "json")
+    assert started.returncode == 0, started.stderr
+    assert json.loads(started.stdout)["workspace"] == str(project.resolve())
+    status = cli("platform", "status", "--state-dir", state)
+    assert f"workspace {project.resolve()}" in status.stdout
     manifest = write_manifest(project, MANIFEST.replace("SIM_OUTCOME: done, ", ""))
     (project / "ok.py").write_text("print('ok')\n")
     (project / "p.yaml").write_text(

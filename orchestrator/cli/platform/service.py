@@ -111,11 +111,12 @@ def start_command(
     except PlatformStartError as error:  # (one already serving it: PlatformBusyError, exit 2)
         raise UsageError(f"could not start the local platform: {error}") from error
     if output == "json":
-        click.echo(json.dumps({"endpoint": info.url, "pid": info.pid}))
+        click.echo(json.dumps({"endpoint": info.url, "pid": info.pid, "workspace": info.workspace}))
     else:
         click.echo(info.url)
         click.echo(
-            f"Local platform running in the background (pid {info.pid}, log "
+            f"Local platform running in the background (pid {info.pid}, workspace "
+            f"{info.workspace}: runs of manifests in that folder use it; log "
             f"{state_dir / 'platform.log'}); stop with: orchestrator platform stop "
             f"--state-dir {state_dir}",
             err=True,
@@ -168,6 +169,7 @@ def status_command(
         "endpoint": info.url,
         "pid": info.pid,
         "service": info.service,
+        "workspace": info.workspace,
         "uptime": status.get("uptime"),
         "users": live_users(state_dir),
         "executor": status.get("executor"),
@@ -180,6 +182,7 @@ def status_command(
     kind = "background service" if info.service else "embedded (lives while its runs do)"
     click.echo(f"endpoint  {info.url}")
     click.echo(f"pid       {info.pid} ({kind})")
+    click.echo(f"workspace {info.workspace}")
     click.echo(f"uptime    {human_duration(float(data['uptime'] or 0))}")
     executor = dict(data["executor"] or {})
     workers = executor.pop("workers", None)
