@@ -24,17 +24,19 @@ from orchestrator.api.tokens import StaticToken, TokenSource
 from orchestrator.errors import UnavailableError, UsageError
 from orchestrator.library_logging import get_logger
 from orchestrator.manifest.model import Policy
+from orchestrator.model import DEFAULT_STATE_DIR
 from orchestrator.platform.config import ExecutorKind, PlatformConfig
 from orchestrator.platform.process.embedded import LocalPlatform
 from orchestrator.platform.process.instance import (
     PlatformBusyError,
+    PlatformInfo,
     UserRegistration,
     live_users,
     running_platform,
     users_mutex,
 )
 from orchestrator.platform.process.spawn import PlatformStartError
-from orchestrator.platform.process.tokens import read_token
+from orchestrator.platform.process.tokens import platform_token
 
 if TYPE_CHECKING:
     from orchestrator.api.client import PlatformClient
@@ -42,6 +44,11 @@ if TYPE_CHECKING:
 
 class EndpointError(UsageError, ValueError):
     """The endpoint settings cannot work (an endpoint without a token)."""
+
+
+class WorkspaceMismatchError(UsageError, ValueError):
+    """The platform serving the state dir runs jobs from another folder than this run's:
+    joining it would run another project's code (exit 2)."""
 
 
 class PlatformUnavailable(UnavailableError):
@@ -67,9 +74,10 @@ async def connect(
     endpoint: str | None,
     token: str | TokenSource | None,
     state_dir: Path,
-    workspace: Path,
+    workspace: Path | None,
     executor: str = "local",
     service: bool = False,
+    start: bool = True,
 ) -> AsyncIterator[Endpoint]:
     """Yield the given endpoint, or the local platform of ``state_dir``.
 
@@ -81,6 +89,12 @@ async def connect(
     a background service when ``service`` (cron schedules must outlive the command), else
     an embedded platform that lives while some process uses it. This process counts as a
     user until the block ends, so no other command stops the platform under it.
+
+    ``workspace`` is where the jobs this command submits read their pipeline files: a
+    platform serving another folder is refused (:func:`check_workspace`); ``None`` for a
+    command that submits nothing (it joins any, and starts one on the current folder).
+    With ``start`` false, no platform serving the state dir is :class:`PlatformUnavailable`
+    (exit 3) rather than a reason to start one.
     """
     if endpoint:
         token = token or _local_token(endpoint, state_dir)
@@ -91,7 +105,7 @@ async def connect(
             )
         yield Endpoint(endpoint, token if isinstance(token, TokenSource) else StaticToken(token))
         return
-    local = await anyio.to_thread.run_sync(_join, state_dir, workspace, executor, service)
+    local = await anyio.to_thread.run_sync(_join, state_dir, workspace, executor, service, start)
     try:
         yield local.endpoint
     finally:
@@ -121,7 +135,9 @@ class _LocalUse:
                 self.started.stop()
 
 
-def _join(state_dir: Path, workspace: Path, executor: str, service: bool) -> _LocalUse:
+def _join(
+    state_dir: Path, workspace: Path | None, executor: str, service: bool, start: bool
+) -> _LocalUse:
     """Use the platform serving ``state_dir``, or start one (see :func:`connect`)."""
     log = get_logger("orchestrator.connect")
     with users_mutex(state_dir):
@@ -129,30 +145,63 @@ def _join(state_dir: Path, workspace: Path, executor: str, service: bool) -> _Lo
         started: LocalPlatform | None = None
         try:
             if info is not None:
+                if workspace is not None:
+                    check_workspace(state_dir, workspace, info)
                 log.info("local.shared", url=info.url, pid=info.pid, service=info.service)
                 url = info.url
+            elif not start:
+                raise PlatformUnavailable(f"no local platform serves state dir {state_dir}")
             elif service:
                 # here: its HTTP status probe (urllib.request, ~30 ms) is for this case alone
                 from orchestrator.platform.process.service import start_service
 
                 config = PlatformConfig(
-                    state_dir=state_dir, workspace=workspace, executor=ExecutorKind(executor)
+                    state_dir=state_dir,
+                    workspace=workspace or Path.cwd(),
+                    executor=ExecutorKind(executor),
                 )
                 info = start_service(config)
                 log.info("local.service_started", url=info.url, pid=info.pid)
                 url = info.url
             else:
                 started = LocalPlatform(
-                    state_dir=state_dir, workspace=workspace, executor=executor, port=0
+                    state_dir=state_dir,
+                    workspace=workspace or Path.cwd(),
+                    executor=executor,
+                    port=0,
                 ).start()
                 log.info("embedded.started", url=started.url)
                 url = started.url
         except (PlatformStartError, PlatformBusyError) as exc:
             raise EndpointError(f"could not start the local platform: {exc}") from exc
-        token = started.token if started is not None else read_token(state_dir) or ""
+        token = started.token if started is not None else _served_token(state_dir, info)
         registration = UserRegistration(state_dir)
     tokens = StaticToken(token, origin="the local platform's token in the state dir")
     return _LocalUse(Endpoint(url, tokens, embedded=True), state_dir, registration, started)
+
+
+def check_workspace(
+    state_dir: Path, workspace: Path, info: PlatformInfo | None = None
+) -> PlatformInfo | None:
+    """The local platform serving ``state_dir`` (``info`` if given, else looked up), or
+    ``None``; refused (:class:`WorkspaceMismatchError`, exit 2) when its workspace is not
+    ``workspace``: joining it would read the jobs' pipeline paths in the other folder, and
+    run another project's code (a platform that simulates its jobs runs none: any will do)."""
+    info = info if info is not None else running_platform(state_dir)
+    if info is None or not info.workspace or info.executor == ExecutorKind.SIMULATE.value:
+        return info  # none serves it, one too old to say, or one that runs no code
+    theirs, ours = Path(info.workspace), workspace.resolve()
+    if theirs == ours:
+        return info
+    kind = "background service" if info.service else "embedded platform of another run"
+    raise WorkspaceMismatchError(
+        f"the local {kind} serving state dir {state_dir} (pid {info.pid}) runs jobs from "
+        f"{theirs}, but this run's workspace (its manifest's folder) is {ours}: its jobs would "
+        f"run the other folder's code. Give each project a state dir of its own "
+        f"(--state-dir {ours / DEFAULT_STATE_DIR}), or serve this folder: "
+        f"orchestrator platform start --workspace {ours} --state-dir {state_dir} "
+        f"(once the other one stops)"
+    )
 
 
 def _local_token(endpoint: str, state_dir: Path) -> str | None:
@@ -160,7 +209,12 @@ def _local_token(endpoint: str, state_dir: Path) -> str | None:
     info = running_platform(state_dir)
     if info is None or info.url.rstrip("/") != endpoint.rstrip("/"):
         return None
-    return read_token(state_dir)
+    return platform_token(state_dir, info.token_file)
+
+
+def _served_token(state_dir: Path, info: PlatformInfo | None) -> str:
+    """The token of the platform ``info`` names (its token file, else the state dir's)."""
+    return platform_token(state_dir, info.token_file if info is not None else "") or ""
 
 
 async def preflight(endpoint: Endpoint) -> None:

@@ -19,6 +19,12 @@ DEFAULT_STATE_DIR = Path(".orchestrator")
 """Where a run's ledger and the local platform's state live unless told otherwise."""
 
 
+def state_dir_flag(state_dir: Path) -> str:
+    """`` --state-dir DIR`` for a command printed for the user to type, or "" for the
+    default: the printed command must find the same ledger."""
+    return "" if state_dir == DEFAULT_STATE_DIR else f" --state-dir {state_dir}"
+
+
 class JobStatus(StrEnum):
     """A pipeline job's status, spelled exactly as the platform's API spells it."""
 

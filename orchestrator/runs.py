@@ -14,21 +14,78 @@ from pathlib import Path
 import anyio
 
 from orchestrator.api import TokenSource
-from orchestrator.connect import Endpoint, connect, open_client, preflight
+from orchestrator.connect import Endpoint, check_workspace, connect, open_client, preflight
 from orchestrator.engine.control import RunControl
 from orchestrator.engine.driver import Engine
 from orchestrator.engine.events import EventCallback, RunSummary
 from orchestrator.engine.options import EngineOptions
 from orchestrator.errors import UsageError
-from orchestrator.ledger import Ledger, RunRecord
+from orchestrator.ledger import LEDGER_FILE, Ledger, RunRecord, RunState
 from orchestrator.manifest import JobSpec, Manifest, ManifestError, Policy, load_manifest
-from orchestrator.model import DEFAULT_STATE_DIR, JobStatus
+from orchestrator.model import DEFAULT_STATE_DIR, JobStatus, state_dir_flag
 from orchestrator.views.digest import with_failures
 from orchestrator.views.jobs import jobs_from_ledger
 
 
 class ResumeError(UsageError, ValueError):
     """The run cannot be resumed as recorded (its manifest changed or vanished)."""
+
+
+class MissingPipelineError(UsageError, ValueError):
+    """Jobs name pipeline files the local platform's workspace does not hold: every one of
+    them would fail, attempt after attempt, so the run is refused before it starts."""
+
+
+MISSING_SHOWN = 5  # missing files named in the message; the rest are counted
+
+
+def check_local_run(manifest: Manifest, state_dir: Path, executor: str = "local") -> None:
+    """What the local platform of ``state_dir`` would make of ``manifest``, checked before
+    anything is started or recorded: its workspace is the manifest's folder, so a platform
+    serving another folder is refused (:func:`~orchestrator.connect.check_workspace`), and
+    every ``pipelineYamlPath`` must be a file there (:class:`MissingPipelineError`) unless
+    the jobs are simulated (``executor``, or that of the platform already serving)."""
+    workspace = manifest.source_path.resolve().parent
+    serving = check_workspace(state_dir, workspace)
+    if (serving.executor if serving is not None else executor) == "simulate":
+        return  # simulated jobs read no file
+    missing = sorted(
+        path
+        for path in manifest.field_values("pipelineYamlPath")
+        if not (workspace / path).is_file()
+    )
+    if missing:
+        named = ", ".join(missing[:MISSING_SHOWN])
+        more = f" and {len(missing) - MISSING_SHOWN} more" if len(missing) > MISSING_SHOWN else ""
+        raise MissingPipelineError(
+            f"pipelineYamlPath names {len(missing)} file(s) not in the workspace {workspace} "
+            f"(the manifest's folder): {named}{more}; every job using them would fail"
+        )
+
+
+class DuplicateRunError(UsageError, ValueError):
+    """The same manifest (same file, content and ``-p`` values) is being run already."""
+
+
+def refuse_duplicate(manifest: Manifest, state_dir: Path) -> None:
+    """Refuse (:class:`DuplicateRunError`, exit 2) to start a run of ``manifest`` while a run
+    of the same file, content and ``-p`` values is live in ``state_dir`` (a process drives
+    it): launched twice by mistake, every job would run twice. As ``helm install`` refuses a
+    release that exists, rather than ``kubectl create`` making a second one under a new name;
+    ``run --duplicate`` starts another on purpose."""
+    if not (state_dir / LEDGER_FILE).exists():  # no run yet (and no state dir to create)
+        return
+    path = str(manifest.source_path.resolve())
+    with Ledger(state_dir, read_only=True) as ledger:
+        for run in ledger.list_runs():
+            same = (run.manifest_path, run.manifest_digest) == (path, manifest.digest)
+            same = same and dict(run.variables) == dict(manifest.overrides)
+            if same and ledger.effective_state(run) is RunState.RUNNING:
+                follow = f"orchestrator watch {run.id}{state_dir_flag(state_dir)}"
+                raise DuplicateRunError(
+                    f"run {run.id} of {manifest.source_path} is still running; follow it: "
+                    f"{follow} (or start another run of it anyway: run --duplicate)"
+                )
 
 
 def record_manifest_run(
@@ -68,6 +125,8 @@ async def run_manifest(
         else load_manifest(manifest, allow_outside=allow_outside)
     )
     state = Path(state_dir)
+    if not endpoint:  # the local platform: its workspace and the files the jobs need
+        check_local_run(loaded, state, executor)
     # The ledger opens first: a state dir that cannot hold the run is said before the
     # network is tried, and nothing is recorded until the platform has answered.
     with Ledger(state) as ledger:

@@ -8,8 +8,10 @@ token :class:`~orchestrator.api.errors.AuthenticationError` ("ENDPOINT refused t
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import random
+import urllib.parse
 from collections.abc import Mapping
 
 import anyio
@@ -23,6 +25,11 @@ from orchestrator.api.transport import GraphQLTransport, RequestFailed
 
 CHECK_BUDGET_SECONDS = 10.0
 CHECK_BUDGET_VARIABLE = "ORCHESTRATOR_CHECK_SECONDS"  # how long a dead endpoint is retried
+LOOPBACK_REFUSED_SECONDS = 1.0
+"""A refused connection to this machine is retried this long at most, whatever the budget:
+nothing listens on that port, which waiting seldom changes (the local platform listens before
+it announces its endpoint). A remote endpoint, perhaps behind a restarting load balancer,
+gets the whole budget."""
 _BACKOFF = BackoffPolicy(base_seconds=0.2, max_seconds=2.0)
 
 
@@ -50,7 +57,9 @@ async def check_endpoint(
     if budget is None:
         budget = check_budget()
     transport = GraphQLTransport(endpoint, request_timeout=budget)
-    deadline = anyio.current_time() + budget
+    started = anyio.current_time()
+    deadline = started + budget
+    refused_here = _is_loopback(endpoint)
     rng = random.Random()
     await transport.connect()
     try:
@@ -73,10 +82,12 @@ async def check_endpoint(
                 token, refreshed = await tokens.refresh(token), True
                 continue
             if failure.kind is FailureKind.AUTHENTICATION:
-                raise AuthenticationError(f"{endpoint} refused the token from {tokens.describe()}")
+                raise AuthenticationError(f"{endpoint} refused the {tokens.describe()}")
             if failure.kind is not FailureKind.TRANSIENT:
                 raise PermanentError(f"{endpoint} rejected a plain query: {failure.message}")
             delay = backoff_delay(_BACKOFF, tries, failure.retry_after, rng)
+            if refused_here and _refused(failure):
+                deadline = min(deadline, started + LOOPBACK_REFUSED_SECONDS)
             if anyio.current_time() + delay >= deadline:
                 raise UnreachableError(f"cannot reach {endpoint}: {_reason(failure)}")
             await anyio.sleep(delay)
@@ -85,10 +96,26 @@ async def check_endpoint(
             await transport.close()
 
 
+def _refused(failure: Failure) -> bool:
+    """The connection was refused: nothing listens there (the request never left)."""
+    return not failure.executed_possibly and failure.status is None
+
+
+def _is_loopback(endpoint: str) -> bool:
+    """The endpoint is on this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    host = urllib.parse.urlsplit(endpoint).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _reason(failure: Failure) -> str:
     """A few plain words for why the endpoint did not answer (never the token)."""
     text = failure.message
-    if not failure.executed_possibly and failure.status is None:
+    if _refused(failure):
         return "connection refused"
     if failure.status is not None:
         return f"HTTP {failure.status}"

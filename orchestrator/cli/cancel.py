@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
@@ -28,13 +27,15 @@ from orchestrator.cli.log_config import configure_logging
 from orchestrator.cli.options import ConnectionSettings, connection_options, duration_option
 from orchestrator.cli.prompts import confirm
 from orchestrator.cli.run_ids import RUN_ID, run_id_argument
+from orchestrator.connect import PlatformUnavailable
 from orchestrator.errors import EXIT_DONE
-from orchestrator.ledger import LEDGER_FILE, Ledger
+from orchestrator.ledger import LEDGER_FILE, Ledger, RunCounts
 from orchestrator.model import JobStatus
 from orchestrator.ops import JobQuery, parse_where
 from orchestrator.ops.connect import open_platform
 from orchestrator.ops.records import CancelReport, Job
 from orchestrator.ops.run_cancel import cancel_run, select_run
+from orchestrator.platform.process.instance import running_platform
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,6 +94,20 @@ def cancel_command(
     sys.exit(code)
 
 
+def run_tally(counts: RunCounts) -> dict[str, int]:
+    """A run's jobs by outcome, adding up to ``jobs`` (``unfinished``: not settled yet; jobs
+    never submitted that a cancel settled count as cancelled)."""
+    tally = {
+        "done": counts.done,
+        "failed": counts.failed,
+        "timed_out": counts.timed_out,
+        "cancelled": counts.cancelled,
+        "scheduled": counts.scheduled,
+        "unfinished": counts.active,
+    }
+    return {"jobs": counts.jobs, **tally}
+
+
 async def _cancel_selected(
     query: JobQuery,
     settings: ConnectionSettings,
@@ -143,14 +158,20 @@ async def _cancel_run(
 ) -> int:
     with Ledger(settings.state_dir) as ledger:
         run = ledger.get_run(run_id)
-        workspace = Path(run.manifest_path).parent if run.manifest_path else Path.cwd()
+        endpoint = settings.endpoint or run.endpoint
+        if not endpoint and running_platform(settings.state_dir) is None:
+            raise PlatformUnavailable(
+                f"run {run.id} ran on the local platform of state dir {settings.state_dir},"
+                " which is gone: none of its jobs runs now, nothing to cancel (`orchestrator"
+                f" resume {run.id}` continues the run)"
+            )
         async with open_platform(
-            endpoint=settings.endpoint or run.endpoint,
+            endpoint=endpoint,
             token=settings.token_source(),
             state_dir=settings.state_dir,
-            workspace=workspace,
             executor=settings.executor,
             policy=run.policy,
+            start=False,  # a new platform would have nothing of this run's to cancel
         ) as platform:
             selection = await select_run(platform, ledger, run, keep_schedules=keep_schedules)
             if dry_run:
@@ -177,4 +198,10 @@ async def _cancel_run(
             )
             if not keep_schedules:
                 ledger.unschedule(_stopped_schedules(unfinished, report))
-            return print_report(report, output, wait, {"run": run.id})
+            tally = run_tally(ledger.counts(run.id))
+            code = print_report(report, output, wait, {"run": run.id, "run_jobs": tally})
+            if output != "json":  # the server's jobs above; the run's jobs, which add up, here
+                outcomes = {k: v for k, v in tally.items() if v and k != "jobs"}
+                parts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in outcomes.items())
+                click.echo(f"run {run.id}: {tally['jobs']} job(s): {parts or 'none'}")
+            return code

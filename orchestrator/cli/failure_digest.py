@@ -14,6 +14,7 @@ import click
 from orchestrator.cli.formatting import clip
 from orchestrator.engine.events import RunSummary
 from orchestrator.ledger import LEDGER_FILE, Ledger
+from orchestrator.model import state_dir_flag
 from orchestrator.views.digest import FIRE_OPTION, FailureDigest, failure_digest
 from orchestrator.views.jobs import JobView, jobs_from_ledger
 
@@ -38,8 +39,8 @@ def print_failure_digest(
             return
         with Ledger(state_dir, read_only=True) as ledger:
             views = jobs_from_ledger(ledger, summary.run)
-    if not where and state_dir != Path(".orchestrator"):
-        where = f" --state-dir {state_dir}"
+    if not where:
+        where = state_dir_flag(state_dir)
     for line in digest_lines(summary.run, failure_digest(views), where, can_retry):
         click.echo(line)
 

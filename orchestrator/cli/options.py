@@ -49,6 +49,11 @@ def state_dir_option(help_text: str) -> Callable[[F], F]:
 STATE_DIR_OPTION = state_dir_option("Where the ledger (and the embedded platform's state) lives.")
 
 
+TOKEN_OPTION = click.option(
+    "--token",
+    envvar="ORCHESTRATOR_TOKEN",
+    help="API token [env ORCHESTRATOR_TOKEN]. Never printed.",
+)
 TOKEN_FILE_OPTION = click.option(
     "--token-file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -76,11 +81,7 @@ def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 help="Platform GraphQL URL [env ORCHESTRATOR_ENDPOINT]; none: the embedded "
                 "local platform.",
             ),
-            click.option(
-                "--token",
-                envvar="ORCHESTRATOR_TOKEN",
-                help="API token [env ORCHESTRATOR_TOKEN]. Never printed.",
-            ),
+            TOKEN_OPTION,
             TOKEN_FILE_OPTION,
             TOKEN_COMMAND_OPTION,
             STATE_DIR_OPTION,
@@ -100,6 +101,16 @@ def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
             ),
         ]
     ):
+        func = option(func)
+    return func
+
+
+def token_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--context, --token, --token-file, --token-command, the prevailing one kept
+    (``token_precedence``): the token sources of a command that has no endpoint option
+    (``platform start|status|stop``)."""
+    func = token_precedence(func)
+    for option in reversed([CONTEXT_OPTION, TOKEN_OPTION, TOKEN_FILE_OPTION, TOKEN_COMMAND_OPTION]):
         func = option(func)
     return func
 

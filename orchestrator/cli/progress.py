@@ -24,7 +24,7 @@ from orchestrator.cli.closed_pipe import is_closed_pipe, silence_stdout
 from orchestrator.cli.formatting import human_duration
 from orchestrator.engine import Event, EventKind, RunSummary
 from orchestrator.ledger import RunCounts, RunRecord, RunState
-from orchestrator.model import JobStatus
+from orchestrator.model import JobStatus, state_dir_flag
 
 if TYPE_CHECKING:
     from rich.console import Console, Group
@@ -178,7 +178,12 @@ class LiveProgress:
     """
 
     def __init__(
-        self, tally: Tally, title: str, console: Console | None = None, interval: float = 10.0
+        self,
+        tally: Tally,
+        title: str,
+        console: Console | None = None,
+        interval: float = 10.0,
+        deferred: bool = False,
     ) -> None:
         from rich.console import Console
         from rich.live import Live
@@ -197,6 +202,8 @@ class LiveProgress:
         self._task = self._progress.add_task(title, total=tally.total)
         # Live re-renders from the tally on its own refresh thread: events only bump counters.
         self._live = Live(console=self.console, refresh_per_second=4, get_renderable=self._render)
+        self._deferred = deferred
+        self._shown = False
 
     def _render(self) -> Group:
         from rich.console import Group
@@ -221,15 +228,26 @@ class LiveProgress:
         """Engine callback: fold the event in (the next refresh shows it)."""
         self.tally.apply(event)
 
-    def __enter__(self) -> LiveProgress:
+    def show(self) -> None:
+        """Start drawing (once): at ``__enter__``, or, for a display made with ``deferred``,
+        once the run exists, so a run refused before it starts draws no empty bar."""
+        if self._shown:
+            return
+        self._shown = True
         # Not on a terminal, rich's Live leaves its last line unterminated: print it ourselves.
         if self.console.is_terminal:
             self._live.__enter__()
         else:
             self._ticker.start()
+
+    def __enter__(self) -> LiveProgress:
+        if not self._deferred:
+            self.show()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if not self._shown:
+            return
         if self._live.is_started:
             self.refresh()
             self._live.__exit__(None, None, None)
@@ -325,7 +343,7 @@ def print_interrupted(run_id: str | None, state_dir: Path, running: str | None =
     what becomes of the jobs already submitted (it depends on the platform)."""
     if run_id is None:
         return
-    suffix = "" if state_dir == Path(".orchestrator") else f" --state-dir {state_dir}"
+    suffix = state_dir_flag(state_dir)
     fate = running or "jobs already submitted keep their state"
     click.echo(f"Run {run_id} interrupted; {fate}.", err=True)
     click.echo(f"  resume it:  orchestrator resume {run_id}{suffix}", err=True)
@@ -345,6 +363,7 @@ def run_json(run: RunRecord, state: RunState, counts: RunCounts) -> dict[str, An
         by_status=counts.by_status,
         created=_iso(run.created_at),
         finished=_iso(run.finished_at) if run.finished_at else None,
+        stopped_by=run.stopped_by if state is RunState.INTERRUPTED else None,
     )
     return data
 

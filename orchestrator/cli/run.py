@@ -26,7 +26,11 @@ from orchestrator.cli.boundary import disk_full
 from orchestrator.cli.failure_digest import print_failure_digest
 from orchestrator.cli.log_config import configure_logging
 from orchestrator.cli.manifest import ALLOW_OUTSIDE_OPTION
-from orchestrator.cli.options import ConnectionSettings, connection_options, duration_value
+from orchestrator.cli.options import (
+    ConnectionSettings,
+    connection_options,
+    duration_value,
+)
 from orchestrator.cli.output import output_option
 from orchestrator.cli.progress import (
     LiveProgress,
@@ -47,9 +51,12 @@ from orchestrator.ledger import (
     LedgerFullError,
 )
 from orchestrator.manifest import load_manifest
-from orchestrator.platform.process.instance import running_platform
+from orchestrator.model import state_dir_flag
+from orchestrator.platform.process.instance import running_platform, stop_announced
 from orchestrator.runs import (
+    check_local_run,
     record_manifest_run,
+    refuse_duplicate,
     reopen_failed,
     resume_run,
     retry_run,
@@ -124,7 +131,13 @@ class DriveSettings(ConnectionSettings):
 @connection_options
 @drive_options
 @override_options
-def run_command(manifest: Path, **options: Any) -> None:
+@click.option(
+    "--duplicate",
+    is_flag=True,
+    help="Start a run even while a run of the same manifest (and -p values) is live in the "
+    "state dir; without it that is refused (exit 2).",
+)
+def run_command(manifest: Path, duplicate: bool, **options: Any) -> None:
     """Run every job of MANIFEST to the end (submit, poll, retry), with live progress."""
     overrides = {key: options.pop(key) for key in OVERRIDE_KEYS}
     settings = DriveSettings(**options)
@@ -133,6 +146,10 @@ def run_command(manifest: Path, **options: Any) -> None:
         manifest, allow_outside=settings.allow_outside, overrides=overrides.pop("params")
     )
     loaded = apply_overrides(loaded, overrides)
+    if not duplicate:  # launched twice by mistake: every job would run twice
+        refuse_duplicate(loaded, settings.state_dir)
+    if not settings.endpoint:  # before a notice says which platform is used, or a run recorded
+        check_local_run(loaded, settings.state_dir, settings.executor)
     if settings.detach:
         with Ledger(settings.state_dir) as ledger:
             run = record_manifest_run(ledger, loaded, endpoint=settings.endpoint or None)
@@ -190,11 +207,11 @@ def _drive(
     """Run ``func(target, ...)`` (a manifest or a run id) under signal handling and a
     renderer; exit with the run's code."""
     tokens = s.token_source()  # checked already, by connection_options (token_precedence)
-    control = RunControl()
     options = EngineOptions(cancel_on_interrupt=s.cancel_on_interrupt, outage=s.outage)
     live = None
-    if s.output == "text":
-        live = LiveProgress(Tally(total), title, interval=s.progress_interval)
+    if s.output == "text":  # drawn once the run exists: none for a platform that refuses it
+        live = LiveProgress(Tally(total), title, interval=s.progress_interval, deferred=True)
+    control = RunControl(on_attach=lambda _run: live.show() if live is not None else None)
     # a notice while the live display runs goes through its console: above the bar, not in it
     notice = live.console.print if live is not None else functools.partial(click.echo, err=True)
     callback: EventCallback | None = None
@@ -213,7 +230,8 @@ def _drive(
         failure: BaseException | None = None
         summary: RunSummary | None = None
         async with anyio.create_task_group() as tg:
-            tg.start_soon(_forward_signals, control, tg.cancel_scope, notice)
+            local = None if s.endpoint else s.state_dir
+            tg.start_soon(_forward_signals, control, tg.cancel_scope, notice, local)
             try:
                 summary = await func(
                     target,
@@ -279,14 +297,24 @@ def _fate_of_running(s: DriveSettings) -> str:
 
 
 async def _forward_signals(
-    control: RunControl, scope: anyio.CancelScope, notice: Callable[[str], object]
+    control: RunControl,
+    scope: anyio.CancelScope,
+    notice: Callable[[str], object],
+    local_state: Path | None,
 ) -> None:
-    """First Ctrl-C/SIGTERM: stop submitting. Second: stop at once."""
+    """First Ctrl-C/SIGTERM: stop submitting. Second: stop at once. A SIGTERM sent by
+    ``platform stop --force`` to the runs on the local platform of ``local_state`` (it says
+    so in the state dir first) is recorded as the platform's stop, not an interrupt."""
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async for _ in signals:
             if control.interrupted:
                 scope.cancel()
                 return
+            by = stop_announced(local_state) if local_state is not None else None
+            if by is not None:
+                notice(f"The local platform is being stopped by {by}: the run stops, resumable")
+                control.interrupt(StopReason.PLATFORM_STOP)
+                continue
             notice("Interrupted: finishing requests in flight (again to quit at once)")
             control.interrupt()
 
@@ -378,16 +406,15 @@ def _spawn_detached(ledger: Ledger, run_id: str, s: DriveSettings) -> None:
         click.echo(json.dumps({"run": run_id, "log": str(log_path)}))
     else:
         click.echo(run_id)
-    click.echo(f"Detached; log {log_path}; follow with: orchestrator watch {run_id}", err=True)
+    follow = f"orchestrator watch {run_id}{state_dir_flag(s.state_dir)}"
+    click.echo(f"Detached; log {log_path}; follow with: {follow}", err=True)
 
 
 def print_token_refused(
     summary: RunSummary, state_dir: Path, token_file: Path | None, by_command: bool
 ) -> None:
     """``error: <why>; fix the token, then: orchestrator resume RUN ...`` on stderr."""
-    resume = f"orchestrator resume {summary.run}"
-    if state_dir != Path(".orchestrator"):
-        resume += f" --state-dir {state_dir}"
+    resume = f"orchestrator resume {summary.run}{state_dir_flag(state_dir)}"
     if token_file is not None:  # a path is no secret
         resume += f" --token-file {token_file}"
     if by_command:  # its command line may hold a secret: named, not shown

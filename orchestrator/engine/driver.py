@@ -145,9 +145,10 @@ class Engine:
         """The state dir of the ledger the run is recorded in."""
         return self._ledger.state_dir
 
-    def interrupt(self) -> None:
-        """Stop submitting; cancel running jobs only if ``cancel_on_interrupt``."""
-        self._begin_stop(StopReason.INTERRUPT, cancel=self._options.cancel_on_interrupt)
+    def interrupt(self, reason: StopReason = StopReason.INTERRUPT) -> None:
+        """Stop submitting; cancel running jobs only if ``cancel_on_interrupt``. ``reason``
+        is what the ledger records as having stopped the run (a resumable stop)."""
+        self._begin_stop(reason, cancel=self._options.cancel_on_interrupt)
 
     def summary(self) -> RunSummary:
         """The run's tally from the ledger."""
@@ -379,7 +380,7 @@ class Engine:
         """The run ends for good (deadline, fail-fast, cancel request): whatever was not
         submitted yet is settled as cancelled. An interrupt, even one that cancels the running
         jobs, leaves the rest to ``resume``."""
-        return self._cancelling and self._stop is not StopReason.INTERRUPT
+        return self._cancelling and self._stop not in RESUMABLE_STOPS
 
     def _begin_stop(self, reason: StopReason, *, cancel: bool) -> None:
         """Stop admitting and retrying; with ``cancel``, cancel what is not final."""

@@ -99,9 +99,12 @@ class StopReason(StrEnum):
     ERROR = "error"  # a permanent API error (bad input)
     OUTAGE = "outage"  # no request succeeded for policy.outage: resumable, exit 3
     TOKEN_REFUSED = "token-refused"  # noqa: S105 (a reason, not a secret); refused after refresh
+    PLATFORM_STOP = "platform-stop"  # `platform stop --force` ended the platform under the run
 
 
-RESUMABLE_STOPS = frozenset({StopReason.INTERRUPT, StopReason.OUTAGE, StopReason.TOKEN_REFUSED})
+RESUMABLE_STOPS = frozenset(
+    {StopReason.INTERRUPT, StopReason.OUTAGE, StopReason.TOKEN_REFUSED, StopReason.PLATFORM_STOP}
+)
 """Stops that leave the run's jobs as they were, for ``resume`` to continue."""
 
 

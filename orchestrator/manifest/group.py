@@ -59,6 +59,10 @@ class Group:
         items = len(self.items) if self.items is not None else 1
         return matrix * items
 
+    def literal_field(self, name: str) -> Any:
+        """The value of field ``name`` when it is the same for every job, else ``None``."""
+        return self._literal_fields.get(name)
+
     def variables(self) -> Iterator[dict[str, Any]]:
         """The variables of each job in order: items outer, matrix combinations inner."""
         items: Sequence[Mapping[str, Any]] = self.items if self.items is not None else ({},)

@@ -45,6 +45,23 @@ class Manifest:
         """Some job carries a cron ``schedule`` (it needs a platform that outlives the run)."""
         return any(group.fields.get("schedule") for group in self.groups)
 
+    def field_values(self, name: str, render_limit: int = 100_000) -> set[str]:
+        """The distinct values of field ``name`` over every job (``pipelineYamlPath``: the
+        files a run needs). A value the same for the whole group costs nothing; a templated
+        one is rendered job by job, for groups of at most ``render_limit`` jobs (larger ones
+        are left out: the check this serves must stay instant)."""
+        values: set[str] = set()
+        index = 0
+        for group in self.groups:
+            literal = group.literal_field(name)
+            if literal is not None:
+                values.add(str(literal))
+            elif name in group.fields and group.count() <= render_limit:
+                for offset, variables in enumerate(group.variables()):
+                    values.add(str(group.job(self.name, index + offset, variables).fields[name]))
+            index += group.count()
+        return values
+
     def jobs(self) -> Iterator[JobSpec]:
         """Every job, in manifest order: groups in order, items outer, matrix inner."""
         index = 0

@@ -18,18 +18,21 @@ async def open_platform(
     endpoint: str | None,
     token: str | TokenSource | None,
     state_dir: Path,
-    workspace: Path | None = None,
     executor: str = "local",
     policy: Policy | None = None,
+    start: bool = True,
 ) -> AsyncIterator[Platform]:
-    """Yield an open Platform; with no endpoint, the embedded platform is started for it."""
+    """Yield an open Platform; with no endpoint, the local platform serving the state dir,
+    else (``start``) an embedded one started for it on the current folder. These commands
+    submit no job, so any platform's workspace will do."""
     async with (
         connect(
             endpoint=endpoint,
             token=token,
             state_dir=state_dir,
-            workspace=workspace or Path.cwd(),
+            workspace=None,
             executor=executor,
+            start=start,
         ) as ep,
         Platform(client=open_client(ep, policy or Policy())) as platform,
     ):

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import anyio
+
 from orchestrator.engine.bulk import settle_cancelled_run
 from orchestrator.engine.identity import JOB_LABEL, RUN_LABEL
 from orchestrator.ledger import Ledger, RunRecord
@@ -20,6 +22,8 @@ from orchestrator.model import JobStatus
 from orchestrator.ops.job_query import JobQuery
 from orchestrator.ops.platform import DEFAULT_WAIT_SECONDS, Platform
 from orchestrator.ops.records import CancelReport, Job
+
+DRIVER_POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +69,11 @@ async def cancel_run(
 
     if ledger.run_is_driven(run.id):
         ledger.request_cancel(run.id)  # the driver stops admitting and retrying
-        return await platform.cancel_jobs(
+        report = await platform.cancel_jobs(
             selection.jobs, wait=wait, refind=refind, missing=selection.missing
         )
+        await _driver_gone(ledger, run.id, wait)  # it settles the jobs never submitted
+        return report
     with ledger.lock(run.id):
         ledger.request_cancel(run.id)
         report = await platform.cancel_jobs(
@@ -75,6 +81,15 @@ async def cancel_run(
         )
         await settle_cancelled_run(ledger, run, platform.client)
     return report
+
+
+async def _driver_gone(ledger: Ledger, run_id: str, wait: float) -> None:
+    """Wait (at most ``wait`` s) until no process drives the run: its driver settles, after
+    a cancel request, the jobs it never submitted, so the run's counts are whole once it is
+    gone."""
+    with anyio.move_on_after(wait):
+        while ledger.run_is_driven(run_id):  # noqa: ASYNC110 (another process's lock: no event)
+            await anyio.sleep(DRIVER_POLL_SECONDS)
 
 
 async def _run_jobs(

@@ -77,7 +77,7 @@ def test_two_detached_runs_share_one_platform_while_a_third_command_runs(
     quick = write_manifest(tmp_path, sweep(), name="quick.yaml")
     local = ["--state-dir", state, "--executor", "simulate"]
     first = cli("run", slow, "--detach", *local)
-    second = cli("run", slow, "--detach", *local)
+    second = cli("run", slow, "--detach", "--duplicate", *local)  # on purpose: the same twice
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     detached = [first.stdout.strip(), second.stdout.strip()]
     third = cli("run", quick, *local, "--output", "json")

@@ -185,8 +185,13 @@ def status_command(run_id: str, output: str, **options: Any) -> None:
     from rich.text import Text
 
     console = Console(highlight=False, markup=False)  # paths and names are data, not markup
-    console.print(Text.assemble((data["run"], "bold"), f" {data['name']}: {data['state']}"))
-    console.print(f"  manifest {data['manifest']}  endpoint {data['endpoint']}")
+    stopped = f" (stopped by {data['stopped_by']})" if data.get("stopped_by") else ""
+    console.print(
+        Text.assemble((data["run"], "bold"), f" {data['name']}: {data['state']}{stopped}")
+    )
+    # a run seen on the server (--endpoint) has no manifest: its labels do not name one
+    manifest = f"manifest {data['manifest']}  " if data["manifest"] else ""
+    console.print(f"  {manifest}endpoint {data['endpoint']}")
     moving = ", ".join(f"{k} {v}" for k, v in sorted(data["by_status"].items())) or "none"
     console.print(
         f"  jobs {data['jobs']}/{data['total']}  done {data['done']}  failed {data['failed']}"
@@ -248,6 +253,7 @@ def view_json(run: RunView, source: ViewSource) -> dict[str, Any]:
         by_status=run.counts.by_status,
         created=_created_from_id(run.run_id),
         finished=None,
+        stopped_by=None,
     )
     return _with_fired(data, run)
 

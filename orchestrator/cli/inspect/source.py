@@ -37,6 +37,7 @@ from orchestrator.ledger import (
     RunRecord,
     RunState,
 )
+from orchestrator.model import state_dir_flag
 from orchestrator.views.jobs import AttemptView, JobView, jobs_from_ledger
 from orchestrator.views.server import (
     counts_from_views,
@@ -105,7 +106,7 @@ class ViewSource:
         """The options that point a printed command at the same source."""
         if self.endpoint:
             return f" --endpoint {self.endpoint}"
-        return "" if self.state_dir == Path(".orchestrator") else f" --state-dir {self.state_dir}"
+        return state_dir_flag(self.state_dir)
 
 
 @dataclass(frozen=True, slots=True)

@@ -263,6 +263,7 @@ def serve_command(
             service=service,
             workspace=str(workspace.resolve()),
             executor=executor,
+            token_file=str(token_file.resolve()) if token_file else "",
         )
         lock.publish(info)
         click.echo(f"Local platform ready at {url}")

@@ -34,6 +34,7 @@ LOCK_FILE = "platform.lock"
 INFO_FILE = "platform.json"
 USERS_DIR = "platform-users"
 USERS_MUTEX = "platform-users.lock"
+STOPPING_FILE = "platform-stopping"
 
 
 class PlatformBusyError(UsageError, RuntimeError):
@@ -50,6 +51,7 @@ class PlatformInfo:
     service: bool  # started by ``platform start`` (outlives every command)
     workspace: str = ""
     executor: str = ""
+    token_file: str = ""  # served with --token-file: where its token is (a path, no secret)
 
     def to_json(self) -> dict[str, object]:
         """The file's content."""
@@ -60,6 +62,7 @@ class PlatformInfo:
             "service": self.service,
             "workspace": self.workspace,
             "executor": self.executor,
+            "token_file": self.token_file,
         }
 
 
@@ -122,6 +125,7 @@ def read_info(state_dir: Path) -> PlatformInfo | None:
             service=bool(data["service"]),
             workspace=str(data.get("workspace", "")),
             executor=str(data.get("executor", "")),
+            token_file=str(data.get("token_file", "")),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -183,24 +187,60 @@ class UserRegistration:
 
 def live_users(state_dir: Path) -> int:
     """How many live processes use the platform of ``state_dir`` (stale entries removed)."""
+    return len(_live_entries(state_dir))
+
+
+def user_pids(state_dir: Path) -> set[int]:
+    """The process ids of the live users of the platform of ``state_dir`` (each entry is
+    named ``<pid>-<n>`` by :class:`UserRegistration`)."""
+    pids: set[int] = set()
+    for entry in _live_entries(state_dir):
+        try:
+            pids.add(int(entry.name.split("-", 1)[0]))
+        except ValueError:
+            continue
+    return pids
+
+
+def _live_entries(state_dir: Path) -> list[Path]:
+    """The user entries whose owner is alive (it holds their lock); stale ones are removed."""
     directory = state_dir / USERS_DIR
     try:
         entries = list(directory.iterdir())
     except OSError:
-        return 0
-    live = 0
+        return []
+    live: list[Path] = []
     for entry in entries:
         try:
             with entry.open("a") as handle:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
-                    live += 1
+                    live.append(entry)
                     continue
                 entry.unlink(missing_ok=True)  # its owner died without releasing it
         except OSError:
             continue
     return live
+
+
+def announce_stop(state_dir: Path, by: str) -> None:
+    """Say, before its users are signalled, that the platform of ``state_dir`` is being
+    stopped and by whom: a run that gets SIGTERM then records that as why it stopped."""
+    write_private(state_dir / STOPPING_FILE, by)
+
+
+def stop_announced(state_dir: Path) -> str | None:
+    """Who is stopping the platform of ``state_dir`` (:func:`announce_stop`), or ``None``."""
+    try:
+        return (state_dir / STOPPING_FILE).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def clear_stop(state_dir: Path) -> None:
+    """The stop is over (done or given up)."""
+    (state_dir / STOPPING_FILE).unlink(missing_ok=True)
 
 
 def process_alive(pid: int) -> bool:
@@ -223,10 +263,14 @@ __all__ = [
     "PlatformInfo",
     "ServeLock",
     "UserRegistration",
+    "announce_stop",
     "busy_message",
+    "clear_stop",
     "live_users",
     "process_alive",
     "read_info",
     "running_platform",
+    "stop_announced",
+    "user_pids",
     "users_mutex",
 ]

@@ -8,20 +8,24 @@ command that started it: it outlives every command until ``platform stop``. Its 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from orchestrator.platform.config import PlatformConfig
 from orchestrator.platform.process.instance import (
     PlatformBusyError,
     PlatformInfo,
+    announce_stop,
     busy_message,
     process_alive,
     running_platform,
+    user_pids,
 )
 from orchestrator.platform.process.spawn import log_path, spawn, wait_ready
 from orchestrator.state_files import open_private, private_dir
@@ -68,6 +72,31 @@ def stop_platform(info: PlatformInfo, timeout: float = STOP_TIMEOUT_SECONDS) -> 
         time.sleep(0.05)  # not our child: there is no handle to wait on
 
 
+def end_users(state_dir: Path, by: str, timeout: float = STOP_TIMEOUT_SECONDS) -> int:
+    """End every other process using the platform of ``state_dir`` (the runs driving jobs
+    on it, detached ones included) and wait until they have exited; how many there were.
+
+    The stop is announced first (:func:`announce_stop`, naming ``by``), then each gets
+    SIGTERM: a run stops as on Ctrl-C, resumable, and records that the platform's stop
+    ended it. One still alive after ``timeout`` gets SIGKILL (its run is then told
+    interrupted by its dead lock). The caller clears the announcement when it is done.
+    """
+    announce_stop(state_dir, by)
+    pids = user_pids(state_dir) - {os.getpid()}
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while alive := [pid for pid in pids if process_alive(pid)]:
+        if time.monotonic() > deadline:
+            for pid in alive:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            break
+        time.sleep(0.05)  # not our children: there is no handle to wait on
+    return len(pids)
+
+
 def fetch_status(info: PlatformInfo, token: str, timeout: float = 10.0) -> dict[str, Any]:
     """GET the platform's authenticated ``/status`` (jobs by status, executor, schedules)."""
     url = info.url.rsplit("/", 1)[0] + "/status"
@@ -80,4 +109,4 @@ def fetch_status(info: PlatformInfo, token: str, timeout: float = 10.0) -> dict[
     return data
 
 
-__all__ = ["fetch_status", "start_service", "stop_platform"]
+__all__ = ["end_users", "fetch_status", "start_service", "stop_platform"]

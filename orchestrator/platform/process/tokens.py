@@ -10,7 +10,7 @@ import os
 import secrets
 from pathlib import Path
 
-from orchestrator.state_files import private_dir
+from orchestrator.state_files import private_dir, write_private
 
 TOKEN_ENV = "ORCHESTRATOR_PLATFORM_TOKEN"  # noqa: S105 (a variable name, not a secret)
 """Environment variable ``platform serve --token`` falls back to (keeps it out of argv)."""
@@ -32,11 +32,28 @@ def read_token(state_dir: Path) -> str | None:
         return None
 
 
+def platform_token(state_dir: Path, token_file: str = "") -> str | None:
+    """The token a local platform of ``state_dir`` accepts, as a client that started it
+    finds it: the file it was served with (``--token-file``, named in ``platform.json``),
+    else the one kept in the state dir."""
+    if token_file:
+        try:
+            return Path(token_file).read_text(encoding="utf-8").strip() or None
+        except (OSError, UnicodeDecodeError):
+            return None
+    return read_token(state_dir)
+
+
 def resolve_token(state_dir: Path, given: str | None) -> str:
-    """``given`` if set; else the stored token; else a new random one, stored with mode 0600."""
-    if given:
-        return given
+    """``given`` if set, kept as the stored token (mode 0600) so that every command on the
+    state dir finds the token of the platform serving it; else the stored token; else a new
+    random one, stored likewise."""
     existing = read_token(state_dir)
+    if given:
+        if given != existing:
+            private_dir(state_dir)
+            write_private(token_path(state_dir), given + "\n")
+        return given
     if existing:
         return existing
     private_dir(state_dir)
@@ -54,4 +71,11 @@ def resolve_token(state_dir: Path, given: str | None) -> str:
     return token
 
 
-__all__ = ["TOKEN_ENV", "TOKEN_FILE", "read_token", "resolve_token", "token_path"]
+__all__ = [
+    "TOKEN_ENV",
+    "TOKEN_FILE",
+    "platform_token",
+    "read_token",
+    "resolve_token",
+    "token_path",
+]
