@@ -26,6 +26,7 @@ from orchestrator.platform.executor.scheduler import CronScheduler
 from orchestrator.platform.executor.service import ExecutorService, JobRunner
 from orchestrator.platform.executor.sim_plan import SimPlanner, SimSettings
 from orchestrator.platform.executor.simulate import SimulateExecutor
+from orchestrator.platform.secrets import SecretStore
 from orchestrator.platform.store.store import Store
 
 __all__ = ["Executor", "make_executor"]
@@ -96,6 +97,7 @@ def make_executor(config: PlatformConfig, store: Store) -> Executor:
             registry=registry,
             off_limits=platform_files(config),
             endpoint=endpoint,
+            secrets=SecretStore(config.state_dir.resolve()),
         )
     clock = clock_from_environment()
     poll = 0.2 if isinstance(clock, FileClock) else 1.0  # tests move time: look often

@@ -57,6 +57,7 @@ from orchestrator.platform.executor.job_environment import (
     hosted_variables,
     no_endpoint,
 )
+from orchestrator.platform.executor.job_secrets import JobSecrets, job_secrets, uses_secrets
 from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun, attempt_ending
 from orchestrator.platform.executor.lifeline import LIFELINE_BOUND_SECONDS
 from orchestrator.platform.executor.local import SHUTDOWN_REASON
@@ -69,6 +70,10 @@ log = structlog.get_logger(__name__)
 
 WORKER_LOST = "worker lost"
 SCHEDULER_LOST = "worker lost: the platform lost its connection to the Dask scheduler"
+DASK_NO_SECRETS = (
+    "the Dask executor does not hand secrets to workers (their values would travel through the"
+    " scheduler): run jobs that connect secrets or name one in their podSpec on --executor local"
+)
 CLIENT_GONE = ("closing", "closed", "failed")  # Client.status once it gave up reconnecting
 RECONNECT_DELAY = 2.0  # seconds between attempts to reach an unreachable scheduler
 LOG_DRAIN_SECONDS = 5.0  # how long to wait for the last log chunks after a job ended
@@ -305,7 +310,14 @@ class DaskExecutor:
         from distributed.client import FutureCancelledError
 
         job = attempt.job
-        request = self._request(attempt)
+        connected, pod_spec = (
+            job.spec.extra_value("hyperplaneSecretIds"),
+            job.spec.extra_value("podSpec"),
+        )
+        if uses_secrets(connected, pod_spec):  # values are not sent through the scheduler
+            append_note(attempt.log_path, f"job refused: {DASK_NO_SECRETS}")
+            return Finish(job.id, JobStatus.FAILED, DASK_NO_SECRETS)
+        request = self._request(attempt, job_secrets(connected, pod_spec, None))
         if request.seconds_left is not None and request.seconds_left <= 0:
             append_note(attempt.log_path, request.timeout_reason)
             return Finish(job.id, JobStatus.TIMED_OUT, request.timeout_reason)
@@ -342,7 +354,7 @@ class DaskExecutor:
             return await _settled(Finish(job.id, JobStatus.FAILED, WORKER_LOST))
         return _ending(job, result)
 
-    def _request(self, attempt: _Attempt) -> JobRequest:
+    def _request(self, attempt: _Attempt, secrets: JobSecrets) -> JobRequest:
         job = attempt.job
         started = job.start_time or datetime.now(UTC)
         deadline = job_deadline(job.created_at, started, job.spec.timeout, job.spec.active_timeout)
@@ -362,6 +374,8 @@ class DaskExecutor:
             seconds_left=seconds_left,
             timeout_reason=deadline.reason if deadline is not None else "",
             pipeline_type=job.spec.extra_value("pipelineType"),
+            pod_env=tuple(secrets.pod_env.items()),
+            pod_env_withheld=secrets.withheld,
         )
 
     async def _stop_at_shutdown(self, client: Any, attempt: _Attempt) -> None:

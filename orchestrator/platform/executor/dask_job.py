@@ -74,6 +74,8 @@ class JobRequest:
     pipeline_type: str | None = None  # "BASH": a bare script; None/"YAML": a pipeline file
     off_limits: tuple[str, ...] = ()  # the platform's own files (state dir...): no job's
     variables: tuple[tuple[str, str], ...] = ()  # the hosted job environment (job_environment)
+    pod_env: tuple[tuple[str, str], ...] = ()  # podSpec env plain values (job_secrets)
+    pod_env_withheld: tuple[str, ...] = ()  # podSpec env names not applied, with why
 
     @property
     def claim_queue(self) -> str:
@@ -170,6 +172,8 @@ async def _run(
         request.attempt,
         dict(request.parameters),
         dict(request.variables),
+        dict(request.pod_env),
+        request.pod_env_withheld,
     )
     running = asyncio.create_task(
         run_pipeline(pipeline, context, workspace=workspace, log_path=log_path, registry=registry)

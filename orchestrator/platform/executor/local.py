@@ -11,6 +11,7 @@ their supervisor, which kills the process groups.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -26,6 +27,15 @@ from orchestrator.platform.executor.job_environment import (
     Endpoint,
     hosted_variables,
     no_endpoint,
+    pod_name,
+)
+from orchestrator.platform.executor.job_secrets import (
+    SECRETS_DIR_VARIABLE,
+    JobSecrets,
+    MissingSecret,
+    clear_mounts,
+    job_secrets,
+    secrets_folder,
 )
 from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun, attempt_ending
 from orchestrator.platform.executor.path_safety import JobFiles
@@ -33,6 +43,7 @@ from orchestrator.platform.executor.pipeline import PipelineError, load_job_pipe
 from orchestrator.platform.executor.process_registry import ProcessRegistry
 from orchestrator.platform.executor.task_runner import JobContext, append_note, run_pipeline
 from orchestrator.platform.executor.wakeup import Wakeup
+from orchestrator.platform.secrets import SecretStore
 from orchestrator.platform.store.model import JobRow
 
 log = structlog.get_logger(__name__)
@@ -54,8 +65,10 @@ class LocalExecutor:
         poll_interval: float = 0.5,
         off_limits: Sequence[Path] = (),
         endpoint: Endpoint = no_endpoint,
+        secrets: SecretStore | None = None,
     ) -> None:
         self.jobs = jobs
+        self.secrets = secrets  # None: no secrets here; a job asking for one fails
         self.workspace = workspace
         self.endpoint = endpoint  # the platform's GraphQL URL, for the job helpers
         self.log_dir = log_dir
@@ -75,6 +88,8 @@ class LocalExecutor:
     async def run(self) -> None:
         """Pick and supervise jobs until cancelled; running jobs then end failed."""
         self._wakeup.bind()
+        if self.secrets is not None:  # no attempt runs yet: any folder left is a crash's
+            clear_mounts(self.secrets.mounts)
         async with asyncio.TaskGroup() as group:
             while True:
                 try:
@@ -175,9 +190,42 @@ class LocalExecutor:
         notebooks = pipeline.output_notebooks_path()
         if notebooks is not None:
             self.jobs.set_output_notebooks(job.id, notebooks)
-        variables = hosted_variables(job, attempt, self.endpoint())
-        context = JobContext(job.id, job.run_id, attempt, job.parameter_map(), variables)
-        result = await run_pipeline(
-            pipeline, context, workspace=files.workspace, log_path=log_path, registry=self.registry
-        )
+        try:
+            secrets = job_secrets(
+                job.spec.extra_value("hyperplaneSecretIds"),
+                job.spec.extra_value("podSpec"),
+                self.secrets,
+            )
+        except MissingSecret as exc:  # it would be missing again: no rerun
+            append_note(log_path, f"job refused: {exc}")
+            return Finish(job.id, JobStatus.FAILED, str(exc))
+        name = pod_name(job.id, attempt)
+        with self._secrets_folder(name, secrets) as folder:
+            variables = {**hosted_variables(job, attempt, self.endpoint()), **secrets.variables()}
+            if folder is not None:
+                variables[SECRETS_DIR_VARIABLE] = str(folder)
+            context = JobContext(
+                job.id,
+                job.run_id,
+                attempt,
+                job.parameter_map(),
+                variables,
+                secrets.pod_env,
+                secrets.withheld,
+            )
+            result = await run_pipeline(
+                pipeline,
+                context,
+                workspace=files.workspace,
+                log_path=log_path,
+                registry=self.registry,
+            )
         return attempt_ending(job, result.failure)
+
+    def _secrets_folder(
+        self, name: str, secrets: JobSecrets
+    ) -> contextlib.AbstractContextManager[Path | None]:
+        """The attempt's folder of secret files (files only come from :attr:`secrets`)."""
+        if self.secrets is None:
+            return contextlib.nullcontext()
+        return secrets_folder(self.secrets.mounts, name, secrets.files)

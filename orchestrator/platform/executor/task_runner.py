@@ -61,6 +61,11 @@ class JobContext:
     variables: Mapping[str, str] = field(default_factory=dict)
     """The platform's other variables (the hosted job environment, :mod:`job_environment`):
     written after the parameters, like ``HYPERPLANE_JOB_ID``."""
+    pod_env: Mapping[str, str] = field(default_factory=dict)
+    """The job's ``podSpec`` ``env`` entries that apply (:mod:`job_secrets`): after the
+    parameters, before the platform's variables."""
+    pod_env_withheld: tuple[str, ...] = ()
+    """``podSpec`` ``env`` names not applied, each with why (said in the job's log)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +110,8 @@ def task_environment(base: Mapping[str, str], job: JobContext) -> dict[str, str]
     (``os.getenv("FILE_ID")``), under its bare name too when the allow-list rule of
     :mod:`~orchestrator.platform.executor.parameter_names` lets it. The platform's own
     variables (its ``variables``, then the job's id, run id and attempt) are written last, so
-    no parameter replaces them. The platform's Python comes
+    no parameter nor ``podSpec`` ``env`` entry (``pod_env``, written before them) replaces
+    them. The platform's Python comes
     first on ``PATH``, so ``python`` in a script is the Python that runs ``py`` tasks, and the
     hosted helpers (:mod:`~orchestrator.platform.executor.job_sdk`) first on ``PYTHONPATH``.
     """
@@ -125,6 +131,7 @@ def task_environment(base: Mapping[str, str], job: JobContext) -> dict[str, str]
     env["PATH"] = os.pathsep.join([python_dir, *path.split(os.pathsep)])
     python_path = [str(SDK_PATH), *filter(None, base.get("PYTHONPATH", "").split(os.pathsep))]
     env["PYTHONPATH"] = os.pathsep.join(python_path)  # ``from hyperplane import ...``
+    env.update(job.pod_env)
     env.update(job.variables)
     env[JOB_ID_VARIABLE] = job.job_id
     env[RUN_ID_VARIABLE] = job.run_id
@@ -214,6 +221,8 @@ async def run_pipeline(
                 f"parameters {', '.join(withheld)} reach tasks only as "
                 f"{PARAMETER_PREFIX}<KEY>, not under their bare names ({reasons})",
             )
+        if job.pod_env_withheld:
+            _note(log, f"podSpec env not applied: {'; '.join(job.pod_env_withheld)}")
         if pipeline.requirements and pipeline.requirements_path is not None:
             unmet = requirements_failure(
                 pipeline.requirements, pipeline.requirements_path, sys.executable

@@ -4,8 +4,10 @@ Inputs: the scalars of :mod:`orchestrator.platform.store.job_fields`, the id lis
 relations of ``createPipelineJobWithAlerting`` (``{connect: {id}}`` or ``{connect: {name}}``;
 a connect with a null or missing id means "no relation", as real scripts leave
 ``$billingProjectId`` unset). Git server, billing project and user connects arrive here
-already checked and rewritten to ids (:mod:`.relations`); secret and service account ids are
-stored as given (the local platform keeps no such records).
+already checked and rewritten to ids (:mod:`.relations`); service account ids are stored as
+given (the local platform keeps no such records), and secret connects too, as the ids or
+names given: the executor looks them up when the job starts
+(:mod:`orchestrator.platform.executor.job_secrets`), so a missing one fails the job naming it.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ exist is ``NOT_FOUND`` naming it. A connect by a unique name (``{connect: {name}
 ``{connect: {email}}``) is rewritten to the record's id, so the job stores ids only; a git
 server also gives the job its ``gitServerName`` and a user its ``hyperplaneUserEmail`` when
 the input leaves them out. A connect whose values are all null means no relation (real
-scripts leave ``$billingProjectId`` unset). Other relations (secrets, service accounts) are
-stored as given: the local platform keeps no such records.
+scripts leave ``$billingProjectId`` unset). Service accounts are stored as given (the local
+platform keeps none); secrets too, checked when the job starts (a missing one fails the job
+naming it, as Kubernetes fails a pod whose secret is missing).
 """
 
 from __future__ import annotations
