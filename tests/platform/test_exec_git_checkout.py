@@ -206,3 +206,26 @@ def test_a_job_without_a_git_server_runs_the_workspace(
     assert job["status"] == "done", (job, client.log(job))
     assert json.loads(out.read_text())["version"] == "workspace"
     assert not (platform.state_dir / "checkouts").exists()
+
+
+@pytest.mark.xdist_group("dask-cluster")
+def test_dask_workers_check_out_for_themselves(
+    platform_factory: PlatformFactory, repo: dict[str, str], tmp_path: Path
+) -> None:
+    pytest.importorskip("distributed")
+    platform = platform_factory(executor="dask", dask_scheduler="local:2")
+    jobs = GitJobs(platform, repo["path"], "main")
+    outs = [tmp_path / f"out-{n}.json" for n in range(6)]
+    ids = [jobs.run(out, branch="feature") for out in outs]
+    ids.append(jobs.run(tmp_path / "never.json", branch="gone", retries=2))
+    for job_id in ids[:-1]:
+        job = jobs.client.final(job_id, within=120)
+        assert job["status"] == "done", (job, jobs.client.log(job))
+        assert jobs.stored(job_id)["commitId"] == repo["two"]
+    seen = [json.loads(out.read_text()) for out in outs]
+    assert {(s["version"], s["branch"], s["commit"]) for s in seen} == {
+        ("two", "feature", repo["two"])
+    }
+    gone = jobs.client.final(ids[-1], within=120)
+    assert gone["status"] == "failed" and "'gone' not found" in gone["statusReason"]
+    assert jobs.client.log(gone).count("checkout failed") == 1
