@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from job_client import JobClient, write
 
+from orchestrator.manifest import load_manifest
 from orchestrator.platform.process.embedded import LocalPlatform
+from tests.helpers.cli import cli, connection
 
 pytestmark = [
     pytest.mark.integration,
@@ -229,3 +231,34 @@ def test_dask_workers_check_out_for_themselves(
     gone = jobs.client.final(ids[-1], within=120)
     assert gone["status"] == "failed" and "'gone' not found" in gone["statusReason"]
     assert jobs.client.log(gone).count("checkout failed") == 1
+
+
+MANIFEST = """\
+version: 1
+name: pinned
+defaults:
+  hyperplaneVCServer: repo
+  commitId: "{commit}"
+  pipelineYamlPath: jobs/v.yaml
+jobs:
+  - name: "n{{{{ n }}}}"
+    matrix: {{n: [1, 2, 3]}}
+    parameters: {{OUT: "{out}/{{{{ n }}}}.json"}}
+"""
+
+
+def test_a_manifest_sweep_pinned_to_a_commit_runs_that_commit(
+    platform_factory: PlatformFactory, repo: dict[str, str], tmp_path: Path
+) -> None:
+    platform = platform_factory(executor="local", workers=2)  # strict API, as hosted
+    GitJobs(platform, repo["path"], "main")
+    out = tmp_path / "out"
+    out.mkdir()
+    manifest = tmp_path / "pinned.yaml"
+    manifest.write_text(MANIFEST.format(commit=repo["two"], out=out))
+    fields = next(iter(load_manifest(manifest).jobs())).fields
+    assert fields["hyperplaneVCServer"] == {"connect": {"name": "repo"}}
+    result = cli("run", manifest, *connection(platform, tmp_path / "state"))
+    assert result.returncode == 0, result.stderr
+    seen = [json.loads((out / f"{n}.json").read_text()) for n in (1, 2, 3)]
+    assert {(s["version"], s["commit"]) for s in seen} == {("two", repo["two"])}
