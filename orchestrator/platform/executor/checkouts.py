@@ -125,7 +125,7 @@ class Checkouts:
             wanted = source.commit.lower()
         else:
             branch, wanted = await _branch_head(source)
-        private_dir(self.root / ".locks")
+        private_dir(private_dir(self.root) / ".locks")  # 0700 both
         async with _locked(self._lock(wanted), exclusive=True):
             path = self._cached(wanted) or await self._clone(source, wanted)
             os.utime(path)  # used now: pruning keeps it
