@@ -50,10 +50,15 @@ JOB_FIELDS: dict[str, Kind] = {
     "customMessage": Kind.TEXT,
     "noGitInit": Kind.FLAG,
     "noHyperplaneCommands": Kind.FLAG,
+    "hyperplaneVCServer": Kind.TEXT,
 }
 
 API_NAMES: dict[str, str] = {"platformGroup": "group"}
 """Manifest keys whose API field has another name (``group`` names a job group here)."""
+
+CONNECTS: dict[str, str] = {"hyperplaneVCServer": "name"}
+"""Manifest keys that name a record the job connects to, and the record's field they give:
+``hyperplaneVCServer: repo`` is sent as ``hyperplaneVCServer: {connect: {name: "repo"}}``."""
 
 PIPELINE_TYPES = ("YAML", "BASH")
 
@@ -85,6 +90,8 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "customMessage": "Message shown with the job's alerts.",
     "noGitInit": "Do not check out the repository before running.",
     "noHyperplaneCommands": "Run without the platform's helper commands.",
+    "hyperplaneVCServer": "Name of the git server whose repository the job runs (checked out "
+    "at branchName/commitId; without one, the job runs the platform's workspace).",
 }
 
 TOP_KEYS = ("version", "name", "variables", "defaults", "jobs", "policy")

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from orchestrator.manifest.fields import CONNECTS
 from orchestrator.manifest.job_name import valid_job_name
 from orchestrator.manifest.matrix import Matrix
 from orchestrator.manifest.model import JobSpec
@@ -84,6 +85,9 @@ class Group:
         parameters = {name: value.render(context) for name, value in self.parameters.items()}
         name = f"{run_name}-{self.name.render(context)}"
         fields["jobName"] = valid_job_name(str(fields.get("jobName") or name))
+        for key, by in CONNECTS.items():  # a record named by a string: the API's connect
+            if key in fields:
+                fields[key] = {"connect": {by: str(fields[key])}}
         return JobSpec(
             key=job_key(self.id, variables),
             index=index,

@@ -39,7 +39,8 @@ from typing import Any
 import structlog
 
 from orchestrator.model import JobStatus
-from orchestrator.platform.executor.code_root import code_root
+from orchestrator.platform.executor.checkouts import CheckoutError
+from orchestrator.platform.executor.code_root import git_source, record_commit
 from orchestrator.platform.executor.dask_address import SchedulerAddress
 from orchestrator.platform.executor.dask_cluster import ClusterView, cluster_view, place
 from orchestrator.platform.executor.dask_job import (
@@ -111,8 +112,11 @@ class DaskExecutor:
         poll_interval: float = 0.5,
         off_limits: Sequence[Path] = (),
         endpoint: Endpoint = no_endpoint,
+        checkouts: Path | None = None,
     ) -> None:
         self.jobs = jobs
+        # where workers check out jobs of a git server (each on its own host, at this path)
+        self.checkouts = (checkouts or log_dir.parent / "checkouts").resolve()
         self.endpoint = endpoint  # the platform's GraphQL URL, for the job helpers
         self.scheduler = scheduler
         self.workspace = workspace
@@ -317,7 +321,11 @@ class DaskExecutor:
         if uses_secrets(connected, pod_spec):  # values are not sent through the scheduler
             append_note(attempt.log_path, f"job refused: {DASK_NO_SECRETS}")
             return Finish(job.id, JobStatus.FAILED, DASK_NO_SECRETS)
-        request = self._request(attempt, job_secrets(connected, pod_spec, None))
+        try:
+            request = self._request(attempt, job_secrets(connected, pod_spec, None))
+        except CheckoutError as exc:  # its git server is gone: a rerun would fail the same
+            append_note(attempt.log_path, f"checkout failed: {exc}")
+            return Finish(job.id, JobStatus.FAILED, str(exc))
         if request.seconds_left is not None and request.seconds_left <= 0:
             append_note(attempt.log_path, request.timeout_reason)
             return Finish(job.id, JobStatus.TIMED_OUT, request.timeout_reason)
@@ -352,6 +360,8 @@ class DaskExecutor:
         await self._drain_log(attempt, result.log_bytes)
         if result.outcome is Outcome.UNCLAIMED:  # Dask reran it: its first worker was lost
             return await _settled(Finish(job.id, JobStatus.FAILED, WORKER_LOST))
+        if result.commit is not None:  # the worker checked the job out of its git server
+            record_commit(self.jobs.store, job, result.commit)
         return _ending(job, result)
 
     def _request(self, attempt: _Attempt, secrets: JobSecrets) -> JobRequest:
@@ -369,7 +379,9 @@ class DaskExecutor:
             parameters=tuple(job.parameter_map().items()),
             variables=tuple(hosted_variables(job, job.retries + 1, self.endpoint()).items()),
             pipeline_yaml_path=job.spec.pipeline_yaml_path,
-            workspace=str(code_root(job, self.workspace)),
+            workspace=str(self.workspace),
+            git=git_source(job, self.jobs.store),
+            checkouts=str(self.checkouts),
             off_limits=self.off_limits,
             seconds_left=seconds_left,
             timeout_reason=deadline.reason if deadline is not None else "",

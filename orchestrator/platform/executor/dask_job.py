@@ -32,6 +32,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from orchestrator.platform.executor.checkouts import CheckoutError, GitSource
+from orchestrator.platform.executor.code_root import job_code
+from orchestrator.platform.executor.job_environment import BRANCH_VARIABLE, COMMIT_VARIABLE
 from orchestrator.platform.executor.path_safety import JobFiles
 from orchestrator.platform.executor.pipeline import PipelineError, load_job_pipeline
 from orchestrator.platform.executor.process_registry import ProcessRegistry
@@ -76,6 +79,8 @@ class JobRequest:
     variables: tuple[tuple[str, str], ...] = ()  # the hosted job environment (job_environment)
     pod_env: tuple[tuple[str, str], ...] = ()  # podSpec env plain values (job_secrets)
     pod_env_withheld: tuple[str, ...] = ()  # podSpec env names not applied, with why
+    git: GitSource | None = None  # the job's git server: the worker checks it out (code_root)
+    checkouts: str = ""  # the checkout cache, at this path on the worker's host
 
     @property
     def claim_queue(self) -> str:
@@ -100,6 +105,7 @@ class JobResult:
     outcome: Outcome
     reason: str | None = None
     log_bytes: int = 0
+    commit: str | None = None  # the commit checked out, for a job of a git server
 
 
 def run_job(request: JobRequest) -> JobResult:
@@ -143,24 +149,43 @@ async def run_attempt(
     """
     shipper = LogShipper(log_path, request.token, ship)
     shipping = asyncio.create_task(shipper.run())
+    commit: str | None = None
+    reason: str | None
     try:
-        outcome, reason = await _run(request, wait_stop, log_path, registry)
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                code = await stack.enter_async_context(
+                    job_code(request.git, Path(request.workspace), Path(request.checkouts))
+                )
+            except CheckoutError as exc:  # the same repository would fail again: no rerun
+                append_note(log_path, f"checkout failed: {exc}")
+                outcome, reason = Outcome.REFUSED, str(exc)
+            else:
+                variables = dict(request.variables)
+                if code.checkout is not None:
+                    commit = code.checkout.commit
+                    variables[BRANCH_VARIABLE] = code.checkout.branch
+                    variables[COMMIT_VARIABLE] = commit
+                files = code.files(map(Path, request.off_limits))
+                outcome, reason = await _run(
+                    request, files, variables, wait_stop, log_path, registry
+                )
     finally:
         shipping.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await shipping
         shipper.flush()
-    return JobResult(outcome, reason, shipper.sent)
+    return JobResult(outcome, reason, shipper.sent, commit)
 
 
 async def _run(
     request: JobRequest,
+    files: JobFiles,
+    variables: dict[str, str],
     wait_stop: Callable[[], bool],
     log_path: Path,
     registry: ProcessRegistry | None,
 ) -> tuple[Outcome, str | None]:
-    workspace = Path(request.workspace)
-    files = JobFiles.of(workspace, map(Path, request.off_limits))
     try:
         pipeline = load_job_pipeline(request.pipeline_yaml_path, request.pipeline_type, files)
     except PipelineError as exc:
@@ -171,12 +196,14 @@ async def _run(
         request.run_id,
         request.attempt,
         dict(request.parameters),
-        dict(request.variables),
+        variables,
         dict(request.pod_env),
         request.pod_env_withheld,
     )
     running = asyncio.create_task(
-        run_pipeline(pipeline, context, workspace=workspace, log_path=log_path, registry=registry)
+        run_pipeline(
+            pipeline, context, workspace=files.workspace, log_path=log_path, registry=registry
+        )
     )
     watching = asyncio.create_task(_until_stopped(wait_stop))
     try:

@@ -9,8 +9,9 @@ What each holds locally (``docs/platform-executor.md``, "What a job inherits"):
 
 - ``HYPERPLANE_JOB_PIPELINE_YAML_PATH``: the job's ``pipelineYamlPath``, as given.
 - ``HYPERPLANE_JOB_CHECKED_BRANCH_NAME`` / ``HYPERPLANE_JOB_CHECKED_COMMIT_ID``: the job's
-  ``branchName`` / ``commitId`` as stored, empty when not given. Until the local platform
-  checks jobs out of a git server, nothing is checked out: they repeat what was asked for.
+  ``branchName`` / ``commitId``, empty when not given. For a job of a git server the
+  executor passes the job as checked out (:meth:`~.code_root.CodeRoot.with_checkout`): the
+  branch and the full commit id it runs.
 - ``HYPERPLANE_JOB_DEBUGGABLE``: ``"true"`` or ``"false"`` (the job's ``debuggable``).
 - ``USER_EMAIL`` and ``PIPELINES_USER``: the job's ``hyperplaneUserEmail`` (empty if none).
 - ``MY_POD_NAME``: ``pipeline-job-<job id>-<attempt>``; stable for one attempt, new for each

@@ -21,7 +21,8 @@ import structlog
 
 from orchestrator.model import JobStatus
 from orchestrator.platform.client_text import one_line
-from orchestrator.platform.executor.code_root import code_root
+from orchestrator.platform.executor.checkouts import CheckoutError
+from orchestrator.platform.executor.code_root import git_source, job_code, record_commit
 from orchestrator.platform.executor.deadlines import job_deadline
 from orchestrator.platform.executor.job_environment import (
     Endpoint,
@@ -66,10 +67,13 @@ class LocalExecutor:
         off_limits: Sequence[Path] = (),
         endpoint: Endpoint = no_endpoint,
         secrets: SecretStore | None = None,
+        checkouts: Path | None = None,
     ) -> None:
         self.jobs = jobs
         self.secrets = secrets  # None: no secrets here; a job asking for one fails
         self.workspace = workspace
+        # jobs of a git server run a checkout here (default: next to the logs, in the state dir)
+        self.checkouts = checkouts if checkouts is not None else log_dir.parent / "checkouts"
         self.endpoint = endpoint  # the platform's GraphQL URL, for the job helpers
         self.log_dir = log_dir
         # a job never runs, reads or writes the job logs, nor the rest of the state dir
@@ -177,9 +181,24 @@ class LocalExecutor:
 
     async def _attempt(self, job: JobRow, log_path: Path) -> Finish | Rerun:
         """One run of the pipeline; a failure with ``maxRetries`` left becomes a rerun."""
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                source = git_source(job, self.jobs.store)
+                code = await stack.enter_async_context(
+                    job_code(source, self.workspace, self.checkouts)
+                )
+            except CheckoutError as exc:  # the same repository would fail again: no rerun
+                append_note(log_path, f"checkout failed: {exc}")
+                return Finish(job.id, JobStatus.FAILED, str(exc))
+            if code.checkout is not None:
+                record_commit(self.jobs.store, job, code.checkout.commit)
+            return await self._run_code(
+                code.with_checkout(job), code.files(self.off_limits), log_path
+            )
+
+    async def _run_code(self, job: JobRow, files: JobFiles, log_path: Path) -> Finish | Rerun:
+        """Load and run the pipeline in ``files`` (the job's code root)."""
         attempt = job.retries + 1
-        root = code_root(job, self.workspace)
-        files = JobFiles.of(root, self.off_limits)
         try:
             pipeline = load_job_pipeline(
                 job.spec.pipeline_yaml_path, job.spec.extra_value("pipelineType"), files
