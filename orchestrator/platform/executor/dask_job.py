@@ -13,6 +13,8 @@ job on a remote worker behave like one on the platform's machine:
   attempt that hears nothing from the scheduler for :data:`STOP_LEASE_SECONDS` stops itself,
   and a task whose worker dies is killed by its lifeline (:mod:`lifeline`). The job's time limit
   (``timeout``/``activeTimeout``, as seconds left when submitted) is enforced here too.
+- **The steps.** Each task's start and end (:class:`StepEvent`) come home in the attempt's
+  :class:`JobResult`; the platform records them as the job's steps when the attempt ends.
 - **The log.** The attempt's log is written in the worker's local directory and shipped home
   in chunks (``log_event`` on :data:`LOG_TOPIC`, which the platform subscribes to), each with
   its offset, so the platform writes it in place whatever arrives twice or late.
@@ -35,7 +37,13 @@ from typing import Any
 from orchestrator.platform.executor.path_safety import JobFiles
 from orchestrator.platform.executor.pipeline import PipelineError, load_job_pipeline
 from orchestrator.platform.executor.process_registry import ProcessRegistry
-from orchestrator.platform.executor.task_runner import JobContext, append_note, run_pipeline
+from orchestrator.platform.executor.task_runner import (
+    JobContext,
+    StepEvent,
+    StepListener,
+    append_note,
+    run_pipeline,
+)
 
 LOG_TOPIC = "orchestrator-job-log"
 SHIP_INTERVAL = 0.5  # seconds between log chunks while a job runs
@@ -93,11 +101,13 @@ def stop_event_name(token: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class JobResult:
-    """What came of an attempt; ``log_bytes`` is how long its log is (all of it shipped)."""
+    """What came of an attempt; ``log_bytes`` is how long its log is (all of it shipped),
+    ``steps`` its tasks' starts and ends in the order they happened."""
 
     outcome: Outcome
     reason: str | None = None
     log_bytes: int = 0
+    steps: tuple[StepEvent, ...] = ()
 
 
 def run_job(request: JobRequest) -> JobResult:
@@ -141,14 +151,15 @@ async def run_attempt(
     """
     shipper = LogShipper(log_path, request.token, ship)
     shipping = asyncio.create_task(shipper.run())
+    steps: list[StepEvent] = []
     try:
-        outcome, reason = await _run(request, wait_stop, log_path, registry)
+        outcome, reason = await _run(request, wait_stop, log_path, registry, steps.append)
     finally:
         shipping.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await shipping
         shipper.flush()
-    return JobResult(outcome, reason, shipper.sent)
+    return JobResult(outcome, reason, shipper.sent, tuple(steps))
 
 
 async def _run(
@@ -156,6 +167,7 @@ async def _run(
     wait_stop: Callable[[], bool],
     log_path: Path,
     registry: ProcessRegistry | None,
+    on_step: StepListener,
 ) -> tuple[Outcome, str | None]:
     workspace = Path(request.workspace)
     files = JobFiles.of(workspace, map(Path, request.off_limits))
@@ -172,7 +184,14 @@ async def _run(
         dict(request.variables),
     )
     running = asyncio.create_task(
-        run_pipeline(pipeline, context, workspace=workspace, log_path=log_path, registry=registry)
+        run_pipeline(
+            pipeline,
+            context,
+            workspace=workspace,
+            log_path=log_path,
+            registry=registry,
+            on_step=on_step,
+        )
     )
     watching = asyncio.create_task(_until_stopped(wait_stop))
     try:
