@@ -1,6 +1,6 @@
 """The views name the task a failed job failed in, from the platform's ``PipelineJob.steps``
 (a real local platform running real processes): the digest after ``run``, ``status``,
-``jobs`` and ``watch`` from the server, in text and JSON."""
+``jobs``, ``watch`` and ``logs`` from the server, in text and JSON."""
 
 from __future__ import annotations
 
@@ -86,3 +86,9 @@ def test_the_views_name_the_task_a_job_failed_in(tmp_path: Path) -> None:
 
         watched = invoke("watch", run["run"], *remote, "-o", "json")
         assert {f.get("step") for f in last_json(watched.stdout)["failures"]} == {"crunch"}
+
+        log = invoke("logs", run["run"], "broken", *remote)
+        assert log.returncode == 0, log.stderr
+        assert "failed in task 'crunch' ==" in log.stderr
+        fine = invoke("logs", run["run"], "fine", *remote)
+        assert "done ==" in fine.stderr and "in task" not in fine.stderr
