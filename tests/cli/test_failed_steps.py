@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from orchestrator.platform.process.embedded import LocalPlatform
-from tests.helpers.cli import connection, invoke, last_json
+from orchestrator.platform.process.instance import running_platform
+from orchestrator.platform.process.service import stop_platform
+from tests.helpers.cli import cli, connection, invoke, last_json
 
 pytestmark = pytest.mark.integration
 
@@ -92,3 +94,30 @@ def test_the_views_name_the_task_a_job_failed_in(tmp_path: Path) -> None:
         assert "failed in task 'crunch' ==" in log.stderr
         fine = invoke("logs", run["run"], "fine", *remote)
         assert "done ==" in fine.stderr and "in task" not in fine.stderr
+
+
+def test_views_from_the_ledger_ask_the_state_dirs_running_platform(tmp_path: Path) -> None:
+    """A run on the local platform serving its state dir: ``jobs`` and ``status`` from the
+    ledger ask that platform which task failed."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "p.yaml").write_text(PIPELINE)
+    (workspace / "ok.sh").write_text("exit 0\n")
+    (workspace / "work.sh").write_text(WORK)
+    manifest = workspace / "m.yaml"
+    manifest.write_text(MANIFEST.split("  - name: slow")[0])  # "broken" alone
+    state = tmp_path / "state"
+    started = cli("platform", "start", "--state-dir", state, "--workspace", workspace)
+    assert started.returncode == 0, started.stderr
+    try:
+        ran = cli("run", manifest, "--state-dir", state, "-o", "json")
+        assert ran.returncode == 1, ran.stderr
+        run_id = last_json(ran.stdout)["run"]
+        jobs = json.loads(invoke("jobs", run_id, "--state-dir", state, "-o", "json").stdout)
+        assert [(j["key"], j.get("failed_step")) for j in jobs] == [("broken", "crunch")]
+        status = last_json(invoke("status", run_id, "--state-dir", state, "-o", "json").stdout)
+        assert [f.get("step") for f in status["failures"]] == ["crunch"]
+    finally:
+        info = running_platform(state)
+        if info is not None:
+            stop_platform(info)
