@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from orchestrator.model import JobStatus
 from orchestrator.platform.executor.task_runner import StepEvent
@@ -123,10 +123,15 @@ class JobStore:
         return self.store.expire_pending(now)
 
     def fail_in_progress(self, reason: str) -> list[str]:
-        """Every job still "in progress" ends "failed" with ``reason``; their ids."""
+        """Every job still "in progress" ends "failed" with ``reason``, the steps it was
+        running "cancelled" (their tasks were killed, not failed); their ids."""
         jobs = self.store.jobs_with_status(JobStatus.IN_PROGRESS)
         ends = [Finish(job.id, JobStatus.FAILED, reason) for job in jobs]
-        self.store.finish_many(ends, only_from=JobStatus.IN_PROGRESS)
+        now = datetime.now(UTC)
+        with self.store.transaction():
+            self.store.finish_many(ends, only_from=JobStatus.IN_PROGRESS)
+            for job in jobs:
+                stopped_steps_as(self.store, job.id, JobStatus.CANCELLED, now)
         return [job.id for job in jobs]
 
     def scheduled_jobs(self) -> list[JobRow]:
