@@ -268,6 +268,8 @@ async def _drive(
             (control or RunControl()).attach(engine)
             summary = await engine.drive(specs)
             if summary.failed or summary.timed_out:  # name the failed jobs (only when some are)
-                views = await with_failed_steps(client, jobs_from_ledger(ledger, run.id))
+                views = jobs_from_ledger(ledger, run.id)
+                if summary.stopped_by is None:  # not after an outage or a refused token
+                    views = await with_failed_steps(client, views)
                 summary = with_failures(summary, views)
     return summary

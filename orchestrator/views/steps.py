@@ -11,10 +11,15 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import anyio
+
 from orchestrator.views.jobs import FAILED_OUTCOMES, AttemptView, JobView
 
 if TYPE_CHECKING:  # a client is passed in: the network stack stays the caller's import
     from orchestrator.api.client import PlatformClient
+
+STEPS_BUDGET = 5.0
+"""Seconds a view waits for the steps (retries included) before it shows what it has."""
 
 
 def failed_attempt_ids(views: Sequence[JobView]) -> list[str]:
@@ -29,11 +34,14 @@ def failed_attempt_ids(views: Sequence[JobView]) -> list[str]:
 
 async def with_failed_steps(client: PlatformClient, views: Sequence[JobView]) -> list[JobView]:
     """``views`` with each failed attempt's ``failed_step`` filled where the platform's
-    steps name it: one batched look-up, only when something failed."""
+    steps name it: one batched look-up, only when something failed, given up after
+    :data:`STEPS_BUDGET` (a detail must not hold a view up)."""
     ids = failed_attempt_ids(views)
     if not ids:
         return list(views)
-    steps = await client.failed_steps(ids)
+    steps: dict[str, str] = {}
+    with anyio.move_on_after(STEPS_BUDGET):
+        steps = await client.failed_steps(ids)
     if not steps:
         return list(views)
 
