@@ -36,7 +36,6 @@ _.attempts_of  # testing.MemoryPlatform: attempt numbers created of one job
 
 # waiting for its caller: the executors do not record pipeline steps yet (issue 19's
 # PipelineJob.steps reads the table; until they do, every job answers steps: [])
-record_step  # platform.store.steps
 
 # Dask calls a worker plugin's teardown when the worker closes
 _.teardown  # platform.executor.dask_plugin

@@ -25,6 +25,7 @@ from orchestrator.manifest import JobSpec, Manifest, ManifestError, Policy, load
 from orchestrator.model import DEFAULT_STATE_DIR, JobStatus, state_dir_flag
 from orchestrator.views.digest import with_failures
 from orchestrator.views.jobs import jobs_from_ledger
+from orchestrator.views.steps import with_failed_steps
 
 
 class ResumeError(UsageError, ValueError):
@@ -266,6 +267,9 @@ async def _drive(
             )
             (control or RunControl()).attach(engine)
             summary = await engine.drive(specs)
-    if summary.failed or summary.timed_out:  # name the failed jobs (read only when some are)
-        summary = with_failures(summary, jobs_from_ledger(ledger, run.id))
+            if summary.failed or summary.timed_out:  # name the failed jobs (only when some are)
+                views = jobs_from_ledger(ledger, run.id)
+                if summary.stopped_by is None:  # not after an outage or a refused token
+                    views = await with_failed_steps(client, views)
+                summary = with_failures(summary, views)
     return summary

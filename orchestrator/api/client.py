@@ -18,6 +18,7 @@ from typing import Any, Self
 from orchestrator.api.concurrency import run_each
 from orchestrator.api.creates import BatchCreator
 from orchestrator.api.documents import Operation, operation
+from orchestrator.api.errors import PlatformError
 from orchestrator.api.retry import BackoffPolicy
 from orchestrator.api.sender import RequestSender
 from orchestrator.api.tokens import TokenSource, resolve_tokens
@@ -30,6 +31,9 @@ from orchestrator.api.wire import (
     label_conditions,
 )
 from orchestrator.model import JobCreate, JobState, JobStatus
+
+FAILED_STEP = frozenset({JobStatus.FAILED.value, JobStatus.TIMED_OUT.value})
+"""Step statuses that name the task a job failed (or timed out) in."""
 
 LOOKUP_BATCH_SIZE = 50  # label sets per OR filter: the server checks each against every job
 
@@ -170,6 +174,31 @@ class PlatformClient:
             str(job["id"]): job.get("grafanaLink") or job.get("daskDashboardUrl") or None
             for job in data["pipelineJobs"]
         }
+
+    async def failed_steps(self, ids: Sequence[str]) -> dict[str, str]:
+        """The task (``PipelineJob.steps``) each of the jobs ``ids`` failed or timed out in,
+        for the jobs whose steps say so.
+
+        A view's detail, asked only for failed jobs (batched as :meth:`get_jobs` is): a
+        platform that answers no ``steps`` (the field is refused), or no answer at all, gives
+        ``{}``, and the view shows what it showed before.
+        """
+        sender = self._open()
+        found: dict[str, str] = {}
+
+        async def fetch(chunk: Sequence[str]) -> None:
+            variables = {"ids": list(chunk), "take": len(chunk)}
+            data = await sender.query(operation("job_steps"), variables)
+            for job in data["pipelineJobs"]:
+                failed = [s for s in job.get("steps") or () if s.get("status") in FAILED_STEP]
+                if failed:
+                    found[str(job["id"])] = str(failed[0]["name"])
+
+        try:
+            await run_each(fetch, chunks(list(dict.fromkeys(ids)), self.status_batch_size))
+        except PlatformError:  # a detail of a view: never the reason a view fails
+            return {}
+        return found
 
     async def find_jobs(
         self,

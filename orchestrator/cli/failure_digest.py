@@ -15,8 +15,8 @@ from orchestrator.cli.formatting import clip
 from orchestrator.engine.events import RunSummary
 from orchestrator.ledger import LEDGER_FILE, Ledger
 from orchestrator.model import state_dir_flag
-from orchestrator.views.digest import FIRE_OPTION, FailureDigest, failure_digest
-from orchestrator.views.jobs import JobView, jobs_from_ledger
+from orchestrator.views.digest import FIRE_OPTION, FailureDigest, failure_digest, with_steps_of
+from orchestrator.views.jobs import JobView, jobs_from_ledger, reason_in_step
 
 
 def print_failure_digest(
@@ -41,7 +41,8 @@ def print_failure_digest(
             views = jobs_from_ledger(ledger, summary.run)
     if not where:
         where = state_dir_flag(state_dir)
-    for line in digest_lines(summary.run, failure_digest(views), where, can_retry):
+    digest = with_steps_of(failure_digest(views), summary.failures)
+    for line in digest_lines(summary.run, digest, where, can_retry):
         click.echo(line)
 
 
@@ -57,7 +58,7 @@ def digest_lines(
         tries = f"{failure.attempts} attempt{'s' if failure.attempts != 1 else ''}"
         lines.append(
             f"  {failure.key.ljust(width)}  {failure.status} after {tries}: "
-            f"{clip(failure.reason, 100)}"
+            f"{clip(reason_in_step(failure.reason, failure.step), 100)}"
         )
     if digest.total > len(digest.failures):
         more = digest.total - len(digest.failures)

@@ -117,16 +117,21 @@ class JobFailure:
     status: str
     reason: str | None
     attempts: int
+    step: str | None = None  # the task it failed in, when the platform's steps said
 
     def to_dict(self) -> dict[str, Any]:
-        """``{key, name, status, reason, attempts}`` for ``--output json``."""
-        return {
+        """``{key, name, status, reason, attempts}`` for ``--output json`` (and ``step``
+        when known)."""
+        data: dict[str, Any] = {
             "key": self.key,
             "name": self.name,
             "status": self.status,
             "reason": self.reason,
             "attempts": self.attempts,
         }
+        if self.step is not None:
+            data["step"] = self.step
+        return data
 
 
 @dataclass(frozen=True, slots=True)

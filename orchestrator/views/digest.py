@@ -44,11 +44,13 @@ def failure_digest(views: Iterable[JobView], limit: int = DIGEST_LIMIT) -> Failu
     failed: list[JobFailure] = []
     for v in views:
         if v.failed:
-            failed.append(JobFailure(v.key, v.name, v.status, v.reason, len(v.attempts)))
+            failed.append(
+                JobFailure(v.key, v.name, v.status, v.reason, len(v.attempts), v.failed_step)
+            )
         failed += [
             JobFailure(f"{v.key} {FIRE_OPTION} {f.attempt}", f"{v.name} (due {f.due})", *fire)
             for f in v.failed_fires()
-            for fire in [(f.status, f.reason, 1)]
+            for fire in [(f.status, f.reason, 1, f.failed_step)]
         ]
     reasons = Counter(f.reason or NO_REASON for f in failed)
     return FailureDigest(
@@ -56,6 +58,19 @@ def failure_digest(views: Iterable[JobView], limit: int = DIGEST_LIMIT) -> Failu
         total=len(failed),
         reasons=tuple(reasons.most_common(5)),
     )
+
+
+def with_steps_of(digest: FailureDigest, known: Iterable[JobFailure]) -> FailureDigest:
+    """``digest`` with the failed tasks ``known`` already (a run's ``RunSummary.failures``,
+    asked of the platform when it ended) where its own rows, read from the ledger, lack them."""
+    steps = {f.key: f.step for f in known if f.step is not None}
+    if not steps:
+        return digest
+    failures = tuple(
+        dataclasses.replace(f, step=steps[f.key]) if f.step is None and f.key in steps else f
+        for f in digest.failures
+    )
+    return dataclasses.replace(digest, failures=failures)
 
 
 def with_failures(summary: RunSummary, views: Iterable[JobView]) -> RunSummary:

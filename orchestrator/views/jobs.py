@@ -29,6 +29,7 @@ class AttemptView:
     started: float | None  # epoch seconds: when it started running on the platform
     finished: float | None  # when it ended there (both: the platform's own times)
     due: str | None = None  # a cron job's fired run: the due time it fired for (ISO-8601)
+    failed_step: str | None = None  # the task it failed in (the platform's steps), if known
 
     @property
     def duration(self) -> float | None:
@@ -40,6 +41,7 @@ class AttemptView:
 
     def to_json(self) -> dict[str, Any]:
         """The attempt as ``jobs --attempts -o json`` shows it (a fired run: ``fire``/``due``)."""
+        step = {"failed_step": self.failed_step} if self.failed_step else {}
         if self.due is not None:
             return {
                 "fire": self.attempt,
@@ -47,6 +49,7 @@ class AttemptView:
                 "id": self.job_id,
                 "status": self.status,
                 "reason": self.reason,
+                **step,
                 "duration": _rounded(self.duration),
             }
         return {
@@ -54,8 +57,15 @@ class AttemptView:
             "id": self.job_id,
             "status": self.status,
             "reason": self.reason,
+            **step,
             "duration": _rounded(self.duration),
         }
+
+    @property
+    def shown_reason(self) -> str | None:
+        """The reason as views show it: led by the task it failed in, when the platform
+        said which and the reason does not already name it."""
+        return reason_in_step(self.reason, self.failed_step)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +94,16 @@ class JobView:
         return self.status in FAILED_OUTCOMES
 
     @property
+    def failed_step(self) -> str | None:
+        """The task the latest attempt failed in, when the platform said (its steps)."""
+        return self.last.failed_step if self.last else None
+
+    @property
+    def shown_reason(self) -> str | None:
+        """The latest attempt's reason as views show it (:attr:`AttemptView.shown_reason`)."""
+        return self.last.shown_reason if self.last else None
+
+    @property
     def job_id(self) -> str | None:
         """The platform id of the latest attempt."""
         return self.last.job_id if self.last else None
@@ -101,6 +121,7 @@ class JobView:
             "status": self.status,
             "attempts": len(self.attempts),
             "reason": self.reason,
+            **({"failed_step": self.failed_step} if self.failed_step else {}),
             "id": self.job_id,
             "duration": _rounded(self.duration),
             "history": [a.to_json() for a in self.attempts],
@@ -110,6 +131,15 @@ class JobView:
     def failed_fires(self) -> tuple[AttemptView, ...]:
         """The fired runs that ended failed or timed out."""
         return tuple(f for f in self.fires if f.status in FAILED_OUTCOMES)
+
+
+def reason_in_step(reason: str | None, step: str | None) -> str | None:
+    """``reason`` led by ``in task 'STEP'`` (the local platform's reasons name the task
+    already: then as it is)."""
+    if step is None or (reason is not None and f"'{step}'" in reason):
+        return reason
+    where = f"in task '{step}'"
+    return f"{where}: {reason}" if reason else where
 
 
 def jobs_from_ledger(ledger: Ledger, run_id: str) -> list[JobView]:

@@ -222,6 +222,7 @@ def test_logs_of_the_embedded_platform_come_from_the_state_dir(tmp_path: Path) -
             "status": "failed",
             "reason": "task 'main' (py) exited with code 4",
             "attempts": 1,
+            "step": "main",  # the platform's steps name the task it failed in
         }
     ]
     result = invoke("logs", summary["run"][:10], "broken", "--state-dir", state, "--follow")

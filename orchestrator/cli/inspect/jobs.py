@@ -123,7 +123,7 @@ def _job_table(views: list[JobView], wide: bool) -> None:
                 v.name,
                 v.status,
                 str(len(v.attempts)),
-                clip(v.reason, 1000 if wide else 60),
+                clip(v.shown_reason, 1000 if wide else 60),
                 _job_id(v.job_id, wide),
                 human_duration(v.duration),
             ]
@@ -134,7 +134,7 @@ def _job_table(views: list[JobView], wide: bool) -> None:
                 f"at {clip(f.due, 40)}",  # the platform's text: one line
                 f.status,
                 "",
-                clip(f.reason, 1000 if wide else 60),
+                clip(f.shown_reason, 1000 if wide else 60),
                 _job_id(f.job_id, wide),
                 human_duration(f.duration),
             ]
@@ -150,7 +150,7 @@ def _attempt_table(views: list[JobView], wide: bool) -> None:
             v.key,
             str(a.attempt),
             a.status,
-            clip(a.reason, 1000 if wide else 60),
+            clip(a.shown_reason, 1000 if wide else 60),
             _job_id(a.job_id, wide),
             human_duration(a.duration),
         ]

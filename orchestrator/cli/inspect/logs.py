@@ -26,6 +26,7 @@ import click
 from orchestrator.api import PlatformClient
 from orchestrator.api.logs import DEFAULT_SLICE, LogReader, LogSlice
 from orchestrator.api.tokens import TokenSource
+from orchestrator.cli.formatting import clip
 from orchestrator.cli.inspect.source import RunView, ViewSource, load_run, view_options
 from orchestrator.cli.run_ids import run_id_argument
 from orchestrator.errors import EXIT_JOB_FAILED, OrchestratorError, UsageError
@@ -84,10 +85,10 @@ def logs_command(
         what = f"attempt {chosen.attempt}"
     assert chosen.job_id is not None
     endpoint = source.endpoint or (run.record.endpoint if run.record else None)
-    click.echo(
-        f"== {job.key} ({job.name}) {what}: job {chosen.job_id}, {chosen.status} ==",
-        err=True,
-    )
+    status = chosen.status
+    if chosen.failed_step:  # the platform's steps said which task it failed in
+        status += f" in task '{clip(chosen.failed_step, 100)}'"
+    click.echo(f"== {job.key} ({job.name}) {what}: job {chosen.job_id}, {status} ==", err=True)
     if endpoint is None:
         _local_log(source.state_dir, run, job.key, chosen, follow, interval)
     else:

@@ -41,6 +41,7 @@ from orchestrator.views.digest import failure_digest, with_failures
 from orchestrator.views.events import diff_events, snapshot
 from orchestrator.views.jobs import JobView, jobs_from_ledger
 from orchestrator.views.server import counts_from_views, run_jobs_on_server
+from orchestrator.views.steps import with_failed_steps
 
 
 @click.command("watch")
@@ -166,6 +167,7 @@ async def _watch_server(
                 if live is not None:
                     live.refresh()
                 await anyio.sleep(interval)  # the server's state is polled, not pushed
+        views = await with_failed_steps(client, views)
     return with_failures(RunSummary.from_counts(run.run_id, counts), views), views
 
 

@@ -46,6 +46,7 @@ from orchestrator.views.server import (
     run_jobs_on_server,
     runs_on_server,
 )
+from orchestrator.views.steps import failed_attempt_ids, with_failed_steps
 
 if TYPE_CHECKING:
     from orchestrator.api.client import PlatformClient
@@ -140,6 +141,7 @@ def load_run(source: ViewSource, run_id: str) -> RunView:
         views = jobs_from_ledger(ledger, record.id)
         if any(is_cron(job.spec.fields) for job in ledger.jobs(record.id)):
             views = _with_fires(source, record, views)
+        views = _with_steps(source, record, views)
         return RunView(
             run_id=record.id,
             name=record.name,
@@ -154,31 +156,42 @@ FIRES_BUDGET = 5.0
 """Seconds the ledger's views wait for the platform to list a cron job's fired runs."""
 
 
-def _with_fires(source: ViewSource, record: RunRecord, views: list[JobView]) -> list[JobView]:
-    """``views`` with their cron jobs' fired runs, which only the platform knows (they are
-    spawned there, not submitted): asked of the run's endpoint, or of the local platform
-    still serving the state dir. Unreachable, the ledger's rows are shown as they are and a
-    line on stderr says why the fired runs are missing."""
-    from orchestrator.api.client import PlatformClient
+def _run_platform(
+    source: ViewSource, record: RunRecord, *, note: bool
+) -> tuple[str, TokenSource | None] | None:
+    """The platform a ledger's run ran on: its endpoint, or the local platform still serving
+    the state dir (None when that is not running; ``note`` says so on stderr)."""
     from orchestrator.api.tokens import StaticToken
     from orchestrator.platform.process.instance import running_platform
     from orchestrator.platform.process.tokens import read_token
 
-    tokens: TokenSource | None
     if record.endpoint:
-        url, tokens = record.endpoint, source.tokens()
-    else:
-        info = running_platform(source.state_dir)
-        token = read_token(source.state_dir)
-        if info is None or token is None:
+        return record.endpoint, source.tokens()
+    info = running_platform(source.state_dir)
+    token = read_token(source.state_dir)
+    if info is None or token is None:
+        if note:
             click.echo(
                 "note: the fired runs of this run's cron jobs are on its local platform,"
                 f" which is not running (start it: orchestrator platform start --state-dir"
                 f" {source.state_dir})",
                 err=True,
             )
-            return views
-        url, tokens = info.url, StaticToken(token)
+        return None
+    return info.url, StaticToken(token)
+
+
+def _with_fires(source: ViewSource, record: RunRecord, views: list[JobView]) -> list[JobView]:
+    """``views`` with their cron jobs' fired runs, which only the platform knows (they are
+    spawned there, not submitted): asked of the run's endpoint, or of the local platform
+    still serving the state dir. Unreachable, the ledger's rows are shown as they are and a
+    line on stderr says why the fired runs are missing."""
+    from orchestrator.api.client import PlatformClient
+
+    platform = _run_platform(source, record, note=True)
+    if platform is None:
+        return views
+    url, tokens = platform
 
     async def fetch() -> dict[str, tuple[AttemptView, ...]] | None:
         with anyio.move_on_after(FIRES_BUDGET):
@@ -196,6 +209,33 @@ def _with_fires(source: ViewSource, record: RunRecord, views: list[JobView]) -> 
         click.echo(f"note: cron jobs' fired runs not shown: {url}: {why}", err=True)
         return views
     return [dataclasses.replace(v, fires=fires.get(v.key, ())) for v in views]
+
+
+def _with_steps(source: ViewSource, record: RunRecord, views: list[JobView]) -> list[JobView]:
+    """``views`` with the task each failed attempt failed in (the platform's steps), asked
+    in one look-up when some attempt failed, of the local platform still serving the state
+    dir. A detail: a run on another endpoint (whose answer may be slow to come, or never
+    come) is not asked (``--endpoint`` shows the steps), nor a platform that is not running;
+    a platform that does not answer leaves the ledger's rows as they are, quietly."""
+    from orchestrator.api.client import PlatformClient
+
+    if record.endpoint or not failed_attempt_ids(views):
+        return views
+    platform = _run_platform(source, record, note=False)
+    if platform is None:
+        return views
+    url, tokens = platform
+
+    async def fetch() -> list[JobView]:
+        with anyio.move_on_after(FIRES_BUDGET):
+            async with PlatformClient(url, tokens) as client:
+                return await with_failed_steps(client, views)
+        return views
+
+    try:
+        return anyio.run(fetch)
+    except (OrchestratorError, OSError):
+        return views
 
 
 def load_server_runs(source: ViewSource) -> list[RunView]:
@@ -219,6 +259,7 @@ async def _server_run(source: ViewSource, run_id: str) -> RunView:
             if not found:
                 raise RunNotFoundError(f"no run {run_id!r} on {source.endpoint}")
             run_id, views = found[0], runs[found[0]]
+        views = await with_failed_steps(client, views)
     return _server_view(run_id, views)
 
 

@@ -57,6 +57,7 @@ from orchestrator.platform.executor.job_environment import (
     Endpoint,
     hosted_variables,
     no_endpoint,
+    pod_name,
 )
 from orchestrator.platform.executor.job_secrets import JobSecrets, job_secrets, uses_secrets
 from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun, attempt_ending
@@ -305,7 +306,9 @@ class DaskExecutor:
         log.info("job.ended", job_id=job.id, status=status, reason=ending.reason)
 
     def _record_start(self, attempt: _Attempt) -> None:
-        self.jobs.set_output(attempt.job.id, str(attempt.log_path), self._view.dashboard)
+        job = attempt.job
+        name = pod_name(job.id, job.retries + 1)
+        self.jobs.start_attempt(job.id, str(attempt.log_path), name, self._view.dashboard)
         with contextlib.suppress(FileNotFoundError):
             attempt.base = attempt.log_path.stat().st_size
 
@@ -362,7 +365,19 @@ class DaskExecutor:
             return await _settled(Finish(job.id, JobStatus.FAILED, WORKER_LOST))
         if result.commit is not None:  # the worker checked the job out of its git server
             record_commit(self.jobs.store, job, result.commit)
+        self._record_steps(job.id, result)
         return _ending(job, result)
+
+    def _record_steps(self, job_id: str, result: JobResult) -> None:
+        """The job's steps, from what its worker reported (only this process writes the
+        store); tasks its time limit stopped end "timed out"."""
+        try:
+            for event in result.steps:
+                self.jobs.record_step(job_id, event)
+            if result.outcome is Outcome.TIMED_OUT:
+                self.jobs.steps_timed_out(job_id, datetime.now(UTC))
+        except Exception:  # a store hiccup must not fail the job: its steps are a view
+            log.exception("job.step_write_failed", job_id=job_id)
 
     def _request(self, attempt: _Attempt, secrets: JobSecrets) -> JobRequest:
         job = attempt.job

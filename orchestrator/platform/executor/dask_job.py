@@ -13,6 +13,8 @@ job on a remote worker behave like one on the platform's machine:
   attempt that hears nothing from the scheduler for :data:`STOP_LEASE_SECONDS` stops itself,
   and a task whose worker dies is killed by its lifeline (:mod:`lifeline`). The job's time limit
   (``timeout``/``activeTimeout``, as seconds left when submitted) is enforced here too.
+- **The steps.** Each task's start and end (:class:`StepEvent`) come home in the attempt's
+  :class:`JobResult`; the platform records them as the job's steps when the attempt ends.
 - **The log.** The attempt's log is written in the worker's local directory and shipped home
   in chunks (``log_event`` on :data:`LOG_TOPIC`, which the platform subscribes to), each with
   its offset, so the platform writes it in place whatever arrives twice or late.
@@ -38,7 +40,13 @@ from orchestrator.platform.executor.job_environment import BRANCH_VARIABLE, COMM
 from orchestrator.platform.executor.path_safety import JobFiles
 from orchestrator.platform.executor.pipeline import PipelineError, load_job_pipeline
 from orchestrator.platform.executor.process_registry import ProcessRegistry
-from orchestrator.platform.executor.task_runner import JobContext, append_note, run_pipeline
+from orchestrator.platform.executor.task_runner import (
+    JobContext,
+    StepEvent,
+    StepListener,
+    append_note,
+    run_pipeline,
+)
 
 LOG_TOPIC = "orchestrator-job-log"
 SHIP_INTERVAL = 0.5  # seconds between log chunks while a job runs
@@ -100,12 +108,14 @@ def stop_event_name(token: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class JobResult:
-    """What came of an attempt; ``log_bytes`` is how long its log is (all of it shipped)."""
+    """What came of an attempt; ``log_bytes`` is how long its log is (all of it shipped),
+    ``steps`` its tasks' starts and ends in the order they happened."""
 
     outcome: Outcome
     reason: str | None = None
     log_bytes: int = 0
     commit: str | None = None  # the commit checked out, for a job of a git server
+    steps: tuple[StepEvent, ...] = ()  # its tasks as they ran (the platform records them)
 
 
 def run_job(request: JobRequest) -> JobResult:
@@ -150,6 +160,7 @@ async def run_attempt(
     shipper = LogShipper(log_path, request.token, ship)
     shipping = asyncio.create_task(shipper.run())
     commit: str | None = None
+    steps: list[StepEvent] = []
     reason: str | None
     try:
         async with contextlib.AsyncExitStack() as stack:
@@ -168,14 +179,14 @@ async def run_attempt(
                     variables[COMMIT_VARIABLE] = commit
                 files = code.files(map(Path, request.off_limits))
                 outcome, reason = await _run(
-                    request, files, variables, wait_stop, log_path, registry
+                    request, files, variables, wait_stop, log_path, registry, steps.append
                 )
     finally:
         shipping.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await shipping
         shipper.flush()
-    return JobResult(outcome, reason, shipper.sent, commit)
+    return JobResult(outcome, reason, shipper.sent, commit, tuple(steps))
 
 
 async def _run(
@@ -185,6 +196,7 @@ async def _run(
     wait_stop: Callable[[], bool],
     log_path: Path,
     registry: ProcessRegistry | None,
+    on_step: StepListener,
 ) -> tuple[Outcome, str | None]:
     try:
         pipeline = load_job_pipeline(request.pipeline_yaml_path, request.pipeline_type, files)
@@ -202,7 +214,12 @@ async def _run(
     )
     running = asyncio.create_task(
         run_pipeline(
-            pipeline, context, workspace=files.workspace, log_path=log_path, registry=registry
+            pipeline,
+            context,
+            workspace=files.workspace,
+            log_path=log_path,
+            registry=registry,
+            on_step=on_step,
         )
     )
     watching = asyncio.create_task(_until_stopped(wait_stop))

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from orchestrator.model import JobStatus
+from orchestrator.platform.executor.task_runner import StepEvent
 from orchestrator.platform.store.model import SCHEDULED_JOB_ID, SCHEDULED_RUN_TIME, Finish, JobRow
+from orchestrator.platform.store.steps import clear_steps, record_step, stopped_steps_as
 from orchestrator.platform.store.store import JobChanges, Store
 
 __all__ = [
@@ -72,13 +74,41 @@ class JobStore:
                 changed += self.store.requeue(rerun.job_id, rerun.reason)
         return changed
 
-    def set_output(self, job_id: str, output: str, dask_dashboard_url: str | None = None) -> None:
-        """Record where the job's log is (the job's ``output`` field) and, on a Dask
-        cluster, its dashboard (``daskDashboardUrl``)."""
-        columns: tuple[tuple[str, str], ...] = (("output", output),)
+    def start_attempt(
+        self,
+        job_id: str,
+        output: str,
+        worker_pod_name: str,
+        dask_dashboard_url: str | None = None,
+    ) -> None:
+        """An attempt of the job starts: record where its log is (``output``), the name its
+        tasks see as ``MY_POD_NAME`` (``workerPodName``) and, on a Dask cluster, the
+        dashboard (``daskDashboardUrl``); the last attempt's steps are forgotten."""
+        columns: tuple[tuple[str, str], ...] = (
+            ("output", output),
+            ("workerPodName", worker_pod_name),
+        )
         if dask_dashboard_url is not None:
             columns += (("daskDashboardUrl", dask_dashboard_url),)
-        self.store.update_job(job_id, JobChanges(columns=columns))
+        with self.store.transaction():
+            self.store.update_job(job_id, JobChanges(columns=columns))
+            clear_steps(self.store, job_id)
+
+    def record_step(self, job_id: str, event: StepEvent) -> None:
+        """A task of the job started or ended (``PipelineJob.steps``)."""
+        started = event.status is JobStatus.IN_PROGRESS
+        record_step(
+            self.store,
+            job_id,
+            event.name,
+            event.status,
+            start_time=event.at if started else None,
+            end_time=None if started else event.at,
+        )
+
+    def steps_timed_out(self, job_id: str, at: datetime) -> None:
+        """The job's time limit stopped its running tasks: their steps end "timed out"."""
+        stopped_steps_as(self.store, job_id, JobStatus.TIMED_OUT, at)
 
     def set_output_notebooks(self, job_id: str, path: str) -> None:
         """Record where the job's executed notebooks are (``outputNotebooksPath``)."""
@@ -93,10 +123,15 @@ class JobStore:
         return self.store.expire_pending(now)
 
     def fail_in_progress(self, reason: str) -> list[str]:
-        """Every job still "in progress" ends "failed" with ``reason``; their ids."""
+        """Every job still "in progress" ends "failed" with ``reason``, the steps it was
+        running "cancelled" (their tasks were killed, not failed); their ids."""
         jobs = self.store.jobs_with_status(JobStatus.IN_PROGRESS)
         ends = [Finish(job.id, JobStatus.FAILED, reason) for job in jobs]
-        self.store.finish_many(ends, only_from=JobStatus.IN_PROGRESS)
+        now = datetime.now(UTC)
+        with self.store.transaction():
+            self.store.finish_many(ends, only_from=JobStatus.IN_PROGRESS)
+            for job in jobs:
+                stopped_steps_as(self.store, job.id, JobStatus.CANCELLED, now)
         return [job.id for job in jobs]
 
     def scheduled_jobs(self) -> list[JobRow]:

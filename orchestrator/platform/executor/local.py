@@ -42,7 +42,12 @@ from orchestrator.platform.executor.job_store import Finish, JobStore, Rerun, at
 from orchestrator.platform.executor.path_safety import JobFiles
 from orchestrator.platform.executor.pipeline import PipelineError, load_job_pipeline
 from orchestrator.platform.executor.process_registry import ProcessRegistry
-from orchestrator.platform.executor.task_runner import JobContext, append_note, run_pipeline
+from orchestrator.platform.executor.task_runner import (
+    JobContext,
+    StepEvent,
+    append_note,
+    run_pipeline,
+)
 from orchestrator.platform.executor.wakeup import Wakeup
 from orchestrator.platform.secrets import SecretStore
 from orchestrator.platform.store.model import JobRow
@@ -133,7 +138,7 @@ class LocalExecutor:
     async def _supervise(self, job: JobRow) -> None:
         log_path = self.log_dir / f"{job.id}.log"
         try:
-            self.jobs.set_output(job.id, str(log_path))
+            self.jobs.start_attempt(job.id, str(log_path), pod_name(job.id, job.retries + 1))
             ending = await self._run_within_deadline(job, log_path)
         except asyncio.CancelledError:
             if job.id not in self._stopped_by_status:  # shutdown: nobody will finish it later
@@ -177,6 +182,7 @@ class LocalExecutor:
                 return await self._attempt(job, log_path)
         except TimeoutError:
             append_note(log_path, deadline.reason)
+            self.jobs.steps_timed_out(job.id, datetime.now(UTC))
             return Finish(job.id, JobStatus.TIMED_OUT, deadline.reason)
 
     async def _attempt(self, job: JobRow, log_path: Path) -> Finish | Rerun:
@@ -238,8 +244,15 @@ class LocalExecutor:
                 workspace=files.workspace,
                 log_path=log_path,
                 registry=self.registry,
+                on_step=functools.partial(self._record_step, job.id),
             )
         return attempt_ending(job, result.failure)
+
+    def _record_step(self, job_id: str, event: StepEvent) -> None:
+        try:
+            self.jobs.record_step(job_id, event)
+        except Exception:  # a store hiccup must not fail the job: its steps are a view
+            log.exception("job.step_write_failed", job_id=job_id, step=event.name)
 
     def _secrets_folder(
         self, name: str, secrets: JobSecrets

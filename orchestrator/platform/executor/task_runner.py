@@ -19,12 +19,13 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from orchestrator.model import JobStatus
 from orchestrator.platform.client_text import one_line, shown
 from orchestrator.platform.executor.job_sdk import SDK_PATH
 from orchestrator.platform.executor.lifeline import Lifeline
@@ -78,6 +79,27 @@ class PipelineResult:
     def succeeded(self) -> bool:
         """True when every task exited 0."""
         return self.failure is None
+
+
+@dataclass(frozen=True, slots=True)
+class StepEvent:
+    """A task of the pipeline started (``in progress``) or ended (``done``, ``failed``,
+    ``cancelled``: stopped by a cancel, a sibling's failure or the job's time limit) at ``at``.
+
+    The hosted ``PipelineJob.steps``: the executor turns these into the job's steps.
+    """
+
+    name: str
+    status: JobStatus
+    at: datetime
+
+
+StepListener = Callable[[StepEvent], None]
+"""Told of every :class:`StepEvent` as it happens; it must not raise."""
+
+
+def ignore_steps(_event: StepEvent) -> None:
+    """A :data:`StepListener` for runs nobody records steps of."""
 
 
 def parameter_variable(key: str) -> str:
@@ -190,11 +212,13 @@ async def run_pipeline(
     workspace: Path,
     log_path: Path,
     registry: ProcessRegistry | None = None,
+    on_step: StepListener = ignore_steps,
 ) -> PipelineResult:
     """Run ``pipeline``'s DAG for ``job``, appending all output to ``log_path``.
 
     Returns when every task ended or one failed (then the others are killed). Cancelling
-    the caller kills every running task's process group first.
+    the caller kills every running task's process group first. ``on_step`` hears each
+    task start and end.
     """
     try:
         commands = {task.name: task_command(task, job.parameters) for task in pipeline.tasks}
@@ -231,7 +255,7 @@ async def run_pipeline(
                 _note(log, unmet)
                 return PipelineResult(unmet)
             _note(log, f"requirements {shown(pipeline.requirements)} met by the tasks' Python")
-        spawn = _Spawner(env, workspace, log, registry)
+        spawn = _Spawner(env, workspace, log, registry, on_step)
         return await _run_dag(pipeline, commands, spawn)
 
 
@@ -296,8 +320,26 @@ class _Spawner:
     workspace: Path
     log: IO[bytes]
     registry: ProcessRegistry | None
+    on_step: StepListener
 
     async def run_task(self, task: Task, command: list[str]) -> int:
+        """Run ``task`` and tell ``on_step`` when it starts and how it ends."""
+        self._step(task, JobStatus.IN_PROGRESS)
+        try:
+            code = await self._run_process(task, command)
+        except asyncio.CancelledError:
+            self._step(task, JobStatus.CANCELLED)
+            raise
+        except BaseException:
+            self._step(task, JobStatus.FAILED)  # it could not start
+            raise
+        self._step(task, JobStatus.DONE if code == 0 else JobStatus.FAILED)
+        return code
+
+    def _step(self, task: Task, status: JobStatus) -> None:
+        self.on_step(StepEvent(task.name, status, datetime.now(UTC)))
+
+    async def _run_process(self, task: Task, command: list[str]) -> int:
         """Run ``command`` in a new process group; its exit code (negative: signal)."""
         _note(self.log, f"task '{task.name}' started: {' '.join(command)}")
         lifeline = Lifeline.start(KILL_GRACE_SECONDS)  # our death kills the task

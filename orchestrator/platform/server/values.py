@@ -156,7 +156,6 @@ _JOB_FIELDS: dict[str, Callable[[JobRow], Any]] = {
     "childJobs": lambda job: JobsWhere("parentJobId", job.id),
     "steps": lambda job: StepsOf(job.id),
     "hyperplaneVCServer": lambda job: VCServerById(job.spec.extra_value("hyperplaneVCServerId")),
-    "workerPodName": lambda _job: None,
 }
 
 

@@ -79,6 +79,7 @@ JOB_FIELDS: tuple[JobField, ...] = (
     _field("mappedUrl"),
     _field("cloudRunner"),
     _field("parentJobId"),
+    _field("workerPodName"),  # no input has it: the executor sets it when an attempt starts
 )
 """Scalars stored as given (``None`` when not given); booleans read back ``False`` then."""
 

@@ -161,6 +161,7 @@ UPDATABLE_COLUMNS: Mapping[str, str] = {
     "estimatedCost": "estimated_cost",
     "hyperplaneVCServerId": "hyperplane_vc_server_id",
     "gitServerName": "git_server_name",
+    "workerPodName": "worker_pod_name",  # set by the executor (no input has it)
 }
 """API field -> column, for the job fields an update may set (status is handled apart)."""
 

@@ -2,8 +2,10 @@
 
 The hosted platform answers a job's steps; locally the executor is what knows when a task
 starts and ends, so it records them here (:func:`record_step`) and the API reads them
-(:func:`steps_of`). A rerun of the job (its own ``maxRetries``) records over the last attempt's
-steps of the same name, so a job's steps are those of its latest attempt.
+(:func:`steps_of`). Each attempt starts with no steps (:func:`clear_steps`; a rerun by the job's
+own ``maxRetries`` is a new attempt), so a job's steps are those of its latest attempt. A task
+stopped by the job's time limit is recorded "cancelled" by the task runner, which cannot tell
+why it was stopped; the executor, which can, then says "timed out" (:func:`stopped_steps_as`).
 """
 
 from __future__ import annotations
@@ -59,3 +61,26 @@ def steps_of(store: Store, job_id: str) -> list[StepRow]:
         (job_id,),
     )
     return [StepRow(row[0], JobStatus(row[1]), from_db(row[2]), from_db(row[3])) for row in rows]
+
+
+def clear_steps(store: Store, job_id: str) -> None:
+    """Forget the steps of ``job_id`` (a new attempt starts)."""
+    with store.transaction():
+        store.connection.execute("DELETE FROM job_step WHERE pipeline_job_id = ?", (job_id,))
+
+
+def stopped_steps_as(store: Store, job_id: str, status: JobStatus, end_time: datetime) -> None:
+    """The steps of ``job_id`` that were stopped or are still running end ``status``
+    (``end_time`` where none is recorded)."""
+    with store.transaction():
+        store.connection.execute(
+            "UPDATE job_step SET status = ?, end_time = COALESCE(end_time, ?)"
+            " WHERE pipeline_job_id = ? AND status IN (?, ?)",
+            (
+                status.value,
+                to_db(end_time),
+                job_id,
+                JobStatus.CANCELLED.value,
+                JobStatus.IN_PROGRESS.value,
+            ),
+        )
