@@ -37,12 +37,14 @@ def test_every_command_defined_in_cli_is_in_the_table() -> None:
     """Each top-level command (a click command or group some cli module defines that no
     group holds) is in the table, pointing at the module that defines it."""
     table = {entry.name: entry for entry in LAZY_COMMANDS}
-    held = {
-        id(sub)
-        for entry in LAZY_COMMANDS
-        if isinstance(group := entry.load(), click.Group)
-        for sub in group.commands.values()
-    }
+    held: set[int] = set()  # every command some group holds, at any depth
+    groups = [entry.load() for entry in LAZY_COMMANDS]
+    while groups:
+        group = groups.pop()
+        if isinstance(group, click.Group):
+            for sub in group.commands.values():
+                held.add(id(sub))
+                groups.append(sub)
     found = 0
     for name in _cli_modules():
         module = importlib.import_module(name)
