@@ -107,10 +107,16 @@ def test_a_job_submits_checks_and_cancels_jobs(
     quick_id, quick_run = result["quick"]
     slow_id, _ = result["slow"]
     quick = client.call(
-        "query ($id: String!) { pipelineJob(where: {id: $id}) { runId status jobType } }",
+        "query ($id: String!) { pipelineJob(where: {id: $id})"
+        " { runId status jobType parentJob { id } } }",
         {"id": quick_id},
     )["pipelineJob"]
-    assert quick == {"runId": quick_run, "status": "done", "jobType": "basic"}
+    assert quick == {
+        "runId": quick_run,
+        "status": "done",
+        "jobType": "basic",
+        "parentJob": {"id": parent["id"]},  # a job submitted from a job names its parent
+    }
     assert (tmp_path / "quick").read_text() == "1"  # parameters={"N": 1} arrived as "1"
     assert client.final(slow_id)["status"] == "cancelled"
     assert result["cancelled"] == {"id": slow_id, "status": "cancelled"}

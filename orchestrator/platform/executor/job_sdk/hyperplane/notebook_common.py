@@ -59,7 +59,8 @@ async def submit_pipeline_job(
     """Create a pipeline job on the platform running this job; its id and run id.
 
     Parameter values become strings (``{"a": 1}`` reaches the job as ``"1"``). The new job
-    is created for the same user (``hyperplaneUserEmail`` from ``USER_EMAIL``), if any.
+    is created for the same user (``hyperplaneUserEmail`` from ``USER_EMAIL``), if any, with
+    the job calling this as its ``parentJob``.
     """
     if not pipelineYamlPath:
         raise PlatformError("submit_pipeline_job needs pipelineYamlPath")
@@ -71,6 +72,7 @@ async def submit_pipeline_job(
         "activeTimeout": active_timeout,
         "maxRetries": max_retries,
         "hyperplaneUserEmail": os.environ.get("USER_EMAIL") or None,
+        "parentJobId": os.environ.get("HYPERPLANE_JOB_ID") or None,  # the job submitting it
     }
     job_input = {key: value for key, value in fields.items() if value is not None}
     if parameters:
