@@ -12,11 +12,10 @@ failure. :class:`~orchestrator.cli.lazy_group.LazyGroup` runs each command throu
   ``error: cannot write PATH: ...``, exit 2;
 - Ctrl-C: exit 130, as shells report a process ended by SIGINT (a run handles its own
   first Ctrl-C: it stops submitting and says how to resume);
+- a closed pipe on stdout (``| head``), bare or inside a task group's exception group: no
+  word, exit 141 (:mod:`~orchestrator.cli.closed_pipe`);
 - anything else is a bug: ``error: internal error: ...``, exit 1, and no traceback unless
   ``ORCHESTRATOR_DEBUG`` is set.
-
-- a closed pipe on stdout (``| head``), bare or inside a task group's exception group: no
-  word, exit 141 (:mod:`~orchestrator.cli.closed_pipe`).
 
 click's own exceptions (bad usage: exit 2 with the usage line; ``--help``) pass through to
 click, which handles them as it always does.
