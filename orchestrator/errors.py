@@ -18,10 +18,10 @@ The tree (module of each class in brackets)::
     │   ├── NotRegularFileError [manifest.regular_files]
     │   ├── WhereError [ops.where_terms]        a bad --where term
     │   ├── ConfigError [cli.contexts]          the config file, or no such context
-    │   ├── EndpointError [engine.connection]   endpoint settings that cannot work
-    │   ├── ResumeError [engine.runs]           a run that cannot be resumed or retried
-    │   ├── PlatformBusyError [platform.instance]  another platform serves the state dir
-    │   └── PlatformStartError [platform.launcher] the local platform did not come up
+    │   ├── EndpointError [connect]             endpoint settings that cannot work
+    │   ├── ResumeError [runs]                  a run that cannot be resumed or retried
+    │   ├── PlatformBusyError [platform.process.instance]  another serves the state dir
+    │   └── PlatformStartError [platform.process.spawn]  the platform did not come up
     ├── StateError                              exit 2: the state dir cannot be used
     │   └── LedgerError [ledger.failures]
     │       ├── NotALedgerError
@@ -30,7 +30,7 @@ The tree (module of each class in brackets)::
     │       ├── RunNotFoundError [ledger.store]
     │       └── RunLockedError [ledger.lock]
     ├── UnavailableError                        exit 3: the platform cannot be used now
-    │   └── PlatformUnavailable [engine.connection]  unreachable, or the token refused
+    │   └── PlatformUnavailable [connect]       unreachable, or the token refused
     └── PlatformError [api.errors]              what the platform client raises
         ├── TransientError                      exit 3: retries ran out
         │   ├── SubmitOutcomeUnknown
