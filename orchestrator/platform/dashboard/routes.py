@@ -3,8 +3,8 @@ static files at ``/ui/static/...`` (plain code and styles: no data, served to an
 sign-in page can use them).
 
 Every page and API answer needs a session (:mod:`.sessions`): without one a page is the
-sign-in form (401) and an API answer is a 401 JSON error. Every change (cancel, sign-out)
-also needs the session's CSRF token; the platform's request guard has already refused
+sign-in form (and nothing else) and an API answer is a 401 JSON error. Every change
+(cancel, sign-out) also needs the session's CSRF token; the platform's request guard has already refused
 foreign origins and non-JSON bodies. The GraphQL, log and status routes are untouched: they
 still take only the bearer token.
 """
@@ -82,6 +82,7 @@ class Dashboard:
         app.router.add_delete("/ui/session", self.sign_out)
         post("/ui/api/jobs/{job_id}/cancel", self.cancel_job)
         post("/ui/api/runs/{run_id}/cancel", self.cancel_run)
+        get("/favicon.ico", _no_icon)  # asked for by browsers on every non-HTML answer
         app.router.add_static(
             "/ui/static", HERE / "static", show_index=False, follow_symlinks=False
         )
@@ -100,8 +101,10 @@ class Dashboard:
         return web.Response(text=html, status=status, content_type="text/html", headers=_HEADERS)
 
     def _sign_in_page(self) -> web.Response:
+        """The sign-in form, in place of any page (200: a browser logs a 401 page as an
+        error; what matters is that it shows nothing of the platform)."""
         html = self.templates.get_template("signin.html").render(csrf="", signed_in=False)
-        return web.Response(text=html, status=401, content_type="text/html", headers=_HEADERS)
+        return web.Response(text=html, content_type="text/html", headers=_HEADERS)
 
     def _not_found(self, request: web.Request, what: str) -> web.Response:
         return self._page(request, "notfound.html", 404, what=what)
@@ -256,13 +259,17 @@ class Dashboard:
         return web.json_response({"cancelled": change()})
 
 
+async def _no_icon(_: web.Request) -> web.Response:
+    return web.Response(status=204)
+
+
 _HEADERS = {
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self';"
-        " img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        " img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "Referrer-Policy": "no-referrer",
 }
