@@ -4,9 +4,9 @@ sign-in page can use them).
 
 Every page and API answer needs a session (:mod:`.sessions`): without one a page is the
 sign-in form (and nothing else) and an API answer is a 401 JSON error. Every change
-(cancel, sign-out) also needs the session's CSRF token; the platform's request guard has already refused
-foreign origins and non-JSON bodies. The GraphQL, log and status routes are untouched: they
-still take only the bearer token.
+(cancel, sign-out) also needs the session's CSRF token; the platform's request guard has
+already refused foreign origins and non-JSON bodies. The GraphQL, log and status routes
+are untouched: they still take only the bearer token.
 """
 
 from __future__ import annotations
