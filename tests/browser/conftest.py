@@ -8,6 +8,7 @@ each module is an xdist group, so its tests share one worker and that browser.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,9 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(
+    os.environ.get("ORCHESTRATOR_TEST_CHROMIUM", "/usr/bin/chromium")
+)  # tests of the skip
 SKIPPED_LINE = "BROWSER TESTS SKIPPED: chromium not installed (apt-get install chromium)"
 
 
@@ -41,9 +44,11 @@ def browser() -> Iterator[Any]:
             launched.close()
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Say loudly, at the end, that the browser tests did not run (read from the reports,
-    which reach the controller under pytest-xdist too)."""
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: Any) -> Iterator[None]:
+    """Say loudly, last of all (after the short summary), that the browser tests did not
+    run; read from the reports, which reach the controller under pytest-xdist too."""
+    yield
     skipped = terminalreporter.stats.get("skipped", [])
     if chromium_missing() and any("tests/browser/" in report.nodeid for report in skipped):
         terminalreporter.write_sep("!", SKIPPED_LINE, red=True, bold=True)
