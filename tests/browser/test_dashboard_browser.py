@@ -222,3 +222,28 @@ def test_a_cross_origin_form_post_and_a_forged_cookie_are_refused(
     assert reply.status == 403
     assert api.job(job_id)["status"] != "cancelled"
     tab.expect_load_failure(403)
+
+
+def test_a_stopped_platform_shows_unreachable_and_the_page_recovers(
+    tab: Tab, platform_factory: PlatformFactory
+) -> None:
+    platform = platform_factory()
+    port = int(base_url(platform).rsplit(":", 1)[1])
+    tab.sign_in(platform, "/")
+    banner = tab.page.locator("#reachability")
+    expect(banner).to_be_hidden()
+    platform.stop()
+    expect(banner).to_be_visible()
+    again = platform_factory(
+        db=platform.db, state_dir=platform.state_dir, port=port, token=platform.token
+    )
+    assert base_url(again) == base_url(platform)
+    # The restarted platform forgot the session: the page comes back as the sign-in form.
+    expect(tab.page.locator("#sign-in")).to_be_visible()
+    tab.sign_in(again, "/")
+    expect(banner).to_be_hidden()
+    refused = [e for e in tab.errors if "ERR_CONNECTION_REFUSED" in e]
+    assert refused  # the polls that found no platform
+    signed_out = [e for e in tab.errors if "status of 401" in e]
+    assert signed_out  # the poll that found the session gone, and reloaded
+    tab.errors[:] = [e for e in tab.errors if e not in refused + signed_out]
