@@ -3,6 +3,8 @@ session's CSRF token, the bearer-token routes are unchanged, and stored text is 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from orchestrator.platform.process.embedded import LocalPlatform
@@ -124,3 +126,27 @@ def test_auth_none_needs_no_sign_in_but_changes_still_need_the_csrf_token(
 
 def _bearer(platform: LocalPlatform) -> dict[str, str]:
     return {"Authorization": f"Bearer {platform.token}"}
+
+
+def test_the_jobs_view_filters_sorts_and_pages_on_the_server(platform: LocalPlatform) -> None:
+    api = HttpApi(platform, HOSTED_FIELDS)
+    for name in ("b-job", "a-job", "c-100%"):
+        api.create("p.yaml", [(RUN_LABEL, "r1")], jobName=name)
+    for number in range(55):
+        api.create("p.yaml", [(RUN_LABEL, "r2")], jobName=f"many-{number:02d}")
+    signed = sign_in(platform)
+
+    def names(query: str) -> list[str]:
+        reply = fetch(platform, "/ui/api/jobs?" + query, headers=signed.headers())
+        assert reply.status == 200, reply
+        return [row[1] for row in json.loads(reply.text)["rows"]["jobs"]]
+
+    assert names("run=r1&sort=name") == ["a-job", "b-job", "c-100%"]
+    assert names("q=%25") == ["c-100%"]  # the text is matched as text, not a LIKE pattern
+    assert names("q=_") == []
+    first, second = names("run=r2&sort=oldest"), names("run=r2&sort=oldest&page=1")
+    assert (len(first), len(second)) == (50, 5)
+    assert first[0] == "many-00" and second[-1] == "many-54"
+    assert names("page=99999999999999999999999") == []
+    assert names("page=x&status=nonsense&sort=nonsense") == names("")
+    assert names("status=done") == []

@@ -20,6 +20,7 @@ from orchestrator.platform.store.store import Store
 
 RUN_LABEL = "ORCHESTRATOR_RUN"  # the orchestrator's run id on each of its jobs' attempts
 PAGE_SIZE = 50
+MAX_PAGE = 10**9  # a larger OFFSET would overflow SQLite's integer
 SHORT = 80  # characters of a name shown in a table cell; the job's page shows all
 STATUSES = tuple(JobStatus)
 SORTS: Mapping[str, Mapping[str, str]] = {
@@ -93,7 +94,7 @@ def overview(store: Store, executor: ExecutorFace) -> View:
                     str(s.get("id", "")),
                     short(str(s.get("name", ""))),
                     str(s.get("schedule", "")),
-                    str(s.get("next", s.get("nextFire", ""))),
+                    str(s.get("next", "")),
                 ]
                 for s in schedules
             ],
@@ -175,7 +176,7 @@ def jobs(store: Store, query: Mapping[str, str]) -> View:
     where = jobs_where(query.get("status", ""), query.get("run", ""), query.get("q", ""))
     sort = SORTS.get(query.get("sort", ""), SORTS["newest"])
     try:
-        page = max(0, int(query.get("page", "0")))
+        page = min(max(0, int(query.get("page", "0"))), MAX_PAGE)
     except ValueError:
         page = 0
     found = store.find_jobs(where, [sort], take=PAGE_SIZE, skip=page * PAGE_SIZE)
