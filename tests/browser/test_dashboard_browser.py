@@ -247,3 +247,27 @@ def test_a_stopped_platform_shows_unreachable_and_the_page_recovers(
     signed_out = [e for e in tab.errors if "status of 401" in e]
     assert signed_out  # the poll that found the session gone, and reloaded
     tab.errors[:] = [e for e in tab.errors if e not in refused + signed_out]
+
+
+def test_a_running_jobs_log_grows_on_its_page(
+    tab: Tab, platform_factory: PlatformFactory, tmp_path: Path
+) -> None:
+    platform = platform_factory(executor="local", workers=1)
+    workspace = tmp_path / "workspace"
+    write(
+        workspace,
+        "grow.sh",
+        "echo first-part-of-the-log\n"
+        "for _ in $(seq 600); do [ -e go ] && break; sleep 0.1; done\n"
+        "echo second-part-of-the-log\n",
+    )
+    api = HttpApi(platform, HOSTED_FIELDS)
+    job_id = api.launch("grow.sh", pipeline_type="bash")
+    tab.sign_in(platform, f"/ui/jobs/{job_id}")
+    log = tab.page.locator("#log")
+    expect(log).to_contain_text("first-part-of-the-log")
+    assert "second-part-of-the-log" not in log.inner_text()
+    (workspace / "go").write_text("")
+    expect(log).to_contain_text("second-part-of-the-log")
+    expect(tab.page.locator("#job-status")).to_have_text("done")
+    assert log.inner_text().count("first-part-of-the-log") == 1  # appended, not repeated
