@@ -1,5 +1,7 @@
 """The local platform's HTTP face: POST JSON ``{query, variables, operationName}`` to /graphql
-(and GET /logs/{job_id} for job logs: :mod:`orchestrator.platform.server.log_route`).
+(and GET /logs/{job_id} for job logs: :mod:`orchestrator.platform.server.log_route`; the web
+dashboard at ``/`` and ``/ui/...``, behind its own session sign-in:
+:mod:`orchestrator.platform.dashboard`).
 
 Order of checks for each request: the request guard (a foreign ``Host`` 421, a foreign
 ``Origin`` 403, a POST that is not JSON 415:
