@@ -44,6 +44,7 @@ EVERYTHING = frozenset(
         "platform.store",
         "platform.executor",
         "platform.server",
+        "platform.dashboard",
         "cli",
     }
 )
@@ -79,7 +80,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "platform.process": frozenset({"platform"}),  # runs `platform serve` as a child: no server
     "platform.store": frozenset({"platform"}),
     "platform.executor": frozenset({"platform", "platform.store"}),
-    "platform.server": frozenset({"platform", "platform.executor", "platform.store"}),
+    "platform.server": frozenset(
+        {"platform", "platform.dashboard", "platform.executor", "platform.store"}
+    ),
+    # the web dashboard: reads the store, asks the executor; the server mounts it
+    "platform.dashboard": frozenset({"platform", "platform.store"}),
     # the faces: the CLI and the package's own face may import every room
     "cli": EVERYTHING | {"orchestrator"},
     "__main__": frozenset({"cli"}),

@@ -1,5 +1,7 @@
 """The local platform's HTTP face: POST JSON ``{query, variables, operationName}`` to /graphql
-(and GET /logs/{job_id} for job logs: :mod:`orchestrator.platform.server.log_route`).
+(and GET /logs/{job_id} for job logs: :mod:`orchestrator.platform.server.log_route`; the web
+dashboard at ``/`` and ``/ui/...``, behind its own session sign-in:
+:mod:`orchestrator.platform.dashboard`).
 
 Order of checks for each request: the request guard (a foreign ``Host`` 421, a foreign
 ``Origin`` 403, a POST that is not JSON 415:
@@ -44,6 +46,7 @@ from graphql import (
 )
 
 from orchestrator.platform.config import DEFAULT_READ_TIMEOUT, PlatformConfig
+from orchestrator.platform.dashboard.routes import Dashboard
 from orchestrator.platform.executor import Executor, make_executor
 from orchestrator.platform.server import http_log
 from orchestrator.platform.server.budget import Budget, BudgetExceeded
@@ -66,7 +69,7 @@ from orchestrator.platform.server.error_codes import (
 )
 from orchestrator.platform.server.fast_execute import NotFast
 from orchestrator.platform.server.http_errors import json_error
-from orchestrator.platform.server.log_route import LOGS_PATH, LogRoute
+from orchestrator.platform.server.log_route import LOGS_PATH, LogRoute, read_slice
 from orchestrator.platform.server.request_guard import RequestGuard, url_host
 from orchestrator.platform.server.resolvers import RequestContext, load_schema
 from orchestrator.platform.server.session_timeouts import session_timeouts
@@ -458,7 +461,8 @@ def _variables_shape(value: Any, depth_limit: int) -> tuple[int, int]:
 
 
 def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.Application:
-    """The aiohttp application serving /graphql (with chaos, when configured).
+    """The aiohttp application serving /graphql, /logs, /status and the dashboard (with
+    chaos, when configured).
 
     Its :class:`ConnectionLimits` (``app[LIMITS_KEY]``) are for the site that serves it.
     """
@@ -494,9 +498,15 @@ def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.
     if chaos is not None:
         app[CHAOS_KEY] = chaos
     app.router.add_post(GRAPHQL_PATH, endpoint.handle)
-    logs = LogRoute((config.state_dir / "logs").resolve(), endpoint)
+    log_dir = (config.state_dir / "logs").resolve()
+    logs = LogRoute(log_dir, endpoint)
     app.router.add_get(LOGS_PATH, logs.handle)
     app.router.add_get(STATUS_PATH, endpoint.status)
+
+    def read_log(job_id: str, offset: int, limit: int) -> tuple[bytes, int]:
+        return read_slice(log_dir / f"{job_id}.log", offset, limit)  # an id the store has
+
+    Dashboard(store, executor, token, read_log).install(app)  # `/` and /ui/...: docs/dashboard.md
     return app
 
 

@@ -59,12 +59,13 @@ class LogRoute:
         if job is None:
             return json_error(404, ErrorCode.NOT_FOUND, "no such job")
         path = self.log_dir / f"{job.id}.log"
-        chunk, size = _read(path, offset, min(limit, MAX_LIMIT))
+        chunk, size = read_slice(path, offset, min(limit, MAX_LIMIT))
         headers = {SIZE_HEADER: str(size), NEXT_HEADER: str(offset + len(chunk))}
         return web.Response(body=chunk, content_type="text/plain", charset="utf-8", headers=headers)
 
 
-def _read(path: Path, offset: int, limit: int) -> tuple[bytes, int]:
+def read_slice(path: Path, offset: int, limit: int) -> tuple[bytes, int]:
+    """Up to ``limit`` bytes of the file from ``offset``, and its size (nothing, 0: no file)."""
     try:
         with path.open("rb") as handle:
             size = handle.seek(0, 2)

@@ -1,0 +1,179 @@
+// The dashboard's live parts: sign-in, polling the page's JSON view every 2 s (not while the
+// tab is hidden), the log's tail, and confirmed actions. Text is only ever set with
+// textContent, never as HTML, so nothing the server stores is run as markup.
+"use strict";
+
+const POLL_MS = 2000;
+const LOG_KEEP = 1024 * 1024; // characters of log kept on the page; the download has all
+
+function csrf() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
+function send(method, url, body) {
+  return fetch(url, {
+    method: method,
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+    body: JSON.stringify(body || {}),
+  });
+}
+
+function drawBar(element, parts) {
+  element.replaceChildren();
+  for (const [status, percent] of parts) {
+    if (percent <= 0) continue;
+    const part = document.createElement("span");
+    part.className = "part status-" + status.replace(/ /g, "-");
+    part.style.width = percent + "%";
+    part.title = status + " " + percent + "%";
+    element.appendChild(part);
+  }
+}
+
+function drawCell(cell, value) {
+  if (value !== null && typeof value === "object" && "h" in value) {
+    const link = document.createElement("a");
+    link.href = value.h;
+    link.textContent = value.t;
+    cell.appendChild(link);
+  } else if (value !== null && typeof value === "object" && "bar" in value) {
+    const bar = document.createElement("span");
+    bar.className = "bar";
+    drawBar(bar, JSON.parse(value.bar));
+    cell.appendChild(bar);
+  } else {
+    cell.textContent = value;
+  }
+}
+
+function apply(view) {
+  for (const [key, value] of Object.entries(view.text || {})) {
+    for (const element of document.querySelectorAll('[data-text="' + key + '"]')) {
+      element.textContent = value;
+    }
+  }
+  for (const [key, parts] of Object.entries(view.bars || {})) {
+    for (const element of document.querySelectorAll('[data-bar-key="' + key + '"]')) {
+      drawBar(element, parts);
+    }
+  }
+  for (const [key, rows] of Object.entries(view.rows || {})) {
+    const body = document.querySelector('[data-rows="' + key + '"]');
+    if (!body) continue;
+    const fresh = rows.map((row) => {
+      const line = document.createElement("tr");
+      for (const value of row) {
+        const cell = document.createElement("td");
+        drawCell(cell, value);
+        line.appendChild(cell);
+      }
+      return line;
+    });
+    body.replaceChildren(...fresh);
+  }
+}
+
+function reachable(yes) {
+  const note = document.getElementById("reachability");
+  if (note) note.classList.toggle("hidden", yes);
+}
+
+async function poll() {
+  const api = document.body.dataset.api;
+  if (!api || document.hidden) return;
+  try {
+    const answer = await fetch(api + window.location.search, { credentials: "same-origin" });
+    reachable(true);
+    if (answer.status === 401) {
+      window.location.reload();
+      return;
+    }
+    if (answer.ok) apply(await answer.json());
+  } catch (error) {
+    reachable(false);
+  }
+}
+
+async function followLog() {
+  const log = document.getElementById("log");
+  if (!log || document.hidden) return;
+  try {
+    const answer = await fetch(log.dataset.log + "?offset=" + log.dataset.offset, {
+      credentials: "same-origin",
+    });
+    if (!answer.ok) return;
+    const slice = await answer.json();
+    if (slice.text) {
+      let text = log.textContent + slice.text;
+      if (text.length > LOG_KEEP) text = text.slice(text.length - LOG_KEEP);
+      log.textContent = text;
+    }
+    log.dataset.offset = String(slice.next);
+  } catch (error) {
+    reachable(false);
+  }
+}
+
+function countOf(button) {
+  if (button.dataset.countFrom) {
+    const source = document.getElementById(button.dataset.countFrom);
+    return source ? Number(source.textContent) : 0;
+  }
+  return Number(button.dataset.count || "0");
+}
+
+async function cancel(button) {
+  const count = countOf(button);
+  const noun = count === 1 ? "job" : "jobs";
+  if (!window.confirm("Cancel " + count + " unfinished " + noun + "?")) return;
+  const answer = await send("POST", button.dataset.cancel);
+  const result = document.getElementById("action-result");
+  const body = await answer.json();
+  if (result) {
+    result.textContent = answer.ok ? "Cancelled " + body.cancelled + " " + (body.cancelled === 1 ? "job" : "jobs") + "." : body.error;
+  }
+  await poll();
+}
+
+function wire() {
+  for (const element of document.querySelectorAll("[data-bar]")) {
+    drawBar(element, JSON.parse(element.dataset.bar));
+  }
+  const form = document.getElementById("sign-in");
+  if (form) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const answer = await send("POST", "/ui/session", {
+        token: document.getElementById("token").value,
+      });
+      if (answer.ok) {
+        window.location.reload();
+      } else {
+        document.getElementById("sign-in-error").textContent = "That is not the platform's token.";
+      }
+    });
+  }
+  const out = document.getElementById("sign-out");
+  if (out) {
+    out.addEventListener("click", async () => {
+      await send("DELETE", "/ui/session");
+      window.location.assign("/");
+    });
+  }
+  for (const button of document.querySelectorAll("[data-cancel]")) {
+    button.addEventListener("click", () => cancel(button));
+  }
+  followLog();
+  setInterval(poll, POLL_MS);
+  setInterval(followLog, POLL_MS);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) {
+      poll();
+      followLog();
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", wire);
