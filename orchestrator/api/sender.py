@@ -35,6 +35,8 @@ from orchestrator.library_logging import get_logger
 
 log = get_logger(__name__)
 
+MAX_TOKEN_REFRESHES = 3  # new tokens one request tries after a refusal before it gives up
+
 
 class RequestSender:
     """Sends operations for one open client; created on enter, closed on exit."""
@@ -88,7 +90,7 @@ class RequestSender:
         :class:`~orchestrator.api.tokens.TokenError` when the token source has no token.
         """
         tries = 0
-        refreshed = False
+        refused: set[str] = set()  # the tokens the platform refused this request
         while True:
             tries += 1
             token = await self.tokens.current()
@@ -99,9 +101,12 @@ class RequestSender:
             except RequestFailed as failed:
                 failure = failed.failure
                 if failure.kind is FailureKind.AUTHENTICATION:
-                    if refreshed or not await self._refreshed(token, operation.name):
+                    refused.add(token)
+                    if len(refused) > MAX_TOKEN_REFRESHES or not await self._refreshed(
+                        token, operation.name, refused
+                    ):
                         raise
-                    refreshed, tries = True, tries - 1  # a refused token spends no retry
+                    tries -= 1  # a refused token spends no retry
                     continue
                 self._hold_off(failure.retry_after)
                 safe = idempotent or not failure.executed_possibly
@@ -121,12 +126,15 @@ class RequestSender:
                 )
                 await anyio.sleep(delay)
 
-    async def _refreshed(self, refused: str, operation: str) -> bool:
-        """Ask the token source for a fresh token; whether it gave one other than ``refused``."""
+    async def _refreshed(self, refused: str, operation: str, refused_before: set[str]) -> bool:
+        """Ask the token source for a fresh token; whether it gave one this request has not
+        had refused yet. A source caught between two rotations (a sidecar that rotated twice
+        in a row) may hand out a token that is already stale: while it keeps giving new ones,
+        it is asked again, up to :data:`MAX_TOKEN_REFRESHES` times."""
         if not self.tokens.refreshable:
             return False
         fresh = await self.tokens.refresh(refused)
-        if fresh == refused:
+        if fresh in refused_before:
             return False
         log.info("platform_token_refreshed", operation=operation, source=self.tokens.describe())
         return True

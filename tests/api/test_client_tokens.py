@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.api import AuthenticationError, FileToken, JobCreate, PlatformClient
+from orchestrator.api import (
+    AuthenticationError,
+    CommandToken,
+    FileToken,
+    JobCreate,
+    PlatformClient,
+)
 from orchestrator.platform.process.embedded import LocalPlatform
 
 pytestmark = pytest.mark.integration
@@ -77,6 +83,29 @@ async def test_refused_after_refresh_names_the_source_and_hides_every_token(
     assert f"refused the token file {mine}, also after reading it again" in message
     for token in (old, stale, new):
         assert token not in message
+
+
+async def test_a_source_caught_between_two_rotations_is_asked_again(
+    rotating: LocalPlatform, accepted: Path, tmp_path: Path
+) -> None:
+    """The platform's token rotated twice in a row: the first refresh hands out the token of
+    the rotation in between (refused too); while the source gives new tokens it is asked
+    again, so the request goes through with the third."""
+    old, between, new = rotating.token, secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    queue = tmp_path / "queue"  # the tokens the command prints, one per call; the last stays
+    queue.write_text(f"{old}\n{between}\n{new}\n")
+    script = tmp_path / "next-token.sh"
+    script.write_text(
+        f'head -n 1 "{queue}"\n'
+        f'rest=$(tail -n +2 "{queue}")\n'
+        f'if [ -n "$rest" ]; then printf "%s\\n" "$rest" > "{queue}"; fi\n'
+    )
+    source = CommandToken(f"sh {script}")
+    async with PlatformClient(rotating.url, source) as client:
+        await client.get_jobs(["x"])  # the first token: accepted
+        write_token(accepted, new)  # rotated twice: between, then new
+        await client.get_jobs(["x"])  # old refused, between refused, new accepted
+    assert source.seen() == (old, between, new)
 
 
 async def test_a_vanished_token_file_is_one_clear_error(
