@@ -34,9 +34,6 @@ cancel_pipeline_job  # platform.executor.job_sdk.hyperplane.notebook_common
 _.create_calls  # testing.MemoryPlatform: create requests made
 _.attempts_of  # testing.MemoryPlatform: attempt numbers created of one job
 
-# waiting for its caller: the executors do not record pipeline steps yet (issue 19's
-# PipelineJob.steps reads the table; until they do, every job answers steps: [])
-
 # Dask calls a worker plugin's teardown when the worker closes
 _.teardown  # platform.executor.dask_plugin
 

@@ -137,8 +137,7 @@ def resolve_pipeline_jobs(
     take: int | None = None,
     skip: int | None = None,
 ) -> list[Output]:
-    if skip is not None and skip < 0:
-        raise GraphQLError("skip must not be negative")
+    _paging(skip)
     selected = _selected_names(info)
     if selected is not None and selected <= ROW_FIELDS:  # a status read: skip full records
         columns, read = row_reader(tuple(sorted(selected)))
@@ -165,8 +164,7 @@ def resolve_hyperplane_users(
     take: int | None = None,
     skip: int | None = None,
 ) -> list[Source]:
-    if skip is not None and skip < 0:
-        raise GraphQLError("skip must not be negative")
+    _paging(skip)
     users = find_users(_context(info).store, where, None, take, skip)
     return [{"id": user.id, "email": user.email} for user in users]
 
@@ -176,6 +174,7 @@ def resolve_aggregate_pipeline_job(_: None, info: Info, where: Source | None = N
 
 
 def _paging(skip: int | None) -> None:
+    """Every list field refuses a negative ``skip`` in the same words."""
     if skip is not None and skip < 0:
         raise GraphQLError("skip must not be negative")
 
