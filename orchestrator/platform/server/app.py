@@ -1,7 +1,7 @@
 """The local platform's HTTP face: POST JSON ``{query, variables, operationName}`` to /graphql
 (and GET /logs/{job_id} for job logs: :mod:`orchestrator.platform.server.log_route`; the web
 dashboard at ``/`` and ``/ui/...``, behind its own session sign-in:
-:mod:`orchestrator.platform.dashboard`).
+:mod:`orchestrator.dashboard`).
 
 Order of checks for each request: the request guard (a foreign ``Host`` 421, a foreign
 ``Origin`` 403, a POST that is not JSON 415:
@@ -46,7 +46,7 @@ from graphql import (
 )
 
 from orchestrator.platform.config import DEFAULT_READ_TIMEOUT, PlatformConfig
-from orchestrator.platform.dashboard.routes import Dashboard
+from orchestrator.dashboard.routes import Dashboard
 from orchestrator.platform.executor import Executor, make_executor
 from orchestrator.platform.server import http_log
 from orchestrator.platform.server.budget import Budget, BudgetExceeded

@@ -19,8 +19,8 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from orchestrator.platform.dashboard import views
-from orchestrator.platform.dashboard.sessions import COOKIE, Sessions, TokenCheck
+from orchestrator.dashboard import views
+from orchestrator.dashboard.sessions import COOKIE, Sessions, TokenCheck
 from orchestrator.platform.store.store import Store
 
 HERE = Path(__file__).parent
