@@ -1,32 +1,36 @@
 """The dashboard's HTTP routes: pages at ``/`` and ``/ui/...``, JSON at ``/ui/api/...``,
-static files at ``/ui/static/...`` (plain code and styles: no data, served to anyone, so the
-sign-in page can use them).
+charts (SVG) at ``/ui/charts/...``, static files at ``/ui/static/...`` (plain code and
+styles: no data, served to anyone, so the sign-in page can use them).
 
-Every page and API answer needs a session (:mod:`.sessions`): without one a page is the
-sign-in form (and nothing else) and an API answer is a 401 JSON error. Every change
+Every page, chart and API answer needs a session (:mod:`.sessions`): without one a page is
+the sign-in form (and nothing else) and an API answer is a 401 JSON error. Every change
 (cancel, sign-out) also needs the session's CSRF token; the platform's request guard has
-already refused foreign origins and non-JSON bodies. The GraphQL, log and status routes
-are untouched: they still take only the bearer token.
+already refused foreign origins and non-JSON bodies. Every read goes through the API
+(:mod:`.source`), so a session opens nothing the API's token does not.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from aiohttp import web
 
-from orchestrator.dashboard import views
-from orchestrator.dashboard.sessions import COOKIE, Sessions, TokenCheck
-from orchestrator.platform.store.store import Store
+from orchestrator.api.errors import AuthenticationError, PlatformError
+from orchestrator.dashboard import charts, views
+from orchestrator.dashboard.cache import ReadCache
+from orchestrator.dashboard.sessions import COOKIE, Sessions, SignInLimited
+from orchestrator.dashboard.source import Source, SourceFor
 
 HERE = Path(__file__).parent
 LOG_TAIL = 64 * 1024  # bytes of a log a page shows at first; the download has all
 LOG_POLL_LIMIT = 256 * 1024
-LogReader = Callable[[str, int, int], tuple[bytes, int]]  # job id, offset, limit -> bytes, size
+LOG_DOWNLOAD_LIMIT = 64 * 1024 * 1024  # one download; a larger log is cut to its last part
+UNREACHABLE = "platform unreachable"
+Build = Callable[[web.Request, Source], Awaitable[dict[str, Any] | None]]
 
 
 def _environment() -> jinja2.Environment:
@@ -37,226 +41,337 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+def _error(status: int, message: str, **headers: str) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers={**_HEADERS, **headers})
+
+
+def _problem(error: PlatformError) -> str:
+    """One line on why the platform's answer is missing (no token in it: the client's
+    messages are redacted)."""
+    if isinstance(error, AuthenticationError):
+        return "the platform refused the dashboard's token"
+    return f"{UNREACHABLE}: {error.message}"
 
 
 class Dashboard:
-    """The dashboard of one platform: its store, executor, sessions and log reader."""
+    """The dashboard of one platform: where it reads, its sessions, its templates."""
 
-    def __init__(
-        self,
-        store: Store,
-        executor: views.ExecutorFace,
-        token: TokenCheck | None,
-        read_log: LogReader,
-    ) -> None:
-        self.store = store
-        self.executor = executor
-        self.sessions = Sessions(token)
-        self.read_log = read_log
+    def __init__(self, source_for: SourceFor, sessions: Sessions, endpoint_label: str = "") -> None:
+        self.source_for = source_for
+        self.sessions = sessions
+        self.endpoint_label = endpoint_label  # shown in the header: which platform this is
+        self.cache = ReadCache()
         self.templates = _environment()
 
     def install(self, app: web.Application) -> None:
-        """Add the dashboard's routes to the platform's application."""
+        """Add the dashboard's routes to ``app``."""
         get, post = app.router.add_get, app.router.add_post
-        get("/", self.overview_page)
-        get("/ui/runs", self.runs_page)
-        get("/ui/runs/{run_id}", self.run_page)
-        get("/ui/jobs", self.jobs_page)
-        get("/ui/jobs/{job_id}", self.job_page)
+        get("/", self.page("overview.html", self._overview, "/ui/api/overview"))
+        get("/ui/runs", self.page("runs.html", self._runs, "/ui/api/runs"))
+        get("/ui/runs/{run_id}", self.page("run.html", self._run, "/ui/api/runs/{run_id}"))
+        get("/ui/jobs", self.page("jobs.html", self._jobs, "/ui/api/jobs"))
+        get("/ui/jobs/{job_id}", self.page("job.html", self._job, "/ui/api/jobs/{job_id}"))
         get("/ui/jobs/{job_id}/log.txt", self.log_download)
-        get("/ui/api/overview", self.api(lambda _: views.overview(self.store, self.executor)))
-        get("/ui/api/runs", self.api(lambda _: views.runs(self.store)))
-        get(
-            "/ui/api/runs/{run_id}",
-            self.api(lambda r: views.run(self.store, r.match_info["run_id"])),
-        )
-        get("/ui/api/jobs", self.api(lambda r: views.jobs(self.store, r.query)))
-        get(
-            "/ui/api/jobs/{job_id}",
-            self.api(lambda r: views.job(self.store, r.match_info["job_id"])),
-        )
+        get("/ui/api/overview", self.api(self._overview))
+        get("/ui/api/runs", self.api(self._runs))
+        get("/ui/api/runs/{run_id}", self.api(self._run))
+        get("/ui/api/jobs", self.api(self._jobs))
+        get("/ui/api/jobs/{job_id}", self.api(self._job))
         get("/ui/api/jobs/{job_id}/log", self.log_tail)
+        get("/ui/charts/minutes.svg", self.chart(self._minutes_chart))
+        get("/ui/charts/runs/{run_id}/durations.svg", self.chart(self._durations_chart))
+        get("/ui/charts/runs/{run_id}/progress.svg", self.chart(self._progress_chart))
         post("/ui/session", self.sign_in)
+        post("/ui/code", self.redeem_code)
+        get("/ui/code", self.code_page)
         app.router.add_delete("/ui/session", self.sign_out)
-        post("/ui/api/jobs/{job_id}/cancel", self.cancel_job)
-        post("/ui/api/runs/{run_id}/cancel", self.cancel_run)
+        post("/ui/api/jobs/{job_id}/cancel", self.change(self._cancel_job))
+        post("/ui/api/runs/{run_id}/cancel", self.change(self._cancel_run))
         get("/favicon.ico", _no_icon)  # asked for by browsers on every non-HTML answer
-        app.router.add_static(
-            "/ui/static", HERE / "static", show_index=False, follow_symlinks=False
-        )
+        app.router.add_static("/ui/static", HERE / "static", show_index=False, follow_symlinks=False)
+        app.on_cleanup.append(self._close)
 
-    # -- pages ------------------------------------------------------------------------------
+    async def _close(self, _app: web.Application) -> None:
+        self.cache.forget()
+        close = getattr(self.source_for, "close", None)
+        if close is not None:
+            await close()
 
-    def _page(
-        self, request: web.Request, template: str, status: int = 200, **values: Any
-    ) -> web.Response:
-        session = self.sessions.session(request)
-        if session is None:
-            return self._sign_in_page()
+    # -- what each page reads ---------------------------------------------------------------
+
+    async def _overview(self, _request: web.Request, source: Source) -> dict[str, Any] | None:
+        return await views.overview(source, self.cache)
+
+    async def _runs(self, _request: web.Request, source: Source) -> dict[str, Any] | None:
+        return await views.runs(source, self.cache)
+
+    async def _run(self, request: web.Request, source: Source) -> dict[str, Any] | None:
+        return await views.run(source, self.cache, request.match_info["run_id"])
+
+    async def _jobs(self, request: web.Request, source: Source) -> dict[str, Any] | None:
+        return await views.jobs(source, _jobs_query(request))
+
+    async def _job(self, request: web.Request, source: Source) -> dict[str, Any] | None:
+        return await views.job(source, self.cache, request.match_info["job_id"])
+
+    # -- pages --------------------------------------------------------------------------------
+
+    def page(self, template: str, build: Build, api: str) -> Callable[[web.Request], Any]:
+        """A GET handler rendering ``template`` with ``build``'s view (404 when it is None)."""
+
+        async def handle(request: web.Request) -> web.Response:
+            session = self.sessions.session(request)
+            if session is None:
+                return self._sign_in_page()
+            source = self.source_for(request)
+            try:
+                view = await build(request, source)
+            except PlatformError as error:
+                return self._render(
+                    "unreachable.html", session.csrf, 503, problem=_problem(error), api=""
+                )
+            if view is None:
+                what = "run" if "run_id" in request.match_info else "job"
+                return self._render("notfound.html", session.csrf, 404, what=what, api="")
+            values: dict[str, Any] = {
+                "view": view,
+                "api": api.format_map({k: _quoted(v) for k, v in request.match_info.items()}),
+                "statuses": views.statuses(),
+                **{k: v for k, v in request.match_info.items()},
+            }
+            if template == "jobs.html":
+                values.update(query=_jobs_query(request), sorts=list(views.SORTS))
+            if template == "job.html":
+                values.update(await self._log_start(source, request.match_info["job_id"]))
+            return self._render(template, session.csrf, 200, **values)
+
+        return handle
+
+    def _render(self, template: str, csrf: str, status: int, **values: Any) -> web.Response:
         html = self.templates.get_template(template).render(
-            csrf=session.csrf, signed_in=self.sessions.needs_sign_in, **values
+            csrf=csrf,
+            signed_in=self.sessions.needs_sign_in,
+            endpoint_label=self.endpoint_label,
+            **values,
         )
         return web.Response(text=html, status=status, content_type="text/html", headers=_HEADERS)
 
     def _sign_in_page(self) -> web.Response:
         """The sign-in form, in place of any page (200: a browser logs a 401 page as an
         error; what matters is that it shows nothing of the platform)."""
-        html = self.templates.get_template("signin.html").render(csrf="", signed_in=False)
-        return web.Response(text=html, content_type="text/html", headers=_HEADERS)
+        return self._render("signin.html", "", 200, api="", token_form=self.sessions.takes_token)
 
-    def _not_found(self, request: web.Request, what: str) -> web.Response:
-        return self._page(request, "notfound.html", 404, what=what)
+    async def _log_start(self, source: Source, job_id: str) -> dict[str, Any]:
+        """Where the page's log starts (its last :data:`LOG_TAIL` bytes), and whether the
+        platform serves logs at all."""
+        found = await source.read_log(job_id, 0, 0)
+        if found is None:
+            return {"log_start": 0, "has_log": False}
+        return {"log_start": max(0, found.size - LOG_TAIL), "has_log": True}
 
-    async def overview_page(self, request: web.Request) -> web.Response:
-        if self.sessions.session(request) is None:
-            return self._sign_in_page()
-        view = views.overview(self.store, self.executor)
-        return self._page(
-            request, "overview.html", view=view, statuses=views.statuses(), api="/ui/api/overview"
-        )
+    # -- JSON and charts ----------------------------------------------------------------------
 
-    async def runs_page(self, request: web.Request) -> web.Response:
-        if self.sessions.session(request) is None:
-            return self._sign_in_page()
-        return self._page(request, "runs.html", view=views.runs(self.store), api="/ui/api/runs")
-
-    async def run_page(self, request: web.Request) -> web.Response:
-        if self.sessions.session(request) is None:
-            return self._sign_in_page()
-        run_id = request.match_info["run_id"]
-        view = views.run(self.store, run_id)
-        if view is None:
-            return self._not_found(request, "run")
-        return self._page(
-            request,
-            "run.html",
-            view=view,
-            run_id=run_id,
-            statuses=views.statuses(),
-            api=f"/ui/api/runs/{run_id}",
-        )
-
-    async def jobs_page(self, request: web.Request) -> web.Response:
-        if self.sessions.session(request) is None:
-            return self._sign_in_page()
-        query = {k: request.query.get(k, "") for k in ("status", "run", "q", "sort", "page")}
-        view = views.jobs(self.store, query)
-        return self._page(
-            request,
-            "jobs.html",
-            view=view,
-            query=query,
-            statuses=views.statuses(),
-            sorts=list(views.SORTS),
-            api="/ui/api/jobs",
-        )
-
-    async def job_page(self, request: web.Request) -> web.Response:
-        if self.sessions.session(request) is None:
-            return self._sign_in_page()
-        job_id = request.match_info["job_id"]
-        view = views.job(self.store, job_id)
-        if view is None:
-            return self._not_found(request, "job")
-        _, size = self.read_log(job_id, 0, 0)
-        start = max(0, size - LOG_TAIL)
-        return self._page(
-            request,
-            "job.html",
-            view=view,
-            job_id=job_id,
-            log_start=start,
-            api=f"/ui/api/jobs/{job_id}",
-        )
-
-    # -- JSON ---------------------------------------------------------------------------------
-
-    def api(
-        self, build: Callable[[web.Request], dict[str, Any] | None]
-    ) -> Callable[[web.Request], Any]:
-        """A GET handler answering ``build(request)`` as JSON behind the session."""
+    def api(self, build: Build) -> Callable[[web.Request], Any]:
+        """A GET handler answering ``build``'s view as JSON behind the session."""
 
         async def handle(request: web.Request) -> web.Response:
             if self.sessions.session(request) is None:
                 return _error(401, "sign in first")
-            view = build(request)
+            try:
+                view = await build(request, self.source_for(request))
+            except PlatformError as error:
+                return _error(503, _problem(error))
             if view is None:
                 return _error(404, "not found")
             return web.json_response(view, headers=_HEADERS)
 
         return handle
 
+    def chart(self, draw: Callable[[web.Request, Source], Awaitable[str]]) -> Any:
+        """A GET handler answering an SVG chart behind the session."""
+
+        async def handle(request: web.Request) -> web.Response:
+            if self.sessions.session(request) is None:
+                return _error(401, "sign in first")
+            try:
+                svg = await draw(request, self.source_for(request))
+            except PlatformError as error:
+                return _error(503, _problem(error))
+            return web.Response(text=svg, content_type="image/svg+xml", headers=_SVG_HEADERS)
+
+        return handle
+
+    async def _minutes_chart(self, _request: web.Request, source: Source) -> str:
+        started, finished = await views.per_minute(source, self.cache)
+        return charts.per_minute(started, finished)
+
+    async def _durations_chart(self, request: web.Request, source: Source) -> str:
+        run_id = request.match_info["run_id"]
+        return charts.duration_histogram(await views.run_durations(source, self.cache, run_id))
+
+    async def _progress_chart(self, request: web.Request, source: Source) -> str:
+        run_id = request.match_info["run_id"]
+        points, total = await views.run_progress(source, self.cache, run_id)
+        return charts.progress_over_time(points, total)
+
+    # -- logs ---------------------------------------------------------------------------------
+
     async def log_tail(self, request: web.Request) -> web.Response:
         """A slice of a job's log from ``offset``: ``{text, next, size}``."""
         if self.sessions.session(request) is None:
             return _error(401, "sign in first")
-        job = self.store.get_job(request.match_info["job_id"])
-        if job is None:
-            return _error(404, "not found")
         try:
             offset = max(0, int(request.query.get("offset", "0")))
         except ValueError:
             return _error(400, "offset must be an integer")
-        chunk, size = self.read_log(job.id, offset, LOG_POLL_LIMIT)
-        body = {"text": chunk.decode("utf-8", "replace"), "next": offset + len(chunk), "size": size}
+        source = self.source_for(request)
+        try:
+            if await views.job_data(source, request.match_info["job_id"]) is None:
+                return _error(404, "not found")
+            found = await source.read_log(request.match_info["job_id"], offset, LOG_POLL_LIMIT)
+        except PlatformError as error:
+            return _error(503, _problem(error))
+        if found is None:
+            return _error(404, "this platform serves no logs")
+        body = {
+            "text": found.data.decode("utf-8", "replace"),
+            "next": found.next_offset,
+            "size": found.size,
+        }
         return web.json_response(body, headers=_HEADERS)
 
     async def log_download(self, request: web.Request) -> web.Response:
-        """The whole log as a file (read in one piece: logs of local jobs are bounded)."""
-        if self.sessions.session(request) is None:
+        """The log as a file (its last :data:`LOG_DOWNLOAD_LIMIT` bytes at most)."""
+        session = self.sessions.session(request)
+        if session is None:
             return self._sign_in_page()
-        job = self.store.get_job(request.match_info["job_id"])
-        if job is None:
-            return self._not_found(request, "job")
-        _, size = self.read_log(job.id, 0, 0)
-        chunk, _ = self.read_log(job.id, 0, size)
-        headers = {**_HEADERS, "Content-Disposition": f'attachment; filename="{job.id}.log"'}
-        return web.Response(body=chunk, content_type="text/plain", charset="utf-8", headers=headers)
+        source, job_id = self.source_for(request), request.match_info["job_id"]
+        try:
+            if await views.job_data(source, job_id) is None:
+                return self._render("notfound.html", session.csrf, 404, what="job", api="")
+            head = await source.read_log(job_id, 0, 0)
+            if head is None:
+                return self._render("notfound.html", session.csrf, 404, what="log", api="")
+            start = max(0, head.size - LOG_DOWNLOAD_LIMIT)
+            chunks: list[bytes] = []
+            while True:
+                piece = await source.read_log(job_id, start, LOG_POLL_LIMIT * 4)
+                if piece is None or not piece.data:
+                    break
+                chunks.append(piece.data)
+                start = piece.next_offset
+        except PlatformError as error:
+            return self._render(
+                "unreachable.html", session.csrf, 503, problem=_problem(error), api=""
+            )
+        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in job_id)[:100]
+        headers = {**_HEADERS, "Content-Disposition": f'attachment; filename="{name}.log"'}
+        return web.Response(
+            body=b"".join(chunks), content_type="text/plain", charset="utf-8", headers=headers
+        )
 
-    # -- changes ------------------------------------------------------------------------------
+    # -- sign-in ------------------------------------------------------------------------------
 
     async def sign_in(self, request: web.Request) -> web.Response:
         """``POST /ui/session {"token": ...}``: a session cookie for the right token."""
+        token = await _json_field(request, "token")
+        if token is None:
+            return _error(400, 'send {"token": ...} as JSON')
         try:
-            payload = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
-            return _error(400, 'send {"token": ...} as JSON')
-        token = payload.get("token") if isinstance(payload, dict) else None
-        if not isinstance(token, str):
-            return _error(400, 'send {"token": ...} as JSON')
-        session_id = self.sessions.sign_in(token)
+            session_id = self.sessions.sign_in(token, _client(request))
+        except SignInLimited as limited:
+            return _too_many(limited)
         if session_id is None:
             return _error(401, "that is not the platform's token")
-        response = web.json_response({"signedIn": True})
-        response.set_cookie(COOKIE, session_id, path="/", httponly=True, samesite="Strict")
-        return response
+        return _signed_in(session_id)
+
+    async def code_page(self, _request: web.Request) -> web.Response:
+        """The page a one-time sign-in link opens: its script posts the code (kept in the
+        URL's fragment, which no server or log sees) and goes to the overview."""
+        return self._render("code.html", "", 200, api="")
+
+    async def redeem_code(self, request: web.Request) -> web.Response:
+        """``POST /ui/code {"code": ...}``: a session cookie for a one-time code."""
+        code = await _json_field(request, "code")
+        if code is None:
+            return _error(400, 'send {"code": ...} as JSON')
+        try:
+            session_id = self.sessions.redeem(code, _client(request))
+        except SignInLimited as limited:
+            return _too_many(limited)
+        if session_id is None:
+            return _error(401, "that code is unknown, used or expired: run the command again")
+        return _signed_in(session_id)
 
     async def sign_out(self, request: web.Request) -> web.Response:
         if not self.sessions.may_change(request):
             return _error(403, "a valid session and CSRF token are needed")
         self.sessions.sign_out(request)
-        response = web.json_response({"signedIn": False})
+        response = web.json_response({"signedIn": False}, headers=_HEADERS)
         response.del_cookie(COOKIE, path="/")
         return response
 
-    async def cancel_job(self, request: web.Request) -> web.Response:
-        return self._change(
-            request,
-            lambda: views.cancel_job(self.store, self.executor, request.match_info["job_id"]),
-        )
+    # -- changes ------------------------------------------------------------------------------
 
-    async def cancel_run(self, request: web.Request) -> web.Response:
-        return self._change(
-            request,
-            lambda: views.cancel_run(self.store, self.executor, request.match_info["run_id"]),
-        )
+    def change(
+        self, act: Callable[[web.Request, Source], Awaitable[dict[str, int]]]
+    ) -> Callable[[web.Request], Any]:
+        """A POST handler for a change: session and CSRF token checked first."""
 
-    def _change(self, request: web.Request, change: Callable[[], int]) -> web.Response:
-        if not self.sessions.may_change(request):
-            return _error(403, "a valid session and CSRF token are needed")
-        return web.json_response({"cancelled": change()})
+        async def handle(request: web.Request) -> web.Response:
+            if not self.sessions.may_change(request):
+                return _error(403, "a valid session and CSRF token are needed")
+            try:
+                result = await act(request, self.source_for(request))
+            except PlatformError as error:
+                return _error(503, _problem(error))
+            self.cache.forget()  # the next poll shows the change
+            return web.json_response(result, headers=_HEADERS)
+
+        return handle
+
+    async def _cancel_job(self, request: web.Request, source: Source) -> dict[str, int]:
+        return await views.cancel_job(source, request.match_info["job_id"])
+
+    async def _cancel_run(self, request: web.Request, source: Source) -> dict[str, int]:
+        return await views.cancel_run(source, request.match_info["run_id"])
+
+
+def _jobs_query(request: web.Request) -> dict[str, str]:
+    return {k: request.query.get(k, "") for k in ("status", "run", "q", "sort", "page")}
+
+
+def _quoted(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")
+
+
+def _client(request: web.Request) -> str:
+    """The peer address a sign-in is limited by."""
+    return request.remote or ""
+
+
+async def _json_field(request: web.Request, name: str) -> str | None:
+    try:
+        payload = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    value = payload.get(name) if isinstance(payload, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _signed_in(session_id: str) -> web.Response:
+    response = web.json_response({"signedIn": True}, headers=_HEADERS)
+    response.set_cookie(COOKIE, session_id, path="/", httponly=True, samesite="Strict")
+    return response
+
+
+def _too_many(limited: SignInLimited) -> web.Response:
+    seconds = max(1, round(limited.retry_after))
+    return _error(429, f"too many failed sign-ins: try again in {seconds} s", **{
+        "Retry-After": str(seconds)
+    })
 
 
 async def _no_icon(_: web.Request) -> web.Response:
@@ -273,5 +388,6 @@ _HEADERS = {
     ),
     "Referrer-Policy": "no-referrer",
 }
+_SVG_HEADERS = {**_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
 
 __all__ = ["Dashboard"]

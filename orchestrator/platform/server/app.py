@@ -46,7 +46,7 @@ from graphql import (
 )
 
 from orchestrator.platform.config import DEFAULT_READ_TIMEOUT, PlatformConfig
-from orchestrator.dashboard.routes import Dashboard
+from orchestrator.dashboard.mount import for_platform
 from orchestrator.platform.executor import Executor, make_executor
 from orchestrator.platform.server import http_log
 from orchestrator.platform.server.budget import Budget, BudgetExceeded
@@ -69,7 +69,7 @@ from orchestrator.platform.server.error_codes import (
 )
 from orchestrator.platform.server.fast_execute import NotFast
 from orchestrator.platform.server.http_errors import json_error
-from orchestrator.platform.server.log_route import LOGS_PATH, LogRoute, read_slice
+from orchestrator.platform.server.log_route import LOGS_PATH, LogRoute
 from orchestrator.platform.server.request_guard import RequestGuard, url_host
 from orchestrator.platform.server.resolvers import RequestContext, load_schema
 from orchestrator.platform.server.session_timeouts import session_timeouts
@@ -503,10 +503,8 @@ def create_app(config: PlatformConfig, store: Store, executor: Executor) -> web.
     app.router.add_get(LOGS_PATH, logs.handle)
     app.router.add_get(STATUS_PATH, endpoint.status)
 
-    def read_log(job_id: str, offset: int, limit: int) -> tuple[bytes, int]:
-        return read_slice(log_dir / f"{job_id}.log", offset, limit)  # an id the store has
-
-    Dashboard(store, executor, token, read_log).install(app)  # `/` and /ui/...: docs/dashboard.md
+    # `/` and /ui/...: a client of this API over loopback (docs/dashboard.md)
+    for_platform(config.token, config.token_file, token).install(app)
     return app
 
 
