@@ -15,6 +15,7 @@ import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from aiohttp import web
@@ -22,7 +23,7 @@ from aiohttp import web
 from orchestrator.api.errors import AuthenticationError, PlatformError
 from orchestrator.dashboard import charts, views
 from orchestrator.dashboard.cache import ReadCache
-from orchestrator.dashboard.sessions import COOKIE, Sessions, SignInLimited
+from orchestrator.dashboard.sessions import COOKIE, Sessions, SignInResult
 from orchestrator.dashboard.source import Source, SourceFor
 
 HERE = Path(__file__).parent
@@ -84,6 +85,7 @@ class Dashboard:
         post("/ui/session", self.sign_in)
         post("/ui/code", self.redeem_code)
         get("/ui/code", self.code_page)
+        post("/ui/api/codes", self.issue_code)
         app.router.add_delete("/ui/session", self.sign_out)
         post("/ui/api/jobs/{job_id}/cancel", self.change(self._cancel_job))
         post("/ui/api/runs/{run_id}/cancel", self.change(self._cancel_run))
@@ -159,7 +161,9 @@ class Dashboard:
     def _sign_in_page(self) -> web.Response:
         """The sign-in form, in place of any page (200: a browser logs a 401 page as an
         error; what matters is that it shows nothing of the platform)."""
-        return self._render("signin.html", "", 200, api="", token_form=self.sessions.takes_token)
+        return self._render(
+            "signin.html", "", 200, api="", token_form=not self.sessions.codes_only
+        )
 
     async def _log_start(self, source: Source, job_id: str) -> dict[str, Any]:
         """Where the page's log starts (its last :data:`LOG_TAIL` bytes), and whether the
@@ -277,13 +281,14 @@ class Dashboard:
         token = await _json_field(request, "token")
         if token is None:
             return _error(400, 'send {"token": ...} as JSON')
-        try:
-            session_id = self.sessions.sign_in(token, _client(request))
-        except SignInLimited as limited:
-            return _too_many(limited)
-        if session_id is None:
+        result = self.sessions.sign_in_result(token, _client(request))
+        if result.limited:
+            return _too_many(result)
+        if result.session_id is None:
+            if self.sessions.codes_only:
+                return _error(401, "sign in with the link `orchestrator dashboard` prints")
             return _error(401, "that is not the platform's token")
-        return _signed_in(session_id)
+        return _signed_in(result.session_id)
 
     async def code_page(self, _request: web.Request) -> web.Response:
         """The page a one-time sign-in link opens: its script posts the code (kept in the
@@ -295,13 +300,21 @@ class Dashboard:
         code = await _json_field(request, "code")
         if code is None:
             return _error(400, 'send {"code": ...} as JSON')
-        try:
-            session_id = self.sessions.redeem(code, _client(request))
-        except SignInLimited as limited:
-            return _too_many(limited)
-        if session_id is None:
+        result = self.sessions.redeem_result(code, _client(request))
+        if result.limited:
+            return _too_many(result)
+        if result.session_id is None:
             return _error(401, "that code is unknown, used or expired: run the command again")
-        return _signed_in(session_id)
+        return _signed_in(result.session_id)
+
+    async def issue_code(self, request: web.Request) -> web.Response:
+        """``POST /ui/api/codes`` with the platform's bearer token: a one-time sign-in code
+        (``orchestrator dashboard`` asks for one and opens ``/ui/code#<code>``)."""
+        if not self.sessions.needs_sign_in:
+            return web.json_response({"code": None}, headers=_HEADERS)  # --auth none
+        if not self.sessions.bearer_accepted(request.headers.get("Authorization", "")):
+            return _error(401, "missing or invalid bearer token", **{"WWW-Authenticate": "Bearer"})
+        return web.json_response({"code": self.sessions.issue_code()}, headers=_HEADERS)
 
     async def sign_out(self, request: web.Request) -> web.Response:
         if not self.sessions.may_change(request):
@@ -342,8 +355,6 @@ def _jobs_query(request: web.Request) -> dict[str, str]:
 
 
 def _quoted(value: str) -> str:
-    from urllib.parse import quote
-
     return quote(value, safe="")
 
 
@@ -367,7 +378,7 @@ def _signed_in(session_id: str) -> web.Response:
     return response
 
 
-def _too_many(limited: SignInLimited) -> web.Response:
+def _too_many(limited: SignInResult) -> web.Response:
     seconds = max(1, round(limited.retry_after))
     return _error(429, f"too many failed sign-ins: try again in {seconds} s", **{
         "Retry-After": str(seconds)

@@ -239,6 +239,14 @@ class Sessions:
         self._codes[_digest(code)] = now + CODE_SECONDS
         return code
 
+    def bearer_accepted(self, authorization: str) -> bool:
+        """Whether an ``Authorization`` header carries the platform's token: what
+        ``orchestrator dashboard`` sends to be given a code (as every API client is let in;
+        never with ``codes_only``, whose token is not this process's to check)."""
+        return not self._codes_only and self._token is not None and self._token.accepts(
+            authorization
+        )
+
     def redeem(self, code: str, client: str = "") -> str | None:
         """A new session id for a good code, or ``None`` (see :meth:`redeem_result`)."""
         return self.redeem_result(code, client).session_id
