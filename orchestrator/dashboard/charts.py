@@ -91,7 +91,8 @@ def progress_over_time(
     if not kept:
         return _empty(width, height, "no finished jobs yet")
     first, last = kept[0][0], kept[-1][0]
-    top = max(max(count for _, count in kept), _whole(total), 1)
+    jobs = max(max(count for _, count in kept), _whole(total))  # a stale total is passed
+    top = max(jobs, 1)
     span = last - first
     plot = _Plot(width, height)
     line = [
@@ -99,10 +100,10 @@ def progress_over_time(
         for t, count in _downsample(kept, MAX_LINE_POINTS)
     ]
     end_x, end_y = line[-1].split(",")
+    goal = _f(plot.y(_whole(total) / top))  # the run's job count, dashed
     body = [
-        f'<line x1="{_f(plot.left)}" y1="{_f(plot.top)}" x2="{_f(plot.right)}"'
-        f' y2="{_f(plot.top)}" stroke="{STATUS_COLOURS[JobStatus.CANCELLED]}"'
-        ' stroke-dasharray="4 3"/>',
+        f'<line x1="{_f(plot.left)}" y1="{goal}" x2="{_f(plot.right)}" y2="{goal}"'
+        f' stroke="{STATUS_COLOURS[JobStatus.CANCELLED]}" stroke-dasharray="4 3"/>',
         f'<polyline points="{" ".join(line)}" fill="none"'
         f' stroke="{STATUS_COLOURS[JobStatus.DONE]}" stroke-width="2"/>',
         f'<circle cx="{end_x}" cy="{end_y}" r="3" fill="{STATUS_COLOURS[JobStatus.DONE]}"/>',
@@ -110,9 +111,9 @@ def progress_over_time(
     body += plot.axes(x_labels=(_clock(first), _clock(last) + " UTC"), y_labels=("0", str(top)))
     finished = kept[-1][1]
     summary = (
-        f"{finished} of {top} jobs finished, {_clock(first)} to {_clock(last)} UTC"
+        f"{finished} of {jobs} jobs finished, {_clock(first)} to {_clock(last)} UTC"
         if span
-        else f"{finished} of {top} jobs finished at {_clock(last)} UTC"
+        else f"{finished} of {jobs} jobs finished at {_clock(last)} UTC"
     )
     return _document(width, height, summary, body)
 
@@ -128,7 +129,8 @@ def per_minute(
         return _empty(width, height, "no jobs per minute yet")
     # aligned on the newest minute (the lists' ends are "now"); a missing minute counts 0
     series = [_newest(started, minutes), _newest(finished, minutes)]
-    top = max(max(series[0]), max(series[1]), 1)
+    peak = max(max(series[0]), max(series[1]))
+    top = max(peak, 1)
     plot = _Plot(width, height, top_margin=TOP + 14)  # the legend's row
     slot = plot.width / minutes
     bar_width = max(slot / 2 - 0.5, 0.25)
@@ -149,10 +151,9 @@ def per_minute(
             f'<rect x="{_f(x)}" y="{TOP}" width="10" height="10" fill="{colour}"/>',
             _text(x + 14, TOP + 9, name),
         ]
-    summary = (
-        f"last {minutes} min: {sum(series[0])} jobs started, {sum(series[1])} finished,"
-        f" at most {top} a minute"
-    )
+    summary = f"last {minutes} min: {sum(series[0])} jobs started, {sum(series[1])} finished"
+    if peak:
+        summary += f", at most {peak} a minute"
     return _document(width, height, summary, body)
 
 
