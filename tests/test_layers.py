@@ -81,12 +81,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "platform.store": frozenset({"platform"}),
     "platform.executor": frozenset({"platform", "platform.store"}),
     # the server also mounts the dashboard: a client of the platform's own API, nothing more
-    "platform.server": frozenset(
-        {"dashboard", "platform", "platform.executor", "platform.store"}
-    ),
+    "platform.server": frozenset({"dashboard", "platform", "platform.executor", "platform.store"}),
     # the web dashboard reads and cancels through the hosted API surface only (the client and
     # the bulk operations), so one implementation serves a local platform and a hosted one
-    "dashboard": frozenset({"api", "engine", "ops", "views"}),
+    "dashboard": frozenset({"api", "engine", "ledger", "ops", "views"}),
     # the faces: the CLI and the package's own face may import every room
     "cli": EVERYTHING | {"orchestrator"},
     "__main__": frozenset({"cli"}),

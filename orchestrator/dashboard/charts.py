@@ -266,7 +266,12 @@ def _clock(epoch: float) -> str:
 
 def _round_two(value: float) -> float:
     """``value`` rounded to two significant digits."""
-    return round(value, 1 - math.floor(math.log10(value))) if value > 0 else 0.0
+    if value <= 0:
+        return 0.0
+    try:
+        return round(value, 1 - math.floor(math.log10(value)))
+    except OverflowError:  # near the float maximum rounding up leaves the floats
+        return value
 
 
 def _two_digits(value: float) -> str:

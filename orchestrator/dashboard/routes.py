@@ -90,7 +90,9 @@ class Dashboard:
         post("/ui/api/jobs/{job_id}/cancel", self.change(self._cancel_job))
         post("/ui/api/runs/{run_id}/cancel", self.change(self._cancel_run))
         get("/favicon.ico", _no_icon)  # asked for by browsers on every non-HTML answer
-        app.router.add_static("/ui/static", HERE / "static", show_index=False, follow_symlinks=False)
+        app.router.add_static(
+            "/ui/static", HERE / "static", show_index=False, follow_symlinks=False
+        )
         app.on_cleanup.append(self._close)
 
     async def _close(self, _app: web.Application) -> None:
@@ -128,6 +130,8 @@ class Dashboard:
             source = self.source_for(request)
             try:
                 view = await build(request, source)
+                if view is not None and template == "job.html":
+                    view = {**view, **await self._log_start(source, request.match_info["job_id"])}
             except PlatformError as error:
                 return self._render(
                     "unreachable.html", session.csrf, 503, problem=_problem(error), api=""
@@ -144,7 +148,7 @@ class Dashboard:
             if template == "jobs.html":
                 values.update(query=_jobs_query(request), sorts=list(views.SORTS))
             if template == "job.html":
-                values.update(await self._log_start(source, request.match_info["job_id"]))
+                values.update(log_start=view["log_start"], has_log=view["has_log"])
             return self._render(template, session.csrf, 200, **values)
 
         return handle
@@ -161,14 +165,12 @@ class Dashboard:
     def _sign_in_page(self) -> web.Response:
         """The sign-in form, in place of any page (200: a browser logs a 401 page as an
         error; what matters is that it shows nothing of the platform)."""
-        return self._render(
-            "signin.html", "", 200, api="", token_form=not self.sessions.codes_only
-        )
+        return self._render("signin.html", "", 200, api="", token_form=not self.sessions.codes_only)
 
     async def _log_start(self, source: Source, job_id: str) -> dict[str, Any]:
         """Where the page's log starts (its last :data:`LOG_TAIL` bytes), and whether the
         platform serves logs at all."""
-        found = await source.read_log(job_id, 0, 0)
+        found = await source.read_log(job_id, 0, 1)  # the size comes with any slice
         if found is None:
             return {"log_start": 0, "has_log": False}
         return {"log_start": max(0, found.size - LOG_TAIL), "has_log": True}
@@ -253,7 +255,7 @@ class Dashboard:
         try:
             if await views.job_data(source, job_id) is None:
                 return self._render("notfound.html", session.csrf, 404, what="job", api="")
-            head = await source.read_log(job_id, 0, 0)
+            head = await source.read_log(job_id, 0, 1)
             if head is None:
                 return self._render("notfound.html", session.csrf, 404, what="log", api="")
             start = max(0, head.size - LOG_DOWNLOAD_LIMIT)
@@ -380,9 +382,9 @@ def _signed_in(session_id: str) -> web.Response:
 
 def _too_many(limited: SignInResult) -> web.Response:
     seconds = max(1, round(limited.retry_after))
-    return _error(429, f"too many failed sign-ins: try again in {seconds} s", **{
-        "Retry-After": str(seconds)
-    })
+    return _error(
+        429, f"too many failed sign-ins: try again in {seconds} s", **{"Retry-After": str(seconds)}
+    )
 
 
 async def _no_icon(_: web.Request) -> web.Response:
@@ -399,6 +401,9 @@ _HEADERS = {
     ),
     "Referrer-Policy": "no-referrer",
 }
-_SVG_HEADERS = {**_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+_SVG_HEADERS = {
+    **_HEADERS,
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+}
 
 __all__ = ["Dashboard"]

@@ -243,8 +243,8 @@ class Sessions:
         """Whether an ``Authorization`` header carries the platform's token: what
         ``orchestrator dashboard`` sends to be given a code (as every API client is let in;
         never with ``codes_only``, whose token is not this process's to check)."""
-        return not self._codes_only and self._token is not None and self._token.accepts(
-            authorization
+        return (
+            not self._codes_only and self._token is not None and self._token.accepts(authorization)
         )
 
     def redeem(self, code: str, client: str = "") -> str | None:

@@ -50,19 +50,19 @@ class Source:
     async def platform(self) -> Platform:
         """The open :class:`Platform` of this endpoint."""
         await self._open()
-        assert self._platform is not None  # noqa: S101 (opened just now)
+        assert self._platform is not None
         return self._platform
 
     async def read_log(self, job_id: str, offset: int, limit: int) -> LogSlice | None:
         """A slice of a job's log, or ``None`` where no log route is served (hosted)."""
         await self._open()
-        assert self._logs is not None  # noqa: S101 (opened just now)
+        assert self._logs is not None
         return await self._logs.read(job_id, offset, limit)
 
     async def executor_status(self) -> dict[str, Any] | None:
         """The local platform's ``/status`` (jobs, executor, schedules); ``None`` elsewhere."""
         await self._open()
-        assert self._http is not None  # noqa: S101 (opened just now)
+        assert self._http is not None
         url = self.endpoint.split("?", 1)[0].rstrip("/").rsplit("/", 1)[0] + "/status"
         headers = {"Authorization": f"Bearer {await self._tokens.current()}"}
         try:
@@ -90,9 +90,7 @@ class Source:
             self._logs = await LogReader(
                 self.endpoint, self._tokens, timeout=REQUEST_SECONDS
             ).__aenter__()
-            self._http = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=REQUEST_SECONDS)
-            )
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_SECONDS))
             self._platform = platform
 
     async def close(self) -> None:

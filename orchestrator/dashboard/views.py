@@ -13,7 +13,6 @@ Nothing a client sends reaches GraphQL but as a variable.
 from __future__ import annotations
 
 import json
-import math
 import shlex
 import time
 from collections import Counter
@@ -24,6 +23,7 @@ from urllib.parse import quote
 
 from orchestrator.api.wire import parse_datetime
 from orchestrator.dashboard.cache import ReadCache
+from orchestrator.dashboard.charts import human_seconds
 from orchestrator.dashboard.queries import query
 from orchestrator.dashboard.schedules import next_fire
 from orchestrator.dashboard.source import Source
@@ -37,7 +37,7 @@ from orchestrator.views.jobs import JobView
 from orchestrator.views.server import run_jobs_on_server, runs_on_server
 
 PAGE_SIZE = 50
-MAX_PAGE = 10**6  # pages beyond this are refused as the first page (no huge skips)
+MAX_PAGE = 10**6  # a larger page number is this one: no skip overflows an integer
 SHORT = 80  # characters of a name shown in a table cell; the job's page shows all
 STATUSES = tuple(JobStatus)
 SORTS: Mapping[str, list[dict[str, str]]] = {
@@ -72,9 +72,7 @@ def _run_link(run_id: str) -> Cell:
 def _name(data: Mapping[str, Any]) -> str:
     """What a person knows a job by: its ``jobName``, else its key, else its pipeline."""
     labels = {str(p["key"]): str(p["value"]) for p in data.get("parameters") or []}
-    return str(
-        data.get("jobName") or labels.get(JOB_LABEL) or data.get("pipelineYamlPath") or "-"
-    )
+    return str(data.get("jobName") or labels.get(JOB_LABEL) or data.get("pipelineYamlPath") or "-")
 
 
 def _moment(value: Any) -> str:
@@ -85,20 +83,6 @@ def _moment(value: Any) -> str:
 def _bars(counts: Mapping[str, int]) -> list[list[Any]]:
     total = sum(counts.values()) or 1
     return [[s.value, round(100 * counts.get(s.value, 0) / total, 2)] for s in STATUSES]
-
-
-def duration_text(seconds: float | None) -> str:
-    """``42 s``, ``3 min 5 s``, ``2 h 10 min``: a duration a person reads at a glance."""
-    if seconds is None or not math.isfinite(seconds):
-        return "-"
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
-    minutes, rest = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {rest} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"
 
 
 # -- overview ---------------------------------------------------------------------------------
@@ -124,9 +108,7 @@ async def overview(source: Source, cache: ReadCache) -> View:
             "sessions-active": str(lists["activeSessions"]),
         },
         "rows": {
-            "stats": [
-                [s.value, *(str(counts[_stat(s)][f]) for f in frames)] for s in STATUSES
-            ]
+            "stats": [[s.value, *(str(counts[_stat(s)][f]) for f in frames)] for s in STATUSES]
             + [["all", *(str(counts["ALL"][f]) for f in frames)]],
             "running": [
                 [_job_link(j["id"]), short(_name(j)), _moment(j.get("startTime"))]
@@ -148,6 +130,11 @@ async def overview(source: Source, cache: ReadCache) -> View:
                     str(j.get("schedule") or ""),
                     next_fire(j.get("schedule"), j.get("timezone"), now),
                     _labels(j).get(RUN_LABEL, ""),
+                    {
+                        "cancel": f"/ui/api/jobs/{quote(str(j['id']), safe='')}/cancel",
+                        "n": "1",
+                        "t": "Cancel schedule",
+                    },
                 ]
                 for j in lists["schedules"]
             ],
@@ -162,7 +149,6 @@ async def overview(source: Source, cache: ReadCache) -> View:
                 for s in lists["sessions"]
             ],
         },
-        "schedule_ids": [j["id"] for j in lists["schedules"]],
     }
 
 
@@ -305,7 +291,7 @@ async def run(source: Source, cache: ReadCache, run_id: str) -> View | None:
             "unfinished": str(unfinished),
             "finished": str(finished),
             "rate": f"{rate * 60:.1f} jobs/min" if rate > 0 else "-",
-            "eta": "done" if not unfinished else duration_text(eta) if eta else "-",
+            "eta": "done" if not unfinished else _duration(eta) if eta else "-",
             "retries": str(sum(max(0, len(v.attempts) - 1) for v in views)),
             "lost": str(lost),
             "failed-total": str(digest.total),
@@ -377,9 +363,7 @@ async def run_progress(
 ) -> tuple[list[tuple[float, int]], int]:
     """(time, jobs finished by then) at each finish, and the run's number of jobs."""
     views = await _run_views(source, cache, run_id)
-    ends = sorted(
-        a.finished for v in views if _final(v.status) and (a := v.last) and a.finished
-    )
+    ends = sorted(a.finished for v in views if _final(v.status) and (a := v.last) and a.finished)
     return [(end, index) for index, end in enumerate(ends, start=1)], len(views)
 
 
@@ -393,11 +377,7 @@ def jobs_where(status: str, run_id: str, text: str) -> dict[str, Any]:
         conditions.append({"status": {"equals": status}})
     if run_id:
         conditions.append(
-            {
-                "parameters": {
-                    "some": {"key": {"equals": RUN_LABEL}, "value": {"equals": run_id}}
-                }
-            }
+            {"parameters": {"some": {"key": {"equals": RUN_LABEL}, "value": {"equals": run_id}}}}
         )
     if text:
         conditions.append(
@@ -416,12 +396,13 @@ def jobs_where(status: str, run_id: str, text: str) -> dict[str, Any]:
 
 
 def page_number(text: str) -> int:
-    """The 0-based page a query asks for (anything odd: the first)."""
+    """The 0-based page a query asks for (not a number: the first; past :data:`MAX_PAGE`:
+    that one, empty as any page past the end)."""
     try:
         page = int(text)
     except ValueError:
         return 0
-    return page if 0 <= page <= MAX_PAGE else 0
+    return min(max(page, 0), MAX_PAGE)
 
 
 async def jobs(source: Source, query_args: Mapping[str, str]) -> View:
@@ -482,7 +463,7 @@ async def job(source: Source, cache: ReadCache, job_id: str) -> View | None:
                         str(a.attempt),
                         a.status,
                         short(a.reason or "", 200),
-                        duration_text(a.duration),
+                        _duration(a.duration),
                     ]
                     for a in view.attempts
                 ]
@@ -507,6 +488,10 @@ async def job(source: Source, cache: ReadCache, job_id: str) -> View | None:
         "run": run_id or "",
         "grafana": str(data.get("grafanaLink") or ""),
     }
+
+
+def _duration(seconds: float | None) -> str:
+    return "-" if seconds is None else human_seconds(seconds)
 
 
 def _field(value: Any) -> str:

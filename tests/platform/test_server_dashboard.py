@@ -82,7 +82,7 @@ def test_changes_need_the_session_and_its_csrf_token(platform: LocalPlatform) ->
     assert {api.job(i)["status"] for i in ids} <= {"pending", "in progress"}
 
     one = fetch(platform, f"/ui/api/jobs/{ids[0]}/cancel", "POST", {}, signed.headers())
-    assert (one.status, one.text) == (200, '{"cancelled": 1}')
+    assert one.status == 200 and json.loads(one.text)["cancelled"] == 1
     rest = fetch(platform, "/ui/api/runs/r1/cancel", "POST", {}, signed.headers())
     assert (rest.status, rest.text) == (200, '{"cancelled": 2}')
     assert {api.job(i)["status"] for i in ids} == {"cancelled"}

@@ -43,9 +43,28 @@ function drawCell(cell, value) {
     bar.className = "bar";
     drawBar(bar, JSON.parse(value.bar));
     cell.appendChild(bar);
+  } else if (value !== null && typeof value === "object" && "cancel" in value) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "danger small";
+    button.dataset.cancel = value.cancel;
+    button.dataset.count = value.n;
+    button.textContent = value.t;
+    button.addEventListener("click", () => cancel(button));
+    cell.appendChild(button);
   } else {
     cell.textContent = value;
   }
+}
+
+function emptyRow(body) {
+  const line = document.createElement("tr");
+  line.className = "empty";
+  const cell = document.createElement("td");
+  cell.colSpan = Number(body.dataset.columns || "1");
+  cell.textContent = body.dataset.empty || "none";
+  line.appendChild(cell);
+  return line;
 }
 
 function apply(view) {
@@ -71,7 +90,10 @@ function apply(view) {
       }
       return line;
     });
-    body.replaceChildren(...fresh);
+    body.replaceChildren(...(fresh.length ? fresh : [emptyRow(body)]));
+  }
+  for (const image of document.querySelectorAll("[data-chart]")) {
+    image.src = image.dataset.chart + "?at=" + Date.now();
   }
 }
 
@@ -81,15 +103,27 @@ function reachable(yes) {
 }
 
 async function poll() {
+  if (document.hidden) return;
+  if (document.getElementById("reload-when-reachable")) {
+    // the page could not be built: reload it once the server answers /ui/api/overview
+    try {
+      const answer = await fetch("/ui/api/overview", { credentials: "same-origin" });
+      if (answer.ok || answer.status === 401) window.location.reload();
+    } catch (error) {
+      reachable(false);
+    }
+    return;
+  }
   const api = document.body.dataset.api;
-  if (!api || document.hidden) return;
+  if (!api) return;
   try {
     const answer = await fetch(api + window.location.search, { credentials: "same-origin" });
-    reachable(true);
     if (answer.status === 401) {
       window.location.reload();
       return;
     }
+    // 503: the dashboard answers but the platform behind it does not
+    reachable(answer.status !== 503);
     if (answer.ok) apply(await answer.json());
   } catch (error) {
     reachable(false);
@@ -132,9 +166,24 @@ async function cancel(button) {
   const result = document.getElementById("action-result");
   const body = await answer.json();
   if (result) {
-    result.textContent = answer.ok ? "Cancelled " + body.cancelled + " " + (body.cancelled === 1 ? "job" : "jobs") + "." : body.error;
+    result.textContent = answer.ok
+      ? "Cancelled " + body.cancelled + " " + (body.cancelled === 1 ? "job" : "jobs") + "."
+      : body.error;
   }
   await poll();
+}
+
+async function redeemCode() {
+  // the code is in the URL's fragment, which is never sent to a server or written to a log
+  const code = window.location.hash.slice(1);
+  history.replaceState(null, "", "/ui/code");
+  const answer = await send("POST", "/ui/code", { code: code });
+  if (answer.ok) {
+    window.location.assign("/");
+    return;
+  }
+  const body = await answer.json();
+  document.getElementById("code-result").textContent = body.error;
 }
 
 function wire() {
@@ -151,7 +200,8 @@ function wire() {
       if (answer.ok) {
         window.location.reload();
       } else {
-        document.getElementById("sign-in-error").textContent = "That is not the platform's token.";
+        const body = await answer.json();
+        document.getElementById("sign-in-error").textContent = body.error;
       }
     });
   }
@@ -162,6 +212,7 @@ function wire() {
       window.location.assign("/");
     });
   }
+  if (document.getElementById("redeem-code")) redeemCode();
   for (const button of document.querySelectorAll("[data-cancel]")) {
     button.addEventListener("click", () => cancel(button));
   }

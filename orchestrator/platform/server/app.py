@@ -45,8 +45,8 @@ from graphql import (
     get_operation_ast,
 )
 
-from orchestrator.platform.config import DEFAULT_READ_TIMEOUT, PlatformConfig
 from orchestrator.dashboard.mount import for_platform
+from orchestrator.platform.config import DEFAULT_READ_TIMEOUT, PlatformConfig
 from orchestrator.platform.executor import Executor, make_executor
 from orchestrator.platform.server import http_log
 from orchestrator.platform.server.budget import Budget, BudgetExceeded
