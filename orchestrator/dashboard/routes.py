@@ -154,9 +154,11 @@ class Dashboard:
         return handle
 
     def _render(self, template: str, csrf: str, status: int, **values: Any) -> web.Response:
+        """``template`` rendered for a signed-in page (a sign-out button where signing in is
+        needed), or a page without a session when ``csrf`` is empty."""
         html = self.templates.get_template(template).render(
             csrf=csrf,
-            signed_in=self.sessions.needs_sign_in,
+            signed_in=bool(csrf) and self.sessions.needs_sign_in,
             endpoint_label=self.endpoint_label,
             **values,
         )

@@ -12,7 +12,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from orchestrator.platform.process.embedded import LocalPlatform
 from tests.helpers.api import HttpApi
-from tests.helpers.dashboard import RUN_LABEL, base_url
+from tests.helpers.dashboard import base_url, labels
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 RUN = "20261206-sweep"
@@ -38,7 +38,7 @@ def main() -> None:
             ids = [
                 api.create(
                     "sweep.yaml",
-                    [(RUN_LABEL, RUN), ("FILE_ID", str(n))],
+                    [*labels(RUN), ("FILE_ID", str(n))],
                     jobName=f"process-file-{n:03d}",
                 )
                 for n in range(120)

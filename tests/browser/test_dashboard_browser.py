@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from orchestrator.platform.process.embedded import LocalPlatform
 from tests.helpers.api import HOSTED_FIELDS, HttpApi, PlatformFactory, write
-from tests.helpers.dashboard import RUN_LABEL, base_url, fetch
+from tests.helpers.dashboard import base_url, fetch, labels
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("browser_dashboard")]
 
@@ -98,11 +98,11 @@ def test_a_runs_progress_moves_to_the_end_without_a_reload(
 ) -> None:
     platform = platform_factory(sim_duration="0.05:0.3")
     api = _api(platform)
-    api.create("p.yaml", [(RUN_LABEL, "sweep")], jobName="job-0")
+    api.create("p.yaml", labels("sweep"), jobName="job-0")
     tab.sign_in(platform, "/ui/runs/sweep")
     tab.page.evaluate("window.notReloaded = true")
     for number in range(1, 200):
-        api.create("p.yaml", [(RUN_LABEL, "sweep")], jobName=f"job-{number}")
+        api.create("p.yaml", labels("sweep"), jobName=f"job-{number}")
     expect(tab.page.locator("[data-text=count-total]")).to_have_text("200", timeout=60_000)
     expect(tab.page.locator("#unfinished")).to_have_text("0", timeout=60_000)
     assert tab.page.evaluate("window.notReloaded") is True
@@ -120,8 +120,8 @@ def test_the_jobs_table_filters_by_name_and_status(
     platform = platform_factory(sim_duration="60:61")
     api = _api(platform)
     for number in range(3):
-        api.create("p.yaml", [(RUN_LABEL, "r")], jobName=f"alpha-{number}")
-    beta = [api.create("p.yaml", [(RUN_LABEL, "r")], jobName=f"beta-{n}") for n in range(2)]
+        api.create("p.yaml", labels("r"), jobName=f"alpha-{number}")
+    beta = [api.create("p.yaml", labels("r"), jobName=f"beta-{n}") for n in range(2)]
     tab.sign_in(platform, "/ui/jobs")
     expect(tab.page.locator("[data-rows=jobs] tr")).to_have_count(5)
     tab.page.fill("input[name=q]", "beta")
@@ -135,7 +135,8 @@ def test_the_jobs_table_filters_by_name_and_status(
     tab.page.select_option("select[name=status]", "done")
     tab.page.click("#filters button[type=submit]")
     tab.page.wait_for_url("**status=done*")
-    assert tab.page.locator("[data-rows=jobs] tr").count() == 0
+    assert tab.page.locator("[data-rows=jobs] tr:not(.empty)").count() == 0
+    expect(tab.page.locator("[data-rows=jobs] tr.empty")).to_have_text("none yet")
     assert tab.page.locator("[data-text=total]").inner_text() == "0"
 
 
@@ -162,8 +163,8 @@ def test_cancelling_a_run_from_its_page_cancels_the_servers_jobs(
 ) -> None:
     platform = platform_factory(sim_duration="60:61")
     api = _api(platform)
-    ids = [api.create("p.yaml", [(RUN_LABEL, "long")]) for _ in range(5)]
-    other = api.create("p.yaml", [(RUN_LABEL, "other")])
+    ids = [api.create("p.yaml", labels("long")) for _ in range(5)]
+    other = api.create("p.yaml", labels("other"))
     tab.sign_in(platform, "/ui/runs/long")
     tab.page.click("button[data-cancel]")
     expect(tab.page.locator("#action-result")).to_have_text("Cancelled 5 jobs.")
@@ -176,7 +177,7 @@ def test_cancelling_a_run_from_its_page_cancels_the_servers_jobs(
 def test_a_script_named_job_is_shown_as_text(tab: Tab, platform_factory: PlatformFactory) -> None:
     platform = platform_factory(sim_duration="60:61")
     name = "<script>alert(1)</script>"
-    job_id = _api(platform).create("p.yaml", [(RUN_LABEL, "x")], jobName=name)
+    job_id = _api(platform).create("p.yaml", labels("x"), jobName=name)
     tab.sign_in(platform, "/ui/jobs")
     cell = tab.page.locator("[data-rows=jobs] td", has_text=name)
     cell.first.wait_for()
@@ -193,7 +194,7 @@ def test_a_cross_origin_form_post_and_a_forged_cookie_are_refused(
 ) -> None:
     platform = platform_factory(sim_duration="60:61")
     api = _api(platform)
-    job_id = api.create("p.yaml", [(RUN_LABEL, "target")])
+    job_id = api.create("p.yaml", labels("target"))
     tab.sign_in(platform, "/")
     # A page of another origin (here an opaque one) posts a form at the run's cancel.
     tab.page.goto("about:blank")

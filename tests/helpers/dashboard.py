@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import urllib.error
@@ -12,6 +13,15 @@ from dataclasses import dataclass
 from orchestrator.platform.process.embedded import LocalPlatform
 
 RUN_LABEL = "ORCHESTRATOR_RUN"
+JOB_LABEL = "ORCHESTRATOR_JOB"
+ATTEMPT_LABEL = "ORCHESTRATOR_ATTEMPT"
+_keys = itertools.count()
+
+
+def labels(run: str, key: str | None = None, attempt: int = 1) -> list[tuple[str, str]]:
+    """The labels an orchestrator run puts on an attempt (a fresh job key unless given)."""
+    job = key if key is not None else f"key-{next(_keys):05d}"
+    return [(RUN_LABEL, run), (JOB_LABEL, job), (ATTEMPT_LABEL, str(attempt))]
 
 
 def base_url(platform: LocalPlatform) -> str:
