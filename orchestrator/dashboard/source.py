@@ -43,6 +43,7 @@ class Source:
         self._logs: LogReader | None = None
         self._http: aiohttp.ClientSession | None = None
         self._lock = anyio.Lock()
+        self.run_ids: list[str] = []  # runs found so far: each is looked for once (run_list)
 
     def __repr__(self) -> str:
         return f"Source(endpoint={self.endpoint!r})"

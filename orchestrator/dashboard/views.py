@@ -25,6 +25,14 @@ from orchestrator.api.wire import parse_datetime
 from orchestrator.dashboard.cache import ReadCache
 from orchestrator.dashboard.charts import human_seconds
 from orchestrator.dashboard.queries import query
+from orchestrator.dashboard.run_list import (
+    SHOWN,
+    RunLine,
+    finish_rate,
+    is_final,
+    learn_run_ids,
+    run_line,
+)
 from orchestrator.dashboard.schedules import next_fire
 from orchestrator.dashboard.source import Source
 from orchestrator.engine.identity import JOB_LABEL, RUN_LABEL
@@ -34,7 +42,7 @@ from orchestrator.ops.job_query import JobQuery
 from orchestrator.ops.records import Job
 from orchestrator.views.digest import failure_digest
 from orchestrator.views.jobs import JobView
-from orchestrator.views.server import run_jobs_on_server, runs_on_server
+from orchestrator.views.server import run_jobs_on_server
 
 PAGE_SIZE = 50
 MAX_PAGE = 10**6  # a larger page number is this one: no skip overflows an integer
@@ -46,7 +54,6 @@ SORTS: Mapping[str, list[dict[str, str]]] = {
     "name": [{"jobName": "asc"}, {"id": "asc"}],
     "status": [{"status": "asc"}, {"id": "asc"}],
 }
-RATE_WINDOW = 300.0  # seconds of finishes a run's rate is measured over
 CHART_HOUR = 3600.0
 RECENT_PAGE = 500
 RECENT_LIMIT = 5000  # jobs read per time field for the per-minute chart
@@ -222,12 +229,6 @@ async def _per_minute(source: Source) -> tuple[list[int], list[int]]:
 # -- runs -------------------------------------------------------------------------------------
 
 
-async def _runs(source: Source, cache: ReadCache) -> dict[str, list[JobView]]:
-    platform = await source.platform()
-    found = await cache.get(("runs", source.endpoint), lambda: runs_on_server(platform.client))
-    return found  # type: ignore[no-any-return]
-
-
 async def _run_views(source: Source, cache: ReadCache, run_id: str) -> list[JobView]:
     platform = await source.platform()
     found = await cache.get(
@@ -242,32 +243,35 @@ def status_counts(views: Sequence[JobView]) -> dict[str, int]:
 
 
 def _finished(views: Sequence[JobView]) -> int:
-    return sum(1 for v in views if _final(v.status))
-
-
-def _final(status: str) -> bool:
-    try:
-        return JobStatus(status).is_final
-    except ValueError:
-        return False
+    return sum(1 for v in views if is_final(v.status))
 
 
 async def runs(source: Source, cache: ReadCache) -> View:
-    """Every run the server's jobs name, newest first, with its progress."""
-    found = await _runs(source, cache)
-    rows: list[list[Any]] = []
-    for run_id, views in found.items():
-        counts = status_counts(views)
-        rows.append(
-            [
-                _run_link(run_id),
-                str(len(views)),
-                str(_finished(views)),
-                str(counts.get(JobStatus.FAILED.value, 0) + counts.get("timed out", 0)),
-                {"bar": json.dumps(_bars(counts))},
-            ]
-        )
+    """The newest runs the server's jobs name, with their progress (:mod:`.run_list`)."""
+    lines = await cache.get(("runs", source.endpoint), lambda: _run_lines(source))
+    rows: list[list[Any]] = [
+        [
+            _run_link(line.run_id),
+            str(line.attempts),
+            str(line.finished),
+            str(
+                line.counts.get(JobStatus.FAILED.value, 0)
+                + line.counts.get(JobStatus.TIMED_OUT.value, 0)
+            ),
+            f"{line.rate * 60:.1f}/min" if line.rate > 0 else "-",
+            "done" if line.finished == line.attempts else _duration(line.eta),
+            {"bar": json.dumps(_bars(line.counts))},
+        ]
+        for line in lines
+    ]
     return {"rows": {"runs": rows}}
+
+
+async def _run_lines(source: Source) -> list[RunLine]:
+    platform = await source.platform()
+    source.run_ids = await learn_run_ids(platform.client, source.run_ids)
+    now = time.time()
+    return [await run_line(platform.client, run_id, now) for run_id in source.run_ids[:SHOWN]]
 
 
 async def run(source: Source, cache: ReadCache, run_id: str) -> View | None:
@@ -281,7 +285,11 @@ async def run(source: Source, cache: ReadCache, run_id: str) -> View | None:
     unfinished = len(views) - finished
     attempts = [a for v in views for a in v.attempts]
     lost = sum(1 for a in attempts if is_lost(_status(a.status), a.reason))
-    rate = finish_rate(views, time.time())
+    rate = finish_rate(
+        [a.finished for v in views if is_final(v.status) and (a := v.last) and a.finished],
+        [a.started for v in views for a in v.attempts if a.started],
+        time.time(),
+    )
     eta = unfinished / rate if rate > 0 and unfinished else None
     digest = failure_digest(views)
     return {
@@ -325,18 +333,6 @@ def _job_key_link(run_id: str, key: str) -> Cell:
     return {"t": key, "h": f"/ui/jobs?run={quote(run_id, safe='')}&q={quote(key, safe='')}"}
 
 
-def finish_rate(views: Sequence[JobView], now: float) -> float:
-    """Jobs finished per second over the last :data:`RATE_WINDOW` (or since the first
-    finish, when the run is younger)."""
-    ends = [a.finished for v in views if _final(v.status) and (a := v.last) and a.finished]
-    recent = [end for end in ends if now - end <= RATE_WINDOW]
-    if not recent:
-        return 0.0
-    starts = [a.started for v in views for a in v.attempts if a.started]
-    since = max(now - RATE_WINDOW, min(starts, default=min(recent)))
-    return len(recent) / max(now - since, 1.0)
-
-
 def command_lines(run_id: str, endpoint: str) -> list[str]:
     """The CLI's lines for this run: from the folder it was started in (its ledger), and
     from anywhere with the endpoint and a token."""
@@ -363,7 +359,7 @@ async def run_progress(
 ) -> tuple[list[tuple[float, int]], int]:
     """(time, jobs finished by then) at each finish, and the run's number of jobs."""
     views = await _run_views(source, cache, run_id)
-    ends = sorted(a.finished for v in views if _final(v.status) and (a := v.last) and a.finished)
+    ends = sorted(a.finished for v in views if is_final(v.status) and (a := v.last) and a.finished)
     return [(end, index) for index, end in enumerate(ends, start=1)], len(views)
 
 
@@ -484,7 +480,7 @@ async def job(source: Source, cache: ReadCache, job_id: str) -> View | None:
             ],
             "attempts": attempts,
         },
-        "final": _final(status),
+        "final": is_final(status),
         "run": run_id or "",
         "grafana": str(data.get("grafanaLink") or ""),
     }
