@@ -193,15 +193,19 @@ async def per_minute(source: Source, cache: ReadCache) -> tuple[list[int], list[
     return await cache.get(("minutes", source.endpoint), lambda: _per_minute(source))  # type: ignore[no-any-return]
 
 
+_NOT_RUN = (JobStatus.PENDING, JobStatus.SCHEDULED, JobStatus.CANCELLED)
+
+
 async def _per_minute(source: Source) -> tuple[list[int], list[int]]:
     platform = await source.platform()
     now = time.time()
     started = [0] * 60
     finished = [0] * 60
-    running = [s.value for s in STATUSES if s not in (JobStatus.PENDING, JobStatus.SCHEDULED)]
+    # a cancelled job may never have run (its startTime is then its submission): not counted
+    ran = [s.value for s in STATUSES if s not in _NOT_RUN]
     finals = [s.value for s in STATUSES if s.is_final]
     for field, statuses, counts in (
-        ("startTime", running, started),
+        ("startTime", ran, started),
         ("completionTime", finals, finished),
     ):
         for skip in range(0, RECENT_LIMIT, RECENT_PAGE):
