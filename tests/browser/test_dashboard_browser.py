@@ -4,6 +4,7 @@ a run, escaped names, refused cross-origin posts, and no console errors on any p
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -272,3 +273,50 @@ def test_a_running_jobs_log_grows_on_its_page(
     expect(log).to_contain_text("second-part-of-the-log")
     expect(tab.page.locator("#job-status")).to_have_text("done")
     assert log.inner_text().count("first-part-of-the-log") == 1  # appended, not repeated
+
+
+def test_a_one_time_link_signs_the_browser_in_once(
+    tab: Tab, platform_factory: PlatformFactory, browser: Any
+) -> None:
+    platform = platform_factory()
+    bearer = {"Authorization": f"Bearer {platform.token}"}
+    code = json.loads(fetch(platform, "/ui/api/codes", "POST", {}, bearer).text)["code"]
+    link = base_url(platform) + f"/ui/code#{code}"
+    tab.page.goto(link)
+    expect(tab.page.locator("h1")).to_have_text("Overview")
+    expect(tab.page.locator("#sign-out")).to_be_visible()
+    assert code not in tab.page.url
+    other = browser.new_context()
+    try:
+        page = other.new_page()
+        page.goto(link)  # the same link in another browser: spent
+        expect(page.locator("#code-result")).to_contain_text("unknown, used or expired")
+        page.goto(base_url(platform) + "/")
+        assert page.locator("#sign-in").is_visible()
+    finally:
+        other.close()
+
+
+def test_a_runs_charts_are_drawn_and_a_schedule_is_cancelled_from_the_overview(
+    tab: Tab, platform_factory: PlatformFactory
+) -> None:
+    platform = platform_factory(sim_duration="0.05:0.2")
+    api = _api(platform)
+    for number in range(6):
+        api.create("p.yaml", labels("20260101-charts"), jobName=f"c-{number}")
+    cron = api.create("p.yaml", labels("20260101-charts"), jobName="nightly", schedule="0 3 * * *")
+    tab.sign_in(platform, "/ui/runs/20260101-charts")
+    expect(tab.page.locator("[data-text=finished]")).to_have_text("6", timeout=60_000)
+    for chart in ("#chart-progress", "#chart-durations"):
+        loaded = f"document.querySelector('{chart}').complete"
+        tab.page.wait_for_function(
+            f"{loaded} && document.querySelector('{chart}').naturalWidth > 0"
+        )
+    tab.page.click("text=Overview")
+    button = tab.page.locator("[data-rows=schedules] button", has_text="Cancel schedule")
+    expect(button).to_have_count(1)
+    button.click()
+    expect(tab.page.locator("#action-result")).to_have_text("Cancelled 1 job.")
+    assert tab.dialogs == ["Cancel 1 unfinished job?"]
+    expect(tab.page.locator("[data-rows=schedules] tr.empty")).to_have_text("no schedules")
+    assert api.job(cron)["status"] == "cancelled"
