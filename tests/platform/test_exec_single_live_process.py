@@ -126,6 +126,67 @@ time.sleep(60)
                 os.killpg(pgid, signal.SIGKILL)
 
 
+def test_a_starter_killed_before_it_holds_its_task_never_lets_the_task_run(
+    tmp_path: Path,
+) -> None:
+    """The window between spawning a task and telling the watcher its group: the task waits
+    behind its gate, so a starter killed there (CI saw it under load) leaves nothing running;
+    one that holds it lets it run, as the same program and pid it was spawned as."""
+    starter = """
+import os, signal, subprocess, sys
+from orchestrator.platform.executor.lifeline import Lifeline
+lifeline = Lifeline.start(0.5)
+command = ["bash", "-c", "echo $$ > ran; echo $PPID > parent; sleep 60"]
+task = subprocess.Popen(
+    Lifeline.gated(command, os.environ.get("PATH"), "."), stdin=lifeline.gate,
+    start_new_session=True,
+)
+print(task.pid, flush=True)
+if sys.argv[1] == "die":
+    os.kill(os.getpid(), signal.SIGKILL)  # before hold(): the gate is never opened
+lifeline.hold(task.pid)
+task.wait()
+"""
+    for mode in ("die", "hold"):
+        folder = tmp_path / mode
+        folder.mkdir()
+        process = subprocess.Popen(
+            [sys.executable, "-c", starter, mode], stdout=subprocess.PIPE, text=True, cwd=folder
+        )
+        assert process.stdout is not None
+        pid = int(process.stdout.readline())
+        try:
+            if mode == "die":
+                assert process.wait(30) == -signal.SIGKILL
+                wait_for(lambda pid=pid: not group_alive(pid), timeout=GONE_WITHIN)
+                assert not (folder / "ran").exists()  # the task itself never started
+            else:
+                wait_for(lambda folder=folder: (folder / "parent").exists(), timeout=30)
+                assert (folder / "ran").read_text().strip() == str(pid)  # exec kept the pid
+                assert (folder / "parent").read_text().strip() == str(process.pid)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+            process.kill()
+            process.wait()
+
+
+def test_a_program_that_cannot_run_is_refused_before_the_gate(tmp_path: Path) -> None:
+    """Behind the gate a missing program would be the shell's exit 127; it is the error
+    spawning it directly gives, so a task still reports it "could not start"."""
+    (tmp_path / "plain.txt").write_text("not a program\n")
+    with pytest.raises(FileNotFoundError):
+        Lifeline.gated(["no-such-program-here"], os.environ.get("PATH"), tmp_path)
+    with pytest.raises(FileNotFoundError):
+        Lifeline.gated(["./missing.sh"], os.environ.get("PATH"), tmp_path)
+    with pytest.raises(PermissionError):
+        Lifeline.gated(["./plain.txt"], os.environ.get("PATH"), tmp_path)
+    assert Lifeline.gated(["bash", "-c", "true"], os.environ.get("PATH"), tmp_path)[:2] == [
+        "/bin/sh",
+        "-c",
+    ]
+
+
 def test_a_released_watcher_exits_and_leaves_the_task_alone() -> None:
     lifeline = Lifeline.start(0.5)
     task = subprocess.Popen(["sleep", "60"], start_new_session=True)

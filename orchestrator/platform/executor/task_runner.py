@@ -343,20 +343,21 @@ class _Spawner:
         """Run ``command`` in a new process group; its exit code (negative: signal)."""
         _note(self.log, f"task '{task.name}' started: {' '.join(command)}")
         lifeline = Lifeline.start(KILL_GRACE_SECONDS)  # our death kills the task
+        cwd = task.working_dir or self.workspace
         try:
             process = await asyncio.create_subprocess_exec(
-                *command,
-                stdin=asyncio.subprocess.DEVNULL,
+                *Lifeline.gated(command, self.env.get("PATH"), cwd),
+                stdin=lifeline.gate,  # it runs once held; its stdin is then /dev/null
                 stdout=self.log,
                 stderr=asyncio.subprocess.STDOUT,
-                cwd=task.working_dir or self.workspace,
+                cwd=cwd,
                 env=dict(self.env),
                 start_new_session=True,
             )
         except BaseException:
             lifeline.release()
             raise
-        lifeline.hold(process.pid)
+        lifeline.hold(process.pid)  # and opens the gate
         if self.registry is not None:
             self.registry.record(process.pid)
         try:
