@@ -289,7 +289,7 @@ class Dashboard:
         token = await _json_field(request, "token")
         if token is None:
             return _error(400, 'send {"token": ...} as JSON')
-        result = self.sessions.sign_in_result(token, _client(request))
+        result = self.sessions.sign_in(token, _client(request))
         if result.limited:
             return _too_many(result)
         if result.session_id is None:
@@ -308,7 +308,7 @@ class Dashboard:
         code = await _json_field(request, "code")
         if code is None:
             return _error(400, 'send {"code": ...} as JSON')
-        result = self.sessions.redeem_result(code, _client(request))
+        result = self.sessions.redeem(code, _client(request))
         if result.limited:
             return _too_many(result)
         if result.session_id is None:

@@ -207,11 +207,7 @@ class Sessions:
         live.seen = now
         return live.session
 
-    def sign_in(self, token: str, client: str = "") -> str | None:
-        """A new session id for the right token, or ``None`` (see :meth:`sign_in_result`)."""
-        return self.sign_in_result(token, client).session_id
-
-    def sign_in_result(self, token: str, client: str = "") -> SignInResult:
+    def sign_in(self, token: str, client: str = "") -> SignInResult:
         """Sign in with the platform's token, sent from address ``client``.
 
         Refused (not limited, not counted) when the token does not sign in here at all
@@ -247,11 +243,7 @@ class Sessions:
             not self._codes_only and self._token is not None and self._token.accepts(authorization)
         )
 
-    def redeem(self, code: str, client: str = "") -> str | None:
-        """A new session id for a good code, or ``None`` (see :meth:`redeem_result`)."""
-        return self.redeem_result(code, client).session_id
-
-    def redeem_result(self, code: str, client: str = "") -> SignInResult:
+    def redeem(self, code: str, client: str = "") -> SignInResult:
         """Swap a one-time code, sent from address ``client``, for a session.
 
         The code is spent by this call if it was good. An unknown, spent or expired code is a
