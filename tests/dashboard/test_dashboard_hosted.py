@@ -105,3 +105,9 @@ async def test_pages_served_for_an_endpoint_sign_in_with_codes_only(strict: Loca
             assert strict.token not in await overview.text()
             again = await browser.post(f"{origin}/ui/code", json={"code": code})
             assert again.status == 401
+            strict.stop()  # the endpoint goes away under an open dashboard
+            down = await browser.get(f"{origin}/ui/api/jobs")
+            assert down.status == 503
+            assert (await down.json())["error"].startswith("platform unreachable")
+            page = await browser.get(f"{origin}/ui/jobs")
+            assert page.status == 503 and 'id="reload-when-reachable"' in await page.text()
