@@ -8,7 +8,7 @@ from pathlib import Path
 from orchestrator.api.tokens import StaticToken, TokenSource, token_source
 from orchestrator.dashboard.routes import Dashboard
 from orchestrator.dashboard.sessions import Sessions, TokenCheck
-from orchestrator.dashboard.source import OwnPlatform, Source, fixed
+from orchestrator.dashboard.source import Fixed, OwnPlatform, Source
 
 NO_AUTH_TOKEN = "no-auth"  # noqa: S105 (sent to a platform that checks no token: --auth none)
 
@@ -30,4 +30,4 @@ def for_platform(token: str, token_file: Path | None, check: TokenCheck | None) 
 def for_endpoint(endpoint: str, tokens: TokenSource, sessions: Sessions) -> Dashboard:
     """The dashboard ``orchestrator dashboard`` serves for ``endpoint``: the user's token
     stays in this process; browsers sign in with the command's one-time codes."""
-    return Dashboard(fixed(Source(endpoint, tokens)), sessions, endpoint_label=endpoint)
+    return Dashboard(Fixed(Source(endpoint, tokens)), sessions, endpoint_label=endpoint)

@@ -12,6 +12,7 @@ already refused foreign origins and non-JSON bodies. Every read goes through the
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -98,9 +99,7 @@ class Dashboard:
 
     async def _close(self, _app: web.Application) -> None:
         self.cache.forget()
-        close = getattr(self.source_for, "close", None)
-        if close is not None:
-            await close()
+        await self.source_for.close()
 
     # -- what each page reads ---------------------------------------------------------------
 
@@ -289,14 +288,12 @@ class Dashboard:
         token = await _json_field(request, "token")
         if token is None:
             return _error(400, 'send {"token": ...} as JSON')
-        result = self.sessions.sign_in(token, _client(request))
-        if result.limited:
-            return _too_many(result)
-        if result.session_id is None:
-            if self.sessions.codes_only:
-                return _error(401, "sign in with the link `orchestrator dashboard` prints")
-            return _error(401, "that is not the platform's token")
-        return _signed_in(result.session_id)
+        refused = (
+            "sign in with the link `orchestrator dashboard` prints"
+            if self.sessions.codes_only
+            else "that is not the platform's token"
+        )
+        return _signed_in(self.sessions.sign_in(token, _client(request)), refused)
 
     async def code_page(self, _request: web.Request) -> web.Response:
         """The page a one-time sign-in link opens: its script posts the code (kept in the
@@ -308,12 +305,8 @@ class Dashboard:
         code = await _json_field(request, "code")
         if code is None:
             return _error(400, 'send {"code": ...} as JSON')
-        result = self.sessions.redeem(code, _client(request))
-        if result.limited:
-            return _too_many(result)
-        if result.session_id is None:
-            return _error(401, "that code is unknown, used or expired: run the command again")
-        return _signed_in(result.session_id)
+        refused = "that code is unknown, used or expired: run the command again"
+        return _signed_in(self.sessions.redeem(code, _client(request)), refused)
 
     async def issue_code(self, request: web.Request) -> web.Response:
         """``POST /ui/api/codes`` with the platform's bearer token: a one-time sign-in code
@@ -380,17 +373,20 @@ async def _json_field(request: web.Request, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _signed_in(session_id: str) -> web.Response:
+def _signed_in(result: SignInResult, refused: str) -> web.Response:
+    """The session cookie of a sign-in, else 429 (limited: unchecked) or 401 ``refused``."""
+    if result.limited:
+        seconds = max(1, math.ceil(result.retry_after))
+        return _error(
+            429,
+            f"too many failed sign-ins: try again in {seconds} s",
+            **{"Retry-After": str(seconds)},
+        )
+    if result.session_id is None:
+        return _error(401, refused)
     response = web.json_response({"signedIn": True}, headers=_HEADERS)
-    response.set_cookie(COOKIE, session_id, path="/", httponly=True, samesite="Strict")
+    response.set_cookie(COOKIE, result.session_id, path="/", httponly=True, samesite="Strict")
     return response
-
-
-def _too_many(limited: SignInResult) -> web.Response:
-    seconds = max(1, round(limited.retry_after))
-    return _error(
-        429, f"too many failed sign-ins: try again in {seconds} s", **{"Retry-After": str(seconds)}
-    )
 
 
 async def _no_icon(_: web.Request) -> web.Response:

@@ -15,8 +15,7 @@ included) the dashboard finds it without being told.
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import anyio
@@ -107,13 +106,27 @@ class Source:
             self._http = None
 
 
-SourceFor = Callable[[web.Request], Source]
-"""The source a request's page reads (one fixed source, or the serving platform's own)."""
+class SourceFor(Protocol):
+    """The source a request's page reads (one fixed source, or the serving platform's own),
+    closed with the dashboard."""
+
+    def __call__(self, request: web.Request) -> Source: ...
+
+    async def close(self) -> None: ...
 
 
-def fixed(source: Source) -> SourceFor:
-    """Every request reads ``source`` (``orchestrator dashboard`` for a hosted endpoint)."""
-    return lambda _request: source
+class Fixed:
+    """Every request reads one source (``orchestrator dashboard`` for a hosted endpoint)."""
+
+    def __init__(self, source: Source) -> None:
+        self._source = source
+
+    def __call__(self, request: web.Request) -> Source:
+        return self._source
+
+    async def close(self) -> None:
+        """Close the source's connections."""
+        await self._source.close()
 
 
 class OwnPlatform:
