@@ -205,3 +205,20 @@ def test_failed_sign_ins_are_limited_with_retry_after(platform: LocalPlatform) -
         assert fetch(platform, "/ui/session", "POST", {"token": "wrong"}).status == 401
     limited = fetch(platform, "/ui/session", "POST", {"token": platform.token})
     assert limited.status == 429 and int(limited.headers["Retry-After"]) >= 1
+
+
+def test_a_rotated_token_file_keeps_the_dashboard_reading(
+    platform_factory: PlatformFactory, tmp_path: Path
+) -> None:
+    """A platform started with --token-file reads its own API with the file's token, so a
+    rotation (the file rewritten) does not leave its dashboard refused."""
+    token_file = tmp_path / "token"
+    token_file.write_text("first-token\n")
+    platform = platform_factory(token=None, token_file=token_file)
+    signed = sign_in(platform)
+    assert _json(platform, signed, "/ui/api/jobs")["text"]["total"] == "0"
+    token_file.write_text("second-token\n")  # rotated under the running platform
+    assert fetch(platform, "/ui/api/jobs", headers=signed.headers()).status == 200
+    refused = fetch(platform, "/ui/session", "POST", {"token": "first-token"})
+    assert refused.status == 401
+    assert fetch(platform, "/ui/session", "POST", {"token": "second-token"}).status == 200
