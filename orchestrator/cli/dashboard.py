@@ -30,6 +30,7 @@ from orchestrator.dashboard.links import platform_link, sign_in_link
 from orchestrator.dashboard.mount import for_endpoint
 from orchestrator.dashboard.sessions import Sessions
 from orchestrator.errors import EXIT_INTERRUPTED, UsageError
+from orchestrator.platform.process.instance import running_platform
 from orchestrator.platform.server import http_log
 from orchestrator.platform.server.request_guard import RequestGuard
 
@@ -76,28 +77,26 @@ async def _dashboard(
     settings: ConnectionSettings, port: int, serve_locally: bool, show: _Show
 ) -> bool:
     """Find the platform, then its dashboard or serve one; whether a signal ended it."""
-    try:
-        async with connect(
-            endpoint=settings.endpoint,
-            token=settings.token_source(),
-            state_dir=settings.state_dir,
-            workspace=None,
-            executor=settings.executor,
-            start=False,  # a dashboard needs a platform that outlives this command
-        ) as endpoint:
-            await preflight(endpoint)  # unreachable, or the token refused: one line, exit 3
-            link = None if serve_locally else await platform_link(endpoint.url, endpoint.tokens)
-            if link is not None:
-                show.link(link, "platform", endpoint.url)
-                return False
-            return await _serve_here(endpoint, port, show)
-    except PlatformUnavailable as error:
-        if settings.endpoint:
-            raise
+    if not settings.endpoint and running_platform(settings.state_dir) is None:
         raise PlatformUnavailable(
-            f"{error}: a dashboard needs a platform that keeps running; start one with "
+            f"no local platform serves state dir {settings.state_dir}: a dashboard needs a "
+            "platform that keeps running; start one with "
             f"`orchestrator platform start --state-dir {settings.state_dir}`"
-        ) from None
+        )
+    async with connect(
+        endpoint=settings.endpoint,
+        token=settings.token_source(),
+        state_dir=settings.state_dir,
+        workspace=None,
+        executor=settings.executor,
+        start=False,  # a dashboard needs a platform that outlives this command
+    ) as endpoint:
+        await preflight(endpoint)  # unreachable, or the token refused: one line, exit 3
+        link = None if serve_locally else await platform_link(endpoint.url, endpoint.tokens)
+        if link is not None:
+            show.link(link, "platform", endpoint.url)
+            return False
+        return await _serve_here(endpoint, port, show)
 
 
 async def _serve_here(endpoint: Endpoint, port: int, show: _Show) -> bool:
@@ -145,6 +144,9 @@ def _on_lines(call: Callable[[], None]) -> Callable[[], None]:
         loop.remove_reader(fd)
 
     def readable() -> None:
+        if _in_background(fd):  # reading the terminal would stop this process (SIGTTIN)
+            stop()
+            return
         try:
             line = os.read(fd, 4096)
         except OSError:
@@ -159,6 +161,14 @@ def _on_lines(call: Callable[[], None]) -> Callable[[], None]:
     except (OSError, ValueError):  # a regular file or /dev/null cannot be watched
         return lambda: None
     return stop
+
+
+def _in_background(fd: int) -> bool:
+    """Whether ``fd`` is a terminal this process is not in the foreground of (``&``, ``bg``)."""
+    try:
+        return os.isatty(fd) and os.tcgetpgrp(fd) != os.getpgrp()
+    except OSError:
+        return False
 
 
 class _Show:
