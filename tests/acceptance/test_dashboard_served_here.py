@@ -1,7 +1,8 @@
-"""``orchestrator dashboard --serve-locally``: the pages served by the command itself on
-127.0.0.1 for an endpoint (a ``--strict-api`` platform: the hosted surface), read with the
-user's token; browsers sign in with its one-time codes only; Enter prints a new link; Ctrl-C
-and SIGTERM end it with 130 and no traceback."""
+"""``orchestrator dashboard`` serving the pages itself on 127.0.0.1: for an endpoint that
+serves no dashboard (a ``--strict-api`` platform behind a gateway forwarding only
+``/graphql``, as a hosted one is), or any with ``--serve-locally``. The pages read the
+endpoint with the user's token; browsers sign in with its one-time codes only; Enter prints
+a new link; Ctrl-C and SIGTERM end it with 130 and no traceback."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ import queue
 import signal
 import subprocess
 import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,7 +22,7 @@ import pytest
 
 from orchestrator.platform.process.embedded import LocalPlatform
 from tests.helpers.api import HOSTED_FIELDS, HttpApi
-from tests.helpers.cli import spawn_cli
+from tests.helpers.cli import cli, spawn_cli
 from tests.helpers.dashboard import fetch_url, labels
 
 LINE_SECONDS = 30.0
@@ -132,3 +137,79 @@ def test_sigterm_ends_it_with_130(served: subprocess.Popen[str]) -> None:
 
     assert served.wait(timeout=30) == 130
     assert "Traceback" not in served.stderr.read()
+
+
+class _GraphQLOnly(BaseHTTPRequestHandler):
+    """A proxy in front of a platform that forwards ``POST /graphql`` and nothing else (404),
+    as a hosted platform's gateway does: no dashboard is reachable through it."""
+
+    upstream = ""
+
+    def do_POST(self) -> None:
+        if self.path != "/graphql":
+            self.send_error(404)
+            return
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        headers = {k: v for k, v in self.headers.items() if k in ("Authorization", "Content-Type")}
+        request = urllib.request.Request(self.upstream, body, headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, answer = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, answer = error.code, error.read()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def do_GET(self) -> None:
+        self.send_error(404)
+
+    def log_message(self, *_args: Any) -> None:
+        pass  # quiet
+
+
+@pytest.fixture
+def gateway(platform: LocalPlatform) -> Iterator[str]:
+    """The GraphQL URL of ``platform`` behind a proxy that forwards only ``/graphql``."""
+    handler = type("Gateway", (_GraphQLOnly,), {"upstream": platform.url})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/graphql"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_endpoint_without_a_dashboard_gets_one_served_here(
+    platform: LocalPlatform, gateway: str
+) -> None:
+    HttpApi(platform, HOSTED_FIELDS).create("p.yaml", labels("r1"), jobName="through-gateway")
+    process = spawn_cli(
+        *("dashboard", "--no-open", "-o", "json"),
+        *("--endpoint", gateway, "--token", platform.token),
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        answer = _Lines(process.stdout).next_json()
+        assert (answer["served"], answer["endpoint"]) == ("local", gateway)
+        origin, cookie = _sign_in(answer["url"])
+        jobs = fetch_url(origin + "/ui/api/jobs", headers={"Cookie": cookie})
+        assert jobs.status == 200 and "through-gateway" in jobs.text
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 130
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_a_refused_token_behind_the_gateway_is_one_line_exit_3(gateway: str) -> None:
+    result = cli("dashboard", "--no-open", "--endpoint", gateway, "--token", "wrong-token")
+
+    assert result.returncode == 3
+    assert result.stderr.count("\n") == 1 and "refused the token" in result.stderr
+    assert "wrong-token" not in result.stdout + result.stderr
