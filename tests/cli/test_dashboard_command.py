@@ -109,3 +109,19 @@ def test_no_platform_for_the_state_dir_says_how_to_start_one(tmp_path: Path) -> 
     assert result.stderr.count("\n") == 1
     assert f"orchestrator platform start --state-dir {state}" in result.stderr
     assert running_platform(state) is None  # nothing was started for it
+
+
+def test_a_context_names_the_platform(platform: LocalPlatform, tmp_path: Path) -> None:
+    token_file = _token_file(tmp_path, platform.token)
+    made = invoke(
+        *("config", "set-context", "lab", "--endpoint", platform.url),
+        *("--token-file", token_file),
+    )
+    assert made.returncode == 0, made.stderr
+
+    result = invoke("dashboard", "--no-open", "-o", "json", "--context", "lab")
+
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert (answer["served"], answer["endpoint"]) == ("platform", platform.url)
+    assert _redeem(answer["url"]) == 200
