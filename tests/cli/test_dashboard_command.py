@@ -13,7 +13,7 @@ import pytest
 from orchestrator.platform.process.embedded import LocalPlatform
 from orchestrator.platform.process.instance import running_platform
 from tests.helpers.api import PlatformFactory
-from tests.helpers.cli import invoke
+from tests.helpers.cli import cli, invoke
 from tests.helpers.dashboard import base_url, fetch_url
 
 pytestmark = pytest.mark.integration
@@ -125,3 +125,23 @@ def test_a_context_names_the_platform(platform: LocalPlatform, tmp_path: Path) -
     answer = json.loads(result.stdout)
     assert (answer["served"], answer["endpoint"]) == ("platform", platform.url)
     assert _redeem(answer["url"]) == 200
+
+
+def test_the_link_opens_in_the_users_browser_and_a_broken_one_fails_nothing(
+    platform: LocalPlatform, tmp_path: Path
+) -> None:
+    opened = tmp_path / "opened"
+    browser = tmp_path / "browser"
+    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n')
+    browser.chmod(0o700)
+    where = ["--state-dir", platform.state_dir]
+
+    # a process each: the webbrowser module reads BROWSER once per process
+    shown = cli("dashboard", *where, env={"BROWSER": str(browser)})
+    broken = cli("dashboard", *where, env={"BROWSER": str(tmp_path / "no-such-browser")})
+
+    assert shown.returncode == 0, shown.stderr
+    assert opened.read_text() == shown.stdout.strip()  # the printed link, the same code
+    assert broken.returncode == 0, broken.stderr
+    assert "Traceback" not in broken.stderr
+    assert broken.stdout.startswith(base_url(platform) + "/ui/code#")
