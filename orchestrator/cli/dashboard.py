@@ -112,7 +112,8 @@ async def _serve_here(endpoint: Endpoint, port: int, show: _Show) -> bool:
         try:
             await web.TCPSite(runner, HOST, port).start()
         except OSError as error:
-            raise UsageError(f"cannot serve on {HOST}:{port}: {error.strerror}") from None
+            reason = os.strerror(error.errno) if error.errno else str(error)
+            raise UsageError(f"cannot serve on {HOST}:{port}: {reason}") from None
         origin = f"http://{HOST}:{runner.addresses[0][1]}"
 
         def new_link() -> None:

@@ -145,3 +145,15 @@ def test_the_link_opens_in_the_users_browser_and_a_broken_one_fails_nothing(
     assert broken.returncode == 0, broken.stderr
     assert "Traceback" not in broken.stderr
     assert broken.stdout.startswith(base_url(platform) + "/ui/code#")
+
+
+def test_a_taken_port_is_one_line_exit_2(platform: LocalPlatform) -> None:
+    taken = base_url(platform).rsplit(":", 1)[1]  # the platform's own port
+
+    result = invoke(
+        *("dashboard", "--no-open", "--serve-locally", "--port", taken),
+        *("--state-dir", platform.state_dir),
+    )
+
+    assert result.returncode == 2
+    assert result.stderr == f"error: cannot serve on 127.0.0.1:{taken}: Address already in use\n"
