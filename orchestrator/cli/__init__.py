@@ -1,7 +1,8 @@
 """Command line: parses arguments, calls the library, renders results. No business logic here.
 
 Each command or group of commands lives in its own module (``run``, ``cancel``,
-``inspect/``, ``platform/``, ``sessions``, ``stats``, ``params``, ``config``, ``manifest``),
+``inspect/``, ``platform/``, ``sessions``, ``stats``, ``params``, ``config``, ``manifest``,
+``dashboard``),
 beside the shared ``options``, ``output``, ``prompts`` and ``formatting``; failures end at
 ``boundary``. This module only assembles the commands into the ``orchestrator`` group,
 lazily: a command's module is imported when that command runs (or its own ``--help`` is
@@ -98,6 +99,11 @@ LAZY_COMMANDS: tuple[LazyCommand, ...] = (
         "params",
         "params:params_group",
         "List, set and remove a job's parameters.",
+    ),
+    LazyCommand(
+        "dashboard",
+        "dashboard:dashboard_command",
+        "Open the web dashboard of the platform, signed in with a one-time link.",
     ),
     LazyCommand(
         "config",

@@ -45,11 +45,14 @@ def _command(
     return [sys.executable, "-m", "orchestrator", *map(str, args)], full_env
 
 
-def spawn_cli(*args: str | Path, quiet: bool = False) -> subprocess.Popen[str]:
-    """``orchestrator ARGS`` started in the background (stdout/stderr piped, or dropped)."""
+def spawn_cli(
+    *args: str | Path, quiet: bool = False, stdin: int | None = None
+) -> subprocess.Popen[str]:
+    """``orchestrator ARGS`` started in the background (stdout/stderr piped, or dropped;
+    ``stdin`` as ``subprocess.Popen`` takes it, e.g. ``PIPE`` to type into it)."""
     argv, full_env = _command(args, None)
     pipe = subprocess.DEVNULL if quiet else subprocess.PIPE
-    return subprocess.Popen(argv, stdout=pipe, stderr=pipe, text=True, env=full_env)
+    return subprocess.Popen(argv, stdin=stdin, stdout=pipe, stderr=pipe, text=True, env=full_env)
 
 
 def cli(

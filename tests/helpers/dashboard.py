@@ -46,11 +46,21 @@ def fetch(
     headers: Mapping[str, str] | None = None,
 ) -> Reply:
     """One request to the platform (errors are answers too)."""
+    return fetch_url(base_url(platform) + path, method, body, headers)
+
+
+def fetch_url(
+    url: str,
+    method: str = "GET",
+    body: object | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Reply:
+    """One request to ``url``, a page of any dashboard (errors are answers too)."""
     data = None if body is None else json.dumps(body).encode()
     sent = dict(headers or {})
     if data is not None:
         sent.setdefault("Content-Type", "application/json")
-    request = urllib.request.Request(base_url(platform) + path, data, sent, method=method)
+    request = urllib.request.Request(url, data, sent, method=method)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return Reply(response.status, dict(response.headers), response.read().decode())
