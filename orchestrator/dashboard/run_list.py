@@ -5,8 +5,9 @@ small on a platform of 100,000 jobs.
 a page polled every 2 s cannot. So run ids are found one query per *new* run (a job whose run
 label is not among those known: :file:`queries/new_run.graphql`), and each shown run's
 attempts are read with only their status and times, no parameters
-(:file:`queries/run_states.graphql`). The list counts attempts (a retried job shows its failed
-attempt and its retry); a run's own page groups them into jobs.
+(:file:`queries/run_states.graphql`), its retries counted on the server. The list counts
+attempts (a retried job shows its failed attempt and its retry), and its failure reasons are
+those of failed attempts; a run's own page groups them into jobs, as the CLI does.
 """
 
 from __future__ import annotations
@@ -19,12 +20,16 @@ from orchestrator.api import PlatformClient
 from orchestrator.api.wire import parse_datetime
 from orchestrator.dashboard.queries import query
 from orchestrator.engine.identity import RUN_LABEL
+from orchestrator.ledger import is_lost
 from orchestrator.model import JobStatus
+from orchestrator.views.digest import NO_REASON
 
 MAX_RUNS = 10_000  # run ids learned at most (a bound on the `notIn` list and on memory)
 SHOWN = 50  # newest runs the list shows
 STATES_PAGE = 5000
 RATE_WINDOW = 300.0  # seconds of finishes a rate is measured over
+TOP_REASONS = 3
+FAILED = frozenset({JobStatus.FAILED.value, JobStatus.TIMED_OUT.value})
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,9 @@ class RunLine:
     counts: dict[str, int]  # attempts per status
     rate: float  # attempts finished per second, lately
     eta: float | None  # seconds until every attempt is final at that rate
+    retries: int = 0  # attempts beyond each job's first
+    lost: int = 0  # attempts their platform lost (died or stopped under them)
+    reasons: tuple[tuple[str, int], ...] = ()  # failed attempts' reasons, most frequent first
 
     @property
     def attempts(self) -> int:
@@ -71,6 +79,7 @@ async def learn_run_ids(client: PlatformClient, known: list[str]) -> list[str]:
 async def run_line(client: PlatformClient, run_id: str, now: float) -> RunLine:
     """The run's attempts counted by status, with its recent finish rate and ETA."""
     statuses: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
     starts: list[float] = []
     ends: list[float] = []
     after = ""
@@ -80,6 +89,8 @@ async def run_line(client: PlatformClient, run_id: str, now: float) -> RunLine:
         for job in page:
             status = str(job["status"])
             statuses[status] += 1
+            if status in FAILED:
+                reasons[str(job.get("statusReason") or NO_REASON)] += 1
             started = parse_datetime(job.get("startTime"))
             ended = parse_datetime(job.get("completionTime"))
             if started is not None:
@@ -92,7 +103,10 @@ async def run_line(client: PlatformClient, run_id: str, now: float) -> RunLine:
     rate = finish_rate(ends, starts, now)
     unfinished = sum(n for status, n in statuses.items() if not is_final(status))
     eta = unfinished / rate if rate > 0 and unfinished else None
-    return RunLine(run_id, dict(statuses), rate, eta)
+    retries = int((await client.execute(query("run_retries"), {"run": run_id}))["countJobs"])
+    lost = sum(n for reason, n in reasons.items() if is_lost(JobStatus.FAILED, reason))
+    top = tuple(reasons.most_common(TOP_REASONS))
+    return RunLine(run_id, dict(statuses), rate, eta, retries, lost, top)
 
 
 def finish_rate(ends: Sequence[float], starts: Sequence[float], now: float) -> float:

@@ -258,17 +258,25 @@ async def runs(source: Source, cache: ReadCache) -> View:
             _run_link(line.run_id),
             str(line.attempts),
             str(line.finished),
-            str(
-                line.counts.get(JobStatus.FAILED.value, 0)
-                + line.counts.get(JobStatus.TIMED_OUT.value, 0)
-            ),
+            str(sum(line.counts.get(s, 0) for s in (JobStatus.FAILED, JobStatus.TIMED_OUT))),
+            str(line.retries),
+            str(line.lost),
             f"{line.rate * 60:.1f}/min" if line.rate > 0 else "-",
             "done" if line.finished == line.attempts else _duration(line.eta),
+            _top_reason(line.reasons),
             {"bar": json.dumps(_bars(line.counts))},
         ]
         for line in lines
     ]
     return {"rows": {"runs": rows}}
+
+
+def _top_reason(reasons: Sequence[tuple[str, int]]) -> str:
+    """The most frequent failure reason with its count: ``worker lost (3)``."""
+    if not reasons:
+        return ""
+    reason, count = reasons[0]
+    return f"{short(reason, 100)} ({count})"
 
 
 async def _run_lines(source: Source) -> list[RunLine]:

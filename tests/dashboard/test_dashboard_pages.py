@@ -55,7 +55,7 @@ def _title(svg: ElementTree.Element) -> str:
     return title.text
 
 
-def test_a_runs_page_shows_its_retries_failure_digest_commands_and_charts(
+def test_a_runs_page_and_line_show_retries_failure_digest_commands_and_charts(
     platform: LocalPlatform, tmp_path: Path
 ) -> None:
     state = tmp_path / "state"
@@ -90,6 +90,13 @@ def test_a_runs_page_shows_its_retries_failure_digest_commands_and_charts(
 
     page = fetch(platform, f"/ui/runs/{run_id}", headers=signed.headers())
     assert page.status == 200 and "lost attempts" in page.text
+
+    [line] = _json(platform, signed, "/ui/api/runs")["rows"]["runs"]
+    assert line[0]["t"] == run_id
+    # attempts, finished, failed (attempts), retries, lost, rate, ETA, top failure
+    assert line[1:6] == ["6", "6", "2", "1", "0"]
+    assert line[7] == "done"
+    assert line[8] == f"{reason} (2)"  # both attempts of "bad" failed so
 
 
 def test_a_jobs_page_lists_its_attempts_and_hides_secret_looking_parameters(
