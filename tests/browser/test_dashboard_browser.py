@@ -1,6 +1,7 @@
 """The dashboard in a real headless chromium against real platforms: sign in, a run's
 progress moving to the end without a reload, filtering jobs, a failed job's log, cancelling
-a run, escaped names, refused cross-origin posts, and no console errors on any page."""
+a run, escaped names, refused cross-origin posts, a one-time sign-in link, a run's charts, a
+schedule cancelled from the overview, and no console errors on any page."""
 
 from __future__ import annotations
 
