@@ -23,7 +23,7 @@ import jinja2
 from aiohttp import web
 
 from orchestrator.api.errors import AuthenticationError, PlatformError
-from orchestrator.dashboard import charts, views
+from orchestrator.dashboard import charts, jobs, overview, runs
 from orchestrator.dashboard.cache import ReadCache
 from orchestrator.dashboard.sessions import COOKIE, Sessions, SignInResult
 from orchestrator.dashboard.source import Source, SourceFor
@@ -104,19 +104,19 @@ class Dashboard:
     # -- what each page reads ---------------------------------------------------------------
 
     async def _overview(self, _request: web.Request, source: Source) -> dict[str, Any] | None:
-        return await views.overview(source, self.cache)
+        return await overview.overview(source, self.cache)
 
     async def _runs(self, _request: web.Request, source: Source) -> dict[str, Any] | None:
-        return await views.runs(source, self.cache)
+        return await runs.runs(source, self.cache)
 
     async def _run(self, request: web.Request, source: Source) -> dict[str, Any] | None:
-        return await views.run(source, self.cache, request.match_info["run_id"])
+        return await runs.run(source, self.cache, request.match_info["run_id"])
 
     async def _jobs(self, request: web.Request, source: Source) -> dict[str, Any] | None:
-        return await views.jobs(source, _jobs_query(request))
+        return await jobs.jobs(source, _jobs_query(request))
 
     async def _job(self, request: web.Request, source: Source) -> dict[str, Any] | None:
-        return await views.job(source, self.cache, request.match_info["job_id"])
+        return await jobs.job(source, self.cache, request.match_info["job_id"])
 
     # -- pages --------------------------------------------------------------------------------
 
@@ -142,11 +142,11 @@ class Dashboard:
             values: dict[str, Any] = {
                 "view": view,
                 "api": api.format_map({k: _quoted(v) for k, v in request.match_info.items()}),
-                "statuses": views.statuses(),
+                "statuses": jobs.statuses(),
                 **{k: v for k, v in request.match_info.items()},
             }
             if template == "jobs.html":
-                values.update(query=_jobs_query(request), sorts=list(views.SORTS))
+                values.update(query=_jobs_query(request), sorts=list(jobs.SORTS))
             if template == "job.html":
                 values.update(log_start=view["log_start"], has_log=view["has_log"])
             return self._render(template, session.csrf, 200, **values)
@@ -213,16 +213,16 @@ class Dashboard:
         return handle
 
     async def _minutes_chart(self, _request: web.Request, source: Source) -> str:
-        started, finished = await views.per_minute(source, self.cache)
+        started, finished = await overview.per_minute(source, self.cache)
         return charts.per_minute(started, finished)
 
     async def _durations_chart(self, request: web.Request, source: Source) -> str:
         run_id = request.match_info["run_id"]
-        return charts.duration_histogram(await views.run_durations(source, self.cache, run_id))
+        return charts.duration_histogram(await runs.run_durations(source, self.cache, run_id))
 
     async def _progress_chart(self, request: web.Request, source: Source) -> str:
         run_id = request.match_info["run_id"]
-        points, total = await views.run_progress(source, self.cache, run_id)
+        points, total = await runs.run_progress(source, self.cache, run_id)
         return charts.progress_over_time(points, total)
 
     # -- logs ---------------------------------------------------------------------------------
@@ -237,7 +237,7 @@ class Dashboard:
             return _error(400, "offset must be an integer")
         source = self.source_for(request)
         try:
-            if await views.job_data(source, request.match_info["job_id"]) is None:
+            if await jobs.job_data(source, request.match_info["job_id"]) is None:
                 return _error(404, "not found")
             found = await source.read_log(request.match_info["job_id"], offset, LOG_POLL_LIMIT)
         except PlatformError as error:
@@ -258,7 +258,7 @@ class Dashboard:
             return self._sign_in_page()
         source, job_id = self.source_for(request), request.match_info["job_id"]
         try:
-            if await views.job_data(source, job_id) is None:
+            if await jobs.job_data(source, job_id) is None:
                 return self._render("notfound.html", session.csrf, 404, what="job", api="")
             head = await source.read_log(job_id, 0, 1)
             if head is None:
@@ -345,10 +345,10 @@ class Dashboard:
         return handle
 
     async def _cancel_job(self, request: web.Request, source: Source) -> dict[str, int]:
-        return await views.cancel_job(source, request.match_info["job_id"])
+        return await jobs.cancel_job(source, request.match_info["job_id"])
 
     async def _cancel_run(self, request: web.Request, source: Source) -> dict[str, int]:
-        return await views.cancel_run(source, request.match_info["run_id"])
+        return await jobs.cancel_run(source, request.match_info["run_id"])
 
 
 def _jobs_query(request: web.Request) -> dict[str, str]:
