@@ -5,6 +5,8 @@ one), sessions and executor; the runs list finding a new run; the charts as vali
 from __future__ import annotations
 
 import json
+import shlex
+import urllib.parse
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Any
@@ -229,3 +231,33 @@ def test_a_rotated_token_file_keeps_the_dashboard_reading(
     refused = fetch(platform, "/ui/session", "POST", {"token": "first-token"})
     assert refused.status == 401
     assert fetch(platform, "/ui/session", "POST", {"token": "second-token"}).status == 200
+
+
+HOSTILE = [
+    '"><img src=x onerror=alert(1)>',
+    "<script>alert(1)</script>",
+    "javascript:alert(1)",
+    "'; alert(1); '",
+    "</pre><svg onload=alert(1)>",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_run_ids_names_and_parameters_are_shown_as_text(
+    platform: LocalPlatform, text: str
+) -> None:
+    api = HttpApi(platform, HOSTED_FIELDS)
+    job_id = api.create("p.yaml", [*labels(text, key=text), ("NOTE", text)], jobName=text)
+    signed = sign_in(platform)
+    quoted = urllib.parse.quote(text, safe="")
+    pages = ["/", "/ui/runs", f"/ui/runs/{quoted}", f"/ui/jobs?q={quoted}", f"/ui/jobs/{job_id}"]
+    for path in pages:
+        page = fetch(platform, path, headers=signed.headers())
+        assert page.status == 200, (path, page.text[:300])
+        for raw in ("<img src=x", "<script>alert", "<svg onload", 'href="javascript:'):
+            assert raw not in page.text, (path, raw)
+    view = _json(platform, signed, f"/ui/api/runs/{quoted}")
+    commands = [line for line in view["commands"] if line.startswith("orchestrator ")]
+    assert commands and all(text in shlex.split(line) for line in commands)  # one argument
+    [row] = _json(platform, signed, f"/ui/api/jobs?run={quoted}")["rows"]["jobs"]
+    assert row[1] == text and row[3] == text  # the API answers the text itself, as data
