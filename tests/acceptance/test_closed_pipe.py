@@ -117,6 +117,7 @@ def test_run_jsonl_into_head_stops_resumably_and_quietly(platform: Any, tmp_path
     assert (summary["jobs"], summary["done"]) == (80, 80)
 
 
+@pytest.mark.xdist_group("closed-pipe-driven")  # one worker: the 300-job run is made once
 def test_jobs_into_head(driven: tuple[Path, str]) -> None:
     state, run_id = driven
     code, stderr, lines = read_then_close("jobs", run_id, "--state-dir", state)
@@ -182,6 +183,7 @@ def test_logs_into_head(tmp_path: Path) -> None:
     assert any("line 0 of a long log" in line for line in lines), lines
 
 
+@pytest.mark.xdist_group("closed-pipe-driven")
 def test_watch_jsonl_into_head(driven: tuple[Path, str]) -> None:
     state, run_id = driven
     code, stderr, lines = read_then_close("watch", run_id, "--state-dir", state, "-o", "jsonl")
