@@ -34,6 +34,7 @@ LOG_POLL_LIMIT = 256 * 1024
 LOG_DOWNLOAD_LIMIT = 64 * 1024 * 1024  # one download; a larger log is cut to its last part
 UNREACHABLE = "platform unreachable"
 Build = Callable[[web.Request, Source], Awaitable[dict[str, Any] | None]]
+"""Reads what a page or a JSON answer shows (``None``: no such run or job)."""
 
 
 def _environment() -> jinja2.Environment:
@@ -69,11 +70,11 @@ class Dashboard:
     def install(self, app: web.Application) -> None:
         """Add the dashboard's routes to ``app``."""
         get, post = app.router.add_get, app.router.add_post
-        get("/", self.page("overview.html", self._overview, "/ui/api/overview"))
-        get("/ui/runs", self.page("runs.html", self._runs, "/ui/api/runs"))
-        get("/ui/runs/{run_id}", self.page("run.html", self._run, "/ui/api/runs/{run_id}"))
-        get("/ui/jobs", self.page("jobs.html", self._jobs, "/ui/api/jobs"))
-        get("/ui/jobs/{job_id}", self.page("job.html", self._job, "/ui/api/jobs/{job_id}"))
+        get("/", self.page("overview.html", _viewed(self._overview), "/ui/api/overview"))
+        get("/ui/runs", self.page("runs.html", _viewed(self._runs), "/ui/api/runs"))
+        get("/ui/runs/{run_id}", self.page("run.html", _viewed(self._run), "/ui/api/runs/{run_id}"))
+        get("/ui/jobs", self.page("jobs.html", self._jobs_page, "/ui/api/jobs"))
+        get("/ui/jobs/{job_id}", self.page("job.html", self._job_page, "/ui/api/jobs/{job_id}"))
         get("/ui/jobs/{job_id}/log.txt", self.log_download)
         get("/ui/api/overview", self.api(self._overview))
         get("/ui/api/runs", self.api(self._runs))
@@ -118,38 +119,42 @@ class Dashboard:
     async def _job(self, request: web.Request, source: Source) -> dict[str, Any] | None:
         return await jobs.job(source, self.cache, request.match_info["job_id"])
 
+    async def _jobs_page(self, request: web.Request, source: Source) -> dict[str, Any] | None:
+        """The jobs table's view, and its filter form's values and choices."""
+        view = await self._jobs(request, source)
+        return {"view": view, "query": _jobs_query(request), "sorts": list(jobs.SORTS)}
+
+    async def _job_page(self, request: web.Request, source: Source) -> dict[str, Any] | None:
+        """A job's view, and where its log starts on the page (if the platform serves one)."""
+        view = await self._job(request, source)
+        if view is None:
+            return None
+        return {"view": view, **await self._log_start(source, request.match_info["job_id"])}
+
     # -- pages --------------------------------------------------------------------------------
 
-    def page(self, template: str, build: Build, api: str) -> Callable[[web.Request], Any]:
-        """A GET handler rendering ``template`` with ``build``'s view (404 when it is None)."""
+    def page(self, template: str, values: Build, api: str) -> Callable[[web.Request], Any]:
+        """A GET handler rendering ``template`` with what ``values`` reads (its ``view`` and
+        anything else the template shows); a 404 page when it is ``None``."""
 
         async def handle(request: web.Request) -> web.Response:
             session = self.sessions.session(request)
             if session is None:
                 return self._sign_in_page()
-            source = self.source_for(request)
             try:
-                view = await build(request, source)
-                if view is not None and template == "job.html":
-                    view = {**view, **await self._log_start(source, request.match_info["job_id"])}
+                found = await values(request, self.source_for(request))
             except PlatformError as error:
                 return self._render(
                     "unreachable.html", session.csrf, 503, problem=_problem(error), api=""
                 )
-            if view is None:
+            if found is None:
                 what = "run" if "run_id" in request.match_info else "job"
                 return self._render("notfound.html", session.csrf, 404, what=what, api="")
-            values: dict[str, Any] = {
-                "view": view,
-                "api": api.format_map({k: _quoted(v) for k, v in request.match_info.items()}),
-                "statuses": jobs.statuses(),
-                **{k: v for k, v in request.match_info.items()},
-            }
-            if template == "jobs.html":
-                values.update(query=_jobs_query(request), sorts=list(jobs.SORTS))
-            if template == "job.html":
-                values.update(log_start=view["log_start"], has_log=view["has_log"])
-            return self._render(template, session.csrf, 200, **values)
+            ids = dict(request.match_info)  # run_id, job_id: shown, and in the poll's address
+            poll = api.format_map({k: _quoted(v) for k, v in ids.items()})
+            return self._render(
+                template, session.csrf, 200, api=poll, statuses=jobs.statuses(), **ids, **found
+            )
 
         return handle
 
@@ -236,14 +241,12 @@ class Dashboard:
         except ValueError:
             return _error(400, "offset must be an integer")
         source = self.source_for(request)
-        try:
-            if await jobs.job_data(source, request.match_info["job_id"]) is None:
-                return _error(404, "not found")
+        try:  # polled every 2 s: the log route alone (it answers 404 for an unknown job)
             found = await source.read_log(request.match_info["job_id"], offset, LOG_POLL_LIMIT)
         except PlatformError as error:
             return _error(503, _problem(error))
         if found is None:
-            return _error(404, "this platform serves no logs")
+            return _error(404, "no log of this job is served here")
         body = {
             "text": found.data.decode("utf-8", "replace"),
             "next": found.next_offset,
@@ -349,6 +352,16 @@ class Dashboard:
 
     async def _cancel_run(self, request: web.Request, source: Source) -> dict[str, int]:
         return await jobs.cancel_run(source, request.match_info["run_id"])
+
+
+def _viewed(build: Build) -> Build:
+    """A page's values from its JSON view: the view alone."""
+
+    async def values(request: web.Request, source: Source) -> dict[str, Any] | None:
+        view = await build(request, source)
+        return None if view is None else {"view": view}
+
+    return values
 
 
 def _jobs_query(request: web.Request) -> dict[str, str]:
