@@ -78,13 +78,19 @@ def platform_factory(tmp_path: Path) -> Iterator[PlatformFactory]:
 
 
 @pytest.fixture(scope="module")
-def shared_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
-    """One started platform (as ``platform``) for all the tests of a module: a start saved
-    per test where tests keep to their own jobs."""
-    start, started = _platforms(tmp_path_factory.mktemp("shared-platform"))
-    yield start()
+def module_platforms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformFactory]:
+    """Start platforms shared by the tests of a module (on each test worker that runs some),
+    stopped after its last test: a start saved per test where tests keep to their own jobs."""
+    start, started = _platforms(tmp_path_factory.mktemp("module-platforms"))
+    yield start
     for platform in reversed(started):
         platform.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_platform(module_platforms: PlatformFactory) -> LocalPlatform:
+    """One started platform (as ``platform``) for all the tests of a module."""
+    return module_platforms()
 
 
 @pytest.fixture
