@@ -244,8 +244,9 @@ HOSTILE = [
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_run_ids_names_and_parameters_are_shown_as_text(
-    platform: LocalPlatform, text: str
+    shared_platform: LocalPlatform, text: str
 ) -> None:
+    platform = shared_platform  # each case its own run id: they share one platform
     api = HttpApi(platform, HOSTED_FIELDS)
     job_id = api.create("p.yaml", [*labels(text, key=text), ("NOTE", text)], jobName=text)
     signed = sign_in(platform)
