@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from orchestrator.platform.process.embedded import LocalPlatform
 from tests.helpers.api import HOSTED_FIELDS, HttpApi, PlatformFactory, write
 from tests.helpers.dashboard import base_url, fetch, labels
+from tests.helpers.wait import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("browser_dashboard")]
 
@@ -309,10 +310,10 @@ def test_a_runs_charts_are_drawn_and_a_schedule_is_cancelled_from_the_overview(
     tab.sign_in(platform, "/ui/runs/20260101-charts")
     expect(tab.page.locator("[data-text=finished]")).to_have_text("6", timeout=60_000)
     for chart in ("#chart-progress", "#chart-durations"):
-        loaded = f"document.querySelector('{chart}').complete"
-        tab.page.wait_for_function(
-            f"{loaded} && document.querySelector('{chart}').naturalWidth > 0"
-        )
+        # evaluate (not wait_for_function, whose polling evaluates a string: the page's CSP
+        # refuses that as eval); polled, as the charts reload every 2 s
+        drawn = f"(i => i.complete && i.naturalWidth > 0)(document.querySelector('{chart}'))"
+        wait_for(lambda drawn=drawn: tab.page.evaluate(drawn), timeout=30, what=chart)
     tab.page.click("text=Overview")
     button = tab.page.locator("[data-rows=schedules] button", has_text="Cancel schedule")
     expect(button).to_have_count(1)
