@@ -20,11 +20,11 @@ from orchestrator.dashboard.cells import (
 )
 from orchestrator.dashboard.queries import query
 from orchestrator.dashboard.run_list import is_final
-from orchestrator.dashboard.runs import run_views
 from orchestrator.dashboard.source import Source
 from orchestrator.engine.identity import JOB_LABEL, RUN_LABEL
 from orchestrator.ops.job_query import JobQuery
 from orchestrator.ops.records import Job
+from orchestrator.views.server import views_from_states
 
 PAGE_SIZE = 50
 MAX_PAGE = 10**6  # a larger page number is this one: no skip overflows an integer
@@ -124,7 +124,12 @@ async def job(source: Source, cache: ReadCache, job_id: str) -> View | None:
     attempts: list[list[Any]] = []
     run_id, key = labels.get(RUN_LABEL), labels.get(JOB_LABEL)
     if run_id and key:
-        for view in await run_views(source, cache, run_id):
+        platform = await source.platform()
+        found = await cache.get(  # the attempts of this job only: one label look-up
+            ("attempts", source.endpoint, run_id, key),
+            lambda: platform.client.find_jobs({RUN_LABEL: run_id, JOB_LABEL: key}),
+        )
+        for view in views_from_states(found):
             if view.key == key:
                 attempts = [
                     [

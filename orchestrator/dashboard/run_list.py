@@ -53,12 +53,18 @@ class RunLine:
         return sum(n for status, n in self.counts.items() if is_final(status))
 
 
+def status_of(text: str) -> JobStatus | None:
+    """The platform status ``text`` spells, or ``None`` (a view's "submitting", say)."""
+    try:
+        return JobStatus(text)
+    except ValueError:
+        return None
+
+
 def is_final(status: str) -> bool:
     """Whether ``status`` is a final platform status (unknown text: no)."""
-    try:
-        return JobStatus(status).is_final
-    except ValueError:
-        return False
+    known = status_of(status)
+    return known is not None and known.is_final
 
 
 async def learn_run_ids(client: PlatformClient, known: list[str]) -> list[str]:

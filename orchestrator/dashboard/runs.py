@@ -29,6 +29,7 @@ from orchestrator.dashboard.run_list import (
     is_final,
     learn_run_ids,
     run_line,
+    status_of,
 )
 from orchestrator.dashboard.source import Source
 from orchestrator.ledger import is_lost
@@ -101,7 +102,7 @@ async def run(source: Source, cache: ReadCache, run_id: str) -> View | None:
     finished = _finished(views)
     unfinished = len(views) - finished
     attempts = [a for v in views for a in v.attempts]
-    lost = sum(1 for a in attempts if is_lost(_status(a.status), a.reason))
+    lost = sum(1 for a in attempts if is_lost(status_of(a.status), a.reason))
     rate = finish_rate(
         [a.finished for v in views if is_final(v.status) and (a := v.last) and a.finished],
         [a.started for v in views for a in v.attempts if a.started],
@@ -137,13 +138,6 @@ async def run(source: Source, cache: ReadCache, run_id: str) -> View | None:
         },
         "commands": command_lines(run_id, source.endpoint),
     }
-
-
-def _status(text: str) -> JobStatus | None:
-    try:
-        return JobStatus(text)
-    except ValueError:
-        return None
 
 
 def _job_key_link(run_id: str, key: str) -> Cell:
