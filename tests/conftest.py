@@ -21,7 +21,9 @@ from typing import Any
 import pytest
 
 from orchestrator.api.check import CHECK_BUDGET_VARIABLE
+from orchestrator.platform.executor.clock import CLOCK_FILE_VARIABLE
 from orchestrator.platform.process.embedded import LocalPlatform
+from tests.helpers.clock import PlatformClock
 
 PlatformFactory = Callable[..., LocalPlatform]
 
@@ -97,6 +99,14 @@ def shared_platform(module_platforms: PlatformFactory) -> LocalPlatform:
 def platform(platform_factory: PlatformFactory) -> LocalPlatform:
     """A started local platform (simulate executor, 0.05-0.2 s jobs, temp db)."""
     return platform_factory()
+
+
+@pytest.fixture
+def platform_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> PlatformClock:
+    """The clock of the platforms this test starts (set it before starting one)."""
+    clock = PlatformClock(tmp_path / "clock")
+    monkeypatch.setenv(CLOCK_FILE_VARIABLE, str(clock.path))
+    return clock
 
 
 @pytest.fixture

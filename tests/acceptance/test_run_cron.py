@@ -9,13 +9,11 @@ import signal
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from orchestrator.engine.identity import JOB_LABEL
 from orchestrator.ledger import Ledger
 from orchestrator.model import JobState, JobStatus
-from orchestrator.platform.executor.clock import CLOCK_FILE_VARIABLE
 from tests.helpers.cli import cli, connection, last_json, write_manifest
+from tests.helpers.clock import PlatformClock
 from tests.helpers.runs import only_run_id, open_intents, server_jobs
 from tests.helpers.wait import wait_for
 
@@ -33,11 +31,9 @@ jobs:
 
 
 def test_a_reconciled_cron_job_stays_scheduled_and_its_runs_are_left_alone(
-    platform_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    platform_factory: Any, tmp_path: Path, platform_clock: PlatformClock
 ) -> None:
-    clock = tmp_path / "clock"
-    clock.write_text("2025-03-01T10:00:30Z")
-    monkeypatch.setenv(CLOCK_FILE_VARIABLE, str(clock))
+    platform_clock.set("2025-03-01T10:00:30Z")
     platform = platform_factory()
     manifest = write_manifest(tmp_path, MANIFEST)
     state = tmp_path / "state"
@@ -57,7 +53,7 @@ def test_a_reconciled_cron_job_stays_scheduled_and_its_runs_are_left_alone(
     (cron,) = cron_jobs()
     assert cron.status is JobStatus.SCHEDULED
     for minute in (1, 2):  # each due time spawns a run carrying the cron job's labels
-        clock.write_text(f"2025-03-01T10:0{minute}:00Z")
+        platform_clock.set(f"2025-03-01T10:0{minute}:00Z")
         wait_for(lambda n=minute: len(cron_jobs()) == n + 1, what=f"{minute} spawned run(s)")
 
     resumed = cli("resume", run_id, *options, "--output", "json")

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from orchestrator.model import JobStatus
-from orchestrator.platform.executor.clock import CLOCK_FILE_VARIABLE
 from tests.helpers.cli import cli, connection, write_manifest
+from tests.helpers.clock import PlatformClock
 from tests.helpers.runs import only_run_id, server_jobs
 from tests.helpers.wait import wait_for
 
@@ -34,11 +34,9 @@ jobs:
 
 
 def test_fired_runs_are_listed_counted_digested_logged_and_cancelled(
-    platform_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    platform_factory: Any, tmp_path: Path, platform_clock: PlatformClock
 ) -> None:
-    clock = tmp_path / "clock"
-    clock.write_text("2025-03-01T10:00:30Z")
-    monkeypatch.setenv(CLOCK_FILE_VARIABLE, str(clock))
+    platform_clock.set("2025-03-01T10:00:30Z")
     platform = platform_factory()
     manifest = write_manifest(tmp_path, MANIFEST)
     state = tmp_path / "state"
@@ -52,7 +50,7 @@ def test_fired_runs_are_listed_counted_digested_logged_and_cancelled(
         return sum(1 for j in jobs if j.status is JobStatus.FAILED)
 
     for minute in (1, 2):
-        clock.write_text(f"2025-03-01T10:0{minute}:00Z")
+        platform_clock.set(f"2025-03-01T10:0{minute}:00Z")
         wait_for(lambda n=minute: fired_final() == n, what=f"{minute} failed fired run(s)")
 
     # the ledger has no fired runs: it asks the run's endpoint (with the token given)

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from orchestrator.model import JobStatus
-from orchestrator.platform.executor.clock import CLOCK_FILE_VARIABLE
 from orchestrator.platform.executor.cron import CronSchedule, ScheduleError
 from orchestrator.platform.store.model import SCHEDULED_RUN_TIME
 from tests.helpers.cli import cli, connection, write_manifest
+from tests.helpers.clock import PlatformClock
 from tests.helpers.runs import only_run_id, server_jobs
 from tests.helpers.wait import wait_for
 
@@ -52,11 +52,9 @@ def test_an_unknown_time_zone_is_refused_before_anything_runs(tmp_path: Path) ->
 
 @pytest.mark.integration
 def test_the_platform_fires_a_cron_job_at_its_local_time(
-    platform_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    platform_factory: Any, tmp_path: Path, platform_clock: PlatformClock
 ) -> None:
-    clock = tmp_path / "clock"
-    clock.write_text("2025-03-01T01:00:00Z")
-    monkeypatch.setenv(CLOCK_FILE_VARIABLE, str(clock))
+    platform_clock.set("2025-03-01T01:00:00Z")
     platform = platform_factory()
     manifest = write_manifest(tmp_path, MANIFEST.replace("ZONE", "America/New_York"))
     state = tmp_path / "state"
@@ -73,7 +71,7 @@ def test_the_platform_fires_a_cron_job_at_its_local_time(
         ]
 
     # 02:00 in New York (EST, UTC-5); read in UTC, the run due would be 02:00Z's
-    clock.write_text("2025-03-01T07:00:30Z")
+    platform_clock.set("2025-03-01T07:00:30Z")
     wait_for(lambda: len(spawned()) == 1, what="the run due at 02:00 New York time")
     (due,) = spawned()
     assert due.startswith("2025-03-01T07:00:00"), due

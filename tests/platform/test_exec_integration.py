@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from orchestrator.platform.executor.clock import CLOCK_FILE_VARIABLE
 from tests.helpers.api import LOCAL_FIELDS, HttpApi, PlatformFactory, group_alive, write
+from tests.helpers.clock import PlatformClock
 from tests.helpers.wait import wait_for
 
 pytestmark = pytest.mark.integration
@@ -233,11 +233,9 @@ def test_platform_max_retries_reruns_a_failed_job(local: HttpApi, workspace: Pat
 
 
 def test_cron_job_spawns_runs_as_the_clock_moves(
-    platform_factory: PlatformFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    platform_factory: PlatformFactory, platform_clock: PlatformClock
 ) -> None:
-    clock = tmp_path / "clock"
-    clock.write_text("2025-03-01T10:00:30Z")
-    monkeypatch.setenv(CLOCK_FILE_VARIABLE, str(clock))
+    platform_clock.set("2025-03-01T10:00:30Z")
     api = HttpApi(platform_factory(sim_duration="0:0"))
     labels = {
         "ORCHESTRATOR_RUN": "r-cron",
@@ -260,9 +258,9 @@ def test_cron_job_spawns_runs_as_the_clock_moves(
             for r in runs(job_id)
         ]
 
-    clock.write_text("2025-03-01T10:01:00Z")
+    platform_clock.set("2025-03-01T10:01:00Z")
     wait_for(lambda: len(runs(cron_id)) == 1)
-    clock.write_text("2025-03-01T10:02:05Z")
+    platform_clock.set("2025-03-01T10:02:05Z")
     wait_for(lambda: len(runs(cron_id)) == 2)
     assert run_times(cron_id) == ["2025-03-01T10:01:00.000Z", "2025-03-01T10:02:00.000Z"]
     first = runs(cron_id)[0]
@@ -280,7 +278,7 @@ def test_cron_job_spawns_runs_as_the_clock_moves(
         assert job["scheduledFrom"] == (None if is_cron_job else cron_id)
 
     api.call(CANCEL, {"id": cron_id})
-    clock.write_text("2025-03-01T10:03:00Z")
+    platform_clock.set("2025-03-01T10:03:00Z")
     wait_for(lambda: len(runs(witness_id)) == 3)  # the scheduler has seen 10:03
     assert len(runs(cron_id)) == 2
     assert api.job(cron_id)["status"] == "cancelled"
