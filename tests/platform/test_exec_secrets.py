@@ -94,6 +94,25 @@ def _set(state: Path, name: str, *pairs: str, stdin: str | None = None) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def _launch(
+    client: JobClient,
+    out: Path,
+    secrets: list[dict[str, str]] | None,
+    pod_spec: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Create the dump job as a real launch script does (``createPipelineJobWithAlerting``,
+    secrets connected, a pod spec as a JSON string) and wait until it is final."""
+    variables = {
+        "path": "jobs/dump.yaml",
+        "out": str(out),
+        "secrets": secrets,
+        "podSpec": None if pod_spec is None else json.dumps(pod_spec),
+    }
+    job_id = client.call(WITH_ALERTING, variables)["createPipelineJobWithAlerting"]["id"]
+    job: dict[str, Any] = client.final(job_id)
+    return job
+
+
 def _seen(out: Path) -> dict[str, Any]:
     seen: dict[str, Any] = json.loads(out.read_text())
     return seen
@@ -109,14 +128,7 @@ def test_a_connected_secret_reaches_the_job_as_variables_and_files(
         {"name": "DB_PASS", "valueFrom": {"secretKeyRef": {"name": "db", "key": "PASSWORD"}}},
         {"name": "GREETING", "value": "hello from the pod spec"},
     )
-    variables = {
-        "path": "jobs/dump.yaml",
-        "out": str(out),
-        "secrets": [{"name": "db"}],
-        "podSpec": json.dumps(pod_spec),
-    }
-    job_id = client.call(WITH_ALERTING, variables)["createPipelineJobWithAlerting"]["id"]
-    job = client.final(job_id)
+    job = _launch(client, out, [{"name": "db"}], pod_spec)
     assert job["status"] == "done", (job, client.log(job))
     seen = _seen(out)
     assert seen["env"][f"{PREFIX}PASSWORD"] == PASSWORD
@@ -196,9 +208,7 @@ def test_a_missing_secret_fails_the_job_naming_it(
     client, state = _setup(platform_factory, tmp_path)
     _set(state, "db", "PASSWORD=x")
     out = tmp_path / "seen.json"
-    variables = {"path": "jobs/dump.yaml", "out": str(out), "secrets": secrets}
-    variables["podSpec"] = None if pod_spec is None else json.dumps(pod_spec)
-    job = client.final(client.call(WITH_ALERTING, variables)["createPipelineJobWithAlerting"]["id"])
+    job = _launch(client, out, secrets, pod_spec)
     assert job["status"] == "failed"
     assert named in job["statusReason"], job
     assert "job refused" in client.log(job)
@@ -217,10 +227,8 @@ def test_pod_spec_env_never_replaces_what_the_platform_sets(
         {"name": "lower_case", "value": "kept"},
         {"name": "GREETING", "value": "hi"},
     )
-    variables = {"path": "jobs/dump.yaml", "out": str(out), "secrets": None}
-    variables["podSpec"] = json.dumps(pod_spec)
-    job_id = client.call(WITH_ALERTING, variables)["createPipelineJobWithAlerting"]["id"]
-    job = client.final(job_id)
+    job = _launch(client, out, None, pod_spec)
+    job_id = job["id"]
     assert job["status"] == "done", (job, client.log(job))
     env = _seen(out)["env"]
     assert env["GREETING"] == "hi" and env["lower_case"] == "kept"
@@ -243,14 +251,8 @@ def test_the_value_is_in_no_log_and_no_api_answer(
     pod_spec = _env(
         {"name": "DB_PASS", "valueFrom": {"secretKeyRef": {"name": "db", "key": "PASSWORD"}}}
     )
-    variables = {
-        "path": "jobs/dump.yaml",
-        "out": str(out),
-        "secrets": [{"name": "db"}],
-        "podSpec": json.dumps(pod_spec),
-    }
-    job_id = client.call(WITH_ALERTING, variables)["createPipelineJobWithAlerting"]["id"]
-    job = client.final(job_id)
+    job = _launch(client, out, [{"name": "db"}], pod_spec)
+    job_id = job["id"]
     assert job["status"] == "done", (job, client.log(job))
     assert _seen(out)["env"]["DB_PASS"] == PASSWORD  # the job had it...
     fields = client.call(SCALARS, {})["__type"]["fields"]
